@@ -1,0 +1,103 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+// Every dependency comes from the machine's local package mirror (see README "Dependencies").
+let strict: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+]
+
+let package = Package(
+    name: "acpd",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "acpd", targets: ["acpd"]),
+        .executable(name: "acpd-demo-agent", targets: ["acpd-demo-agent"]),
+        .executable(name: "acpd-bench", targets: ["acpd-bench"]),
+        .library(name: "ACPControlPlane", targets: ["ACPControlPlane"]),
+        .library(name: "RuntimeBackends", targets: ["RuntimeBackends"]),
+        .library(name: "Bindings", targets: ["Bindings"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"5.0.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1", traits: []),
+    ],
+    targets: [
+        // Domain words, runtime contract, session manager, store. No chat, YAML or subprocess code.
+        .target(
+            name: "ACPControlPlane",
+            dependencies: [
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ],
+            swiftSettings: strict
+        ),
+        // The stdio ACP client and the acpx driver, with process supervision.
+        .target(
+            name: "RuntimeBackends",
+            dependencies: [
+                "ACPControlPlane",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: strict
+        ),
+        // Config, conversation ids, binding resolution, channels, commands, delivery.
+        .target(
+            name: "Bindings",
+            dependencies: [
+                "ACPControlPlane",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: strict
+        ),
+        .executableTarget(
+            name: "acpd",
+            dependencies: [
+                "ACPControlPlane", "RuntimeBackends", "Bindings",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ],
+            swiftSettings: strict
+        ),
+        // A small deterministic ACP agent (Foundation only) for the demo and the tests.
+        .executableTarget(name: "acpd-demo-agent", swiftSettings: strict),
+        // Benchmark harness: `swift run -c release acpd-bench` (see docs/benchmarks.md).
+        .executableTarget(
+            name: "acpd-bench",
+            dependencies: ["ACPControlPlane", "RuntimeBackends"],
+            swiftSettings: strict
+        ),
+        // Paths and helpers shared by the test targets (not shipped).
+        .target(name: "TestSupport", path: "Tests/TestSupport", swiftSettings: strict),
+        .testTarget(
+            name: "ACPControlPlaneTests",
+            dependencies: ["ACPControlPlane", "RuntimeBackends", "TestSupport"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "RuntimeBackendsTests",
+            dependencies: ["RuntimeBackends", "ACPControlPlane", "TestSupport"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "BindingsTests",
+            dependencies: ["Bindings", "ACPControlPlane", "TestSupport"],
+            swiftSettings: strict
+        ),
+    ]
+)
