@@ -1,0 +1,104 @@
+import ACPControlPlane
+import Foundation
+import Logging
+import Testing
+import TestSupport
+@testable import RuntimeBackends
+
+@Suite("ChildProcess supervision")
+struct ChildProcessTests {
+    let logger = Logger(label: "test.child")
+
+    private func shell(_ script: String, env: [String: String] = ["PATH": "/usr/bin:/bin"], cwd: String = "/tmp") -> ProcessSpec {
+        ProcessSpec(executable: "sh", arguments: ["-c", script], environment: env, workingDirectory: cwd)
+    }
+
+    private func collect(_ child: ChildProcess) async -> [String] {
+        var lines: [String] = []
+        for await item in child.stdoutLines {
+            if case .success(let bytes) = item { lines.append(String(decoding: bytes, as: UTF8.self)) }
+        }
+        return lines
+    }
+
+    @Test("stdout lines are framed on \\n, \\r stripped, blank lines skipped; exit status reported")
+    func framingAndExit() async throws {
+        let child = try ChildProcess.spawn(shell(#"printf 'one\r\n\n  \ntwo\nthree'; echo oops >&2; exit 3"#), label: "t", logger: logger)
+        let lines = try await withDeadline(10, "stdout EOF") { await self.collect(child) }
+        #expect(lines == ["one", "two", "three"])
+        let exit = try await withDeadline(10, "exit") { await child.waitForExit() }
+        #expect(exit == .exited(3))
+        try await withDeadline(5, "stderr tail") {
+            while child.recentStderr != ["oops"] { try await Task.sleep(nanoseconds: 10_000_000) }
+        }
+    }
+
+    @Test("the child sees exactly the given environment and working directory")
+    func environmentAndCwd() async throws {
+        try await withTemporaryDirectory { dir in
+            setenv("ACPD_TEST_SECRET_TOKEN", "hunter2", 1)
+            let spec = shell("env | sort; pwd", env: ["PATH": "/usr/bin:/bin", "ONLY_ME": "1"], cwd: dir.path)
+            let child = try ChildProcess.spawn(spec, label: "t", logger: logger)
+            let lines = try await withDeadline(10, "stdout EOF") { await self.collect(child) }
+            #expect(!lines.contains { $0.contains("ACPD_TEST_SECRET_TOKEN") })
+            #expect(lines.contains("ONLY_ME=1"))
+            #expect(lines.last == dir.path)
+            _ = await child.waitForExit()
+        }
+    }
+
+    @Test("a missing executable is a typed error")
+    func missingExecutable() {
+        #expect(throws: ACPError.self) {
+            _ = try ChildProcess.spawn(ProcessSpec(executable: "no-such-agent-xyz", environment: ["PATH": "/usr/bin"],
+                                                   workingDirectory: "/tmp"), label: "t", logger: logger)
+        }
+    }
+
+    @Test("stdin lines reach the child; writing after it exited is an error, not SIGPIPE")
+    func writeAndDeadPipe() async throws {
+        let child = try ChildProcess.spawn(shell("read line; echo \"got $line\""), label: "t", logger: logger)
+        try await child.write(line: "hello")
+        let lines = try await withDeadline(10, "stdout EOF") { await self.collect(child) }
+        #expect(lines == ["got hello"])
+        _ = await child.waitForExit()
+        await #expect(throws: ACPError.self) {
+            for _ in 0..<3 { try await child.write(line: "again") }
+        }
+    }
+
+    @Test("terminate escalates to SIGKILL and no process of the group survives")
+    func terminateKillsGroup() async throws {
+        // The shell ignores TERM, starts a grandchild that ignores TERM too, and prints its pid.
+        let script = "trap '' TERM; sh -c \"trap '' TERM; sleep 1000\" & echo $!; while true; do sleep 1; done"
+        let child = try ChildProcess.spawn(shell(script), label: "t", logger: logger)
+        let first = try await withDeadline(10, "grandchild pid") { () async -> Result<[UInt8], ACPError>? in
+            var iterator = child.stdoutLines.makeAsyncIterator()
+            return await iterator.next()
+        }
+        guard case .success(let bytes)? = first, let grandchild = Int32(String(decoding: bytes, as: UTF8.self)) else {
+            Issue.record("no grandchild pid")
+            return
+        }
+        let exit = try await withDeadline(10, "terminate") { await child.terminate(graceSeconds: 0.2) }
+        #expect(exit == .signaled(SIGKILL))
+        try await withDeadline(5, "grandchild gone") {
+            while kill(grandchild, 0) == 0 { try await Task.sleep(nanoseconds: 20_000_000) }
+        }
+    }
+
+    @Test("a polite child exits when stdin closes, before any signal")
+    func terminateByClosingStdin() async throws {
+        let child = try ChildProcess.spawn(shell("cat >/dev/null; exit 0"), label: "t", logger: logger)
+        let exit = try await withDeadline(10, "terminate") { await child.terminate(graceSeconds: 5) }
+        #expect(exit == .exited(0))
+    }
+
+    @Test("a 300 kB single line arrives whole")
+    func bigLine() async throws {
+        let child = try ChildProcess.spawn(shell("head -c 300000 /dev/zero | tr '\\0' x; echo"), label: "t", logger: logger)
+        let lines = try await withDeadline(10, "stdout EOF") { await self.collect(child) }
+        #expect(lines.count == 1)
+        #expect(lines.first?.utf8.count == 300_000)
+    }
+}
