@@ -1,0 +1,58 @@
+import Foundation
+
+/// The command-line flags of the demo agent (see docs/demo-agent.md, "Flags").
+struct DemoOptions: Sendable {
+    var stateDir: String?
+    var requireAuth = false
+    var loadSession = true
+    var initDelayMilliseconds: Int = 0
+    var protocolVersion: Int64 = 1
+
+    static let usage = """
+        usage: acpd-demo-agent [--state-dir DIR] [--require-auth] [--no-load] [--init-delay MS] [--protocol-version N]
+        A deterministic ACP agent on stdio; see docs/demo-agent.md.
+        """
+
+    /// Parses `arguments` (without the program name). Throws a message for bad usage.
+    static func parse(_ arguments: [String], environment: [String: String]) throws(UsageError) -> DemoOptions {
+        var options = DemoOptions()
+        var rest = arguments[...]
+        func value(for flag: String) throws(UsageError) -> String {
+            guard let next = rest.popFirst() else { throw UsageError(message: "\(flag) needs a value") }
+            return next
+        }
+        func integer(for flag: String, in range: ClosedRange<Int64>) throws(UsageError) -> Int64 {
+            let text = try value(for: flag)
+            guard let number = Int64(text), range.contains(number) else {
+                throw UsageError(message: "\(flag): '\(text)' is not an integer in \(range)")
+            }
+            return number
+        }
+        while let argument = rest.popFirst() {
+            switch argument {
+            case "--state-dir": options.stateDir = try value(for: argument)
+            case "--require-auth": options.requireAuth = true
+            case "--no-load": options.loadSession = false
+            case "--init-delay": options.initDelayMilliseconds = Int(try integer(for: argument, in: 0...3_600_000))
+            case "--protocol-version": options.protocolVersion = try integer(for: argument, in: 0...65535)
+            case "-h", "--help": throw UsageError(message: nil)
+            default: throw UsageError(message: "unknown argument '\(argument)'")
+            }
+        }
+        if options.stateDir == nil, let env = environment["ACPD_DEMO_STATE_DIR"], !env.isEmpty {
+            options.stateDir = env
+        }
+        return options
+    }
+
+    /// The directory holding the histories of sessions whose `cwd` is `sessionCwd`.
+    func stateDirectory(sessionCwd: String) -> URL {
+        if let stateDir { return URL(fileURLWithPath: stateDir, isDirectory: true) }
+        return URL(fileURLWithPath: sessionCwd, isDirectory: true).appendingPathComponent(".acpd-demo", isDirectory: true)
+    }
+}
+
+/// Bad command-line usage; `message == nil` means `--help`.
+struct UsageError: Error {
+    let message: String?
+}
