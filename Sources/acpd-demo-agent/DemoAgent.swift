@@ -166,12 +166,13 @@ actor DemoAgent {
             if sessions[sessionId]?.turn != nil { throw .internalError("Session busy: a prompt is running") }
             let entries: [HistoryEntry]
             do { entries = try history.load() } catch { throw .internalError("cannot read the history: \(error)") }
-            sessions[sessionId] = Session(cwd: cwd, history: history)
             for (index, entry) in entries.enumerated() {
                 let kind = entry.role == .user ? "user_message_chunk" : "agent_message_chunk"
                 await output.notify("session/update", Updates.notification(sessionId: sessionId,
                     Updates.chunk(kind, messageId: "\(sessionId)-hist-\(index)", content: Updates.text(entry.text))))
             }
+            // Usable only once the replay is complete (a prompt sent earlier gets -32002).
+            sessions[sessionId] = Session(cwd: cwd, history: history)
             await output.respond(id: id, result: .object([]))
         default:
             throw .methodNotFound(method)

@@ -73,12 +73,18 @@ struct JSONWriter {
                 }
             }
         } else {
-            for byte in string.utf8 {
-                if byte == 0x22 || byte == 0x5C || byte < 0x20 {
+            var string = string
+            string.withUTF8 { utf8 in
+                // Copy runs of bytes that need no escaping in bulk (multi-megabyte texts).
+                var runStart = 0
+                for index in 0..<utf8.count {
+                    let byte = utf8[index]
+                    guard byte == 0x22 || byte == 0x5C || byte < 0x20 else { continue }
+                    bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[runStart..<index]))
                     if !writeShortEscape(byte) { writeUnicodeEscape(UInt16(byte)) }
-                } else {
-                    bytes.append(byte)
+                    runStart = index + 1
                 }
+                bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[runStart..<utf8.count]))
             }
         }
         bytes.append(0x22)

@@ -19,14 +19,16 @@ enum StdinLines {
 
     private static func readLoop(fd: Int32, emit: ([UInt8]) -> Void) {
         var pending: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 1 << 16)
-        func deliver(_ line: ArraySlice<UInt8>) {
-            var line = line
-            if line.last == 0x0D { line = line.dropLast() }
-            if !line.isEmpty { emit(Array(line)) }
+        let capacity = 1 << 16
+        let chunk = UnsafeMutablePointer<UInt8>.allocate(capacity: capacity)
+        defer { chunk.deallocate() }
+        func deliver(_ line: UnsafeBufferPointer<UInt8>) {
+            var count = line.count
+            if count > 0 && line[count - 1] == 0x0D { count -= 1 }
+            if count > 0 { emit(Array(UnsafeBufferPointer(rebasing: line[0..<count]))) }
         }
         while true {
-            let count = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            let count = read(fd, chunk, capacity)
             if count < 0 {
                 if errno == EINTR { continue }
                 Log.line("stdin read failed: errno \(errno)")
@@ -34,18 +36,20 @@ enum StdinLines {
             }
             if count == 0 { break }
             var start = 0
-            while let newline = chunk[start..<count].firstIndex(of: 0x0A) {
+            while start < count, let found = memchr(chunk + start, 0x0A, count - start) {
+                let newline = chunk.distance(to: found.assumingMemoryBound(to: UInt8.self))
+                let piece = UnsafeBufferPointer(start: chunk + start, count: newline - start)
                 if pending.isEmpty {
-                    deliver(chunk[start..<newline])
+                    deliver(piece)
                 } else {
-                    pending.append(contentsOf: chunk[start..<newline])
-                    deliver(pending[...])
-                    pending.removeAll(keepingCapacity: false)
+                    pending.append(contentsOf: piece)
+                    pending.withUnsafeBufferPointer { deliver($0) }
+                    pending = []
                 }
                 start = newline + 1
             }
-            if start < count { pending.append(contentsOf: chunk[start..<count]) }
+            if start < count { pending.append(contentsOf: UnsafeBufferPointer(start: chunk + start, count: count - start)) }
         }
-        if !pending.isEmpty { deliver(pending[...]) }
+        if !pending.isEmpty { pending.withUnsafeBufferPointer { deliver($0) } }
     }
 }

@@ -1,3 +1,5 @@
+import Foundation
+
 /// What the keywords of one prompt ask the demo agent to do (docs/demo-agent.md).
 ///
 /// Parsing is pure: `[name]` or `[name=value]` tokens anywhere in the text; unknown tokens are
@@ -29,14 +31,27 @@ struct TurnScript: Sendable, Equatable {
     init() {}
 
     init(parsing text: String) {
-        var rest = Substring(text)
-        while let open = rest.firstIndex(of: "[") {
-            rest = rest[rest.index(after: open)...]
-            guard let close = rest.firstIndex(of: "]") else { break }
-            let token = rest[..<close]
-            if !token.contains("[") { apply(token) }
-            rest = rest[rest.index(after: close)...]
+        // Scans UTF-8 bytes with memchr (fast on multi-megabyte prompts); tokens are ASCII anyway.
+        var text = text
+        var tokens: [Substring] = []
+        text.withUTF8 { utf8 in
+            guard let base = utf8.baseAddress else { return }
+            var index = 0
+            while index < utf8.count, let open = memchr(base + index, 0x5B, utf8.count - index) {
+                let start = base.distance(to: open.assumingMemoryBound(to: UInt8.self)) + 1
+                guard start < utf8.count, let close = memchr(base + start, 0x5D, utf8.count - start) else { break }
+                let end = base.distance(to: close.assumingMemoryBound(to: UInt8.self))
+                if let inner = memchr(base + start, 0x5B, end - start) {
+                    index = base.distance(to: inner.assumingMemoryBound(to: UInt8.self))  // "[a [b]": restart at "[b]"
+                    continue
+                }
+                if end - start <= 32 {
+                    tokens.append(Substring(decoding: UnsafeBufferPointer(rebasing: utf8[start..<end]), as: UTF8.self))
+                }
+                index = end + 1
+            }
         }
+        for token in tokens { apply(token) }
     }
 
     private mutating func apply(_ token: Substring) {
@@ -67,13 +82,19 @@ struct TurnScript: Sendable, Equatable {
         }
     }
 
-    /// Splits `text` into exactly `count` pieces of nearly equal length (in characters), in order.
-    /// Pieces are empty when the text has fewer characters than `count`.
+    /// Splits `text` into exactly `count` pieces of nearly equal UTF-8 size, cut at Unicode scalar
+    /// boundaries, in order. Pieces are empty when the text is shorter than `count`.
     static func split(_ text: String, into count: Int) -> [String] {
-        let characters = Array(text)
         let n = max(count, 1)
-        return (0..<n).map { i in
-            String(characters[(i * characters.count / n)..<((i + 1) * characters.count / n)])
+        if n == 1 { return [text] }
+        let bytes = Array(text.utf8)
+        var cuts = [0]
+        for i in 1..<n {
+            var cut = max(i * bytes.count / n, cuts[i - 1])
+            while cut < bytes.count && bytes[cut] & 0xC0 == 0x80 { cut += 1 }  // not inside a scalar
+            cuts.append(cut)
         }
+        cuts.append(bytes.count)
+        return (0..<n).map { String(decoding: bytes[cuts[$0]..<cuts[$0 + 1]], as: UTF8.self) }
     }
 }

@@ -16,6 +16,8 @@ FILE (or `-` for stdin) holds one message per line, in one of two formats (auto-
      `--side client` validates the "out" messages, `--side agent` the "in" messages, `--side both`
      all of them; the other direction is used to resolve the methods of responses. This is the
      easiest format for a test harness to produce: log every line written and every line read.
+     An optional "conn" member (any JSON value) names the connection (agent process) a line
+     belongs to: request ids are matched per connection, so one file can hold several processes.
 
 Checks:
   - envelope: an object (no batches), "jsonrpc": "2.0", no unknown top-level members, id is an
@@ -136,6 +138,7 @@ class Message:
     sender: str  # "client" or "agent"
     msg: Any
     check: bool  # validate it (else: only used to resolve response methods)
+    conn: str = ""  # connection name: ids are matched per connection
 
 
 @dataclass
@@ -145,15 +148,17 @@ class Validator:
 
     def run(self, messages: list[Message], peer_known: bool) -> None:
         # requests by sender -> id -> method, for resolving responses in the other direction
-        sent: dict[str, dict[str, str]] = {"client": {}, "agent": {}}
-        answered: dict[str, set[str]] = {"client": set(), "agent": set()}
+        sent: dict[str, dict[str, dict[str, str]]] = {}
+        answered: dict[str, dict[str, set[str]]] = {}
         for m in messages:
             msg = m.msg
+            sent.setdefault(m.conn, {"client": {}, "agent": {}})
+            answered.setdefault(m.conn, {"client": set(), "agent": set()})
             if isinstance(msg, dict) and isinstance(msg.get("method"), str) and "id" in msg and self._valid_id(msg["id"]):
-                sent[m.sender][self._key(msg["id"])] = msg["method"]
+                sent[m.conn][m.sender][self._key(msg["id"])] = msg["method"]
         for m in messages:
             if m.check:
-                self.check(m, sent, answered, peer_known)
+                self.check(m, sent[m.conn], answered[m.conn], peer_known)
 
     @staticmethod
     def _valid_id(i: Any) -> bool:
@@ -289,7 +294,7 @@ def main(argv: list[str]) -> int:
                 continue
             sender = "client" if obj["dir"] == "out" else "agent"
             check = args.side in ("both", sender)
-            messages.append(Message(number, sender, obj["msg"], check))
+            messages.append(Message(number, sender, obj["msg"], check, json.dumps(obj.get("conn"))))
         else:
             if args.side == "both":
                 validator.problems.append(f"line {number}: -: --side both needs the combined {{dir, msg}} format")
