@@ -132,19 +132,26 @@ public final class ChildProcess: Sendable {
     /// Writes `line` and a `\n` to the child's stdin. Throws `ACP_PROTOCOL_ERROR` if `line`
     /// contains a newline (nothing is written), `ACP_TURN_FAILED` if the pipe is closed.
     public func write(line: some Collection<UInt8>) async throws(ACPError) {
-        if line.contains(0x0A) {
-            throw ACPError(.protocolError, message: "refusing to send a message containing a raw newline")
-        }
+        let written = try submitWrite(line: line)
         do {
-            let channel = try await stdinChannel.get()
-            var buffer = channel.allocator.buffer(capacity: line.count + 1)
-            buffer.writeBytes(line)
-            buffer.writeInteger(UInt8(0x0A))
-            try await channel.writeAndFlush(buffer).get()
+            try await written.get()
         } catch {
             throw ACPError(.turnFailed, message: "the agent is not reading its input (it may have exited)",
                            detail: "write to pid \(pid) stdin: \(error)")
         }
+    }
+
+    /// Queues `line` + `\n` for writing and returns at once. Lines submitted one after another
+    /// (from one task or actor) reach the child in that order.
+    func submitWrite(line: some Collection<UInt8>) throws(ACPError) -> EventLoopFuture<Void> {
+        if line.contains(0x0A) {
+            throw ACPError(.protocolError, message: "refusing to send a message containing a raw newline")
+        }
+        var buffer = ByteBufferAllocator().buffer(capacity: line.count + 1)
+        buffer.writeBytes(line)
+        buffer.writeInteger(UInt8(0x0A))
+        let bytes = buffer
+        return stdinChannel.flatMap { channel in channel.writeAndFlush(bytes) }
     }
 
     /// Writes `line` (UTF-8) and a `\n`; see `write(line:)`.

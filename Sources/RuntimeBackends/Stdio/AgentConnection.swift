@@ -1,0 +1,297 @@
+import ACPControlPlane
+import Foundation
+import Logging
+
+/// Why a request acpd sent did not produce a result.
+enum CallFailure: Error {
+    /// The agent answered with a JSON-RPC error.
+    case rpc(JSONRPCError)
+    /// No answer: the agent died, the line could not be written, or the request timed out.
+    case transport(ACPError)
+
+    var message: String {
+        switch self {
+        case .rpc(let error): error.message
+        case .transport(let error): error.message
+        }
+    }
+}
+
+/// The JSON-RPC side of one agent process: it owns the process, reads its stdout in one task,
+/// matches responses to acpd's requests by id (acpd's ids and the agent's ids are separate
+/// spaces), answers the agent's requests exactly once, and routes `session/update`s to the turn
+/// in flight. The ACP session setup, turns, permissions and fs live in extensions.
+actor AgentConnection {
+    enum Pending {
+        case call(method: String, CheckedContinuation<Result<JSONValue, CallFailure>, Never>)
+        /// The `session/prompt` of the turn with this token: its response ends the turn at once,
+        /// so no later update can slip into a finished turn.
+        case prompt(token: UInt64)
+    }
+
+    struct ActiveTurn {
+        let token: UInt64
+        let runId: RunID
+        let continuation: AsyncStream<RuntimeEvent>.Continuation
+        let prompt: [WireContentBlock]
+        var cancelRequested = false
+        var authRetried = false
+        var graceTask: Task<Void, Never>?
+    }
+
+    struct PendingPermission {
+        let optionIds: Set<String>
+    }
+
+    let child: ChildProcess
+    let instance: String
+    let sessionKey: SessionKey
+    let agent: AgentSpec
+    let cwd: String
+    let options: StdioRuntimeOptions
+    let logger: Logger
+    private let onDeath: @Sendable (AgentConnection, ACPError, _ expected: Bool) async -> Void
+    let onTurnDone: @Sendable (SessionKey) async -> Void
+
+    var capabilities = RuntimeCapabilities()
+    var authMethods: [AuthMethod] = []
+    var agentSessionId: String?
+    var loadingSessionId: String?
+    var replayedUpdates = 0
+
+    private var nextRequestId: Int64 = 0
+    private var pending: [RequestID: Pending] = [:]
+    var turn: ActiveTurn?
+    var turnCounter: UInt64 = 0
+    var permissions: [RequestID: PendingPermission] = [:]
+    /// Set once the agent is gone: every later call fails with it.
+    private(set) var death: ACPError?
+    /// True when acpd itself stops the agent (close, kill after cancel): not a crash.
+    var stopping = false
+    private var readTask: Task<Void, Never>?
+
+    init(child: ChildProcess, sessionKey: SessionKey, agent: AgentSpec, cwd: String, options: StdioRuntimeOptions,
+         logger: Logger, onDeath: @escaping @Sendable (AgentConnection, ACPError, Bool) async -> Void,
+         onTurnDone: @escaping @Sendable (SessionKey) async -> Void) {
+        self.child = child
+        self.instance = "\(child.pid)-\(UUID().uuidString.prefix(8))"
+        self.sessionKey = sessionKey
+        self.agent = agent
+        self.cwd = cwd
+        self.options = options
+        var logger = logger
+        logger[metadataKey: "pid"] = "\(child.pid)"
+        logger[metadataKey: "session"] = "\(sessionKey)"
+        logger[metadataKey: "agent"] = "\(agent.id)"
+        self.logger = logger
+        self.onDeath = onDeath
+        self.onTurnDone = onTurnDone
+    }
+
+    /// Starts reading the agent's stdout. Call once.
+    func start() {
+        let child = self.child
+        readTask = Task { [weak self] in
+            for await item in child.stdoutLines {
+                guard let self else { return }
+                await self.receive(item)
+            }
+            await self?.stdoutClosed()
+        }
+    }
+
+    var isAlive: Bool { death == nil && child.exitStatus == nil }
+
+    // MARK: Reading
+
+    private func receive(_ item: Result<[UInt8], ACPError>) {
+        let bytes: [UInt8]
+        switch item {
+        case .failure(let error):
+            logger.error("\(error.message)", metadata: ["detail": "\(error.detail ?? "")"])
+            return
+        case .success(let line):
+            bytes = line
+        }
+        if options.wireTap != nil || logger.logLevel <= .debug {
+            let text = String(decoding: bytes, as: UTF8.self)
+            logger.debug("← \(text)")
+            options.wireTap?(.incoming, text)
+        }
+        let message: AgentMessage
+        do {
+            message = try AgentMessage.decode(line: bytes)
+        } catch {
+            logger.warning("skipping a malformed line from the agent: \(error.message)", metadata: ["detail": "\(error.detail ?? "")"])
+            return
+        }
+        dispatch(message)
+    }
+
+    private func dispatch(_ message: AgentMessage) {
+        switch message {
+        case .response(let id, let result):
+            guard let entry = pending.removeValue(forKey: id) else {
+                logger.warning("response to unknown request id \(id) ignored")
+                return
+            }
+            switch entry {
+            case .call(_, let continuation): continuation.resume(returning: result.mapError { .rpc($0) })
+            case .prompt(let token): promptAnswered(token: token, result: result)
+            }
+        case .sessionUpdate(let notification):
+            handleUpdate(notification)
+        case .cancelRequest(let id):
+            withdrawPermission(id)
+        case .notification(let method, _):
+            logger.debug("ignoring notification \(method)")
+        case .invalidNotification(let method, let reason):
+            logger.warning("ignoring invalid \(method) notification: \(reason)")
+        case .request(let id, let request):
+            handleRequest(id: id, request)
+        case .invalidRequest(let id, let method, let reason):
+            logger.warning("invalid \(method) request: \(reason)")
+            respondError(id: id, JSONRPCError(code: JSONRPCError.invalidParams, message: "Invalid params", data: .string(reason)))
+        }
+    }
+
+    private func stdoutClosed() async {
+        let exit = await child.waitForExit(timeout: 3)
+        let reason = exit.map { "the agent exited (\($0))" } ?? "the agent closed its output"
+        let stderr = child.recentStderr.suffix(20).joined(separator: "\n")
+        markDead(ACPError(.turnFailed, message: reason, hint: "send the message again to restart the agent",
+                          detail: stderr.isEmpty ? "no stderr output" : "recent stderr:\n\(stderr)"))
+        if exit == nil { _ = await child.kill() }
+    }
+
+    /// Fails everything that waits on the agent, once.
+    func markDead(_ error: ACPError) {
+        guard death == nil else { return }
+        death = error
+        if stopping {
+            logger.debug("agent stopped")
+        } else {
+            logger.warning("\(error.message)", metadata: ["detail": "\(error.detail ?? "")"])
+        }
+        let waiting = pending
+        pending = [:]
+        for (_, entry) in waiting {
+            if case .call(_, let continuation) = entry { continuation.resume(returning: .failure(.transport(error))) }
+        }
+        permissions = [:]
+        finishTurn(.failed(error, retryable: true))
+        let expected = stopping
+        Task { await onDeath(self, error, expected) }
+    }
+
+    // MARK: Writing
+
+    /// Queues one line for the agent (in call order), logging and tapping it.
+    func send(_ line: [UInt8]) throws(ACPError) {
+        if options.wireTap != nil || logger.logLevel <= .debug {
+            let text = String(decoding: line, as: UTF8.self)
+            logger.debug("→ \(text)")
+            options.wireTap?(.outgoing, text)
+        }
+        let written = try child.submitWrite(line: line)
+        let logger = self.logger
+        written.whenFailure { error in logger.debug("write to the agent failed: \(error)") }
+    }
+
+    /// Sends a request and waits for its result (or a transport failure; `timeout` nil = none).
+    func call(_ method: String, _ params: some Encodable & Sendable, timeout: Double?) async -> Result<JSONValue, CallFailure> {
+        if let death { return .failure(.transport(death)) }
+        let id = allocateId()
+        let line: [UInt8]
+        do {
+            line = try JSONRPCEncoder.request(id: id, method: method, params: params)
+        } catch {
+            return .failure(.transport(ACPError(.protocolError, message: "cannot encode \(method)", detail: "\(error)")))
+        }
+        return await withCheckedContinuation { continuation in
+            pending[id] = .call(method: method, continuation)
+            do throws(ACPError) {
+                try send(line)
+            } catch {
+                pending[id] = nil
+                continuation.resume(returning: .failure(.transport(error)))
+                return
+            }
+            if let timeout {
+                Task { [weak self] in
+                    try? await Task.sleep(nanoseconds: UInt64(timeout * 1_000_000_000))
+                    await self?.timeOut(id, method: method, after: timeout)
+                }
+            }
+        }
+    }
+
+    private func timeOut(_ id: RequestID, method: String, after seconds: Double) {
+        guard case .call(_, let continuation)? = pending.removeValue(forKey: id) else { return }
+        let error = ACPError(.sessionInitFailed, message: "the agent did not answer \(method) within \(Int(seconds)) s",
+                             detail: child.recentStderr.suffix(20).joined(separator: "\n"))
+        continuation.resume(returning: .failure(.transport(error)))
+    }
+
+    /// Sends `session/prompt` whose response ends the turn `token` (see `Pending.prompt`).
+    func sendPrompt(_ params: PromptRequest, token: UInt64) throws(ACPError) {
+        if let death { throw death }
+        let id = allocateId()
+        let line: [UInt8]
+        do {
+            line = try JSONRPCEncoder.request(id: id, method: "session/prompt", params: params)
+        } catch {
+            throw ACPError(.protocolError, message: "cannot encode the prompt", detail: "\(error)")
+        }
+        pending[id] = .prompt(token: token)
+        do throws(ACPError) { try send(line) } catch { pending[id] = nil; throw error }
+    }
+
+    func notify(_ method: String, _ params: some Encodable) {
+        do {
+            try send(try JSONRPCEncoder.notification(method: method, params: params))
+        } catch {
+            logger.warning("could not send \(method): \(error)")
+        }
+    }
+
+    func respond(id: RequestID, _ result: some Encodable) {
+        do {
+            try send(try JSONRPCEncoder.result(id: id, result))
+        } catch {
+            logger.warning("could not answer request \(id): \(error)")
+        }
+    }
+
+    func respondError(id: RequestID, _ error: JSONRPCError) {
+        do throws(ACPError) {
+            try send(JSONRPCEncoder.error(id: id, error))
+        } catch {
+            logger.warning("could not answer request \(id): \(error)")
+        }
+    }
+
+    private func allocateId() -> RequestID {
+        defer { nextRequestId += 1 }
+        return .int(nextRequestId)
+    }
+
+    // MARK: Stopping
+
+    /// Ends any turn with `error`, then shuts the agent down (stdin → SIGTERM → SIGKILL of the
+    /// group) and reaps it.
+    func shutdown(turnError: ACPError) async -> ProcessExit {
+        stopping = true
+        if turn != nil {
+            cancelTurnForShutdown()
+            finishTurn(.failed(turnError, retryable: false))
+        }
+        return await child.terminate(graceSeconds: options.terminateGrace)
+    }
+
+    /// Kills the agent's process group now (the agent ignored a cancel).
+    func killNow() async {
+        stopping = true
+        _ = await child.kill()
+    }
+}

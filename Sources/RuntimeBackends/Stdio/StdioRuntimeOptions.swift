@@ -1,0 +1,40 @@
+import Logging
+
+/// Which way a raw JSON-RPC line went.
+public enum WireDirection: String, Sendable {
+    /// acpd → agent (stdin).
+    case outgoing
+    /// agent → acpd (stdout).
+    case incoming
+}
+
+/// Settings of the `stdio` backend. The defaults suit real agents (Python agents take seconds to
+/// answer `initialize`).
+public struct StdioRuntimeOptions: Sendable {
+    /// How long the agent may take to answer `initialize`.
+    public var initializeTimeout: Double = 30
+    /// How long the agent may take to answer `authenticate`, `session/new` and `session/load`
+    /// (prompt turns have no timeout here: the session manager's turn watchdog cancels them).
+    public var requestTimeout: Double = 120
+    /// After `session/cancel`, how long to wait for the prompt response before killing the
+    /// agent's process group and failing the turn with ACP_TURN_TIMEOUT.
+    public var cancelGrace: Double = 10
+    /// Each step of the shutdown: close stdin → wait → SIGTERM → wait → SIGKILL.
+    public var terminateGrace: Double = 2
+    /// Advertise and serve `fs/read_text_file` / `fs/write_text_file`, confined to the session
+    /// cwd. Off by default: agents then use their own file access.
+    public var fileSystem: Bool = false
+    /// The version acpd reports in `clientInfo`.
+    public var clientVersion: String = "0.1.0"
+    /// First delay of the restart backoff after repeated crashes; doubles per crash.
+    public var restartBackoffBase: Double = 0.5
+    /// Upper bound of the restart backoff.
+    public var restartBackoffMax: Double = 30
+    /// The level at which agent stderr lines are logged.
+    public var stderrLogLevel: Logger.Level = .debug
+    /// Called with every raw line in both directions (tests capture what acpd sends with it).
+    /// Runs on the connection's executor: keep it fast.
+    public var wireTap: (@Sendable (WireDirection, String) -> Void)?
+
+    public init() {}
+}

@@ -1,0 +1,71 @@
+import ACPControlPlane
+
+/// Maps ACP `session/update` variants to the runtime-neutral `RuntimeEvent`s.
+enum UpdateMapper {
+    /// The events for one update (none for kinds acpd does not surface during a turn).
+    static func events(for update: SessionUpdate) -> [RuntimeEvent] {
+        switch update {
+        case .agentMessageChunk(let chunk):
+            return [.text(TextDelta(stream: .output, text: chunk.content.displayText, messageId: chunk.messageId))]
+        case .agentThoughtChunk(let chunk):
+            return [.text(TextDelta(stream: .thought, text: chunk.content.displayText, messageId: chunk.messageId))]
+        case .userMessageChunk:
+            // History replay or an echo of the live prompt: never new output.
+            return []
+        case .toolCall(let call):
+            return [.toolCall(ToolCallInfo(
+                id: call.toolCallId, isNew: true, title: call.title, kind: call.kind ?? "other",
+                status: call.status ?? "pending", locations: call.locations?.map(\.path),
+                contentText: contentText(call.content)))]
+        case .toolCallUpdate(let patch):
+            return [.toolCall(ToolCallInfo(
+                id: patch.toolCallId, isNew: false, title: patch.title, kind: patch.kind, status: patch.status,
+                locations: patch.locations?.map(\.path), contentText: contentText(patch.content)))]
+        case .plan(let plan):
+            return [.plan(plan.entries.map { PlanEntry(content: $0.content, priority: $0.priority, status: $0.status) })]
+        case .availableCommandsUpdate(let update):
+            return [.commandsUpdated(update.availableCommands.map {
+                AgentCommand(name: $0.name, description: $0.description, inputHint: $0.input?["hint"]?.stringValue)
+            })]
+        case .currentModeUpdate(let update):
+            return [.modeChanged(update.currentModeId)]
+        case .configOptionUpdate:
+            // Config options are not part of the runtime contract yet; the agent keeps the state.
+            return []
+        case .sessionInfoUpdate(let info):
+            switch info.title {
+            case .string(let title)?: return [.sessionInfo(title: title)]
+            case .null?: return [.sessionInfo(title: nil)]
+            default: return []
+            }
+        case .usageUpdate(let usage):
+            return [.usage(Usage(used: usage.used, size: usage.size, costAmount: usage.cost?.amount,
+                                 costCurrency: usage.cost?.currency))]
+        case .unknown:
+            return []
+        }
+    }
+
+    private static func contentText(_ content: [WireToolCallContent]?) -> String? {
+        guard let content, !content.isEmpty else { return nil }
+        return content.map(\.displayText).joined(separator: "\n")
+    }
+}
+
+extension WireContentBlock {
+    /// The wire form of a prompt block (already downgraded to the agent's capabilities).
+    init(prompt block: ContentBlock) {
+        switch block {
+        case .text(let text):
+            self = .text(Text(text: text))
+        case .resourceLink(let uri, let name, let mimeType):
+            self = .resourceLink(ResourceLink(uri: uri, name: name, mimeType: mimeType))
+        case .image(let data, let mimeType):
+            self = .image(Image(data: data, mimeType: mimeType))
+        case .audio(let data, let mimeType):
+            self = .audio(Audio(data: data, mimeType: mimeType))
+        case .embeddedText(let uri, let text, let mimeType):
+            self = .resource(Resource(resource: EmbeddedResource(uri: uri, mimeType: mimeType, text: text)))
+        }
+    }
+}
