@@ -116,7 +116,7 @@ actor AgentConnection {
         if options.wireTap != nil || logger.logLevel <= .debug {
             let text = String(decoding: bytes, as: UTF8.self)
             logger.debug("← \(text)")
-            options.wireTap?(.incoming, text)
+            options.wireTap?(WireLine(direction: .incoming, text: text, pid: child.pid))
         }
         let message: AgentMessage
         do {
@@ -191,7 +191,7 @@ actor AgentConnection {
         if options.wireTap != nil || logger.logLevel <= .debug {
             let text = String(decoding: line, as: UTF8.self)
             logger.debug("→ \(text)")
-            options.wireTap?(.outgoing, text)
+            options.wireTap?(WireLine(direction: .outgoing, text: text, pid: child.pid))
         }
         let written = try child.submitWrite(line: line)
         let logger = self.logger

@@ -8,6 +8,15 @@ public enum WireDirection: String, Sendable {
     case incoming
 }
 
+/// One raw JSON-RPC line seen by the `wireTap`.
+public struct WireLine: Sendable {
+    public let direction: WireDirection
+    /// The line without its `\n`.
+    public let text: String
+    /// The agent process the line was written to or read from.
+    public let pid: Int32
+}
+
 /// Settings of the `stdio` backend. The defaults suit real agents (Python agents take seconds to
 /// answer `initialize`).
 public struct StdioRuntimeOptions: Sendable {
@@ -34,7 +43,7 @@ public struct StdioRuntimeOptions: Sendable {
     public var stderrLogLevel: Logger.Level = .debug
     /// Called with every raw line in both directions (tests capture what acpd sends with it).
     /// Runs on the connection's executor: keep it fast.
-    public var wireTap: (@Sendable (WireDirection, String) -> Void)?
+    public var wireTap: (@Sendable (WireLine) -> Void)?
 
     public init() {}
 }

@@ -1,0 +1,142 @@
+import ACPControlPlane
+import Foundation
+import Synchronization
+import Testing
+import TestSupport
+@testable import RuntimeBackends
+
+@Suite("stdio runtime: turns, permissions, cancellation (real agents)")
+struct StdioTurnTests {
+    @Test("a full turn maps every update kind and ends with one .done; later turns reuse the process", arguments: PeerAgent.allCases)
+    func fullTurnAndMultipleTurns(peer: PeerAgent) async throws {
+        try await withTemporaryDirectory { dir in
+            let harness = StdioHarness(peer: peer, directory: dir)
+            let key = StdioHarness.key()
+            let ensured = try await harness.ensure(key)
+            #expect(ensured.origin == .created)
+            #expect(ensured.capabilities.loadSession)
+            #expect(ensured.capabilities.prompt.embeddedContext)
+
+            let first = try await harness.turn(ensured.handle, "hello [thought] [plan] [tool] [usage]")
+            #expect(first.stopReason == .endTurn)
+            #expect(first.terminalCount == 1)
+            #expect(first.output.contains("echo: hello"))
+            #expect(first.events.contains { if case .text(let d) = $0 { d.stream == .thought } else { false } })
+            #expect(first.events.contains { if case .plan(let entries) = $0 { entries.count == 2 } else { false } })
+            #expect(first.events.contains { if case .toolCall(let call) = $0 { call.isNew && call.kind == "read" } else { false } })
+            #expect(first.events.contains { if case .toolCall(let call) = $0 { !call.isNew && call.status == "completed" } else { false } })
+            #expect(first.events.contains { if case .usage = $0 { true } else { false } })
+
+            let again = try await harness.ensure(key)
+            #expect(again.origin == .existing)
+            #expect(again.handle == ensured.handle)
+            for index in 2...3 {
+                let turn = try await harness.turn(again.handle, "turn \(index)")
+                #expect(turn.stopReason == .endTurn)
+                #expect(turn.output == "echo: turn \(index)")
+            }
+            await harness.runtime.close(sessionKey: key, reason: .sessionClosed)
+            #expect(await harness.runtime.isAlive(ensured.handle) == false)
+            await harness.runtime.close(sessionKey: key, reason: .sessionClosed)  // idempotent
+            try harness.expectValidWire()
+        }
+    }
+
+    @Test("cancel mid-stream: session/cancel, the turn ends .done(cancelled), the session stays usable", arguments: PeerAgent.allCases)
+    func cancelMidStream(peer: PeerAgent) async throws {
+        try await withTemporaryDirectory { dir in
+            let harness = StdioHarness(peer: peer, directory: dir)
+            let ensured = try await harness.ensure(StdioHarness.key())
+            let runtime = harness.runtime
+            let handle = ensured.handle
+            let cancelled = Mutex(false)
+            let turn = try await harness.turn(handle, "long [chunks=200] [delay=50]") { event in
+                guard case .text = event, cancelled.withLock({ let was = $0; $0 = true; return !was }) else { return }
+                await runtime.cancel(handle)
+            }
+            #expect(turn.stopReason == .cancelled)
+            #expect(turn.terminalCount == 1)
+            #expect(harness.capture.outgoing.contains { $0.contains(#""method":"session/cancel""#) })
+            let next = try await harness.turn(handle, "after cancel")
+            #expect(next.output == "echo: after cancel")
+            try harness.expectValidWire()
+        }
+    }
+
+    @Test("permission: the chosen option reaches the agent once; unknown ids are refused",
+          arguments: PeerAgent.allCases, ["allow-once", "reject-once"])
+    func permissionAnswered(peer: PeerAgent, optionId: String) async throws {
+        try await withTemporaryDirectory { dir in
+            let harness = StdioHarness(peer: peer, directory: dir)
+            let ensured = try await harness.ensure(StdioHarness.key())
+            let answers = Mutex<[Bool]>([])
+            let turn = try await harness.turn(ensured.handle, "may I [permission]") { event in
+                guard case .permissionRequest(let request) = event else { return }
+                #expect(request.options.map(\.id) == ["allow-once", "allow-always", "reject-once"])
+                #expect(request.kind == "execute")
+                let unknown = await request.reply(.selected(optionId: "made-up"))
+                let first = await request.reply(.selected(optionId: optionId))
+                let second = await request.reply(.cancelled)
+                answers.withLock { $0 = [unknown, first, second] }
+            }
+            #expect(answers.withLock { $0 } == [false, true, false])
+            #expect(turn.stopReason == .endTurn)
+            #expect(turn.output.contains("permission: selected \(optionId)"))
+            try harness.expectValidWire()
+        }
+    }
+
+    @Test("cancel with a pending permission request answers it cancelled before session/cancel", arguments: PeerAgent.allCases)
+    func cancelWithPendingPermission(peer: PeerAgent) async throws {
+        try await withTemporaryDirectory { dir in
+            let harness = StdioHarness(peer: peer, directory: dir)
+            let ensured = try await harness.ensure(StdioHarness.key())
+            let runtime = harness.runtime
+            let handle = ensured.handle
+            let lateReply = Mutex<PermissionReply?>(nil)
+            let turn = try await harness.turn(handle, "[permission]") { event in
+                guard case .permissionRequest(let request) = event else { return }
+                lateReply.withLock { $0 = request.reply }
+                await runtime.cancel(handle)
+            }
+            #expect(turn.stopReason == .cancelled)
+            let reply = try #require(lateReply.withLock { $0 })
+            #expect(await reply(.selected(optionId: "allow-once")) == false)
+            let sent = harness.capture.outgoing
+            let answer = try #require(sent.firstIndex { $0.contains(#""outcome":{"outcome":"cancelled"}"#) })
+            let cancel = try #require(sent.firstIndex { $0.contains(#""method":"session/cancel""#) })
+            #expect(answer < cancel)
+            try harness.expectValidWire()
+        }
+    }
+
+    @Test("big single-line chunk, escaped unicode, agent error, refusal, late updates", arguments: PeerAgent.allCases)
+    func payloadsAndEndings(peer: PeerAgent) async throws {
+        try await withTemporaryDirectory { dir in
+            let harness = StdioHarness(peer: peer, directory: dir)
+            let handle = try await harness.ensure(StdioHarness.key()).handle
+
+            let big = try await harness.turn(handle, "[big=300000]")
+            #expect(big.stopReason == .endTurn)
+            #expect(big.output.filter { $0 == "x" }.count >= 300_000)
+
+            let unicode = try await harness.turn(handle, "[unicode]")
+            #expect(unicode.output.contains("grüße 🚀 naïve – 日本語"))
+
+            let failed = try await harness.turn(handle, "[fail]")
+            #expect(failed.failure?.error.code == .turnFailed)
+            #expect(failed.failure?.error.message.contains("demo failure") == true)
+            #expect(failed.terminalCount == 1)
+
+            let refused = try await harness.turn(handle, "[refuse]")
+            #expect(refused.stopReason == .refusal)
+
+            let late = try await harness.turn(handle, "[late]")
+            #expect(late.stopReason == .endTurn)
+            #expect(late.terminalCount == 1)
+            let after = try await harness.turn(handle, "next")
+            #expect(after.output == "echo: next")
+            try harness.expectValidWire()
+        }
+    }
+}
