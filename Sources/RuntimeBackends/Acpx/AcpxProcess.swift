@@ -42,25 +42,27 @@ struct AcpxProcess: Sendable {
              timeoutSeconds: Double, killGraceSeconds: Double) async throws(ACPError) -> Completed {
         let child = try start(argv: argv, environment: environment, cwd: cwd, label: label)
         child.closeStdin()
-        let lines = child.stdoutLines
-        let reader = Task { () -> [String] in
-            var collected: [String] = []
-            for await line in lines {
-                if case .success(let bytes) = line { collected.append(String(decoding: bytes, as: UTF8.self)) }
-            }
-            return collected
-        }
+        async let collected = Self.collect(child.stdoutLines)
         var timedOut = false
         var exit = await child.waitForExit(timeout: timeoutSeconds)
         if exit == nil {
             timedOut = true
-            logger.warning("acpx call overran its time limit; terminating it", metadata: ["argv": "\(argv.dropFirst(acpx.count).prefix(12))"])
+            logger.warning("acpx call overran its time limit; terminating it", metadata: ["call": "\(label)"])
             exit = await child.terminate(graceSeconds: killGraceSeconds)
         }
         // The supervisor closes the pipes shortly after the exit, so this ends.
-        let stdout = await reader.value
+        let stdout = await collected
         let stderr = child.recentStderr.suffix(10).joined(separator: "\n")
         return Completed(exit: exit ?? .exited(-1), stdout: stdout, stderrTail: stderr, timedOut: timedOut)
+    }
+
+    /// The UTF-8 lines of a stream, until it finishes; over-long lines are dropped.
+    private static func collect(_ lines: AsyncStream<Result<[UInt8], ACPError>>) async -> [String] {
+        var collected: [String] = []
+        for await line in lines {
+            if case .success(let bytes) = line { collected.append(String(decoding: bytes, as: UTF8.self)) }
+        }
+        return collected
     }
 
     /// The environment acpx (and through it the agent) gets: the passthrough variables that are
