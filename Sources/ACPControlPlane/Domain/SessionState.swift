@@ -72,3 +72,38 @@ extension RunState {
         }
     }
 }
+
+/// A transition outside a state machine was attempted. This is a bug in acpd: it is surfaced
+/// (logged, returned as an error) and the state is left unchanged, never silently applied.
+public struct StateMachineViolation: Error, Sendable, Equatable, CustomStringConvertible {
+    /// What was being changed, e.g. `session agent:demo:acp:…` or `run 0f3c…`.
+    public let what: String
+    public let detail: String
+
+    public init(what: String, detail: String) {
+        self.what = what
+        self.detail = detail
+    }
+
+    public var description: String { "illegal state transition of \(what): \(detail)" }
+}
+
+extension SessionState {
+    /// The next state, or a `StateMachineViolation` naming `subject` when `event` is not allowed.
+    public func next(on event: SessionEvent, subject: String) throws(StateMachineViolation) -> SessionState {
+        guard let next = applying(event) else {
+            throw StateMachineViolation(what: subject, detail: "\(event) is not allowed in state \(rawValue)")
+        }
+        return next
+    }
+}
+
+extension RunState {
+    /// The next state, or a `StateMachineViolation` naming `subject` when `event` is not allowed.
+    public func next(on event: RunEvent, subject: String) throws(StateMachineViolation) -> RunState {
+        guard let next = applying(event) else {
+            throw StateMachineViolation(what: subject, detail: "\(event) is not allowed in state \(rawValue)")
+        }
+        return next
+    }
+}

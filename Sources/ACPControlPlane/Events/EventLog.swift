@@ -1,0 +1,73 @@
+import Foundation
+import GRDB
+
+/// Appends to and reads `acp_events`. The caller allocates `seq` (the session actor owns the
+/// counter of its runs); the unique index `(run_id, seq)` rejects any duplicate, and `append`
+/// refuses a `seq` that does not exceed the run's last one, so `seq` strictly increases per run.
+enum EventLog {
+    /// One event to append.
+    struct Pending {
+        var sessionKey: SessionKey
+        var runId: RunID?
+        var seq: Int64
+        var payload: EventPayload
+    }
+
+    /// Appends events in the caller's transaction and returns their global ids.
+    static func append(_ db: Database, _ events: [Pending], at time: Double) throws -> [Int64] {
+        let statement = try db.cachedStatement(sql: """
+            INSERT INTO acp_events (session_key, run_id, seq, kind, text, data, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)
+            """)
+        var ids: [Int64] = []
+        ids.reserveCapacity(events.count)
+        for event in events {
+            let columns = try EventCoding.encode(event.payload)
+            try statement.execute(arguments: [event.sessionKey.rawValue, event.runId?.rawValue, event.seq, columns.kind,
+                                              columns.text, columns.data, time])
+            ids.append(db.lastInsertedRowID)
+            if event.payload.isTerminal, let runId = event.runId {
+                try db.execute(sql: "UPDATE acp_runs SET last_seq = ? WHERE id = ?", arguments: [event.seq, runId.rawValue])
+            }
+        }
+        return ids
+    }
+
+    /// The highest committed `seq` of a run (0 when it has no event).
+    static func lastSeq(_ db: Database, run: RunID) throws -> Int64 {
+        try Int64.fetchOne(db, sql: "SELECT MAX(seq) FROM acp_events WHERE run_id = ?", arguments: [run.rawValue]) ?? 0
+    }
+
+    /// The highest `seq` of the session events (run-less) of a session.
+    static func lastSessionSeq(_ db: Database, key: SessionKey) throws -> Int64 {
+        try Int64.fetchOne(db, sql: "SELECT MAX(seq) FROM acp_events WHERE session_key = ? AND run_id IS NULL",
+                           arguments: [key.rawValue]) ?? 0
+    }
+
+    /// Events of a run with `seq > after`, in `seq` order.
+    static func events(_ db: Database, run: RunID, after: Int64, limit: Int) throws -> [ControlPlaneEvent] {
+        let rows = try Row.fetchAll(db, sql: """
+            SELECT e.*, r.channel, r.account_id, r.conversation_id, r.parent_conversation_id
+            FROM acp_events e JOIN acp_runs r ON r.id = e.run_id
+            WHERE e.run_id = ? AND e.seq > ? ORDER BY e.seq LIMIT ?
+            """, arguments: [run.rawValue, after, limit])
+        return try rows.map(event(row:))
+    }
+
+    /// Events of a session (run events and session events) with global id `> afterId`, in id order.
+    static func events(_ db: Database, session: SessionKey, afterId: Int64, limit: Int) throws -> [ControlPlaneEvent] {
+        let rows = try Row.fetchAll(db, sql: """
+            SELECT e.*, r.channel, r.account_id, r.conversation_id, r.parent_conversation_id
+            FROM acp_events e LEFT JOIN acp_runs r ON r.id = e.run_id
+            WHERE e.session_key = ? AND e.id > ? ORDER BY e.id LIMIT ?
+            """, arguments: [session.rawValue, afterId, limit])
+        return try rows.map(event(row:))
+    }
+
+    static func event(row: Row) throws -> ControlPlaneEvent {
+        guard let key = SessionKey(row["session_key"]) else { throw RecordDecodingError("acp_events.session_key", row["session_key"]) }
+        let runId = (row["run_id"] as String?).flatMap(RunID.init)
+        return ControlPlaneEvent(id: row["id"], sessionKey: key, runId: runId, seq: row["seq"], conversation: row.conversation(),
+                                 payload: try EventCoding.decode(kind: row["kind"], text: row["text"], data: row["data"]),
+                                 at: row.date("created_at"))
+    }
+}

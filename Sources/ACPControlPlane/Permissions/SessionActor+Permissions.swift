@@ -1,0 +1,126 @@
+import Foundation
+import GRDB
+
+/// Permission requests of a session's active run: stored with their options and deadline,
+/// answered once (by a person, by `acp.permissions.mode`, by the deadline, or by cancellation).
+extension SessionActor {
+    func handlePermissionRequest(_ request: PermissionRequest, run: RunID) async {
+        guard let current = active, current.run.id == run, !current.detached else {
+            await request.reply(.cancelled)
+            return
+        }
+        let settings = context.settings
+        let deadline = context.now().addingTimeInterval(settings.permissionTimeout.seconds)
+        let decision = PermissionPolicy.decide(mode: settings.permissionMode, toolKind: request.kind, options: request.options)
+        let stamp = time
+        let prompt: PermissionPrompt
+        let event: ControlPlaneEvent
+        do {
+            let optionsJSON = String(decoding: try JSONEncoder().encode(request.options), as: UTF8.self)
+            let seq = current.nextSeq
+            var pending: [EventLog.Pending] = []
+            let (id, ids) = try store.write { db in
+                try db.execute(sql: """
+                    INSERT INTO acp_permission_requests (session_key, run_id, tool_call_id, title, tool_kind, options, state, deadline, created_at)
+                    VALUES (?, ?, ?, ?, ?, ?, 'pending', ?, ?)
+                    """, arguments: [key.rawValue, run.rawValue, request.toolCallId, request.title, request.kind, optionsJSON,
+                                     deadline.timeIntervalSince1970, stamp])
+                let id = db.lastInsertedRowID
+                let prompt = PermissionPrompt(id: id, toolCallId: request.toolCallId, title: request.title, toolKind: request.kind,
+                                              options: request.options, deadline: deadline)
+                pending = pendingEvents([.permissionRequested(prompt)], runId: run, firstSeq: seq)
+                return (id, try EventLog.append(db, pending, at: stamp))
+            }
+            active?.nextSeq += 1
+            prompt = PermissionPrompt(id: id, toolCallId: request.toolCallId, title: request.title, toolKind: request.kind,
+                                      options: request.options, deadline: deadline)
+            let events = committed(pending, ids: ids) { _ in current.run.conversation }
+            event = events[0]
+            context.hub.publish(events)
+        } catch {
+            logger.error("cannot store a permission request; rejecting it", metadata: ["error": "\(error)"])
+            await request.reply(PermissionPolicy.onTimeout(request.options))
+            return
+        }
+        _ = event
+        permissions[prompt.id] = PendingPermission(prompt: prompt, runId: run, reply: request.reply)
+        switch decision {
+        case .answer(let outcome):
+            await resolvePermission(prompt.id, outcome: outcome, how: .auto)
+        case .ask:
+            let timeout = settings.permissionTimeout
+            let id = prompt.id
+            permissions[id]?.timer = Task { [weak self] in
+                do { try await Task.sleep(for: timeout) } catch { return }
+                await self?.permissionTimedOut(id)
+            }
+        }
+    }
+
+    /// Answers a pending request: an option it offered, or `cancelled`. Returns false when the
+    /// request is not pending (already answered, timed out, or its run ended).
+    func answerPermission(_ id: Int64, outcome: PermissionOutcome) async throws -> Bool {
+        guard let pending = permissions[id] else { return false }
+        if case .selected(let optionId) = outcome, !pending.prompt.options.contains(where: { $0.id == optionId }) {
+            throw ACPError(.invalidArgument, message: "option \"\(optionId)\" is not offered by this request",
+                           hint: "choose one of: \(pending.prompt.options.map(\.id).joined(separator: ", "))")
+        }
+        await resolvePermission(id, outcome: outcome, how: outcome == .cancelled ? .cancelled : .answered)
+        return true
+    }
+
+    private func permissionTimedOut(_ id: Int64) async {
+        guard let pending = permissions[id] else { return }
+        await resolvePermission(id, outcome: PermissionPolicy.onTimeout(pending.prompt.options), how: .timedOut)
+    }
+
+    /// Records the answer (row and event), then sends it to the agent.
+    private func resolvePermission(_ id: Int64, outcome: PermissionOutcome, how: PermissionResolution.How) async {
+        guard let pending = permissions.removeValue(forKey: id) else { return }
+        pending.timer?.cancel()
+        storeResolution(pending, outcome: outcome, how: how, appendEvent: true)
+        await pending.reply(outcome)
+    }
+
+    /// Answers every pending request of `run` with `cancelled` (cancel, timeout, close, reset, end
+    /// of the run). The replies are sent from a task: the runtime's own cancel answers them too,
+    /// and only the first answer reaches the agent.
+    func cancelPermissions(of run: RunID?, appendEvents: Bool) {
+        let matching = permissions.filter { run == nil || $0.value.runId == run }
+        for (id, pending) in matching.sorted(by: { $0.key < $1.key }) {
+            permissions[id] = nil
+            pending.timer?.cancel()
+            storeResolution(pending, outcome: .cancelled, how: .cancelled, appendEvent: appendEvents)
+            Task { await pending.reply(.cancelled) }
+        }
+    }
+
+    private func storeResolution(_ pending: PendingPermission, outcome: PermissionOutcome, how: PermissionResolution.How,
+                                 appendEvent: Bool) {
+        let optionId: String? = if case .selected(let option) = outcome { option } else { nil }
+        let state = switch how {
+        case .answered: "answered"
+        case .auto: "auto"
+        case .timedOut: "timed_out"
+        case .cancelled: "cancelled"
+        }
+        let stamp = time
+        do {
+            try store.write { db in
+                try db.execute(sql: "UPDATE acp_permission_requests SET state = ?, outcome = ?, answered_at = ? WHERE id = ?",
+                               arguments: [state, optionId ?? "cancelled", stamp, pending.prompt.id])
+            }
+        } catch {
+            logger.error("cannot store a permission answer", metadata: ["error": "\(error)"])
+        }
+        context.metrics.permission(outcome: how)
+        if appendEvent {
+            recordEvent(.permissionResolved(PermissionResolution(id: pending.prompt.id, how: how, optionId: optionId)), run: pending.runId)
+        }
+    }
+
+    /// The requests waiting for an answer.
+    var pendingPermissionPrompts: [PermissionPrompt] {
+        permissions.values.map(\.prompt).sorted { $0.id < $1.id }
+    }
+}

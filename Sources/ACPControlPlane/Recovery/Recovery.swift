@@ -1,0 +1,78 @@
+import Foundation
+import GRDB
+
+/// What start-up recovery found and did.
+public struct RecoveryReport: Sendable, Equatable {
+    /// Sessions that are not closed (they start their runtimes lazily, on their next turn).
+    public var openSessions: Int
+    /// Runs left `running` or `queued` by the previous process, now failed with "acpd restarted".
+    public var interruptedRuns: [RunID]
+    /// Sessions moved back to `idle` (they were running, cancelling or creating).
+    public var sessionsReturnedToIdle: Int
+    /// Permission requests whose runtime died with the previous process.
+    public var abandonedPermissions: Int
+    /// Idempotency reservations of commands that never completed (they may run again).
+    public var droppedReservations: Int
+    /// Active bindings (untouched by recovery).
+    public var activeBindings: Int
+    /// Finished runs whose output is not fully delivered (offer them from their checkpoints).
+    public var pendingDeliveries: Int
+}
+
+/// Start-up recovery, in one transaction: nothing of it is half-applied.
+enum Recovery {
+    static let restartMessage = "acpd restarted"
+
+    static func run(_ db: Database, at time: Double) throws -> RecoveryReport {
+        let interrupted = try Row.fetchAll(db, sql: """
+            SELECT id FROM acp_runs WHERE state IN ('queued', 'running') ORDER BY session_key, lane, ordinal
+            """).compactMap { RunID($0["id"]) }
+        let failure = ACPError(.turnFailed, message: restartMessage, hint: "send the message again")
+        for run in interrupted {
+            try RunTables.markEnded(db, id: run, .failed, error: failure, at: time)
+            // The terminal event tells the run's conversation, once, through the delivery checkpoint.
+            let seq = try EventLog.lastSeq(db, run: run) + 1
+            guard let key = try String.fetchOne(db, sql: "SELECT session_key FROM acp_runs WHERE id = ?", arguments: [run.rawValue]),
+                  let sessionKey = SessionKey(key) else { continue }
+            _ = try EventLog.append(db, [EventLog.Pending(sessionKey: sessionKey, runId: run, seq: seq,
+                                                          payload: .failed(code: failure.code, message: failure.message))], at: time)
+        }
+        var returned = 0
+        for row in try Row.fetchAll(db, sql: "SELECT key, state FROM acp_sessions WHERE state IN ('running', 'cancelling', 'creating')") {
+            guard let state = SessionState(rawValue: row["state"]) else { continue }
+            let next = try state.next(on: .recovered, subject: "session \(row["key"] as String)")
+            try db.execute(sql: "UPDATE acp_sessions SET state = ?, updated_at = ? WHERE key = ?", arguments: [next.rawValue, time, row["key"]])
+            returned += 1
+        }
+        try db.execute(sql: """
+            UPDATE acp_permission_requests SET state = 'abandoned', outcome = 'cancelled', answered_at = ? WHERE state = 'pending'
+            """, arguments: [time])
+        let abandoned = db.changesCount
+        let dropped = try IdempotencyTable.dropInProgress(db)
+        let open = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM acp_sessions WHERE state != 'closed'") ?? 0
+        let bindings = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM acp_bindings WHERE ended_at IS NULL") ?? 0
+        let pending = try Int.fetchOne(db, sql: """
+            SELECT COUNT(*) FROM acp_runs r
+            LEFT JOIN acp_delivery_checkpoint c
+              ON c.run_id = r.id AND c.destination = r.channel || ':' || r.account_id || ':' || r.conversation_id
+            WHERE r.state IN ('completed', 'failed', 'cancelled') AND r.conversation_id IS NOT NULL
+              AND COALESCE(c.last_seq, 0) < r.last_seq
+            """) ?? 0
+        return RecoveryReport(openSessions: open, interruptedRuns: interrupted, sessionsReturnedToIdle: returned,
+                              abandonedPermissions: abandoned, droppedReservations: dropped, activeBindings: bindings,
+                              pendingDeliveries: pending)
+    }
+}
+
+extension SessionManager {
+    /// Start-up recovery; call once, before any other use of the manager. Runs left `running`
+    /// or `queued` by a crash are failed with "acpd restarted" (a terminal event tells their
+    /// conversation once), sessions return to `idle`, bindings stay exactly as committed,
+    /// runtimes start again lazily.
+    public func recover() throws -> RecoveryReport {
+        let stamp = store.timestamp
+        let report = try store.write { db in try Recovery.run(db, at: stamp) }
+        recoveryDone(counts: try store.sessionCounts())
+        return report
+    }
+}

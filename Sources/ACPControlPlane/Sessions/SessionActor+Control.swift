@@ -1,0 +1,218 @@
+import Foundation
+import GRDB
+
+/// Cancel, close, reset, status, and the runtime side of spawn.
+extension SessionActor {
+    /// Cancels the active run and the queued runs of `conversation` (nil: every queued run), in
+    /// one transaction. Idle with nothing queued: returns `isNothing` and starts nothing.
+    func cancel(conversation: ConversationRef?) async throws -> CancelOutcome {
+        guard record.state != .closed else { return CancelOutcome(activeRun: nil, queuedRuns: []) }
+        let queued = queue.filter { conversation == nil || $0.conversation == conversation }
+        let activeRun = active.flatMap { $0.detached ? nil : $0.run }
+        guard activeRun != nil || !queued.isEmpty else { return CancelOutcome(activeRun: nil, queuedRuns: []) }
+
+        let stamp = time
+        let newState: SessionState? = activeRun == nil ? nil : try nextState(.cancelRequested)
+        let pending = queued.flatMap { pendingEvents([.cancelled], runId: $0.id, firstSeq: 1) }
+        let ids = try store.write { db in
+            for run in queued { try RunTables.markEnded(db, id: run.id, .cancelled, at: stamp) }
+            if let newState { try SessionTables.setState(db, key: key, newState, at: stamp) }
+            return try EventLog.append(db, pending, at: stamp)
+        }
+        let cancelledIds = Set(queued.map(\.id))
+        queue.removeAll { cancelledIds.contains($0.id) }
+        if let newState { adopt(newState) }
+        let conversations = Dictionary(uniqueKeysWithValues: queued.map { ($0.id, $0.conversation) })
+        context.hub.publish(committed(pending, ids: ids) { id in id.flatMap { conversations[$0] } ?? nil })
+        for _ in queued { context.metrics.runEnded(.cancelled, code: nil, duration: nil) }
+        if let activeRun, active?.cancelRequested == false {
+            active?.cancelRequested = true
+            await requestStop(activeRun.id)
+        }
+        return CancelOutcome(activeRun: activeRun?.id, queuedRuns: queued.map(\.id))
+    }
+
+    /// Ends the active run (if any) and all queued runs as cancelled inside `db`, returning
+    /// the events to publish after the commit. The active run is detached: its stream is ignored.
+    private func cancelEverything(_ db: Database, at stamp: Double) throws -> [EventLog.Pending] {
+        var pending: [EventLog.Pending] = []
+        if let current = active, !current.detached {
+            try RunTables.markEnded(db, id: current.run.id, .cancelled, at: stamp)
+            pending += pendingEvents([.cancelled], runId: current.run.id, firstSeq: current.nextSeq)
+        }
+        for run in queue {
+            try RunTables.markEnded(db, id: run.id, .cancelled, at: stamp)
+            pending += pendingEvents([.cancelled], runId: run.id, firstSeq: 1)
+        }
+        return pending
+    }
+
+    private func conversationsOfActiveAndQueued() -> [RunID: ConversationRef?] {
+        var map: [RunID: ConversationRef?] = [:]
+        if let current = active { map[current.run.id] = current.run.conversation }
+        for run in queue { map[run.id] = run.conversation }
+        return map
+    }
+
+    private func afterCancelEverything(_ pending: [EventLog.Pending], ids: [Int64], sessionEvents: Int) {
+        let conversations = conversationsOfActiveAndQueued()
+        let published = committed(pending, ids: ids) { id in id.flatMap { conversations[$0] } ?? nil }
+        if let current = active, !current.detached {
+            active?.detached = true
+            context.metrics.runEnded(.cancelled, code: nil, duration: .now - current.startedAt)
+            for timer in current.timers { timer.cancel() }
+        }
+        for _ in queue { context.metrics.runEnded(.cancelled, code: nil, duration: nil) }
+        queue.removeAll()
+        context.hub.publish(published)
+        _ = sessionEvents
+    }
+
+    /// Closes the session in one transaction (runs cancelled, state `closed`, runtime bindings
+    /// ended, close event), then stops its runtime. Returns false when it was already closed.
+    func close(reason: String) async throws -> Bool {
+        guard record.state != .closed else { return false }
+        let stamp = time
+        let state = try nextState(.closed)
+        var pending: [EventLog.Pending] = []
+        let sessionEvent = pendingEvents([.sessionClosed(reason: reason)], runId: nil, firstSeq: sessionSeq + 1)
+        let ids = try store.write { db in
+            pending = try cancelEverything(db, at: stamp)
+            try SessionTables.setState(db, key: key, state, at: stamp)
+            try SessionTables.endBindings(db, key: key, sources: [.runtime], reason: "session closed", at: stamp)
+            try db.execute(sql: "UPDATE acp_permission_requests SET state = 'cancelled', outcome = 'cancelled', answered_at = ? WHERE session_key = ? AND state = 'pending'",
+                           arguments: [stamp, key.rawValue])
+            return try EventLog.append(db, pending + sessionEvent, at: stamp)
+        }
+        sessionSeq += 1
+        cancelPermissions(of: nil, appendEvents: false)
+        afterCancelEverything(pending + sessionEvent, ids: ids, sessionEvents: 1)
+        adopt(state)
+        logger.info("session closed", metadata: ["reason": "\(reason)"])
+        let task = active?.task
+        await closeRuntime(reason: .sessionClosed)
+        await drain(task)
+        return true
+    }
+
+    /// Cancels everything, ends the agent-side session and forgets its id, keeping the key and
+    /// the bindings: the next turn starts a fresh agent session.
+    func reset() async throws {
+        guard record.state != .closed else { throw ACPError(.sessionClosed, detail: "session \(key)") }
+        let stamp = time
+        var state = record.state
+        if state == .running { state = try nextState(.cancelRequested, from: state) }
+        if state == .cancelling { state = try nextState(.runEnded, from: state) }
+        if state == .error || state == .creating { state = try nextState(.recovered, from: state) }
+        var pending: [EventLog.Pending] = []
+        let sessionEvent = pendingEvents([.sessionReset], runId: nil, firstSeq: sessionSeq + 1)
+        let finalState = state
+        let ids = try store.write { db in
+            pending = try cancelEverything(db, at: stamp)
+            try SessionTables.setState(db, key: key, finalState, at: stamp)
+            try SessionTables.setAgentSessionId(db, key: key, nil, at: stamp)
+            try db.execute(sql: "UPDATE acp_permission_requests SET state = 'cancelled', outcome = 'cancelled', answered_at = ? WHERE session_key = ? AND state = 'pending'",
+                           arguments: [stamp, key.rawValue])
+            return try EventLog.append(db, pending + sessionEvent, at: stamp)
+        }
+        sessionSeq += 1
+        cancelPermissions(of: nil, appendEvents: false)
+        afterCancelEverything(pending + sessionEvent, ids: ids, sessionEvents: 1)
+        adopt(finalState)
+        record.agentSessionId = nil
+        crashesInARow = 0
+        lastCrashAt = nil
+        let task = active?.task
+        await closeRuntime(reason: .reset)
+        await drain(task)
+    }
+
+    /// Waits for the task of a detached run to end (its runtime was just stopped, so its stream
+    /// ends); after `cancelGrace` the task is cancelled, which ends the wait on its stream.
+    private func drain(_ task: Task<Void, Never>?) async {
+        guard let task else { return }
+        let grace = context.settings.cancelGrace
+        let watchdog = Task {
+            do { try await Task.sleep(for: grace) } catch { return }
+            task.cancel()
+        }
+        await task.value
+        watchdog.cancel()
+    }
+
+    /// A snapshot for `/acp status`.
+    func status() throws -> SessionStatus {
+        let bindings = try store.bindings(activeOnly: true, session: key)
+        return SessionStatus(session: record, bindings: bindings, queueDepth: queue.count,
+                             activeRun: active.flatMap { $0.detached ? nil : $0.run }, runtimeLive: runtime != nil,
+                             lastEventAt: lastEventAt, pendingPermissions: pendingPermissionPrompts)
+    }
+
+    /// Stops the runtime at shutdown (runs still in flight end as their streams end).
+    func shutdown() async {
+        if let current = active, !current.detached, let handle = current.handle, let backend = runtime?.backend {
+            await backend.cancel(handle)
+        }
+        await closeRuntime(reason: .shutdown)
+    }
+
+    // MARK: Spawn
+
+    /// Starts the runtime of a session that is not stored yet (spawn starts it eagerly so that a
+    /// failure reaches the user at once and leaves nothing behind).
+    func startForSpawn() async throws(ACPError) -> RuntimeHandle {
+        let backend = try await context.backends.requireHealthy(record.backend)
+        guard let spec = context.agents(record.agentId) else {
+            throw ACPError(.invalidArgument, message: "unknown agent \"\(record.agentId)\"", hint: "declare it under agents: in the config")
+        }
+        try await context.slots.acquire(key, owner: self)
+        do {
+            let ensured = try await backend.ensureSession(EnsureSessionRequest(
+                sessionKey: key, agent: spec, cwd: record.cwd, mode: record.mode, envPassthrough: context.settings.envPassthrough))
+            runtime = (ensured.handle, backend)
+            record.agentSessionId = ensured.handle.agentSessionId
+            await context.slots.idle(key)
+            return ensured.handle
+        } catch {
+            await context.slots.release(key)
+            await backend.close(sessionKey: key, reason: .sessionClosed)
+            throw error
+        }
+    }
+
+    /// Commits the spawn: session (idle), binding and optional first run, and the idempotency
+    /// result, in one transaction. Nothing is stored when it throws.
+    func commitSpawn(binding: NewBinding?, firstPrompt: [ContentBlock]?, conversation: ConversationRef?,
+                     idempotency: IdempotencyKey?) throws -> SpawnResult {
+        let stamp = time
+        let state = try nextState(.ready)
+        var stored = record
+        stored.state = state
+        let runId = firstPrompt == nil ? nil : RunID()
+        let (result, run): (SpawnResult, RunRecord?) = try store.write { db in
+            try SessionTables.insert(db, stored)
+            let bound = try binding.map { try SessionTables.insertBinding(db, key: key, $0, at: stamp) }
+            let run = try runId.map { id in
+                try RunTables.insert(db, id: id, key: key, lane: .normal, conversation: conversation ?? binding?.conversation,
+                                     prompt: firstPrompt ?? [], at: stamp)
+            }
+            let result = SpawnResult(sessionKey: key, bindingId: bound?.id, firstRun: runId, replayed: false)
+            if let idempotency {
+                try IdempotencyTable.complete(db, idempotency, result: String(decoding: try JSONEncoder().encode(result), as: UTF8.self),
+                                              at: stamp)
+            }
+            return (result, run)
+        }
+        let old = record.state
+        record.state = state
+        context.metrics.sessionMoved(from: nil, to: state)
+        _ = old
+        if let run { queue.append(run) }
+        return result
+    }
+
+    /// Undoes `startForSpawn` after a failed commit.
+    func abortSpawn() async {
+        await closeRuntime(reason: .sessionClosed)
+    }
+}

@@ -1,0 +1,277 @@
+import Foundation
+
+/// How a run ended, before it is written.
+enum RunOutcome {
+    case completed(stopReason: String)
+    case failed(ACPError)
+    case cancelled
+    /// Close or reset already ended the run; only clean up.
+    case detached
+
+    var runState: RunState? {
+        switch self {
+        case .completed: .completed
+        case .failed: .failed
+        case .cancelled: .cancelled
+        case .detached: nil
+        }
+    }
+}
+
+extension SessionActor {
+    /// Runs the active run's turn to its end, then starts the next queued run.
+    func execute(_ runId: RunID) async {
+        let outcome = await performTurn(runId)
+        finish(runId, outcome)
+        if active?.run.id == runId {
+            for timer in active?.timers ?? [] { timer.cancel() }
+            active = nil
+        }
+        if record.mode == .oneshot, runtime != nil, record.state != .closed {
+            await closeRuntime(reason: .oneshotDone)
+        }
+        pump()
+    }
+
+    private func performTurn(_ runId: RunID) async -> RunOutcome {
+        guard let run = active?.run, run.id == runId else { return .detached }
+        let handle: RuntimeHandle
+        let backend: any AgentRuntime
+        do {
+            (handle, backend) = try await ensureRuntime(for: runId)
+        } catch {
+            return active?.detached == true ? .detached : (active?.cancelRequested == true ? .cancelled : .failed(error))
+        }
+        guard let current = active, current.run.id == runId, !current.detached else {
+            if record.state == .closed { await closeRuntime(reason: .sessionClosed) }
+            return .detached
+        }
+        if current.cancelRequested {
+            await context.slots.idle(key)
+            return .cancelled
+        }
+        active?.handle = handle
+
+        let stream = backend.runTurn(handle, prompt: run.prompt, runId: runId)
+        let timeout = context.settings.turnTimeout
+        let watchdog = Task { [weak self] in
+            do { try await Task.sleep(for: timeout) } catch { return }
+            await self?.turnTimedOut(runId)
+        }
+        defer { watchdog.cancel() }
+
+        var terminal: RuntimeEvent?
+        for await event in stream {
+            guard let now = active, now.run.id == runId, !now.detached else { break }
+            if event.isTerminal {
+                terminal = event
+                break
+            }
+            await handleRuntimeEvent(event, run: runId)
+        }
+        await context.slots.idle(key)
+        guard let final = active, final.run.id == runId, !final.detached else { return .detached }
+
+        let outcome: RunOutcome
+        switch terminal {
+        case .done(.cancelled):
+            outcome = .cancelled
+        case .done(let reason):
+            outcome = .completed(stopReason: reason.wire)
+        case .failed(let error, _):
+            outcome = final.cancelRequested ? .cancelled : .failed(error)
+        default:
+            outcome = final.cancelRequested ? .cancelled
+                : .failed(ACPError(.turnFailed, message: "the agent stopped without ending the turn"))
+        }
+        let alive = await backend.isAlive(handle)
+        if !alive, runtime?.handle == handle {
+            runtime = nil
+            await context.slots.release(key)
+            if case .failed = outcome, !final.timedOut {
+                crashesInARow += 1
+                lastCrashAt = .now
+                recordEvent(.notice("the agent stopped unexpectedly; it will be restarted with the next message"), run: runId)
+                logger.warning("agent runtime died during a turn", metadata: ["run": "\(runId)", "crashes": "\(crashesInARow)"])
+            }
+        } else if case .completed = outcome {
+            crashesInARow = 0
+        }
+        if final.timedOut {
+            return .failed(ACPError(.turnTimeout, detail: "turn of run \(runId) exceeded \(context.settings.turnTimeout)"))
+        }
+        return outcome
+    }
+
+    /// The live runtime of this session, started (or restored) when needed, holding a busy slot.
+    func ensureRuntime(for runId: RunID) async throws(ACPError) -> (RuntimeHandle, any AgentRuntime) {
+        let backend = try await context.backends.requireHealthy(record.backend)
+        if let current = runtime {
+            if current.backend.id == backend.id, await current.backend.isAlive(current.handle) {
+                try await context.slots.acquire(key, owner: self)
+                return (current.handle, current.backend)
+            }
+            runtime = nil
+            await context.slots.release(key)
+        }
+        let delay = context.settings.restartDelay(afterCrashes: crashesInARow)
+        if let lastCrashAt, delay > .zero {
+            try? await Task.sleep(until: lastCrashAt.advanced(by: delay), clock: .continuous)
+            context.metrics.runtimeRestart(reason: "crash")
+        }
+        guard let spec = context.agents(record.agentId) else {
+            throw ACPError(.sessionInitFailed, message: "agent \"\(record.agentId)\" is not declared in the config",
+                           hint: "declare it under agents: or close this session with /acp close")
+        }
+        let allowed = context.settings.allowedAgents
+        guard allowed.isEmpty || allowed.contains(record.agentId) else {
+            throw ACPError(.agentNotAllowed, detail: "agent \(record.agentId) not in acp.allowedAgents")
+        }
+        try await context.slots.acquire(key, owner: self)
+        let request = EnsureSessionRequest(sessionKey: key, agent: spec, cwd: record.cwd, mode: record.mode,
+                                           envPassthrough: context.settings.envPassthrough,
+                                           resumeAgentSessionId: record.agentSessionId)
+        let ensured: EnsuredSession
+        do {
+            ensured = try await backend.ensureSession(request)
+        } catch {
+            await context.slots.release(key)
+            throw error
+        }
+        runtime = (ensured.handle, backend)
+        adoptAgentSession(ensured.handle.agentSessionId)
+        if let failure = ensured.resumeFailure {
+            recordEvent(.contextLost(reason: failure), run: runId)
+            context.metrics.runtimeRestart(reason: "context_lost")
+            logger.warning("agent session could not be restored; context lost", metadata: ["reason": "\(failure)"])
+        }
+        return (ensured.handle, backend)
+    }
+
+    /// Stores the agent's session id when it changed (kept for `session/load` later).
+    func adoptAgentSession(_ agentSessionId: String) {
+        guard agentSessionId != record.agentSessionId else { return }
+        let stamp = time
+        do {
+            try store.write { db in try SessionTables.setAgentSessionId(db, key: key, agentSessionId, at: stamp) }
+            record.agentSessionId = agentSessionId
+        } catch {
+            logger.error("cannot store the agent session id", metadata: ["error": "\(error)"])
+        }
+    }
+
+    private func handleRuntimeEvent(_ event: RuntimeEvent, run: RunID) async {
+        switch event {
+        case .text(let delta): recordEvent(.text(delta), run: run)
+        case .toolCall(let call): recordEvent(.toolCall(call), run: run)
+        case .plan(let entries): recordEvent(.plan(entries), run: run)
+        case .usage(let usage): recordEvent(.usage(usage), run: run)
+        case .modeChanged(let mode): recordEvent(.modeChanged(mode), run: run)
+        case .commandsUpdated(let commands): recordEvent(.commandsUpdated(commands), run: run)
+        case .sessionInfo(let title): recordEvent(.sessionInfo(title: title), run: run)
+        case .permissionRequest(let request): await handlePermissionRequest(request, run: run)
+        case .done, .failed: break
+        }
+    }
+
+    /// Writes the end of the active run: run state, terminal event and session state in one
+    /// transaction, then publishes and records metrics.
+    func finish(_ runId: RunID, _ outcome: RunOutcome) {
+        guard let current = active, current.run.id == runId, !current.detached, let runState = outcome.runState else { return }
+        cancelPermissions(of: runId, appendEvents: true)
+        let failure: ACPError? = if case .failed(let error) = outcome { error } else { nil }
+        let sessionFails = failure.map { [.sessionInitFailed, .backendMissing, .backendUnavailable, .agentNotAllowed].contains($0.code) } ?? false
+        let stopReason: String? = if case .completed(let reason) = outcome { reason } else { nil }
+        let payload: EventPayload = switch outcome {
+        case .completed(let reason): .completed(stopReason: reason)
+        case .failed(let error): .failed(code: error.code, message: error.message)
+        default: .cancelled
+        }
+        let stamp = time
+        do {
+            let state = try nextState(sessionFails ? .failed : .runEnded)
+            let pending = pendingEvents([payload], runId: runId, firstSeq: active?.nextSeq ?? current.nextSeq)
+            let ids = try store.write { db in
+                try RunTables.markEnded(db, id: runId, runState, stopReason: stopReason, error: failure, at: stamp)
+                try SessionTables.setState(db, key: key, state, at: stamp, error: failure)
+                try SessionTables.touch(db, key: key, at: stamp)
+                return try EventLog.append(db, pending, at: stamp)
+            }
+            adopt(state, error: failure)
+            record.lastActivityAt = context.now()
+            active?.detached = true
+            context.hub.publish(committed(pending, ids: ids) { _ in current.run.conversation })
+            context.metrics.runEnded(runState, code: failure?.code, duration: .now - current.startedAt)
+            if let failure {
+                logger.info("run failed", metadata: ["run": "\(runId)", "code": "\(failure.code.rawValue)", "detail": "\(failure.detail ?? "")"])
+            }
+        } catch {
+            logger.critical("cannot record the end of a run", metadata: ["run": "\(runId)", "error": "\(error)"])
+        }
+    }
+
+    /// Stops the runtime of this session (if any) and frees its slot.
+    func closeRuntime(reason: CloseReason) async {
+        let backend = runtime?.backend
+        runtime = nil
+        await context.slots.release(key)
+        if let backend {
+            await backend.close(sessionKey: key, reason: reason)
+        } else if let registered = try? await context.backends.lookup(record.backend) {
+            await registered.close(sessionKey: key, reason: reason)
+        }
+    }
+
+    /// Gives the runtime up for `acp.maxConcurrentSessions` or the idle TTL, unless a run is in flight.
+    func evictRuntime(reason: CloseReason, expectedKey: SessionKey? = nil) async {
+        guard active == nil, let current = runtime else { return }
+        runtime = nil
+        await context.slots.release(key)
+        logger.info("stopping idle runtime", metadata: ["reason": "\(reason.rawValue)"])
+        await current.backend.close(sessionKey: key, reason: reason)
+    }
+
+    // MARK: Timeouts and cancellation
+
+    /// The turn ran past `acp.turnTimeoutSeconds`: cancel, then kill after the grace period.
+    func turnTimedOut(_ runId: RunID) async {
+        guard let current = active, current.run.id == runId, !current.detached else { return }
+        active?.timedOut = true
+        logger.warning("turn timed out; cancelling", metadata: ["run": "\(runId)"])
+        await requestStop(runId)
+    }
+
+    /// Sends `session/cancel` for the active run and arms the kill after `cancelGrace`.
+    func requestStop(_ runId: RunID) async {
+        cancelPermissions(of: runId, appendEvents: true)
+        let grace = context.settings.cancelGrace
+        let timer = Task { [weak self] in
+            do { try await Task.sleep(for: grace) } catch { return }
+            await self?.graceExpired(runId)
+        }
+        active?.timers.append(timer)
+        if let handle = active?.handle, let backend = runtime?.backend {
+            await backend.cancel(handle)
+        }
+    }
+
+    /// The agent did not end the turn within the grace period after `session/cancel`: kill it.
+    /// If even that does not end the stream, stop waiting for it one more grace period later.
+    private func graceExpired(_ runId: RunID) async {
+        guard let current = active, current.run.id == runId, current.handle != nil else { return }
+        logger.warning("agent ignored session/cancel; stopping its process", metadata: ["run": "\(runId)"])
+        let grace = context.settings.cancelGrace
+        let abandon = Task { [weak self] in
+            do { try await Task.sleep(for: grace) } catch { return }
+            await self?.abandon(runId)
+        }
+        active?.timers.append(abandon)
+        await closeRuntime(reason: .turnTimeout)
+    }
+
+    private func abandon(_ runId: RunID) {
+        guard let current = active, current.run.id == runId else { return }
+        logger.error("turn stream did not end after the kill; abandoning it", metadata: ["run": "\(runId)"])
+        current.task?.cancel()
+    }
+}

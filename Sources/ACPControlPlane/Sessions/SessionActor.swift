@@ -1,0 +1,238 @@
+import Foundation
+import GRDB
+import Logging
+
+/// Looks up an agent's spec by id (`agents.<id>` in config); nil when the agent is not declared.
+public typealias AgentLookup = @Sendable (String) -> AgentSpec?
+
+/// The owner of one session: its state, its queue of runs, its live runtime and its pending
+/// permission requests. Every change of the session's stored state goes through this actor,
+/// one transaction per step, so state and store never disagree.
+///
+/// Guarantees: at most one run is running; queued runs start in (lane, submission) order; an
+/// event is committed before it is published; every run that ends gets exactly one terminal
+/// event. Long waits (agent start, the turn's stream) suspend the actor instead of blocking it.
+actor SessionActor {
+    /// What every session actor shares.
+    struct Context: Sendable {
+        let store: ControlPlaneStore
+        let hub: EventHub
+        let backends: BackendRegistry
+        let agents: AgentLookup
+        let settings: ControlPlaneSettings
+        let slots: RuntimeSlots
+        let metrics: ControlPlaneMetrics
+        let logger: Logger
+        let now: @Sendable () -> Date
+    }
+
+    /// The run in flight.
+    struct ActiveRun {
+        var run: RunRecord
+        var nextSeq: Int64
+        var startedAt: ContinuousClock.Instant
+        var cancelRequested = false
+        var timedOut = false
+        /// Ended by close or reset: its terminal event is written; the stream is only drained.
+        var detached = false
+        var handle: RuntimeHandle?
+        var task: Task<Void, Never>?
+        var timers: [Task<Void, Never>] = []
+    }
+
+    /// A permission request waiting for its answer.
+    struct PendingPermission {
+        let prompt: PermissionPrompt
+        let runId: RunID
+        let reply: PermissionReply
+        var timer: Task<Void, Never>?
+    }
+
+    let key: SessionKey
+    let context: Context
+    var record: SessionRecord
+    var queue: [RunRecord]
+    var active: ActiveRun?
+    var runtime: (handle: RuntimeHandle, backend: any AgentRuntime)?
+    var crashesInARow = 0
+    var lastCrashAt: ContinuousClock.Instant?
+    var sessionSeq: Int64
+    var permissions: [Int64: PendingPermission] = [:]
+    var lastEventAt: Date?
+    var logger: Logger
+
+    init(record: SessionRecord, queued: [RunRecord], sessionSeq: Int64, context: Context) {
+        self.key = record.key
+        self.record = record
+        self.queue = queued.filter { $0.state == .queued }.sorted(by: Self.startsBefore)
+        self.sessionSeq = sessionSeq
+        self.context = context
+        var logger = context.logger
+        logger[metadataKey: "session"] = "\(record.key)"
+        logger[metadataKey: "agent"] = "\(record.agentId)"
+        self.logger = logger
+    }
+
+    static func startsBefore(_ a: RunRecord, _ b: RunRecord) -> Bool {
+        (a.lane.rawValue, a.ordinal) < (b.lane.rawValue, b.ordinal)
+    }
+
+    var store: ControlPlaneStore { context.store }
+    var time: Double { context.now().timeIntervalSince1970 }
+
+    // MARK: State changes
+
+    /// Applies a session event through the state machine inside `db`, returning the new state;
+    /// the caller assigns it to `record.state` after the commit (see `adopt`).
+    func nextState(_ event: SessionEvent, from state: SessionState? = nil) throws(StateMachineViolation) -> SessionState {
+        try (state ?? record.state).next(on: event, subject: "session \(key)")
+    }
+
+    /// Takes a committed state into memory and metrics.
+    func adopt(_ state: SessionState, error: ACPError? = nil) {
+        let old = record.state
+        record.state = state
+        record.updatedAt = context.now()
+        if let error {
+            record.lastErrorCode = error.code
+            record.lastError = error.message
+        }
+        if state == .closed { record.closedAt = context.now() }
+        context.metrics.sessionMoved(from: old, to: state)
+    }
+
+    /// Appends events of the active run (or session events when `runId` is nil) in `db`.
+    func pendingEvents(_ payloads: [EventPayload], runId: RunID?, firstSeq: Int64) -> [EventLog.Pending] {
+        payloads.enumerated().map { offset, payload in
+            EventLog.Pending(sessionKey: key, runId: runId, seq: firstSeq + Int64(offset), payload: payload)
+        }
+    }
+
+    /// Builds the published form of committed events.
+    func committed(_ pending: [EventLog.Pending], ids: [Int64], conversation: (RunID?) -> ConversationRef?) -> [ControlPlaneEvent] {
+        let at = context.now()
+        lastEventAt = at
+        return zip(pending, ids).map { event, id in
+            ControlPlaneEvent(id: id, sessionKey: key, runId: event.runId, seq: event.seq, conversation: conversation(event.runId),
+                              payload: event.payload, at: at)
+        }
+    }
+
+    /// Commits one event of the active run and publishes it. Events for a run that is no longer
+    /// active (or was detached by close/reset) are dropped: nothing follows a terminal event.
+    @discardableResult
+    func recordEvent(_ payload: EventPayload, run: RunID) -> ControlPlaneEvent? {
+        guard let current = active, current.run.id == run, !current.detached else { return nil }
+        let pending = pendingEvents([payload], runId: run, firstSeq: current.nextSeq)
+        let stamp = time
+        do {
+            let ids = try store.write { db in try EventLog.append(db, pending, at: stamp) }
+            active?.nextSeq += 1
+            let events = committed(pending, ids: ids) { _ in current.run.conversation }
+            context.hub.publish(events)
+            return events.first
+        } catch {
+            logger.error("cannot store event", metadata: ["run": "\(run)", "kind": "\(payload.kind)", "error": "\(error)"])
+            return nil
+        }
+    }
+
+    // MARK: Submit
+
+    /// Queues a run. With an idempotency key whose result is stored, returns that run and queues nothing.
+    func submit(prompt: [ContentBlock], conversation: ConversationRef?, lane: RunLane,
+                idempotency: IdempotencyKey?) throws -> SubmitResult {
+        if record.state == .closed { throw ACPError(.sessionClosed, detail: "session \(key)") }
+        let runId = RunID()
+        let stamp = time
+        let ttl = context.settings.idempotencyTTL.seconds
+        let outcome: SubmitOutcome = try store.write { db in
+            if let idempotency, let replay = try IdempotencyTable.completedResult(db, idempotency, ttl: ttl, at: stamp) {
+                guard let previous = try? JSONDecoder().decode(SubmitResult.self, from: Data(replay.utf8)) else {
+                    throw ACPError(.invalidArgument, message: "this message id was already used for something else",
+                                   detail: "idempotency \(idempotency) holds \(replay.prefix(80))")
+                }
+                return .replayed(SubmitResult(runId: previous.runId, position: previous.position, replayed: true))
+            }
+            let run = try RunTables.insert(db, id: runId, key: key, lane: lane, conversation: conversation, prompt: prompt, at: stamp)
+            try SessionTables.touch(db, key: key, at: stamp)
+            if let idempotency {
+                let result = SubmitResult(runId: runId, position: 0, replayed: false)
+                try IdempotencyTable.complete(db, idempotency, result: String(decoding: try JSONEncoder().encode(result), as: UTF8.self),
+                                              at: stamp)
+            }
+            return .queued(run)
+        }
+        switch outcome {
+        case .replayed(let replay):
+            context.metrics.idempotencyReplay()
+            return replay
+        case .queued(let run):
+            record.lastActivityAt = context.now()
+            let index = queue.firstIndex { Self.startsBefore(run, $0) } ?? queue.endIndex
+            queue.insert(run, at: index)
+            let position = index + (active == nil ? 0 : 1)
+            pump()
+            return SubmitResult(runId: run.id, position: position, replayed: false)
+        }
+    }
+
+    private enum SubmitOutcome {
+        case queued(RunRecord)
+        case replayed(SubmitResult)
+    }
+
+    /// Starts the next queued run when none is in flight.
+    func pump() {
+        while active == nil, record.state != .closed, !queue.isEmpty {
+            let run = queue.removeFirst()
+            let stamp = time
+            do {
+                let state = try nextState(.runStarted)
+                let pending = pendingEvents([.runStarted], runId: run.id, firstSeq: 1)
+                let ids = try store.write { db in
+                    try RunTables.markStarted(db, id: run.id, at: stamp)
+                    try SessionTables.setState(db, key: key, state, at: stamp)
+                    return try EventLog.append(db, pending, at: stamp)
+                }
+                adopt(state)
+                var started = run
+                started.state = .running
+                started.startedAt = Date(timeIntervalSince1970: stamp)
+                active = ActiveRun(run: started, nextSeq: 2, startedAt: .now)
+                context.metrics.queueWait(.seconds(max(0, stamp - run.submittedAt.timeIntervalSince1970)))
+                context.hub.publish(committed(pending, ids: ids) { _ in run.conversation })
+                active?.task = Task { await self.execute(run.id) }
+            } catch {
+                logger.error("cannot start run", metadata: ["run": "\(run.id)", "error": "\(error)"])
+                failUnstartedRun(run, error: error)
+            }
+        }
+    }
+
+    /// A queued run that could not even start: fail it (best effort) so it does not block the queue.
+    private func failUnstartedRun(_ run: RunRecord, error: any Error) {
+        let failure = ACPError(.turnFailed, detail: "\(error)")
+        let pending = pendingEvents([.failed(code: failure.code, message: failure.message)], runId: run.id, firstSeq: 1)
+        let stamp = time
+        if let ids = try? store.write({ db in
+            try RunTables.markEnded(db, id: run.id, .failed, error: failure, at: stamp)
+            return try EventLog.append(db, pending, at: stamp)
+        }) {
+            context.hub.publish(committed(pending, ids: ids) { _ in run.conversation })
+            context.metrics.runEnded(.failed, code: failure.code, duration: nil)
+        }
+    }
+}
+
+extension IdempotencyTable {
+    /// The stored result of a completed, unexpired key; nil otherwise (reservations in progress included).
+    static func completedResult(_ db: Database, _ key: IdempotencyKey, ttl: TimeInterval, at time: Double) throws -> String? {
+        guard let row = try Row.fetchOne(db, sql: "SELECT state, result, created_at FROM acp_idempotency WHERE scope = ? AND key = ?",
+                                         arguments: [key.scope, key.key]) else { return nil }
+        let created: Double = row["created_at"]
+        let state: String = row["state"]
+        guard state == "completed", created + ttl > time else { return nil }
+        return row["result"] ?? ""
+    }
+}

@@ -1,0 +1,253 @@
+import Foundation
+import GRDB
+import Logging
+
+/// The single writer of control-plane state: creates sessions, queues runs, cancels, closes and
+/// resets them, answers permission requests, and fans committed events out to subscribers.
+///
+/// One `SessionActor` per session key, created lazily on first use; different sessions run in
+/// parallel, runs of one session one at a time in submission order (steered runs first).
+/// Methods throw `ACPError` (stable codes) or `StoreError` (the store failed).
+public actor SessionManager {
+    private let context: SessionActor.Context
+    private var actors: [SessionKey: SessionActor] = [:]
+
+    /// - Parameters:
+    ///   - agents: agent id → spec (nil: not declared).
+    ///   - now: the wall clock used for timestamps and idle TTLs (injectable for tests).
+    public init(store: ControlPlaneStore, backends: BackendRegistry, agents: @escaping AgentLookup,
+                settings: ControlPlaneSettings = ControlPlaneSettings(), metrics: ControlPlaneMetrics = ControlPlaneMetrics(),
+                logger: Logger = Logger(label: "acpd.control-plane"), now: @escaping @Sendable () -> Date = { Date() }) {
+        let slots = RuntimeSlots(limit: settings.maxConcurrentSessions, now: now, metrics: metrics)
+        context = SessionActor.Context(store: store, hub: EventHub(), backends: backends, agents: agents, settings: settings,
+                                       slots: slots, metrics: metrics, logger: logger, now: now)
+    }
+
+    /// The store this manager writes.
+    public nonisolated var store: ControlPlaneStore { context.store }
+
+    /// The settings in force.
+    public nonisolated var settings: ControlPlaneSettings { context.settings }
+
+    // MARK: Sessions
+
+    func sessionActor(_ key: SessionKey) throws -> SessionActor {
+        if let existing = actors[key] { return existing }
+        let loaded = try store.read { db -> (SessionRecord, [RunRecord], Int64)? in
+            guard let record = try SessionTables.fetch(db, key: key) else { return nil }
+            return (record, try RunTables.active(db, key: key), try EventLog.lastSessionSeq(db, key: key))
+        }
+        guard let (record, runs, sessionSeq) = loaded else {
+            throw ACPError(.sessionNotFound, message: "no session \(key)")
+        }
+        let actor = SessionActor(record: record, queued: runs, sessionSeq: sessionSeq, context: context)
+        actors[key] = actor
+        return actor
+    }
+
+    /// Creates a session (state `idle`, no runtime yet: it starts with the first turn) and, if
+    /// given, its binding, in one transaction. A closed session with the same key is replaced by
+    /// the new one; an open one is `ACP_INVALID_ARGUMENT`.
+    @discardableResult
+    public func createSession(_ new: NewSession, binding: NewBinding? = nil) throws -> (session: SessionRecord, binding: BindingRecord?) {
+        try checkAgent(new.agentId)
+        let now = context.now()
+        let record = SessionRecord(key: new.key, agentId: new.agentId, cwd: new.cwd, mode: new.mode, backend: new.backend,
+                                   label: new.label, state: .idle, createdAt: now)
+        let previous = try store.session(new.key)
+        let bound = try store.write { db in
+            try SessionTables.insert(db, record)
+            return try binding.map { try SessionTables.insertBinding(db, key: new.key, $0, at: now.timeIntervalSince1970) }
+        }
+        actors[new.key] = nil
+        context.metrics.sessionMoved(from: previous?.state, to: .idle)
+        return (record, bound)
+    }
+
+    /// Returns the open session with this key, creating it (and replacing a closed one) when
+    /// needed, and makes sure `binding` exists. For config and route bindings, whose keys are
+    /// deterministic. `created` tells whether a session was made.
+    public func ensureSession(_ new: NewSession, binding: NewBinding? = nil) throws -> (session: SessionRecord, binding: BindingRecord?, created: Bool) {
+        if let existing = try store.session(new.key), existing.state != .closed {
+            let stamp = context.now().timeIntervalSince1970
+            let bound = try binding.map { binding in try store.write { db in try SessionTables.insertBinding(db, key: new.key, binding, at: stamp) } }
+            return (existing, bound, false)
+        }
+        let (record, bound) = try createSession(new, binding: binding)
+        return (record, bound, true)
+    }
+
+    /// Creates a session, starts its runtime, binds it and queues the first prompt: all or
+    /// nothing. The session, binding, first run and the idempotency result commit in one
+    /// transaction; when anything fails the runtime is stopped and nothing is stored.
+    /// A completed `idempotency` key replays its result and starts nothing.
+    public func spawn(_ new: NewSession, binding: NewBinding? = nil, firstPrompt: [ContentBlock]? = nil,
+                      conversation: ConversationRef? = nil, idempotency: IdempotencyKey? = nil) async throws -> SpawnResult {
+        if let idempotency, let replay = try replayed(idempotency, as: SpawnResult.self) {
+            return SpawnResult(sessionKey: replay.sessionKey, bindingId: replay.bindingId, firstRun: replay.firstRun, replayed: true)
+        }
+        try checkAgent(new.agentId)
+        if let existing = try store.session(new.key), existing.state != .closed {
+            throw ACPError(.invalidArgument, message: "session \(new.key) already exists")
+        }
+        if let binding, let taken = try store.activeBindings(for: binding.conversation).first(where: { $0.source == binding.source }) {
+            throw ACPError(.bindingConflict, message: "this conversation is already bound to \(taken.sessionKey)")
+        }
+        let record = SessionRecord(key: new.key, agentId: new.agentId, cwd: new.cwd, mode: new.mode, backend: new.backend,
+                                   label: new.label, state: .creating, createdAt: context.now())
+        let actor = SessionActor(record: record, queued: [], sessionSeq: 0, context: context)
+        do {
+            _ = try await actor.startForSpawn()
+        } catch {
+            context.metrics.spawn(backend: new.backend, error: error)
+            throw error
+        }
+        let result: SpawnResult
+        do {
+            result = try await actor.commitSpawn(binding: binding, firstPrompt: firstPrompt, conversation: conversation,
+                                                 idempotency: idempotency)
+        } catch {
+            await actor.abortSpawn()
+            context.metrics.spawn(backend: new.backend, error: error as? ACPError ?? ACPError(.sessionInitFailed, detail: "\(error)"))
+            throw error
+        }
+        actors[new.key] = actor
+        context.metrics.spawn(backend: new.backend, error: nil)
+        await actor.pump()
+        return result
+    }
+
+    /// Queues a prompt (FIFO behind the session's queued runs) and returns its run id. With an
+    /// idempotency key that already completed, returns the first run id and queues nothing.
+    public func submit(_ key: SessionKey, prompt: [ContentBlock], from conversation: ConversationRef? = nil,
+                       idempotency: IdempotencyKey? = nil) async throws -> SubmitResult {
+        try await sessionActor(key).submit(prompt: prompt, conversation: conversation, lane: .normal, idempotency: idempotency)
+    }
+
+    /// Queues a prompt ahead of the normal queue (steered prompts keep their order among themselves).
+    public func steer(_ key: SessionKey, prompt: [ContentBlock], from conversation: ConversationRef? = nil,
+                      idempotency: IdempotencyKey? = nil) async throws -> SubmitResult {
+        try await sessionActor(key).submit(prompt: prompt, conversation: conversation, lane: .steer, idempotency: idempotency)
+    }
+
+    /// Cancels the active run and the queued runs of `conversation` (nil: all queued runs).
+    /// An idle session answers `isNothing` and no runtime is started.
+    public func cancel(_ key: SessionKey, conversation: ConversationRef? = nil) async throws -> CancelOutcome {
+        try await sessionActor(key).cancel(conversation: conversation)
+    }
+
+    /// Closes the session: runs cancelled, state `closed`, runtime bindings ended and a close
+    /// event, in one transaction; then its runtime is stopped. False when it was already closed.
+    @discardableResult
+    public func close(_ key: SessionKey, reason: String = "closed") async throws -> Bool {
+        try await sessionActor(key).close(reason: reason)
+    }
+
+    /// Resets in place: cancels, ends the agent-side session, keeps the key and bindings; the
+    /// next turn starts a fresh agent session.
+    public func reset(_ key: SessionKey) async throws {
+        try await sessionActor(key).reset()
+    }
+
+    /// State, bindings, queue, active run, runtime, pending permission requests.
+    public func status(_ key: SessionKey) async throws -> SessionStatus {
+        try await sessionActor(key).status()
+    }
+
+    /// Answers permission request `id` (the number shown to the conversation). Returns false when
+    /// it is not pending any more. An option the request did not offer is `ACP_INVALID_ARGUMENT`.
+    public func answerPermission(_ id: Int64, outcome: PermissionOutcome) async throws -> Bool {
+        let key = try store.read { db in
+            try String.fetchOne(db, sql: "SELECT session_key FROM acp_permission_requests WHERE id = ?", arguments: [id])
+        }
+        guard let key, let sessionKey = SessionKey(key), let actor = actors[sessionKey] else { return false }
+        return try await actor.answerPermission(id, outcome: outcome)
+    }
+
+    // MARK: Bindings
+
+    /// Binds a conversation to an existing open session.
+    public func bind(_ key: SessionKey, _ binding: NewBinding) throws -> BindingRecord {
+        guard let session = try store.session(key) else { throw ACPError(.sessionNotFound, message: "no session \(key)") }
+        guard session.state != .closed else { throw ACPError(.sessionClosed) }
+        let stamp = context.now().timeIntervalSince1970
+        return try store.write { db in try SessionTables.insertBinding(db, key: key, binding, at: stamp) }
+    }
+
+    /// Ends one binding (unbind, expiry, config removal). False when it was not active.
+    @discardableResult
+    public func endBinding(id: Int64, reason: String) throws -> Bool {
+        let stamp = context.now().timeIntervalSince1970
+        return try store.write { db in try SessionTables.endBinding(db, id: id, reason: reason, at: stamp) }
+    }
+
+    // MARK: Events
+
+    /// Events of `session` committed from now on, in commit order (nil: every session).
+    public nonisolated func subscribe(_ session: SessionKey? = nil) -> AsyncStream<ControlPlaneEvent> {
+        context.hub.subscribe(session: session)
+    }
+
+    // MARK: Lifecycle
+
+    /// Evicts idle runtimes past `acp.runtime.ttlMinutes` and purges expired idempotency keys.
+    public func maintain() async {
+        let cutoff = context.now().addingTimeInterval(-context.settings.runtimeTTL.seconds)
+        for actor in await context.slots.takeExpired(before: cutoff) {
+            await actor.evictRuntime(reason: .idleTimeout)
+        }
+        do {
+            try store.purgeIdempotency(ttl: context.settings.idempotencyTTL.seconds)
+        } catch {
+            context.logger.error("cannot purge idempotency keys", metadata: ["error": "\(error)"])
+        }
+    }
+
+    /// Runs `maintain()` every `maintenanceInterval` until the calling task is cancelled.
+    public func runMaintenance() async {
+        while !Task.isCancelled {
+            do { try await Task.sleep(for: context.settings.maintenanceInterval) } catch { return }
+            await maintain()
+        }
+    }
+
+    /// Stops every runtime and ends the event streams.
+    public func shutdown() async {
+        for actor in actors.values { await actor.shutdown() }
+        context.hub.finishAll()
+    }
+
+    /// How many runtimes are live.
+    public func liveRuntimes() async -> Int {
+        await context.slots.liveCount
+    }
+
+    // MARK: Helpers
+
+    func recoveryDone(counts: [SessionState: Int]) {
+        actors.removeAll()
+        context.metrics.setSessionCounts(counts)
+    }
+
+    private func checkAgent(_ agentId: String) throws(ACPError) {
+        let allowed = context.settings.allowedAgents
+        guard allowed.isEmpty || allowed.contains(agentId) else {
+            throw ACPError(.agentNotAllowed, message: "agent \"\(agentId)\" is not allowed here")
+        }
+        guard context.agents(agentId) != nil else {
+            throw ACPError(.invalidArgument, message: "unknown agent \"\(agentId)\"", hint: "declare it under agents: in the config")
+        }
+    }
+
+    private func replayed<T: Decodable>(_ key: IdempotencyKey, as: T.Type) throws -> T? {
+        let stamp = context.now().timeIntervalSince1970
+        let ttl = context.settings.idempotencyTTL.seconds
+        guard let stored = try store.read({ db in try IdempotencyTable.completedResult(db, key, ttl: ttl, at: stamp) }) else { return nil }
+        guard let value = try? JSONDecoder().decode(T.self, from: Data(stored.utf8)) else {
+            throw ACPError(.invalidArgument, message: "this message id was already used for something else",
+                           detail: "idempotency \(key) holds \(stored.prefix(80))")
+        }
+        context.metrics.idempotencyReplay()
+        return value
+    }
+}

@@ -1,0 +1,180 @@
+import Foundation
+import GRDB
+
+/// The durable state of the control plane: `<stateDir>/acpd.sqlite`, SQLite in WAL mode through
+/// GRDB's `DatabasePool` (concurrent readers, one serial writer), foreign keys on.
+///
+/// Opening verifies the file before touching it: a file that is not SQLite, fails the integrity
+/// check, or carries a schema newer than this binary is refused with a `StoreError`; it is never
+/// migrated over, repaired or replaced. Thread-safe: every method may be called from any task.
+public final class ControlPlaneStore: Sendable {
+    /// How thoroughly `open` checks the file.
+    public enum IntegrityCheck: Sendable {
+        /// `PRAGMA integrity_check`: everything, including index consistency (slow on big stores).
+        case full
+        /// `PRAGMA quick_check`: page and record structure, in linear time (the start-up default).
+        case quick
+        /// No check (tests and benchmarks that just created the file).
+        case none
+    }
+
+    /// The file name under the state directory.
+    public static let fileName = "acpd.sqlite"
+
+    /// Path of the database file.
+    public let path: String
+    let pool: DatabasePool
+    /// The clock used for every timestamp the store writes (injectable for tests).
+    let now: @Sendable () -> Date
+
+    /// Opens (creating it and its directory when missing) `<stateDir>/acpd.sqlite`.
+    public static func open(stateDir: URL, integrity: IntegrityCheck = .quick,
+                            now: @escaping @Sendable () -> Date = { Date() }) throws(StoreError) -> ControlPlaneStore {
+        do {
+            try FileManager.default.createDirectory(at: stateDir, withIntermediateDirectories: true)
+        } catch {
+            throw StoreError(.cannotOpen, path: stateDir.path, message: "cannot create the state directory: \(error.localizedDescription)",
+                             hint: "check stateDir in the config and the permissions of its parent")
+        }
+        return try ControlPlaneStore(path: stateDir.appendingPathComponent(fileName).path, integrity: integrity, now: now)
+    }
+
+    /// Opens (creating when missing) the database at `path`, verifies it, and applies pending migrations.
+    public init(path: String, integrity: IntegrityCheck = .quick, readOnly: Bool = false,
+                now: @escaping @Sendable () -> Date = { Date() }) throws(StoreError) {
+        self.path = path
+        self.now = now
+        var config = Configuration()
+        config.foreignKeysEnabled = true
+        config.readonly = readOnly
+        config.busyMode = .timeout(5)
+        config.label = "acpd.store"
+        config.prepareDatabase { db in
+            if !db.configuration.readonly {
+                try db.execute(sql: "PRAGMA synchronous = NORMAL")
+            }
+        }
+        // Verify an existing file through a read-only connection first: a store that is refused
+        // must not see a single write (not even a WAL checkpoint on close).
+        if FileManager.default.fileExists(atPath: path) {
+            var checkConfig = Configuration()
+            checkConfig.readonly = true
+            checkConfig.busyMode = .timeout(5)
+            let checker: DatabaseQueue
+            do {
+                checker = try DatabaseQueue(path: path, configuration: checkConfig)
+            } catch {
+                throw StoreError(.cannotOpen, path: path, message: "cannot open the store: \(Self.describe(error))",
+                                 hint: "if this is not an acpd store, move it away; acpd never overwrites it")
+            }
+            defer { try? checker.close() }
+            try Self.verify(checker, path: path, integrity: integrity)
+        }
+        let pool: DatabasePool
+        do {
+            pool = try DatabasePool(path: path, configuration: config)
+        } catch {
+            throw StoreError(.cannotOpen, path: path, message: "cannot open the store: \(Self.describe(error))",
+                             hint: "if this is not an acpd store, move it away; acpd never overwrites it")
+        }
+        self.pool = pool
+        if !readOnly {
+            do {
+                try Schema.migrator.migrate(pool)
+            } catch {
+                throw StoreError(.migrationFailed, path: path, message: "schema migration failed: \(Self.describe(error))",
+                                 hint: "restore the store from a backup or report the error; nothing was changed")
+            }
+        }
+    }
+
+    /// Closes the connections. Later calls fail; use it before handing the file to another process.
+    public func close() throws {
+        try pool.close()
+    }
+
+    /// Runs the full `PRAGMA integrity_check` and returns the problems found (empty when healthy).
+    public func integrityProblems() throws(StoreError) -> [String] {
+        try Self.check(pool, path: path, pragma: "integrity_check")
+    }
+
+    /// The schema version stored in the file (`PRAGMA user_version`).
+    public func schemaVersion() throws(StoreError) -> Int {
+        try read { db in try Int.fetchOne(db, sql: "PRAGMA user_version") ?? 0 }
+    }
+
+    /// The schema version this binary writes.
+    public static var supportedSchemaVersion: Int { Schema.currentVersion }
+
+    private static func verify(_ reader: some DatabaseReader, path: String, integrity: IntegrityCheck) throws(StoreError) {
+        let pragma: String? = switch integrity {
+        case .full: "integrity_check"
+        case .quick: "quick_check"
+        case .none: nil
+        }
+        if let pragma {
+            let problems = try check(reader, path: path, pragma: pragma)
+            if !problems.isEmpty {
+                throw StoreError(.corrupt, path: path,
+                                 message: "the store failed \(pragma): \(problems.prefix(3).joined(separator: "; "))",
+                                 hint: "stop acpd, keep the file for inspection, and restore a backup; acpd will not overwrite it")
+            }
+        }
+        let (userVersion, superseded): (Int, Bool)
+        do {
+            (userVersion, superseded) = try reader.read { db in
+                (try Int.fetchOne(db, sql: "PRAGMA user_version") ?? 0, try Schema.migrator.hasBeenSuperseded(db))
+            }
+        } catch {
+            throw StoreError(.cannotOpen, path: path, message: "cannot read the schema version: \(describe(error))",
+                             hint: "if this is not an acpd store, move it away; acpd never overwrites it")
+        }
+        if userVersion > Schema.currentVersion || superseded {
+            throw StoreError(.newerSchema, path: path,
+                             message: "the store has schema version \(userVersion), newer than this acpd supports (\(Schema.currentVersion))",
+                             hint: "run the acpd version that wrote it, or point stateDir at another directory")
+        }
+    }
+
+    private static func check(_ reader: some DatabaseReader, path: String, pragma: String) throws(StoreError) -> [String] {
+        do {
+            let rows = try reader.read { db in try String.fetchAll(db, sql: "PRAGMA \(pragma)") }
+            return rows == ["ok"] ? [] : rows
+        } catch {
+            throw StoreError(.corrupt, path: path, message: "\(pragma) could not run: \(describe(error))",
+                             hint: "stop acpd, keep the file for inspection, and restore a backup; acpd will not overwrite it")
+        }
+    }
+
+    static func describe(_ error: any Error) -> String {
+        if let error = error as? DatabaseError { return error.message ?? "\(error.resultCode)" }
+        return "\(error)"
+    }
+
+    // MARK: - Access
+
+    /// Runs `body` in one write transaction (committed when it returns, rolled back when it throws).
+    /// `ACPError`s thrown by `body` pass through unchanged; database failures become `StoreError(.io)`.
+    func write<T>(_ body: (Database) throws -> T) throws -> T {
+        do {
+            return try pool.write(body)
+        } catch let error as ACPError {
+            throw error
+        } catch let error as StoreError {
+            throw error
+        } catch {
+            throw StoreError(.io, path: path, message: "write failed: \(Self.describe(error))", hint: "check disk space and permissions of the state directory")
+        }
+    }
+
+    /// Runs `body` on a read-only snapshot.
+    func read<T>(_ body: (Database) throws -> T) throws(StoreError) -> T {
+        do {
+            return try pool.read(body)
+        } catch {
+            throw StoreError(.io, path: path, message: "read failed: \(Self.describe(error))", hint: "check the permissions of the state directory")
+        }
+    }
+
+    var timestamp: Double { now().timeIntervalSince1970 }
+}

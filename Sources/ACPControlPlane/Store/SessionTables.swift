@@ -1,0 +1,121 @@
+import Foundation
+import GRDB
+
+/// Statements on `acp_sessions` and `acp_bindings`, run inside a caller's transaction so that
+/// several of them commit (or roll back) together.
+enum SessionTables {
+    static func fetch(_ db: Database, key: SessionKey) throws -> SessionRecord? {
+        try Row.fetchOne(db, sql: "SELECT * FROM acp_sessions WHERE key = ?", arguments: [key.rawValue]).map(SessionRecord.init(row:))
+    }
+
+    /// Inserts `record`. A closed session with the same key is replaced by the new incarnation
+    /// (its runs and events stay); an open one is an error.
+    static func insert(_ db: Database, _ record: SessionRecord) throws {
+        if let existing = try fetch(db, key: record.key) {
+            guard existing.state == .closed else {
+                throw ACPError(.invalidArgument, message: "session \(record.key) already exists", hint: "use /acp status \(record.key)")
+            }
+            try db.execute(sql: """
+                UPDATE acp_sessions SET agent_id = ?, cwd = ?, mode = ?, backend = ?, label = ?, state = ?, agent_session_id = ?,
+                  last_error_code = NULL, last_error = NULL, created_at = ?, updated_at = ?, last_activity_at = ?, closed_at = NULL
+                WHERE key = ?
+                """, arguments: [record.agentId, record.cwd, record.mode.rawValue, record.backend, record.label, record.state.rawValue,
+                                 record.agentSessionId, record.createdAt.timeIntervalSince1970, record.updatedAt.timeIntervalSince1970,
+                                 record.lastActivityAt.timeIntervalSince1970, record.key.rawValue])
+            return
+        }
+        try db.execute(sql: """
+            INSERT INTO acp_sessions (key, agent_id, cwd, mode, backend, label, state, agent_session_id, last_error_code, last_error,
+              created_at, updated_at, last_activity_at, closed_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """, arguments: [record.key.rawValue, record.agentId, record.cwd, record.mode.rawValue, record.backend, record.label,
+                             record.state.rawValue, record.agentSessionId, record.lastErrorCode?.rawValue, record.lastError,
+                             record.createdAt.timeIntervalSince1970, record.updatedAt.timeIntervalSince1970,
+                             record.lastActivityAt.timeIntervalSince1970, record.closedAt?.timeIntervalSince1970])
+    }
+
+    /// Writes the state (and optionally the last error) of a session.
+    static func setState(_ db: Database, key: SessionKey, _ state: SessionState, at time: Double,
+                         error: ACPError? = nil, clearError: Bool = false) throws {
+        var sql = "UPDATE acp_sessions SET state = ?, updated_at = ?"
+        var arguments: StatementArguments = [state.rawValue, time]
+        if let error {
+            sql += ", last_error_code = ?, last_error = ?"
+            arguments += [error.code.rawValue, error.message]
+        } else if clearError {
+            sql += ", last_error_code = NULL, last_error = NULL"
+        }
+        if state == .closed {
+            sql += ", closed_at = ?"
+            arguments += [time]
+        }
+        sql += " WHERE key = ?"
+        arguments += [key.rawValue]
+        try db.execute(sql: sql, arguments: arguments)
+    }
+
+    static func setAgentSessionId(_ db: Database, key: SessionKey, _ id: String?, at time: Double) throws {
+        try db.execute(sql: "UPDATE acp_sessions SET agent_session_id = ?, updated_at = ? WHERE key = ?", arguments: [id, time, key.rawValue])
+    }
+
+    static func touch(_ db: Database, key: SessionKey, at time: Double) throws {
+        try db.execute(sql: "UPDATE acp_sessions SET last_activity_at = ? WHERE key = ?", arguments: [time, key.rawValue])
+        try db.execute(sql: "UPDATE acp_bindings SET last_activity_at = ? WHERE session_key = ? AND ended_at IS NULL",
+                       arguments: [time, key.rawValue])
+    }
+
+    // MARK: Bindings
+
+    static func activeBindings(_ db: Database, conversation: ConversationRef) throws -> [BindingRecord] {
+        try Row.fetchAll(db, sql: """
+            SELECT * FROM acp_bindings WHERE channel = ? AND account_id = ? AND conversation_id = ? AND ended_at IS NULL ORDER BY id
+            """, arguments: [conversation.channel.rawValue, conversation.accountId, conversation.conversationId]).map(BindingRecord.init(row:))
+    }
+
+    static func binding(_ db: Database, id: Int64) throws -> BindingRecord? {
+        try Row.fetchOne(db, sql: "SELECT * FROM acp_bindings WHERE id = ?", arguments: [id]).map(BindingRecord.init(row:))
+    }
+
+    /// Binds `binding.conversation` to `key`. Binding the same conversation to the same session
+    /// again with the same source returns the existing binding; another session already bound
+    /// there with that source is `ACP_BINDING_CONFLICT`.
+    static func insertBinding(_ db: Database, key: SessionKey, _ binding: NewBinding, at time: Double) throws -> BindingRecord {
+        let existing = try activeBindings(db, conversation: binding.conversation).filter { $0.source == binding.source }
+        if let current = existing.first {
+            if current.sessionKey == key { return current }
+            throw ACPError(.bindingConflict, message: "this conversation is already bound to \(current.sessionKey)",
+                           detail: "binding \(current.id) source \(current.source.rawValue)")
+        }
+        let c = binding.conversation
+        try db.execute(sql: """
+            INSERT INTO acp_bindings (source, channel, account_id, conversation_id, parent_conversation_id, session_key, persist,
+              created_at, last_activity_at, expires_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """, arguments: [binding.source.rawValue, c.channel.rawValue, c.accountId, c.conversationId, c.parentConversationId,
+                             key.rawValue, binding.persist, time, time, binding.expiresAt?.timeIntervalSince1970])
+        guard let record = try self.binding(db, id: db.lastInsertedRowID) else {
+            throw RecordDecodingError("acp_bindings.id", "\(db.lastInsertedRowID)")
+        }
+        return record
+    }
+
+    /// Ends the active bindings of a session with the given sources; returns how many ended.
+    @discardableResult
+    static func endBindings(_ db: Database, key: SessionKey, sources: [BindingSource], reason: String, at time: Double) throws -> Int {
+        guard !sources.isEmpty else { return 0 }
+        let placeholders = sources.map { _ in "?" }.joined(separator: ", ")
+        var arguments: StatementArguments = [time, reason, key.rawValue]
+        arguments += StatementArguments(sources.map(\.rawValue))
+        try db.execute(sql: """
+            UPDATE acp_bindings SET ended_at = ?, end_reason = ? WHERE session_key = ? AND ended_at IS NULL AND source IN (\(placeholders))
+            """, arguments: arguments)
+        return db.changesCount
+    }
+
+    /// Ends one binding; returns false when it was not active.
+    static func endBinding(_ db: Database, id: Int64, reason: String, at time: Double) throws -> Bool {
+        try db.execute(sql: "UPDATE acp_bindings SET ended_at = ?, end_reason = ? WHERE id = ? AND ended_at IS NULL",
+                       arguments: [time, reason, id])
+        return db.changesCount > 0
+    }
+}
