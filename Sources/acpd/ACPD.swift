@@ -1,0 +1,17 @@
+import ArgumentParser
+
+/// The `acpd` command line: the daemon and its operator tools.
+@main
+struct ACPD: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "acpd",
+        abstract: "Drive ACP coding agents from chat: one durable session per conversation.",
+        version: ACPDVersion.current,
+        subcommands: [PromptCommand.self, ConfigCommand.self]
+    )
+}
+
+/// The version acpd reports (`--version`, ACP `clientInfo`).
+enum ACPDVersion {
+    static let current = "0.1.0"
+}

@@ -1,0 +1,23 @@
+import ACPControlPlane
+import Bindings
+import Logging
+import RuntimeBackends
+
+/// Builds the backend registry from config: `stdio` always, and `acpx` driving `acpx.command`.
+enum RuntimeRegistryFactory {
+    static func make(config: ACPDConfig, verbose: Bool = false) async -> BackendRegistry {
+        var logger = Logger(label: "acpd.runtime")
+        logger.logLevel = verbose ? .debug : .warning
+        var stdioOptions = StdioRuntimeOptions()
+        stdioOptions.clientVersion = ACPDVersion.current
+        let acpxOptions = AcpxOptions(
+            command: [config.acpxCommand],
+            permissionMode: AcpxPermissionMode(rawValue: config.acp.permissions.mode.rawValue) ?? .ask,
+            envPassthrough: config.acp.envPassthrough
+        )
+        let registry = BackendRegistry()
+        await registry.register(StdioRuntime(options: stdioOptions, logger: logger))
+        await registry.register(AcpxRuntime(options: acpxOptions, logger: logger))
+        return registry
+    }
+}
