@@ -25,12 +25,11 @@ struct DemoAgentProtocolTests {
             let (agent, session) = try await started(dir)
             let id = startPrompt(agent, session, "[thought][hang]")
             _ = try await agent.next("the thought before [hang]") { DemoAgentJSON.updateKind($0) == "agent_thought_chunk" }
-            let sent = ContinuousClock.now
+            // [hang] never ends by itself: an answer within the deadline is the cancel's doing. (The
+            // agent answers in about a millisecond; the deadline is loose for loaded CI machines.)
             agent.sendNotification("session/cancel", ["sessionId": session])
-            let line = try await agent.next(timeout: 2, "the cancelled response") { DemoAgentJSON.isResponse($0, id: id) }
+            let line = try await agent.next(timeout: 5, "the cancelled response") { DemoAgentJSON.isResponse($0, id: id) }
             #expect(stopReason(line) == "cancelled")
-            let elapsed = ContinuousClock.now - sent
-            #expect(elapsed < .seconds(1), "cancel took \(elapsed)")
             // The session stays usable.
             let turn = try await agent.prompt(session, "again")
             #expect(turn.text == "echo: again")
@@ -46,7 +45,7 @@ struct DemoAgentProtocolTests {
                 $0["method"] as? String == "session/request_permission"
             })
             agent.sendNotification("session/cancel", ["sessionId": session])
-            let line = try await agent.next(timeout: 2, "the cancelled response") { DemoAgentJSON.isResponse($0, id: id) }
+            let line = try await agent.next(timeout: 5, "the cancelled response") { DemoAgentJSON.isResponse($0, id: id) }
             #expect(stopReason(line) == "cancelled")
             #expect(agent.inbox.all.contains { DemoAgentJSON.chunkText(DemoAgentJSON.object($0)) == "permission: cancelled" })
             // The client's (late) answer, as the spec requires, is ignored; the agent carries on.
@@ -76,7 +75,7 @@ struct DemoAgentProtocolTests {
             let (agent, session) = try await started(dir)
             let id = startPrompt(agent, session, "[hang]")
             agent.sendNotification("$/cancel_request", ["requestId": id])
-            let line = try await agent.next(timeout: 2, "the cancelled response") { DemoAgentJSON.isResponse($0, id: id) }
+            let line = try await agent.next(timeout: 5, "the cancelled response") { DemoAgentJSON.isResponse($0, id: id) }
             #expect(stopReason(line) == "cancelled")
         }
     }
