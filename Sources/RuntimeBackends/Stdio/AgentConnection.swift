@@ -100,7 +100,8 @@ actor AgentConnection {
         }
     }
 
-    var isAlive: Bool { death == nil && child.exitStatus == nil }
+    /// True while the process runs and acpd is not stopping it.
+    var isAlive: Bool { death == nil && !stopping && child.exitStatus == nil }
 
     // MARK: Reading
 

@@ -27,8 +27,14 @@ public final class StdioRuntime: AgentRuntime {
 
     public func ensureSession(_ request: EnsureSessionRequest) async throws(ACPError) -> EnsuredSession {
         let key = request.sessionKey
-        if let live = await table.connection(for: key), await live.isAlive {
-            return try await describe(live, origin: .existing, resumeFailure: nil)
+        if let current = await table.connection(for: key) {
+            if await current.isAlive {
+                return try await describe(current, origin: .existing, resumeFailure: nil)
+            }
+            // Dead or dying (crash, kill after cancel): retire it now rather than waiting for its
+            // death report, so its agent session id is remembered for session/load.
+            await table.connectionDied(current, key: key, agentSessionId: await current.agentSessionId,
+                                       crashed: !(await current.stopping))
         }
         guard request.cwd.hasPrefix("/") else {
             throw ACPError(.invalidArgument, message: "the session cwd must be an absolute path: \(request.cwd)")

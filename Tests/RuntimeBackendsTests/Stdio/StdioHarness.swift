@@ -30,12 +30,18 @@ final class WireCapture: Sendable {
     private let lines = Mutex<[String]>([])
 
     func record(_ line: WireLine) {
+        // Garbage an agent wrote is tapped too; the validator checks acpd's side, so keep only JSON.
+        if line.direction == .incoming, (try? JSONParser.parse(Array(line.text.utf8))) == nil { return }
         let entry = #"{"dir":"\#(line.direction == .outgoing ? "out" : "in")","conn":\#(line.pid),"msg":\#(line.text)}"#
         lines.withLock { $0.append(entry) }
     }
 
     var outgoing: [String] {
         lines.withLock { $0.filter { $0.hasPrefix(#"{"dir":"out""#) } }
+    }
+
+    var incoming: [String] {
+        lines.withLock { $0.filter { $0.hasPrefix(#"{"dir":"in""#) } }
     }
 
     /// Runs Tests/Peers/validate_acp.py on what acpd sent; returns its exit status and output.

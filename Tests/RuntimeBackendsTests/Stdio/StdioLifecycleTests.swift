@@ -103,6 +103,8 @@ struct StdioLifecycleTests {
             #expect(restored.handle.agentSessionId == first.handle.agentSessionId)
             let turn = try await harness.turn(restored.handle, "what was it")
             #expect(turn.output == "echo: what was it")
+            // The history was replayed on the wire during session/load, yet never became output.
+            #expect(harness.capture.incoming.contains { $0.contains("pelican") && $0.contains("agent_message_chunk") })
             #expect(harness.capture.outgoing.contains { $0.contains(#""method":"session/load""#) })
             await harness.runtime.close(sessionKey: key, reason: .sessionClosed)
 
