@@ -91,7 +91,7 @@ enum ACPDConfigSchema {
                 optional("accountId", string(.accountMatch, "The channel account; `*` matches every account, with lower priority than an exact one.", default: .string("default"))),
                 optional("peer", object("The conversation. Required for `type: acp`; a `route` without it matches the whole channel account.", [
                     optional("kind", enumeration(["direct", "group", "channel"], "What the conversation is; when given it must agree with the id (e.g. a Telegram `direct` chat id is positive).")),
-                    required("id", ConfigSchema(.id, doc: "The canonical conversation id of the channel (see Conversation ids), e.g. `-1001234567890:topic:42`.")),
+                    required("id", ConfigSchema(.id(expected: "the channel's conversation id (e.g. -1001234567890:topic:42, 222222222222222222 or alice)"), doc: "The canonical conversation id of the channel (see Conversation ids), e.g. `-1001234567890:topic:42`.")),
                 ])),
             ])),
             optional("acp", object("Session settings; each falls back to `agents.<id>`, then `acp`.", [
@@ -119,7 +119,7 @@ enum ACPDConfigSchema {
             optional("accounts", ConfigSchema(.map(key: .identifier, value: object("One Discord bot.", [
                 required("botToken", string(.nonEmpty, "The bot token.", secret: true)),
                 optional("apiBase", string(.url, "REST API base.", default: .string("https://discord.com/api/v10"))),
-                optional("applicationId", ConfigSchema(.id, doc: "The application's snowflake (for slash commands).")),
+                optional("applicationId", ConfigSchema(.id(expected: "a snowflake (e.g. 111111111111111111)"), doc: "The application's snowflake (for slash commands).")),
             ])), doc: "Bots by account id.", default: .object([:]))),
         ])),
         optional("http", object("The `http` channel (`POST /v1/messages`).", [

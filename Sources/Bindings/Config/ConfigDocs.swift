@@ -67,7 +67,8 @@ public enum ConfigDocs {
           full path (`bindings[2].match.peer.id: ...`) and the expected form; exit status 0 when valid, 1 otherwise.
         - `acpd config schema` prints the JSON Schema of the file; `acpd config example` a commented example.
         - `${NAME}` in any value is replaced by the environment variable `NAME`; a variable that is not set
-          is an error naming it. `$${` writes a literal `${`.
+          is an error naming it. `$${` writes a literal `${`. Inside a `{ … }` flow mapping, quote such
+          values (`token: "${ACPD_API_TOKEN}"`): YAML reads `{` there as structure.
         - Validation is strict: an unknown key at any depth, a wrong type, a value outside its range or
           enum is an error; all errors are reported at once. A plain (unquoted) scalar is an integer when
           it is digits, a boolean only when it is `true` or `false`, and null when it is empty, `~` or

@@ -9,8 +9,9 @@ struct ConfigSchema: Sendable {
     indirect enum Kind: Sendable {
         /// A string scalar (quoted or plain) matching `format`.
         case string(StringFormat)
-        /// A conversation or platform id: a string, or an integer scalar kept exactly as written.
-        case id
+        /// A conversation or platform id: a string, or an integer scalar kept exactly as written;
+        /// `expected` describes the form (the exact rule depends on other keys, e.g. the channel).
+        case id(expected: String)
         case integer(min: Int, max: Int?)
         case boolean
         case enumeration([String])

@@ -176,13 +176,13 @@ extension SchemaValidator {
                 return nil
             }
             return .string(text)
-        case .id:
+        case .id(let expected):
             if plain, let kind = Self.nonStringKind(text), kind != "an integer" {
-                report(path, "expected an id, got \(kind)", node: node)
+                report(path, "expected \(expected), got \(kind)", node: node)
                 return nil
             }
             guard !text.isEmpty else {
-                report(path, "expected an id, got an empty string", node: node)
+                report(path, "expected \(expected), got an empty string", node: node)
                 return nil
             }
             return .string(text)
@@ -241,7 +241,7 @@ extension SchemaValidator {
     fileprivate func describe(_ schema: ConfigSchema) -> String {
         switch schema.kind {
         case .string(let format): format.expected
-        case .id: "an id"
+        case .id(let expected): expected
         case .integer(let min, let max): max.map { "an integer from \(min) to \($0)" } ?? (min > 0 ? "an integer ≥ \(min)" : "an integer ≥ 0")
         case .boolean: "true or false"
         case .enumeration(let values): "one of \(values.joined(separator: " | "))"
@@ -252,7 +252,11 @@ extension SchemaValidator {
     }
 
     fileprivate func unknownKeyMessage(_ key: String, allowed: [String]) -> String {
+        let lower = key.lowercased()
         if let near = allowed.min(by: { Self.distance($0, key) < Self.distance($1, key) }), Self.distance(near, key) <= 2 {
+            return "unknown key (did you mean \"\(near)\"?)"
+        }
+        if lower.count >= 4, let near = allowed.first(where: { lower.hasPrefix($0.lowercased()) || $0.lowercased().hasPrefix(lower) }) {
             return "unknown key (did you mean \"\(near)\"?)"
         }
         return "unknown key; allowed keys: \(allowed.joined(separator: ", "))"

@@ -1,15 +1,7 @@
 import ACPControlPlane
 import Foundation
 
-/// Where a binding comes from (CONTRACT.md §1). Raw values are stored and shown.
-public enum BindingSource: String, Sendable, Codable, CaseIterable {
-    /// Declared as `type: acp` in `bindings[]`.
-    case config
-    /// Made by `/acp spawn --bind|--thread` or `/acp bind`.
-    case runtime
-    /// Made on first message for a conversation a `type: route` binding matched.
-    case route
-}
+// `BindingSource` (config | runtime | route) is the control plane's (ACPControlPlane/Store/Records.swift).
 
 /// A runtime binding as the store holds it (made by spawn/bind).
 public struct RuntimeBinding: Sendable, Equatable {

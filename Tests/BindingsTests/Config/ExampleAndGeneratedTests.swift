@@ -2,6 +2,7 @@
 import Foundation
 import Testing
 import TestSupport
+import Yams
 
 @Suite struct ExampleAndGeneratedTests {
     static let exampleEnvironment = Dictionary(uniqueKeysWithValues: ConfigExample.variables.map { ($0, "value-of-\($0)") })
@@ -22,4 +23,122 @@ import TestSupport
             #expect(issues.contains { $0.message.contains(name) }, "no issue names \(name)")
         }
     }
+}
+
+@Suite struct GeneratedArtifactsTests {
+    /// `docs/config.md` is generated; regenerate with
+    /// `ACPD_UPDATE_DOCS=1 swift test --filter GeneratedArtifactsTests` (or `acpd config docs > docs/config.md`).
+    @Test func docsConfigMarkdownIsUpToDate() throws {
+        let url = TestPaths.repoRoot.appendingPathComponent("docs/config.md")
+        let generated = ConfigDocs.markdown()
+        if ProcessInfo.processInfo.environment["ACPD_UPDATE_DOCS"] == "1" {
+            try generated.write(to: url, atomically: true, encoding: .utf8)
+        }
+        let committed = try String(contentsOf: url, encoding: .utf8)
+        #expect(committed == generated, "docs/config.md is stale: run ACPD_UPDATE_DOCS=1 swift test --filter GeneratedArtifactsTests")
+    }
+
+    @Test func docsNameEveryKey() {
+        let docs = ConfigDocs.markdown()
+        for path in schemaKeyPaths(ACPDConfigSchema.root, prefix: "") {
+            #expect(docs.contains("| `\(path)` |"), "docs/config.md lacks \(path)")
+        }
+        #expect(docs.contains("agents.<id>.authMethod") && docs.contains("acpd extension"))
+    }
+
+    @Test func exampleMentionsEveryKeyOfTheSchema() throws {
+        let node = try #require(try Yams.compose(yaml: ConfigExample.yaml))
+        let used = yamlKeyPaths(node, prefix: "")
+        for path in schemaKeyPaths(ACPDConfigSchema.root, prefix: "") {
+            #expect(used.contains(path), "the example does not show \(path)")
+        }
+    }
+
+    @Test func jsonSchemaAcceptsTheExampleAndRejectsMistakes() throws {
+        guard FileManager.default.isExecutableFile(atPath: TestPaths.python) else {
+            Issue.record("no Python venv at \(TestPaths.python): run scripts/setup-test-peers")
+            return
+        }
+        let example = try #require(try Yams.load(yaml: ConfigExample.yaml))
+        var broken = try #require(example as? [String: Any])
+        broken["stateDirectory"] = "/x"                                  // unknown key
+        var acp = try #require(broken["acp"] as? [String: Any])
+        acp["backend"] = "grpc"                                          // bad enum
+        broken["acp"] = acp
+        broken["bindings"] = [["type": "acp", "agentId": "demo", "match": ["channel": "telegram"]]]  // acp without peer
+        let errors = try validateWithPython(schema: ConfigJSONSchema.text(), documents: [example, broken])
+        #expect(errors == [0, 3], "python jsonschema error counts for [example, broken]: \(errors)")
+    }
+
+    private func validateWithPython(schema: String, documents: [Any]) throws -> [Int] {
+        try withTemporaryDirectorySync { dir in
+            let schemaURL = dir.appendingPathComponent("schema.json")
+            try schema.write(to: schemaURL, atomically: true, encoding: .utf8)
+            var paths: [String] = []
+            for (offset, document) in documents.enumerated() {
+                let url = dir.appendingPathComponent("doc\(offset).json")
+                try JSONSerialization.data(withJSONObject: document).write(to: url)
+                paths.append(url.path)
+            }
+            let script = """
+                import json, sys
+                from jsonschema import Draft202012Validator
+                schema = json.load(open(sys.argv[1]))
+                Draft202012Validator.check_schema(schema)
+                v = Draft202012Validator(schema)
+                print(" ".join(str(len(list(v.iter_errors(json.load(open(p)))))) for p in sys.argv[2:]))
+                """
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: TestPaths.python)
+            process.arguments = ["-c", script, schemaURL.path] + paths
+            let pipe = Pipe()
+            process.standardOutput = pipe
+            try process.run()
+            let output = pipe.fileHandleForReading.readDataToEndOfFile()
+            process.waitUntilExit()
+            #expect(process.terminationStatus == 0)
+            return String(decoding: output, as: UTF8.self).split(whereSeparator: \.isWhitespace).compactMap { Int($0) }
+        }
+    }
+}
+
+/// `a.b`, `agents.<id>.cwd`, `bindings[].match.peer.id`: every key the schema defines.
+func schemaKeyPaths(_ schema: ConfigSchema, prefix: String) -> [String] {
+    switch schema.kind {
+    case .object(let fields):
+        fields.flatMap { field in
+            let path = prefix.isEmpty ? field.name : "\(prefix).\(field.name)"
+            return [path] + schemaKeyPaths(field.schema, prefix: path)
+        }
+    case .map(_, let value): schemaKeyPaths(value, prefix: "\(prefix).<id>")
+    case .array(let item, _): schemaKeyPaths(item, prefix: "\(prefix)[]")
+    default: []
+    }
+}
+
+/// The same paths for a YAML document (map keys of `agents`, `accounts`, `env` become `<id>`).
+func yamlKeyPaths(_ node: Node, prefix: String) -> Set<String> {
+    switch node {
+    case .mapping(let mapping):
+        var paths: Set<String> = []
+        let isMap = ["agents", "accounts", "env"].contains { prefix.hasSuffix($0) } && !prefix.hasSuffix("acp.env")
+        for (key, value) in mapping {
+            let name = isMap ? "<id>" : (key.string ?? "?")
+            let path = prefix.isEmpty ? name : "\(prefix).\(name)"
+            if !isMap { paths.insert(path) }
+            paths.formUnion(yamlKeyPaths(value, prefix: path))
+        }
+        return paths
+    case .sequence(let sequence):
+        return sequence.reduce(into: Set<String>()) { $0.formUnion(yamlKeyPaths($1, prefix: "\(prefix)[]")) }
+    default:
+        return []
+    }
+}
+
+func withTemporaryDirectorySync<T>(_ body: (URL) throws -> T) throws -> T {
+    let url = FileManager.default.temporaryDirectory.appendingPathComponent("acpd-test-\(UUID().uuidString.prefix(8))")
+    try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: url) }
+    return try body(url)
 }
