@@ -6,11 +6,15 @@ public struct AgentSpec: Sendable, Equatable, Codable {
     public var command: [String]
     /// Variables the agent gets in addition to the passthrough ones.
     public var env: [String: String]
+    /// The id of an `agent`-type ACP auth method acpd may call `authenticate` with when the agent
+    /// answers "authentication required" (-32000). Nil: report "agent needs login" instead.
+    public var authMethod: String?
 
-    public init(id: String, command: [String], env: [String: String] = [:]) {
+    public init(id: String, command: [String], env: [String: String] = [:], authMethod: String? = nil) {
         self.id = id
         self.command = command
         self.env = env
+        self.authMethod = authMethod
     }
 }
 
