@@ -83,6 +83,13 @@ let package = Package(
             dependencies: ["ACPControlPlane", "RuntimeBackends"],
             swiftSettings: strict
         ),
+        // Crash-test host: drives the session manager against the demo agent so tests can SIGKILL it (not shipped).
+        .executableTarget(
+            name: "acpd-crash-host",
+            dependencies: ["ACPControlPlane", "RuntimeBackends"],
+            path: "Tests/CrashHost",
+            swiftSettings: strict
+        ),
         // Paths and helpers shared by the test targets (not shipped).
         .target(name: "TestSupport", path: "Tests/TestSupport", swiftSettings: strict),
         .testTarget(

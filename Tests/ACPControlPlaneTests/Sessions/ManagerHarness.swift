@@ -92,7 +92,8 @@ struct ManagerHarness {
     }
 
     init(dir: URL, settings: ControlPlaneSettings = ControlPlaneSettings(), agentArguments: [String] = [],
-         now: @escaping @Sendable () -> Date = { Date() }, metrics: ControlPlaneMetrics = ControlPlaneMetrics()) async throws {
+         now: @escaping @Sendable () -> Date = { Date() }, metrics: ControlPlaneMetrics = ControlPlaneMetrics(),
+         agentCommand: [String]? = nil) async throws {
         self.dir = dir
         store = try ControlPlaneStore.open(stateDir: dir.appendingPathComponent("state"), now: now)
         registry = BackendRegistry()
@@ -102,7 +103,7 @@ struct ManagerHarness {
         options.restartBackoffBase = 0.05
         options.restartBackoffMax = 0.2
         await registry.register(StdioRuntime(options: options))
-        let spec = Self.demoSpec(dir, extra: agentArguments)
+        let spec = agentCommand.map { AgentSpec(id: "demo", command: $0) } ?? Self.demoSpec(dir, extra: agentArguments)
         manager = SessionManager(store: store, backends: registry, agents: { id in id == "demo" ? spec : nil },
                                  settings: settings, metrics: metrics, now: now)
         _ = try await manager.recover()
