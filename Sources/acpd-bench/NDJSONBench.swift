@@ -11,18 +11,23 @@ enum NDJSONBench {
         let pyCount = options.int("python-messages", default: 100_000)
         let rounds = options.int("rounds", default: 5)
         let stream = makeStream(count: count)
+        var swiftRate = 0.0
         print("ndjson: \(count) agent_message_chunk lines, \(stream.count) bytes, \(rounds) rounds, 64 KiB reads")
 
-        var best = Double.infinity
-        for _ in 0..<rounds {
-            let start = monotonicSeconds()
-            let decoded = try decodeAll(stream)
-            let elapsed = monotonicSeconds() - start
-            precondition(decoded == count, "decoded \(decoded) of \(count)")
-            best = min(best, elapsed)
+        // Breakdown: framing only, framing + JSON parse, framing + parse + typed ACP decode (the real path).
+        for phase in Phase.allCases {
+            var best = Double.infinity
+            for _ in 0..<rounds {
+                let start = monotonicSeconds()
+                let decoded = try decodeAll(stream, phase: phase)
+                let elapsed = monotonicSeconds() - start
+                precondition(decoded == count, "decoded \(decoded) of \(count)")
+                best = min(best, elapsed)
+            }
+            print(String(format: "  %@ %.0f messages/s, %.1f MB/s (best of %d)", phase.label, Double(count) / best,
+                         Double(stream.count) / best / 1e6, rounds))
+            if phase == .typed { swiftRate = Double(count) / best }
         }
-        let swiftRate = Double(count) / best
-        print(String(format: "  acpd (Swift):  %.0f messages/s, %.1f MB/s (best of %d)", swiftRate, Double(stream.count) / best / 1e6, rounds))
 
         guard let python = pythonInterpreter() else {
             print("  python SDK: skipped (no .venv: run scripts/setup-test-peers)")
@@ -46,7 +51,18 @@ enum NDJSONBench {
         return bytes
     }
 
-    static func decodeAll(_ stream: [UInt8]) throws -> Int {
+    enum Phase: CaseIterable {
+        case framing, parse, typed
+        var label: String {
+            switch self {
+            case .framing: "framing only:        "
+            case .parse: "framing + JSON parse:"
+            case .typed: "acpd full decode:    "
+            }
+        }
+    }
+
+    static func decodeAll(_ stream: [UInt8], phase: Phase = .typed) throws -> Int {
         var framer = NDJSONFramer()
         var decoded = 0
         let readSize = 64 * 1024
@@ -57,7 +73,11 @@ enum NDJSONBench {
                 offset += chunk.count
                 try framer.feed(chunk) { output in
                     guard case .line(let line) = output else { return }
-                    if case .sessionUpdate = try AgentMessage.decode(line: line) { decoded += 1 }
+                    switch phase {
+                    case .framing: decoded += line.count > 0 ? 1 : 0
+                    case .parse: if case .object = try JSONParser.parse(line) { decoded += 1 }
+                    case .typed: if case .sessionUpdate = try AgentMessage.decode(line: line) { decoded += 1 }
+                    }
                 }
             }
         }
