@@ -16,6 +16,11 @@ struct SchemaValidator {
         self.environment = environment
     }
 
+    /// Parses YAML `text` and validates it; throws only when it is not YAML.
+    mutating func validateText(_ text: String, schema: ConfigSchema) throws -> ConfigValue? {
+        validateDocument(try Yams.compose(yaml: text), schema: schema)
+    }
+
     /// Validates the document root. A missing or empty document is an empty mapping.
     mutating func validateDocument(_ node: Node?, schema: ConfigSchema) -> ConfigValue? {
         guard let node else { return validateAbsent(schema, at: .root) }

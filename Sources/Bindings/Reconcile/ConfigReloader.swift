@@ -51,10 +51,23 @@ public actor ConfigReloader {
     /// invalid (acpd must not start then), or when the store cannot be read.
     @discardableResult
     public func start() async throws -> ReconcileReport {
-        let config = try load()
-        let next = LoadedConfig(config: config)
-        let report = try await reconciler.reconcile(next.index)
-        loaded = next
+        running = true
+        let report: ReconcileReport
+        do {
+            let next = LoadedConfig(config: try load())
+            report = try await reconciler.reconcile(next.index)
+            loaded = next
+        } catch {
+            running = false
+            pending = false
+            throw error
+        }
+        running = false
+        // A SIGHUP that arrived while starting is served now, not lost.
+        if pending {
+            pending = false
+            await reload()
+        }
         return report
     }
 

@@ -2,7 +2,6 @@
 import Foundation
 import Testing
 import TestSupport
-import Yams
 
 @Suite struct ExampleAndGeneratedTests {
     static let exampleEnvironment = Dictionary(uniqueKeysWithValues: ConfigExample.variables.map { ($0, "value-of-\($0)") })
@@ -47,8 +46,7 @@ import Yams
     }
 
     @Test func exampleMentionsEveryKeyOfTheSchema() throws {
-        let node = try #require(try Yams.compose(yaml: ConfigExample.yaml))
-        let used = yamlKeyPaths(node, prefix: "")
+        let used = try exampleKeyPaths()
         for path in schemaKeyPaths(ACPDConfigSchema.root, prefix: "") {
             #expect(used.contains(path), "the example does not show \(path)")
         }
@@ -59,25 +57,38 @@ import Yams
             Issue.record("no Python venv at \(TestPaths.python): run scripts/setup-test-peers")
             return
         }
-        let example = try #require(try Yams.load(yaml: ConfigExample.yaml))
-        var broken = try #require(example as? [String: Any])
-        broken["stateDirectory"] = "/x"                                  // unknown key
-        var acp = try #require(broken["acp"] as? [String: Any])
-        acp["backend"] = "grpc"                                          // bad enum
-        broken["acp"] = acp
-        broken["bindings"] = [["type": "acp", "agentId": "demo", "match": ["channel": "telegram"]]]  // acp without peer
-        let errors = try validateWithPython(schema: ConfigJSONSchema.text(), documents: [example, broken])
+        var validator = SchemaValidator(environment: ExampleAndGeneratedTests.exampleEnvironment)
+        let parsed = try validator.validateText(ConfigExample.yaml, schema: ACPDConfigSchema.root)
+        let example = try #require(parsed)
+        #expect(validator.issues.isEmpty)
+        guard case .object(var broken) = example, case .object(var acp) = broken["acp"] else {
+            Issue.record("the example is not a mapping")
+            return
+        }
+        broken["stateDirectory"] = .string("/x")                                   // unknown key
+        acp["backend"] = .string("grpc")                                           // bad enum
+        broken["acp"] = .object(acp)
+        broken["bindings"] = .array([.object(["type": .string("acp"), "agentId": .string("demo"),
+                                              "match": .object(["channel": .string("telegram")])])])  // acp without peer
+        let errors = try validateWithPython(schema: ConfigJSONSchema.text(), documents: [example.jsonText(), ConfigValue.object(broken).jsonText()])
         #expect(errors == [0, 3], "python jsonschema error counts for [example, broken]: \(errors)")
     }
 
-    private func validateWithPython(schema: String, documents: [Any]) throws -> [Int] {
+    /// The key paths present in the example file, in `schemaKeyPaths` form.
+    private func exampleKeyPaths() throws -> Set<String> {
+        var validator = SchemaValidator(environment: ExampleAndGeneratedTests.exampleEnvironment)
+        _ = try validator.validateText(ConfigExample.yaml, schema: ACPDConfigSchema.root)
+        return Set(validator.lines.keys.compactMap { schemaForm($0, schema: ACPDConfigSchema.root) })
+    }
+
+    private func validateWithPython(schema: String, documents: [String]) throws -> [Int] {
         try withTemporaryDirectorySync { dir in
             let schemaURL = dir.appendingPathComponent("schema.json")
             try schema.write(to: schemaURL, atomically: true, encoding: .utf8)
             var paths: [String] = []
             for (offset, document) in documents.enumerated() {
                 let url = dir.appendingPathComponent("doc\(offset).json")
-                try JSONSerialization.data(withJSONObject: document).write(to: url)
+                try document.write(to: url, atomically: true, encoding: .utf8)
                 paths.append(url.path)
             }
             let script = """
@@ -116,24 +127,29 @@ func schemaKeyPaths(_ schema: ConfigSchema, prefix: String) -> [String] {
     }
 }
 
-/// The same paths for a YAML document (map keys of `agents`, `accounts`, `env` become `<id>`).
-func yamlKeyPaths(_ node: Node, prefix: String) -> Set<String> {
-    switch node {
-    case .mapping(let mapping):
-        var paths: Set<String> = []
-        let isMap = ["agents", "accounts", "env"].contains { prefix.hasSuffix($0) } && !prefix.hasSuffix("acp.env")
-        for (key, value) in mapping {
-            let name = isMap ? "<id>" : (key.string ?? "?")
-            let path = prefix.isEmpty ? name : "\(prefix).\(name)"
-            if !isMap { paths.insert(path) }
-            paths.formUnion(yamlKeyPaths(value, prefix: path))
+/// `path` in `schemaKeyPaths` form (map keys → `<id>`, list positions → `[]`); nil for the root
+/// and for entries of string-valued maps (e.g. `agents.<id>.env.<NAME>`), which the schema does not list.
+func schemaForm(_ path: ConfigPath, schema root: ConfigSchema) -> String? {
+    var schema = root
+    var out = ""
+    for component in path.components {
+        switch (schema.kind, component) {
+        case (.object(let fields), .key(let name)):
+            guard let field = fields.first(where: { $0.name == name }) else { return nil }
+            out += out.isEmpty ? name : ".\(name)"
+            schema = field.schema
+        case (.map(_, let value), .key):
+            guard case .object = value.kind else { return nil }
+            out += ".<id>"
+            schema = value
+        case (.array(let item, _), .index):
+            out += "[]"
+            schema = item
+        default:
+            return nil
         }
-        return paths
-    case .sequence(let sequence):
-        return sequence.reduce(into: Set<String>()) { $0.formUnion(yamlKeyPaths($1, prefix: "\(prefix)[]")) }
-    default:
-        return []
     }
+    return out.isEmpty || out.hasSuffix("<id>") || out.hasSuffix("[]") ? nil : out
 }
 
 func withTemporaryDirectorySync<T>(_ body: (URL) throws -> T) throws -> T {
