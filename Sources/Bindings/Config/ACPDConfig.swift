@@ -58,6 +58,7 @@ public struct RuntimeBindingPolicy: Sendable, Equatable {
     /// Hours after creation after which the binding ends; 0 = off.
     public var maxAgeHours: Int
 
+    /// A policy; the defaults are those of CONTRACT.md §3.
     public init(idleHours: Int = 24, maxAgeHours: Int = 0) {
         self.idleHours = idleHours
         self.maxAgeHours = maxAgeHours
@@ -66,6 +67,7 @@ public struct RuntimeBindingPolicy: Sendable, Equatable {
 
 /// `acp.stream`: how output reaches chat.
 public struct StreamSettings: Sendable, Equatable {
+    /// `live` edits output in place as it arrives; `final_only` sends it once at the end.
     public enum DeliveryMode: String, Sendable, CaseIterable { case live, finalOnly = "final_only" }
     public var deliveryMode: DeliveryMode
     public var coalesceIdleMs: Int
@@ -77,6 +79,7 @@ public struct StreamSettings: Sendable, Equatable {
 
 /// `acp.permissions`: how permission requests are answered.
 public struct PermissionSettings: Sendable, Equatable {
+    /// How permission requests are answered; raw values are the config spellings.
     public enum Mode: String, Sendable, CaseIterable {
         case ask, approveReads = "approve-reads", approveAll = "approve-all", denyAll = "deny-all"
     }
@@ -102,6 +105,7 @@ public struct AgentConfig: Sendable, Equatable {
 
 /// One entry of `bindings[]`.
 public struct BindingConfig: Sendable, Equatable {
+    /// `type:` of a binding.
     public enum Kind: String, Sendable, CaseIterable {
         /// A concrete conversation pinned to one persistent session.
         case acp
@@ -114,6 +118,7 @@ public struct BindingConfig: Sendable, Equatable {
 
     /// `match.peer`.
     public struct Peer: Sendable, Equatable {
+        /// `match.peer.kind`: what the conversation is (checked against the id on Telegram).
         public enum Kind: String, Sendable, CaseIterable { case direct, group, channel }
         public var kind: Kind?
         /// The canonical conversation id.
@@ -128,6 +133,7 @@ public struct BindingConfig: Sendable, Equatable {
         public var cwd: String?
         public var backend: String?
 
+        /// Overrides; nil fields fall back to the agent, then `acp`.
         public init(label: String? = nil, mode: SessionMode? = nil, cwd: String? = nil, backend: String? = nil) {
             self.label = label
             self.mode = mode
@@ -156,11 +162,13 @@ public struct BindingConfig: Sendable, Equatable {
 
 /// `channels.*`.
 public struct ChannelsConfig: Sendable, Equatable {
+    /// `channels.telegram.accounts.<id>`.
     public struct TelegramAccount: Sendable, Equatable {
         public var botToken: Secret
         public var apiRoot: String
     }
 
+    /// `channels.discord.accounts.<id>`.
     public struct DiscordAccount: Sendable, Equatable {
         public var botToken: Secret
         public var apiBase: String
@@ -174,8 +182,10 @@ public struct ChannelsConfig: Sendable, Equatable {
 
 /// `access.*` (the evaluator lives with the commands).
 public struct AccessConfig: Sendable, Equatable {
+    /// What happens to senders in no access list; raw values are the config spellings.
     public enum UnknownSenders: String, Sendable, CaseIterable { case strict, requestApproval = "request_approval", `public` }
 
+    /// Per-sender token bucket.
     public struct RateLimit: Sendable, Equatable {
         public var perMinute: Int
         public var burst: Int
@@ -194,6 +204,7 @@ public struct SenderRef: Hashable, Sendable, CustomStringConvertible {
     public var channel: ConversationRef.Channel
     public var id: String
 
+    /// A sender `channel:id`.
     public init(channel: ConversationRef.Channel, id: String) {
         self.channel = channel
         self.id = id
@@ -214,6 +225,7 @@ public struct APIConfig: Sendable, Equatable {
 /// A secret config value (token, shared secret): compares by value, never prints it.
 public struct Secret: Sendable, Hashable, CustomStringConvertible, CustomDebugStringConvertible {
     public let value: String
+    /// Wraps a secret value.
     public init(_ value: String) { self.value = value }
     public var description: String { "<redacted>" }
     public var debugDescription: String { "<redacted>" }

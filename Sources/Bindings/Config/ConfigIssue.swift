@@ -49,6 +49,7 @@ public struct ConfigIssue: Hashable, Sendable, CustomStringConvertible {
     /// 1-based line in the file, when the value (or its nearest enclosing value) was found there.
     public var line: Int?
 
+    /// An issue at `path`; `line` is filled in by the loader when it knows it.
     public init(path: ConfigPath, message: String, line: Int? = nil) {
         self.path = path
         self.message = message
@@ -64,6 +65,7 @@ public struct ConfigIssue: Hashable, Sendable, CustomStringConvertible {
 /// Why a config could not be loaded: the file is missing or unreadable, or it is invalid (with
 /// every issue found, in document order).
 public struct ConfigError: Error, Sendable, CustomStringConvertible {
+    /// Missing/unreadable file, or invalid content.
     public enum Kind: String, Sendable {
         /// The file does not exist or cannot be read.
         case unreadable
@@ -76,6 +78,7 @@ public struct ConfigError: Error, Sendable, CustomStringConvertible {
     public let file: String?
     public let issues: [ConfigIssue]
 
+    /// An error for `file` with its issues in document order.
     public init(kind: Kind, file: String?, issues: [ConfigIssue]) {
         self.kind = kind
         self.file = file

@@ -6,6 +6,7 @@ import Yams
 public enum ConfigLoader {
     /// Where the config file was found, and why there.
     public struct Location: Sendable, Equatable {
+        /// Which rule found the file; raw values are what the CLI prints.
         public enum Source: String, Sendable { case option = "--config", environment = "$ACPD_CONFIG", currentDirectory = "./acpd.yaml" }
         /// Absolute path.
         public var path: String

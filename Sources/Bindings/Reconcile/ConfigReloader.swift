@@ -6,6 +6,7 @@ public struct LoadedConfig: Sendable {
     public let config: ACPDConfig
     public let index: BindingIndex
 
+    /// Indexes the bindings of `config`.
     public init(config: ACPDConfig) {
         self.config = config
         self.index = BindingIndex(config: config)

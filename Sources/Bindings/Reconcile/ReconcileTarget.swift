@@ -8,6 +8,7 @@ public struct StoredBinding: Sendable, Equatable {
     /// The session, or nil when it does not exist.
     public var session: StoredSession?
 
+    /// A stored binding as read from the store.
     public init(conversation: ConversationRef, source: BindingSource, sessionKey: SessionKey, session: StoredSession?) {
         self.conversation = conversation
         self.source = source
@@ -21,6 +22,7 @@ public struct StoredSession: Sendable, Equatable {
     public var settings: SessionSettings
     public var state: SessionState
 
+    /// A session's settings and state.
     public init(settings: SessionSettings, state: SessionState) {
         self.settings = settings
         self.state = state
@@ -39,6 +41,7 @@ public struct DeclaredBinding: Sendable, Equatable {
     /// Position in `bindings[]`, for logs.
     public var bindingIndex: Int
 
+    /// A declared binding with its deterministic key and effective settings.
     public init(conversation: ConversationRef, source: BindingSource, sessionKey: SessionKey,
                 settings: SessionSettings, bindingIndex: Int) {
         self.conversation = conversation

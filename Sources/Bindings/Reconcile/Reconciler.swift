@@ -27,6 +27,7 @@ public struct Reconciler: Sendable {
     let target: any ReconcileTarget
     let logger: Logger
 
+    /// A reconciler that changes the store through `target`.
     public init(target: any ReconcileTarget, logger: Logger = Logger(label: "acpd.reconcile")) {
         self.target = target
         self.logger = logger

@@ -14,6 +14,7 @@ public struct RuntimeBinding: Sendable, Equatable {
     /// Last inbound message routed through it or output delivered through it.
     public var lastActivityAt: Date
 
+    /// A runtime binding as read from the store.
     public init(conversation: ConversationRef, sessionKey: SessionKey, persist: Bool, createdAt: Date, lastActivityAt: Date) {
         self.conversation = conversation
         self.sessionKey = sessionKey

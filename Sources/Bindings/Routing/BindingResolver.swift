@@ -40,6 +40,7 @@ public struct BindingResolver: Sendable {
     let lookup: any BindingLookup
     let logger: Logger
 
+    /// A resolver over one config's index; stale matches are logged to `logger`.
     public init(index: BindingIndex, lookup: any BindingLookup, logger: Logger = Logger(label: "acpd.routing")) {
         self.index = index
         self.lookup = lookup

@@ -28,8 +28,11 @@ public protocol SweepClock: Sendable {
 
 /// The real clock.
 public struct SystemSweepClock: SweepClock {
+    /// The real clock.
     public init() {}
+    /// Now.
     public func now() -> Date { Date() }
+    /// `Task.sleep`; throws when cancelled.
     public func sleep(seconds: Double) async throws { try await Task.sleep(for: .seconds(seconds)) }
 }
 

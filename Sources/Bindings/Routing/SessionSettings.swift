@@ -12,6 +12,7 @@ public struct SessionSettings: Sendable, Hashable, Codable {
     /// Only sessions of `type: acp` bindings have one.
     public var label: String?
 
+    /// Settings as given (no fallback applied).
     public init(agentId: String, cwd: String, mode: SessionMode, backend: String, label: String? = nil) {
         self.agentId = agentId
         self.cwd = cwd
