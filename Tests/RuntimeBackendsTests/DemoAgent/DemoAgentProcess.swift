@@ -14,7 +14,7 @@ final class DemoAgentProcess: @unchecked Sendable {
     let inbox = DemoAgentInbox()
     let capture: DemoAgentCapture
     private let process = Process()
-    private let stdin = Pipe()
+    private let stdin: FileHandle
     private let writeLock = NSLock()
     private let exitStatus = DemoAgentExitStatus()
     private var nextRequestId = 0
@@ -30,21 +30,29 @@ final class DemoAgentProcess: @unchecked Sendable {
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
         if let environment { process.environment = environment }
-        let stdout = Pipe()
-        let stderr = Pipe()
-        process.standardInput = stdin
-        process.standardOutput = stdout
-        process.standardError = stderr
+        // Close-on-exec pipes: processes spawned concurrently by other tests must not inherit
+        // them (an inherited stdin write end would hide end-of-input from the agent).
+        let stdinPipe = try DemoAgentPipe()
+        let stdout = try DemoAgentPipe()
+        let stderr = try DemoAgentPipe()
+        stdin = stdinPipe.write
+        process.standardInput = stdinPipe.read
+        process.standardOutput = stdout.write
+        process.standardError = stderr.write
         let exitStatus = self.exitStatus
         process.terminationHandler = { process in
             let status = process.terminationReason == .exit ? process.terminationStatus : -process.terminationStatus
             Task { await exitStatus.set(status) }
         }
         try process.run()
+        // The child has its copies now; ours would keep the pipes open forever.
+        try? stdinPipe.read.close()
+        try? stdout.write.close()
+        try? stderr.write.close()
         let inbox = self.inbox
         let capture = self.capture
         let connection = self.connection
-        Self.readLines(from: stdout.fileHandleForReading, name: "demo-agent-stdout") { line in
+        Self.readLines(from: stdout.read, name: "demo-agent-stdout") { line in
             capture.record(direction: "in", line: line, connection: connection)
             return line
         } onLine: { line in
@@ -52,7 +60,7 @@ final class DemoAgentProcess: @unchecked Sendable {
         } onEnd: {
             inbox.finish()
         }
-        Self.readLines(from: stderr.fileHandleForReading, name: "demo-agent-stderr") { $0 } onLine: { line in
+        Self.readLines(from: stderr.read, name: "demo-agent-stderr") { $0 } onLine: { line in
             inbox.deliverStderr(line)
         } onEnd: {}
     }
@@ -70,7 +78,7 @@ final class DemoAgentProcess: @unchecked Sendable {
         defer { writeLock.unlock() }
         if record { capture.record(direction: "out", line: line, connection: connection) }
         do {
-            try stdin.fileHandleForWriting.write(contentsOf: Data((line + "\n").utf8))
+            try stdin.write(contentsOf: Data((line + "\n").utf8))
             return true
         } catch {
             return false
@@ -119,13 +127,15 @@ final class DemoAgentProcess: @unchecked Sendable {
     func closeStdin() {
         writeLock.lock()
         defer { writeLock.unlock() }
-        try? stdin.fileHandleForWriting.close()
+        try? stdin.close()
     }
 
     /// Waits for the process to exit; returns its status (negative: killed by that signal).
     func waitForExit(timeout: Double = 10) async throws -> Int32 {
         let exitStatus = self.exitStatus
-        return try await withDeadline(timeout, "the agent to exit") { await exitStatus.wait() }
+        let status = try await withDeadline(timeout, "the agent to exit") { await exitStatus.wait() }
+        guard let status else { throw DemoAgentTestError("cancelled waiting for the agent to exit") }
+        return status
     }
 
     /// Kills the process (SIGKILL) and reaps it.
@@ -173,20 +183,54 @@ struct DemoAgentTestError: Error, CustomStringConvertible {
     init(_ description: String) { self.description = description }
 }
 
-/// The exit status of a process, awaitable.
+/// The exit status of a process, awaitable; a cancelled wait returns nil at once.
 actor DemoAgentExitStatus {
     private var status: Int32?
-    private var waiters: [CheckedContinuation<Int32, Never>] = []
+    private var waiters: [UUID: CheckedContinuation<Int32?, Never>] = [:]
 
     func set(_ value: Int32) {
         status = value
-        for waiter in waiters { waiter.resume(returning: value) }
+        for waiter in waiters.values { waiter.resume(returning: value) }
         waiters.removeAll()
     }
 
-    func wait() async -> Int32 {
+    func wait() async -> Int32? {
         if let status { return status }
-        return await withCheckedContinuation { waiters.append($0) }
+        let id = UUID()
+        return await withTaskCancellationHandler {
+            await withCheckedContinuation { continuation in
+                if let status {
+                    continuation.resume(returning: status)
+                } else if Task.isCancelled {
+                    continuation.resume(returning: nil)
+                } else {
+                    waiters[id] = continuation
+                }
+            }
+        } onCancel: {
+            Task { await self.cancel(id) }
+        }
+    }
+
+    private func cancel(_ id: UUID) {
+        waiters.removeValue(forKey: id)?.resume(returning: nil)
+    }
+}
+
+/// glibc's `pipe2`, which the Glibc module does not export (it needs _GNU_SOURCE).
+@_silgen_name("pipe2")
+private func demoAgentPipe2(_ fds: UnsafeMutablePointer<Int32>, _ flags: Int32) -> Int32
+
+/// A pipe whose both ends are close-on-exec (created atomically with `pipe2`).
+struct DemoAgentPipe {
+    let read: FileHandle
+    let write: FileHandle
+
+    init() throws {
+        var fds: [Int32] = [-1, -1]
+        guard demoAgentPipe2(&fds, O_CLOEXEC) == 0 else { throw DemoAgentTestError("pipe2 failed: errno \(errno)") }
+        read = FileHandle(fileDescriptor: fds[0], closeOnDealloc: true)
+        write = FileHandle(fileDescriptor: fds[1], closeOnDealloc: true)
     }
 }
 

@@ -14,9 +14,9 @@ enum DemoAgentTool {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = output
+        let output = try DemoAgentPipe()
+        process.standardOutput = output.write
+        process.standardError = output.write
         process.standardInput = FileHandle.nullDevice
         let exit = DemoAgentExitStatus()
         process.terminationHandler = { process in
@@ -26,19 +26,21 @@ enum DemoAgentTool {
         try process.run()
         let pid = process.processIdentifier
         // The write end belongs to the child now; close ours so the reader sees end of file.
-        try? output.fileHandleForWriting.close()
+        try? output.write.close()
         let collected = DemoAgentCollected()
         let reader = Thread {
-            let data = output.fileHandleForReading.readDataToEndOfFile()
+            let data = output.read.readDataToEndOfFile()
             collected.finish(String(decoding: data, as: UTF8.self))
         }
         reader.start()
         do {
-            let status = try await withDeadline(timeout, "\(URL(fileURLWithPath: arguments.first ?? executable).lastPathComponent) to finish") {
-                await exit.wait()
+            let what = "\(URL(fileURLWithPath: arguments.first ?? executable).lastPathComponent) to finish"
+            let result = try await withDeadline(timeout, what) { () async -> Result? in
+                guard let status = await exit.wait(), let text = await collected.value() else { return nil }
+                return Result(status: status, output: text)
             }
-            let text = await collected.value()
-            return Result(status: status, output: text)
+            guard let result else { throw DemoAgentTestError("cancelled waiting for \(what)") }
+            return result
         } catch {
             kill(pid, SIGKILL)
             throw error
@@ -52,32 +54,43 @@ enum DemoAgentTool {
     }
 }
 
-/// A string produced once by a reader thread, awaitable.
+/// A string produced once by a reader thread, awaitable; a cancelled wait returns nil at once.
 final class DemoAgentCollected: @unchecked Sendable {
     // @unchecked: state guarded by `lock`.
     private let lock = NSLock()
     private var text: String?
-    private var waiters: [CheckedContinuation<String, Never>] = []
+    private var waiters: [UUID: CheckedContinuation<String?, Never>] = [:]
 
     func finish(_ value: String) {
         lock.lock()
         text = value
-        let pending = waiters
+        let pending = waiters.values
         waiters.removeAll()
         lock.unlock()
         for waiter in pending { waiter.resume(returning: value) }
     }
 
-    func value() async -> String {
-        await withCheckedContinuation { continuation in
-            lock.lock()
-            if let text {
-                lock.unlock()
-                continuation.resume(returning: text)
-            } else {
-                waiters.append(continuation)
-                lock.unlock()
+    func value() async -> String? {
+        let id = UUID()
+        return await withTaskCancellationHandler {
+            await withCheckedContinuation { continuation in
+                lock.lock()
+                if let text {
+                    lock.unlock()
+                    continuation.resume(returning: text)
+                } else if Task.isCancelled {
+                    lock.unlock()
+                    continuation.resume(returning: nil)
+                } else {
+                    waiters[id] = continuation
+                    lock.unlock()
+                }
             }
+        } onCancel: {
+            lock.lock()
+            let waiter = waiters.removeValue(forKey: id)
+            lock.unlock()
+            waiter?.resume(returning: nil)
         }
     }
 }
