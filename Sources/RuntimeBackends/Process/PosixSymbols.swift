@@ -11,6 +11,7 @@ enum PosixSymbols {
     typealias PidfdOpen = @convention(c) (pid_t, UInt32) -> Int32
     typealias Pipe2 = @convention(c) (UnsafeMutablePointer<Int32>, Int32) -> Int32
     typealias AddChdir = @convention(c) (UnsafeMutableRawPointer, UnsafePointer<CChar>) -> Int32
+    typealias AddClosefrom = @convention(c) (UnsafeMutableRawPointer, Int32) -> Int32
 
     nonisolated(unsafe) private static let handle: UnsafeMutableRawPointer? = dlopen(nil, RTLD_NOW)
 
@@ -25,6 +26,8 @@ enum PosixSymbols {
     static let pipe2: Pipe2? = lookup("pipe2", as: Pipe2.self)
     /// `posix_spawn_file_actions_addchdir_np` (glibc >= 2.29, macOS 10.15).
     static let addChdir: AddChdir? = lookup("posix_spawn_file_actions_addchdir_np", as: AddChdir.self)
+    /// `posix_spawn_file_actions_addclosefrom_np` (glibc >= 2.34): closes every fd >= n in the child.
+    static let addClosefrom: AddClosefrom? = lookup("posix_spawn_file_actions_addclosefrom_np", as: AddClosefrom.self)
 }
 
 /// Ignores SIGPIPE in this process, once. Writing to a closed pipe then fails with EPIPE instead of

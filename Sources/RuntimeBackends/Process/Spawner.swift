@@ -53,6 +53,12 @@ enum Spawner {
         let chdirResult = spec.workingDirectory.withCString { path in
             withUnsafeMutablePointer(to: &actions) { addChdir(UnsafeMutableRawPointer($0), path) }
         }
+        // Descriptors other libraries opened without O_CLOEXEC (a test runner's pipes, a database
+        // file) must not reach the agent: an inherited pipe end keeps someone else's EOF from ever
+        // arriving for as long as the agent lives.
+        if let addClosefrom = PosixSymbols.addClosefrom {
+            _ = withUnsafeMutablePointer(to: &actions) { addClosefrom(UnsafeMutableRawPointer($0), 3) }
+        }
         guard chdirResult == 0 else {
             closeAll()
             throw failure(label, "cannot set working directory: \(errnoText(chdirResult))")

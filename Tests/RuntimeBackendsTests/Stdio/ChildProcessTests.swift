@@ -47,6 +47,18 @@ struct ChildProcessTests {
         }
     }
 
+    @Test("descriptors acpd opened without O_CLOEXEC do not leak into the child")
+    func noInheritedDescriptors() async throws {
+        var fds: [Int32] = [-1, -1]
+        #expect(pipe(&fds) == 0)  // deliberately without O_CLOEXEC
+        defer { close(fds[0]); close(fds[1]) }
+        let child = try ChildProcess.spawn(shell("ls /proc/$$/fd"), label: "t", logger: logger)
+        let lines = try await withDeadline(10, "stdout EOF") { await self.collect(child) }
+        #expect(lines.contains("0") && lines.contains("2"))
+        #expect(!lines.contains(String(fds[0])) && !lines.contains(String(fds[1])), "inherited: \(lines)")
+        _ = await child.waitForExit()
+    }
+
     @Test("a missing executable is a typed error")
     func missingExecutable() {
         #expect(throws: ACPError.self) {

@@ -45,19 +45,25 @@ final class WireCapture: Sendable {
     }
 
     /// Runs Tests/Peers/validate_acp.py on what acpd sent; returns its exit status and output.
-    func validateClientSide(in directory: URL) throws -> (status: Int32, output: String) {
-        let file = directory.appendingPathComponent("capture-\(UUID().uuidString.prefix(6)).ndjson")
+    /// Waits without blocking a cooperative thread (output goes to a file, not a pipe).
+    func validateClientSide(in directory: URL) async throws -> (status: Int32, output: String) {
+        let name = "capture-\(UUID().uuidString.prefix(6))"
+        let file = directory.appendingPathComponent("\(name).ndjson")
+        let report = directory.appendingPathComponent("\(name).out")
         try lines.withLock { $0.joined(separator: "\n") + "\n" }.write(to: file, atomically: true, encoding: .utf8)
+        FileManager.default.createFile(atPath: report.path, contents: nil)
+        let output = try FileHandle(forWritingTo: report)
         let process = Process()
         process.executableURL = URL(fileURLWithPath: TestPaths.python)
         process.arguments = [TestPaths.peer("validate_acp.py"), "--side", "client", file.path]
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let output = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: output, as: UTF8.self))
+        process.standardOutput = output
+        process.standardError = output
+        let status: Int32 = try await withCheckedThrowingContinuation { continuation in
+            process.terminationHandler = { continuation.resume(returning: $0.terminationStatus) }
+            do { try process.run() } catch { continuation.resume(throwing: error) }
+        }
+        try output.close()
+        return (status, (try? String(contentsOf: report, encoding: .utf8)) ?? "")
     }
 }
 
@@ -114,8 +120,8 @@ struct StdioHarness {
     }
 
     /// Checks that everything acpd sent was valid ACP.
-    func expectValidWire(sourceLocation: SourceLocation = #_sourceLocation) throws {
-        let (status, output) = try capture.validateClientSide(in: directory)
+    func expectValidWire(sourceLocation: SourceLocation = #_sourceLocation) async throws {
+        let (status, output) = try await capture.validateClientSide(in: directory)
         #expect(status == 0, "validate_acp.py: \(output)", sourceLocation: sourceLocation)
     }
 

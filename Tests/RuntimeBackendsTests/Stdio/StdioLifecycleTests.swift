@@ -29,7 +29,7 @@ struct StdioLifecycleTests {
             let after = try await harness.turn(second.handle, "after the crash")
             #expect(after.output == "echo: after the crash")
             await harness.runtime.close(sessionKey: key, reason: .sessionClosed)
-            try harness.expectValidWire()
+            try await harness.expectValidWire()
         }
     }
 
@@ -62,7 +62,7 @@ struct StdioLifecycleTests {
             let after = try await harness.turn(restored.handle, "still there")
             #expect(after.output == "echo: still there")
             await runtime.close(sessionKey: key, reason: .sessionClosed)
-            try harness.expectValidWire()
+            try await harness.expectValidWire()
         }
     }
 
@@ -84,7 +84,7 @@ struct StdioLifecycleTests {
             #expect(turn.output == "echo: logged in")
             #expect(harness.capture.outgoing.contains { $0.contains(#""method":"authenticate""#) })
             await harness.runtime.close(sessionKey: key, reason: .sessionClosed)
-            try harness.expectValidWire()
+            try await harness.expectValidWire()
         }
     }
 
@@ -112,7 +112,7 @@ struct StdioLifecycleTests {
             let fresh = try await harness.ensure(StdioHarness.key(), resume: "no-such-session")
             #expect(fresh.origin == .created)
             #expect(fresh.resumeFailure != nil)
-            try harness.expectValidWire()
+            try await harness.expectValidWire()
         }
     }
 
@@ -129,7 +129,7 @@ struct StdioLifecycleTests {
             let cwd = try await harness.turn(handle, "[cwd]")
             #expect(cwd.output.contains("cwd: \(harness.workspace) "))
             await harness.runtime.close(sessionKey: key, reason: .sessionClosed)
-            try harness.expectValidWire()
+            try await harness.expectValidWire()
         }
     }
 

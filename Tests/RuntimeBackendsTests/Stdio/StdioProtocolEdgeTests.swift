@@ -81,7 +81,7 @@ while True:
             #expect(!turn.output.contains("EARLY"))
             #expect(FileManager.default.fileExists(atPath: dir.appendingPathComponent("escape.txt").path) == false)
             await runtime.close(sessionKey: request.sessionKey, reason: .sessionClosed)
-            try harness.expectValidWire()
+            try await harness.expectValidWire()
         }
     }
 }

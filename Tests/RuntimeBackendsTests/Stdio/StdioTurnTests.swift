@@ -38,7 +38,7 @@ struct StdioTurnTests {
             await harness.runtime.close(sessionKey: key, reason: .sessionClosed)
             #expect(await harness.runtime.isAlive(ensured.handle) == false)
             await harness.runtime.close(sessionKey: key, reason: .sessionClosed)  // idempotent
-            try harness.expectValidWire()
+            try await harness.expectValidWire()
         }
     }
 
@@ -59,7 +59,7 @@ struct StdioTurnTests {
             #expect(harness.capture.outgoing.contains { $0.contains(#""method":"session/cancel""#) })
             let next = try await harness.turn(handle, "after cancel")
             #expect(next.output == "echo: after cancel")
-            try harness.expectValidWire()
+            try await harness.expectValidWire()
         }
     }
 
@@ -82,7 +82,7 @@ struct StdioTurnTests {
             #expect(answers.withLock { $0 } == [false, true, false])
             #expect(turn.stopReason == .endTurn)
             #expect(turn.output.contains("permission: selected \(optionId)"))
-            try harness.expectValidWire()
+            try await harness.expectValidWire()
         }
     }
 
@@ -106,7 +106,7 @@ struct StdioTurnTests {
             let answer = try #require(sent.firstIndex { $0.contains(#""outcome":{"outcome":"cancelled"}"#) })
             let cancel = try #require(sent.firstIndex { $0.contains(#""method":"session/cancel""#) })
             #expect(answer < cancel)
-            try harness.expectValidWire()
+            try await harness.expectValidWire()
         }
     }
 
@@ -136,7 +136,7 @@ struct StdioTurnTests {
             #expect(late.terminalCount == 1)
             let after = try await harness.turn(handle, "next")
             #expect(after.output == "echo: next")
-            try harness.expectValidWire()
+            try await harness.expectValidWire()
         }
     }
 }
