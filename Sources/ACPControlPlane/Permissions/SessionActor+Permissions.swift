@@ -14,7 +14,6 @@ extension SessionActor {
         let decision = PermissionPolicy.decide(mode: settings.permissionMode, toolKind: request.kind, options: request.options)
         let stamp = time
         let prompt: PermissionPrompt
-        let event: ControlPlaneEvent
         do {
             let optionsJSON = String(decoding: try JSONEncoder().encode(request.options), as: UTF8.self)
             let seq = current.nextSeq
@@ -34,15 +33,12 @@ extension SessionActor {
             active?.nextSeq += 1
             prompt = PermissionPrompt(id: id, toolCallId: request.toolCallId, title: request.title, toolKind: request.kind,
                                       options: request.options, deadline: deadline)
-            let events = committed(pending, ids: ids) { _ in current.run.conversation }
-            event = events[0]
-            context.hub.publish(events)
+            context.hub.publish(committed(pending, ids: ids) { _ in current.run.conversation })
         } catch {
             logger.error("cannot store a permission request; rejecting it", metadata: ["error": "\(error)"])
             await request.reply(PermissionPolicy.onTimeout(request.options))
             return
         }
-        _ = event
         permissions[prompt.id] = PendingPermission(prompt: prompt, runId: run, reply: request.reply)
         switch decision {
         case .answer(let outcome):

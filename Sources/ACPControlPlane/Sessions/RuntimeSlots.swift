@@ -34,21 +34,21 @@ actor RuntimeSlots {
             live[key]?.lastUsed = now()
             return
         }
-        var victim: (SessionKey, SessionActor)?
+        var victim: SessionActor?
         if live.count >= limit {
             guard let lru = live.filter({ !$0.value.busy }).min(by: { $0.value.lastUsed < $1.value.lastUsed }) else {
                 throw ACPError(.sessionLimit, message: "too many live agent sessions (\(limit)), all of them busy",
                                detail: "acp.maxConcurrentSessions = \(limit)")
             }
             live[lru.key] = nil
-            victim = (lru.key, lru.value.owner)
+            victim = lru.value.owner
         }
         live[key] = Entry(owner: owner, busy: true, lastUsed: now())
         metrics.runtimesLive(live.count)
-        if let (victimKey, victimActor) = victim {
+        if let victimActor = victim {
             // The slot moved to `key` already; the victim gives its runtime up unless it started a
             // turn meanwhile (then it took a slot of its own through `acquire`).
-            await victimActor.evictRuntime(reason: .evicted, expectedKey: victimKey)
+            await victimActor.evictRuntime(reason: .evicted)
         }
     }
 

@@ -54,7 +54,7 @@ extension SessionActor {
         return map
     }
 
-    private func afterCancelEverything(_ pending: [EventLog.Pending], ids: [Int64], sessionEvents: Int) {
+    private func afterCancelEverything(_ pending: [EventLog.Pending], ids: [Int64]) {
         let conversations = conversationsOfActiveAndQueued()
         let published = committed(pending, ids: ids) { id in id.flatMap { conversations[$0] } ?? nil }
         if let current = active, !current.detached {
@@ -65,7 +65,6 @@ extension SessionActor {
         for _ in queue { context.metrics.runEnded(.cancelled, code: nil, duration: nil) }
         queue.removeAll()
         context.hub.publish(published)
-        _ = sessionEvents
     }
 
     /// Closes the session in one transaction (runs cancelled, state `closed`, runtime bindings
@@ -86,7 +85,7 @@ extension SessionActor {
         }
         sessionSeq += 1
         cancelPermissions(of: nil, appendEvents: false)
-        afterCancelEverything(pending + sessionEvent, ids: ids, sessionEvents: 1)
+        afterCancelEverything(pending + sessionEvent, ids: ids)
         adopt(state)
         logger.info("session closed", metadata: ["reason": "\(reason)"])
         let task = active?.task
@@ -117,7 +116,7 @@ extension SessionActor {
         }
         sessionSeq += 1
         cancelPermissions(of: nil, appendEvents: false)
-        afterCancelEverything(pending + sessionEvent, ids: ids, sessionEvents: 1)
+        afterCancelEverything(pending + sessionEvent, ids: ids)
         adopt(finalState)
         record.agentSessionId = nil
         crashesInARow = 0
@@ -203,10 +202,8 @@ extension SessionActor {
             }
             return (result, run)
         }
-        let old = record.state
         record.state = state
         context.metrics.sessionMoved(from: nil, to: state)
-        _ = old
         if let run { queue.append(run) }
         return result
     }

@@ -223,7 +223,7 @@ extension SessionActor {
     }
 
     /// Gives the runtime up for `acp.maxConcurrentSessions` or the idle TTL, unless a run is in flight.
-    func evictRuntime(reason: CloseReason, expectedKey: SessionKey? = nil) async {
+    func evictRuntime(reason: CloseReason) async {
         guard active == nil, let current = runtime else { return }
         runtime = nil
         await context.slots.release(key)

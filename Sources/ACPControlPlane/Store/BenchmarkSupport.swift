@@ -1,0 +1,74 @@
+import Foundation
+import GRDB
+
+/// Bulk helpers for `acpd-bench` (`@_spi(Benchmarks) import ACPControlPlane`). They write below
+/// the session manager and are not for the daemon: live runs belong to their session actors.
+@_spi(Benchmarks)
+extension ControlPlaneStore {
+    /// Inserts a session (idle) and one running run for it; returns the run id.
+    public func benchSessionWithRun(_ key: SessionKey, conversation: ConversationRef) throws -> RunID {
+        let run = RunID()
+        let stamp = timestamp
+        try write { db in
+            try SessionTables.insert(db, SessionRecord(key: key, agentId: "demo", cwd: "/tmp", backend: "stdio"))
+            _ = try RunTables.insert(db, id: run, key: key, lane: .normal, conversation: conversation, prompt: [.text("bench")], at: stamp)
+            try RunTables.markStarted(db, id: run, at: stamp)
+        }
+        return run
+    }
+
+    /// Appends text events `firstSeq…` to a run in one transaction, as the session actor would.
+    public func benchAppend(session: SessionKey, run: RunID, firstSeq: Int64, texts: [String]) throws {
+        let stamp = timestamp
+        let pending = texts.enumerated().map { offset, text in
+            EventLog.Pending(sessionKey: session, runId: run, seq: firstSeq + Int64(offset),
+                             payload: .text(TextDelta(stream: .output, text: text, messageId: "m1")))
+        }
+        _ = try write { db in try EventLog.append(db, pending, at: stamp) }
+    }
+
+    /// Fills the store like a long-lived daemon: `sessions` sessions, each with finished runs
+    /// totalling `eventsPerSession` events (last event terminal, fully delivered), a runtime
+    /// binding, and — for every `interruptEvery`-th session — one run left `running`.
+    public func benchSeed(sessions: Int, runsPerSession: Int, eventsPerSession: Int, interruptEvery: Int) throws {
+        let stamp = timestamp
+        let perRun = max(2, eventsPerSession / max(1, runsPerSession))
+        var index = 0
+        while index < sessions {
+            let end = min(sessions, index + 200)
+            try write { db in
+                let event = try db.cachedStatement(sql: """
+                    INSERT INTO acp_events (session_key, run_id, seq, kind, text, data, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)
+                    """)
+                for number in index..<end {
+                    let key = SessionKey("agent:demo:acp:bench-\(number)")!
+                    let conversation = ConversationRef(channel: .http, conversationId: "bench-\(number)")
+                    try SessionTables.insert(db, SessionRecord(key: key, agentId: "demo", cwd: "/tmp", backend: "stdio",
+                                                               agentSessionId: "demo-\(number)", createdAt: Date(timeIntervalSince1970: stamp)))
+                    _ = try SessionTables.insertBinding(db, key: key, NewBinding(source: .runtime, conversation: conversation), at: stamp)
+                    for runNumber in 0..<runsPerSession {
+                        let run = RunID()
+                        _ = try RunTables.insert(db, id: run, key: key, lane: .normal, conversation: conversation,
+                                                 prompt: [.text("prompt \(runNumber)")], at: stamp)
+                        try RunTables.markStarted(db, id: run, at: stamp)
+                        let interrupted = interruptEvery > 0 && number % interruptEvery == 0 && runNumber == runsPerSession - 1
+                        for seq in 1...perRun {
+                            let terminal = seq == perRun && !interrupted
+                            try event.execute(arguments: [key.rawValue, run.rawValue, seq, terminal ? "completed" : "text",
+                                                          terminal ? nil : "chunk \(seq) of the agent's answer, some text", terminal ? "end_turn" : "m1",
+                                                          stamp])
+                        }
+                        if !interrupted {
+                            try db.execute(sql: "UPDATE acp_runs SET state = 'completed', stop_reason = 'end_turn', ended_at = ?, last_seq = ? WHERE id = ?",
+                                           arguments: [stamp, perRun, run.rawValue])
+                            _ = try DeliveryCheckpoints.advance(db, run: run, destination: conversation.canonical, to: Int64(perRun), at: stamp)
+                        } else {
+                            try SessionTables.setState(db, key: key, .running, at: stamp)
+                        }
+                    }
+                }
+            }
+            index = end
+        }
+    }
+}
