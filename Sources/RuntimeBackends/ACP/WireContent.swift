@@ -78,15 +78,17 @@ public enum WireContentBlock: Sendable, Equatable, Codable {
         try container.encode(type, forKey: .type)
     }
 
-    /// The block as acpd's runtime-neutral `ContentBlock`-ish text: text as is, others summarised.
+    /// The block as text for chat, shared by every backend: text as is, a resource link by its
+    /// title (else name, else URI), an embedded resource by its text, and the rest as a short
+    /// bracketed marker (`[image image/png]`).
     public var displayText: String {
         switch self {
         case .text(let value): value.text
-        case .image(let value): "<image \(value.mimeType)>"
-        case .audio(let value): "<audio \(value.mimeType)>"
-        case .resourceLink(let value): "[\(value.name)](\(value.uri))"
-        case .resource(let value): value.resource.text ?? "<resource \(value.resource.uri)>"
-        case .unknown: "<unsupported content>"
+        case .image(let value): "[image \(value.mimeType)]"
+        case .audio(let value): "[audio \(value.mimeType)]"
+        case .resourceLink(let value): value.title.nonBlank ?? value.name.nonBlank ?? value.uri
+        case .resource(let value): value.resource.text ?? "[resource \(value.resource.uri)]"
+        case .unknown: "[unsupported content]"
         }
     }
 }
@@ -136,13 +138,25 @@ public enum WireToolCallContent: Sendable, Equatable, Codable {
         }
     }
 
-    /// A one-line summary for chat: the text, `diff <path>`, or `terminal <id>`.
+    /// A one-line summary for chat: the text, `diff: <path>`, or `terminal: <id>`.
     public var displayText: String {
         switch self {
         case .content(let block): block.displayText
-        case .diff(let path, _, _): "diff \(path)"
-        case .terminal(let id): "terminal \(id)"
-        case .unknown: "<unsupported tool content>"
+        case .diff(let path, _, _): "diff: \(path)"
+        case .terminal(let id): "terminal: \(id)"
+        case .unknown: "[unsupported tool content]"
         }
     }
+}
+
+private extension Optional<String> {
+    /// The string when it has a non-blank character, else nil.
+    var nonBlank: String? {
+        guard let self, self.contains(where: { !$0.isWhitespace }) else { return nil }
+        return self
+    }
+}
+
+private extension String {
+    var nonBlank: String? { Optional(self).nonBlank }
 }

@@ -136,9 +136,28 @@ public struct AvailableCommandsUpdate: Sendable, Equatable, Codable {
     public var availableCommands: [AvailableCommand]
 }
 
-/// `current_mode_update` (the schema's field is `currentModeId`).
+/// `current_mode_update`. The schema's field is `currentModeId`; the v1 protocol docs page shows
+/// `modeId`, so that spelling is accepted too (and written back as `currentModeId`).
 public struct CurrentModeUpdate: Sendable, Equatable, Codable {
     public var currentModeId: String
+
+    private enum CodingKeys: String, CodingKey { case currentModeId, modeId }
+
+    public init(currentModeId: String) { self.currentModeId = currentModeId }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        if let id = try container.decodeIfPresent(String.self, forKey: .currentModeId) {
+            currentModeId = id
+        } else {
+            currentModeId = try container.decode(String.self, forKey: .modeId)
+        }
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(currentModeId, forKey: .currentModeId)
+    }
 }
 
 /// `config_option_update`: the complete option list, kept verbatim.

@@ -29,8 +29,8 @@ struct AcpxReportedError: Sendable, Equatable {
     }
 
     /// Reads the `error` member of a JSON-RPC error response; nil when `message` has none.
-    init?(response message: AcpxJSON) {
-        guard let error = message["error"], error.objectValue != nil else { return nil }
+    init?(response message: JSONValue) {
+        guard let error = message["error"], error.isObject else { return nil }
         let data = error["data"]
         self.init(
             code: error["code"]?.intValue,
@@ -87,9 +87,9 @@ struct AcpxControlOutput: Sendable, Equatable {
     /// Classifies each line of a control command's stdout.
     init(lines: [String]) {
         for line in lines {
-            let trimmed = line.trimmingCharacters(in: .whitespacesAndNewlines)
-            if trimmed.isEmpty { continue }
-            guard let json = AcpxJSON.parse(trimmed), json.objectValue != nil else {
+            let parsed = AcpxLine.parse(line)
+            if case .blank = parsed { continue }
+            guard case .object(let json) = parsed else {
                 malformedLines += 1
                 continue
             }
@@ -117,7 +117,7 @@ struct AcpxControlOutput: Sendable, Equatable {
         results.contains { if case .closed = $0 { true } else { false } }
     }
 
-    static func result(_ json: AcpxJSON) -> AcpxControlResult? {
+    static func result(_ json: JSONValue) -> AcpxControlResult? {
         let kind = json["action"]?.stringValue ?? json["type"]?.stringValue
         switch kind {
         case "session_ensured", "session_created":
@@ -134,5 +134,30 @@ struct AcpxControlOutput: Sendable, Equatable {
         default:
             return nil
         }
+    }
+}
+
+/// One line of acpx's stdout, parsed with the shared `JSONParser`.
+enum AcpxLine {
+    case blank
+    /// A JSON object (the only top-level shape acpx prints in JSON mode).
+    case object(JSONValue)
+    /// Not JSON, or JSON that is not an object; `text` is the trimmed line, cut to 200 characters.
+    case malformed(text: String)
+
+    static func parse(_ line: String) -> AcpxLine {
+        var line = line
+        return line.withUTF8 { parse(UnsafeRawBufferPointer($0)) }
+    }
+
+    static func parse(_ bytes: UnsafeRawBufferPointer) -> AcpxLine {
+        guard bytes.contains(where: { !isJSONWhitespace($0) }) else { return .blank }
+        if let json = try? JSONParser.parse(bytes), json.isObject { return .object(json) }
+        let text = String(decoding: bytes, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        return .malformed(text: String(text.prefix(200)))
+    }
+
+    private static func isJSONWhitespace(_ byte: UInt8) -> Bool {
+        byte == 0x20 || byte == 0x0A || byte == 0x0D || byte == 0x09
     }
 }

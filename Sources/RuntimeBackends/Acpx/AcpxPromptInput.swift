@@ -25,9 +25,10 @@ enum AcpxPromptInput {
         return jsonArray(prompt)
     }
 
-    /// The prompt as one line of JSON: an array of ACP `ContentBlock`s.
+    /// The prompt as one line of JSON: an array of ACP `ContentBlock`s, in the same wire form as
+    /// the `stdio` backend's `session/prompt` (`WireContentBlock(prompt:)`), keys sorted.
     static func jsonArray(_ prompt: [ContentBlock]) -> String {
-        let blocks = prompt.map(WireBlock.init)
+        let blocks = prompt.map(WireContentBlock.init(prompt:))
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         guard let data = try? encoder.encode(blocks), let text = String(data: data, encoding: .utf8) else {
@@ -35,43 +36,5 @@ enum AcpxPromptInput {
             return "[]"
         }
         return text
-    }
-
-    /// ACP's wire shape of a content block.
-    private struct WireBlock: Encodable {
-        let block: ContentBlock
-        init(_ block: ContentBlock) { self.block = block }
-
-        private enum Keys: String, CodingKey { case type, text, uri, name, mimeType, data, resource }
-        private struct Resource: Encodable {
-            let uri: String
-            let text: String
-            let mimeType: String?
-        }
-
-        func encode(to encoder: any Encoder) throws {
-            var container = encoder.container(keyedBy: Keys.self)
-            switch block {
-            case .text(let text):
-                try container.encode("text", forKey: .type)
-                try container.encode(text, forKey: .text)
-            case .resourceLink(let uri, let name, let mimeType):
-                try container.encode("resource_link", forKey: .type)
-                try container.encode(uri, forKey: .uri)
-                try container.encode(name, forKey: .name)
-                try container.encodeIfPresent(mimeType, forKey: .mimeType)
-            case .image(let base64, let mimeType):
-                try container.encode("image", forKey: .type)
-                try container.encode(base64, forKey: .data)
-                try container.encode(mimeType, forKey: .mimeType)
-            case .audio(let base64, let mimeType):
-                try container.encode("audio", forKey: .type)
-                try container.encode(base64, forKey: .data)
-                try container.encode(mimeType, forKey: .mimeType)
-            case .embeddedText(let uri, let text, let mimeType):
-                try container.encode("resource", forKey: .type)
-                try container.encode(Resource(uri: uri, text: text, mimeType: mimeType), forKey: .resource)
-            }
-        }
     }
 }

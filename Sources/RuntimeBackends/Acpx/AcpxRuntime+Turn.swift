@@ -84,19 +84,19 @@ extension AcpxRuntime {
         var evidence = AcpxTurnEvidence()
         var skipped = 0
         for await line in child.stdoutLines {
-            let text: String
+            let bytes: [UInt8]
             switch line {
             case .failure(let error):
                 skipped += 1
                 log.warning("skipping an acpx output line", metadata: ["error": "\(error)"])
                 continue
-            case .success(let bytes):
-                text = String(decoding: bytes, as: UTF8.self)
+            case .success(let line):
+                bytes = line
             }
-            log.trace("acpx stdout", metadata: ["line": "\(text.prefix(2000))"])
-            switch parser.consume(text) {
-            case .event(let event):
-                continuation.yield(event.runtimeEvent)
+            log.trace("acpx stdout", metadata: ["line": "\(String(decoding: bytes.prefix(2000), as: UTF8.self))"])
+            switch bytes.withUnsafeBytes({ parser.consume(bytes: $0) }) {
+            case .events(let events):
+                for event in events { continuation.yield(event.runtimeEvent) }
             case .promptResult(let reason):
                 evidence.stopReason = reason
             case .promptError(let error):

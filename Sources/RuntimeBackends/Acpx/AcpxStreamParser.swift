@@ -14,10 +14,49 @@ struct AcpxPermissionDecision: Sendable, Equatable {
     var approved: Bool { optionKind == "allow_once" || optionKind == "allow_always" }
 }
 
+/// A non-terminal runtime event of a turn: the Equatable twin of the cases of `RuntimeEvent` that
+/// `UpdateMapper` produces, so the stream's classification can be compared by value.
+enum AcpxTurnEvent: Sendable, Equatable {
+    case text(TextDelta)
+    case toolCall(ToolCallInfo)
+    case plan([PlanEntry])
+    case usage(Usage)
+    case modeChanged(String)
+    case commandsUpdated([AgentCommand])
+    case sessionInfo(title: String?)
+
+    /// The twin of `event`; nil for permission requests and terminal events (never mapped from
+    /// a `session/update`).
+    init?(_ event: RuntimeEvent) {
+        switch event {
+        case .text(let delta): self = .text(delta)
+        case .toolCall(let info): self = .toolCall(info)
+        case .plan(let entries): self = .plan(entries)
+        case .usage(let usage): self = .usage(usage)
+        case .modeChanged(let mode): self = .modeChanged(mode)
+        case .commandsUpdated(let commands): self = .commandsUpdated(commands)
+        case .sessionInfo(let title): self = .sessionInfo(title: title)
+        case .permissionRequest, .done, .failed: return nil
+        }
+    }
+
+    var runtimeEvent: RuntimeEvent {
+        switch self {
+        case .text(let delta): .text(delta)
+        case .toolCall(let info): .toolCall(info)
+        case .plan(let entries): .plan(entries)
+        case .usage(let usage): .usage(usage)
+        case .modeChanged(let mode): .modeChanged(mode)
+        case .commandsUpdated(let commands): .commandsUpdated(commands)
+        case .sessionInfo(let title): .sessionInfo(title: title)
+        }
+    }
+}
+
 /// One line of `acpx --format json --json-strict prompt` stdout, classified.
 enum AcpxStreamItem: Sendable, Equatable {
-    /// A `session/update` that becomes a runtime event.
-    case event(AcpxTurnEvent)
+    /// A `session/update` that becomes runtime events (one, for every update kind today).
+    case events([AcpxTurnEvent])
     /// The `session/prompt` result: the turn ended with this stop reason.
     case promptResult(StopReason)
     /// The `session/prompt` request failed with this JSON-RPC error (from the agent or acpx).
@@ -31,21 +70,28 @@ enum AcpxStreamItem: Sendable, Equatable {
     case ignored(String)
     /// Not a JSON object: skipped.
     case malformed(String)
+
+    /// A `session/update` that became exactly one event.
+    static func event(_ event: AcpxTurnEvent) -> AcpxStreamItem { .events([event]) }
 }
 
 /// Classifies acpx's raw ACP JSON-RPC stream, line by line. A value type with no side effects:
 /// `consume(_:)` is a pure transition from (state, line) to (state, item).
 ///
-/// acpx prints both directions of the ACP connection in order: its own requests (`initialize`,
-/// `session/load`, `session/prompt`, answers to the agent's permission requests) and the agent's
-/// messages. The two sides number their requests independently, so an id alone does not say
-/// what a response answers; the parser remembers the ids of acpx's `session/prompt` and
-/// `session/load` requests and of the agent's permission requests, and looks at the result's
-/// shape (`stopReason`, `outcome`).
+/// Lines are parsed and typed with the same code as the `stdio` backend's read loop
+/// (`JSONParser`, `JSONRPCMessage`, `AgentMessage`), and `session/update`s are mapped to events by
+/// the shared `UpdateMapper`; what is acpx's own here is the bookkeeping of a stream that shows
+/// both directions of the connection, and acpx's control objects and error envelope.
+///
+/// acpx prints its own requests (`initialize`, `session/load`, `session/prompt`, answers to the
+/// agent's permission requests) and the agent's messages, in order. The two sides number their
+/// requests independently, so an id alone does not say what a response answers; the parser
+/// remembers the ids of acpx's `session/prompt` and `session/load` requests and of the agent's
+/// permission requests, and looks at the result's shape (`stopReason`, `outcome`).
 struct AcpxStreamParser: Sendable {
-    private(set) var promptRequestIds: Set<AcpxRequestID> = []
-    private var loadRequestIds: Set<AcpxRequestID> = []
-    private var permissionRequests: [AcpxRequestID: PendingPermission] = [:]
+    private(set) var promptRequestIds: Set<RequestID> = []
+    private var loadRequestIds: Set<RequestID> = []
+    private var permissionRequests: [RequestID: PendingPermission] = [:]
     /// True once the prompt's result or error was seen; later lines no longer end the turn.
     private(set) var finished = false
 
@@ -59,66 +105,91 @@ struct AcpxStreamParser: Sendable {
 
     /// Classifies one stdout line and advances the state.
     mutating func consume(_ line: String) -> AcpxStreamItem {
-        let trimmed = line.trimmingCharacters(in: .whitespacesAndNewlines)
-        guard !trimmed.isEmpty else { return .ignored("blank line") }
-        guard let message = AcpxJSON.parse(trimmed), message.objectValue != nil else {
-            return .malformed(String(trimmed.prefix(200)))
-        }
-        let id = AcpxRequestID(message["id"])
-        if let method = message["method"]?.stringValue {
-            return id.map { request(method: method, id: $0, message: message) }
-                ?? notification(method: method, message: message)
-        }
-        if message["error"] != nil, let error = AcpxReportedError(response: message) {
-            return errorResponse(id: id, error: error)
-        }
-        if let result = message["result"] {
-            return resultResponse(id: id, result: result)
-        }
-        if let kind = message["action"]?.stringValue ?? message["type"]?.stringValue {
-            return .ignored("acpx \(kind)")
-        }
-        return .ignored("unrecognised JSON object")
+        var line = line
+        return line.withUTF8 { consume(bytes: UnsafeRawBufferPointer($0)) }
     }
 
-    private mutating func request(method: String, id: AcpxRequestID, message: AcpxJSON) -> AcpxStreamItem {
+    /// Classifies one stdout line (UTF-8, without its newline) and advances the state.
+    mutating func consume(bytes: UnsafeRawBufferPointer) -> AcpxStreamItem {
+        let json: JSONValue
+        switch AcpxLine.parse(bytes) {
+        case .blank: return .ignored("blank line")
+        case .malformed(let text): return .malformed(text)
+        case .object(let object): json = object
+        }
+        guard let message = JSONRPCMessage(json: json) else {
+            // acpx's own objects: an error report without an id, or a control-command summary.
+            if let error = AcpxReportedError(response: json) { return errorResponse(id: nil, error: error) }
+            if let kind = json["action"]?.stringValue ?? json["type"]?.stringValue { return .ignored("acpx \(kind)") }
+            return .ignored("unrecognised JSON object")
+        }
+        switch AgentMessage.typed(message) {
+        case .sessionUpdate(let notification):
+            return update(notification.update)
+        case .invalidNotification(let method, _) where method == "session/update":
+            return invalidUpdate(json["params"])
+        case .invalidNotification(let method, _), .notification(let method, _):
+            return .ignored("\(method) notification")
+        case .cancelRequest:
+            return .ignored("$/cancel_request notification")
+        case .request(let id, .requestPermission(let request)):
+            return permissionRequest(id: id, PendingPermission(
+                toolCallId: request.toolCall.toolCallId, title: request.toolCall.title,
+                kindsByOptionId: Dictionary(request.options.map { ($0.optionId, $0.kind) }, uniquingKeysWith: { first, _ in first })))
+        case .invalidRequest(let id, let method, _) where method == "session/request_permission":
+            // Still acpx answers it; count the answer, without details.
+            return permissionRequest(id: id, PendingPermission(kindsByOptionId: [:]))
+        case .request(let id, let request):
+            return self.request(method: request.method, id: id)
+        case .invalidRequest(let id, let method, _):
+            return self.request(method: method, id: id)
+        case .response(let id, .success(let result)):
+            return resultResponse(id: id == .null ? nil : id, result: result)
+        case .response(let id, .failure):
+            let error = AcpxReportedError(response: json) ?? AcpxReportedError(message: "acpx reported an error")
+            return errorResponse(id: id == .null ? nil : id, error: error)
+        }
+    }
+
+    private mutating func request(method: String, id: RequestID) -> AcpxStreamItem {
         switch method {
         case "session/prompt":
             promptRequestIds.insert(id)
-            return .ignored("session/prompt request \(id)")
         case "session/load", "session/resume":
             loadRequestIds.insert(id)
-            return .ignored("\(method) request \(id)")
-        case "session/request_permission":
-            let params = message["params"]
-            var kinds: [String: String] = [:]
-            for option in params?["options"]?.arrayValue ?? [] {
-                if let optionId = option["optionId"]?.stringValue, let kind = option["kind"]?.stringValue {
-                    kinds[optionId] = kind
-                }
-            }
-            permissionRequests[id] = PendingPermission(
-                toolCallId: params?["toolCall"]?["toolCallId"]?.stringValue,
-                title: params?["toolCall"]?["title"]?.stringValue, kindsByOptionId: kinds)
-            return .ignored("permission request \(id)")
         default:
-            return .ignored("\(method) request \(id)")
+            break
         }
+        return .ignored("\(method) request \(id)")
     }
 
-    private func notification(method: String, message: AcpxJSON) -> AcpxStreamItem {
-        guard method == "session/update" else { return .ignored("\(method) notification") }
+    private mutating func permissionRequest(id: RequestID, _ pending: PendingPermission) -> AcpxStreamItem {
+        permissionRequests[id] = pending
+        return .ignored("permission request \(id)")
+    }
+
+    /// Whether a `session/update` arriving now belongs to the turn's output (else why not).
+    private func updateSkipReason() -> String? {
         // While a session/load is pending, updates are the replayed history, not new output.
-        guard loadRequestIds.isEmpty else { return .ignored("history replay") }
-        guard !finished else { return .ignored("update after the prompt result") }
-        guard let update = message["params"]?["update"] else { return .ignored("session/update without update") }
-        guard let event = AcpxSessionUpdate.event(from: update) else {
-            return .ignored("session/update \(update["sessionUpdate"]?.stringValue ?? "?")")
-        }
-        return .event(event)
+        if !loadRequestIds.isEmpty { return "history replay" }
+        if finished { return "update after the prompt result" }
+        return nil
     }
 
-    private mutating func errorResponse(id: AcpxRequestID?, error: AcpxReportedError) -> AcpxStreamItem {
+    private func update(_ update: SessionUpdate) -> AcpxStreamItem {
+        if let reason = updateSkipReason() { return .ignored(reason) }
+        let events = UpdateMapper.events(for: update).compactMap(AcpxTurnEvent.init)
+        return events.isEmpty ? .ignored("session/update \(update.kind)") : .events(events)
+    }
+
+    /// A `session/update` whose params do not match the schema: skipped, named by its kind.
+    private func invalidUpdate(_ params: JSONValue?) -> AcpxStreamItem {
+        if let reason = updateSkipReason() { return .ignored(reason) }
+        guard let update = params?["update"] else { return .ignored("session/update without update") }
+        return .ignored("session/update \(update["sessionUpdate"]?.stringValue ?? "?")")
+    }
+
+    private mutating func errorResponse(id: RequestID?, error: AcpxReportedError) -> AcpxStreamItem {
         if let id, loadRequestIds.remove(id) != nil {
             return .reportedError(error)
         }
@@ -129,7 +200,7 @@ struct AcpxStreamParser: Sendable {
         return .reportedError(error)
     }
 
-    private mutating func resultResponse(id: AcpxRequestID?, result: AcpxJSON) -> AcpxStreamItem {
+    private mutating func resultResponse(id: RequestID?, result: JSONValue) -> AcpxStreamItem {
         if let stopReason = result["stopReason"]?.nonEmptyString {
             // Without an echoed request (older acpx, queued prompts) any stopReason ends the turn.
             let matches = id.map { promptRequestIds.isEmpty || promptRequestIds.contains($0) } ?? promptRequestIds.isEmpty
@@ -139,12 +210,12 @@ struct AcpxStreamParser: Sendable {
             }
             return .ignored("stale prompt result")
         }
-        if let outcome = result["outcome"], let id, let pending = permissionRequests.removeValue(forKey: id) {
-            let cancelled = outcome["outcome"]?.stringValue == "cancelled"
-            let optionId = outcome["optionId"]?.stringValue
+        if result["outcome"] != nil, let id, let pending = permissionRequests.removeValue(forKey: id) {
+            let outcome = try? JSONValueDecoder.decode(RequestPermissionResponse.self, from: result).outcome
+            let optionId: String? = if case .selected(let optionId)? = outcome { optionId } else { nil }
             return .permission(AcpxPermissionDecision(
                 toolCallId: pending.toolCallId, title: pending.title,
-                optionKind: optionId.flatMap { pending.kindsByOptionId[$0] }, cancelled: cancelled))
+                optionKind: optionId.flatMap { pending.kindsByOptionId[$0] }, cancelled: outcome == .cancelled))
         }
         if let id, loadRequestIds.remove(id) != nil {
             return .ignored("session/load result \(id)")

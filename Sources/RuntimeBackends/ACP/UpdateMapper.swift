@@ -1,14 +1,17 @@
 import ACPControlPlane
 
-/// Maps ACP `session/update` variants to the runtime-neutral `RuntimeEvent`s.
+/// Maps ACP `session/update` variants to the runtime-neutral `RuntimeEvent`s (ACP-CLIENT.md §4).
+/// The one mapping of every backend that reads ACP: the `stdio` connection and the `acpx` stream
+/// parser both go through it, so a given update reads the same whichever backend ran the agent.
 enum UpdateMapper {
-    /// The events for one update (none for kinds acpd does not surface during a turn).
+    /// The events for one update (none for kinds acpd does not surface during a turn, and none
+    /// for a text chunk whose text is empty).
     static func events(for update: SessionUpdate) -> [RuntimeEvent] {
         switch update {
         case .agentMessageChunk(let chunk):
-            return [.text(TextDelta(stream: .output, text: chunk.content.displayText, messageId: chunk.messageId))]
+            return text(chunk, stream: .output)
         case .agentThoughtChunk(let chunk):
-            return [.text(TextDelta(stream: .thought, text: chunk.content.displayText, messageId: chunk.messageId))]
+            return text(chunk, stream: .thought)
         case .userMessageChunk:
             // History replay or an echo of the live prompt: never new output.
             return []
@@ -46,6 +49,12 @@ enum UpdateMapper {
         }
     }
 
+    private static func text(_ chunk: ContentChunk, stream: TextDelta.Stream) -> [RuntimeEvent] {
+        let text = chunk.content.displayText
+        guard !text.isEmpty else { return [] }
+        return [.text(TextDelta(stream: stream, text: text, messageId: chunk.messageId))]
+    }
+
     private static func contentText(_ content: [WireToolCallContent]?) -> String? {
         guard let content, !content.isEmpty else { return nil }
         return content.map(\.displayText).joined(separator: "\n")
@@ -53,7 +62,7 @@ enum UpdateMapper {
 }
 
 extension WireContentBlock {
-    /// The wire form of a prompt block (already downgraded to the agent's capabilities).
+    /// The wire form of a prompt block, for `session/prompt` (stdio) and acpx's stdin (acpx) (already downgraded to the agent's capabilities).
     init(prompt block: ContentBlock) {
         switch block {
         case .text(let text):
