@@ -7,6 +7,7 @@ enum BenchMain {
     static let benches: [(name: String, summary: String, run: @Sendable ([String]) async throws -> Void)] = [
         ("ndjson", "NDJSON framing + decode of session/update lines, vs the Python SDK", NDJSONBench.run),
         ("turns", "turn overhead of the stdio backend with the demo agent", TurnBench.run),
+        ("store", "control-plane store: event append, recovery, memory per actor", StoreBench.run(arguments:)),
     ]
 
     static func main() async {

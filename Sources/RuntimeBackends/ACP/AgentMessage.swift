@@ -67,6 +67,7 @@ extension AgentMessage {
         case .notification(let method, let params):
             switch method {
             case "session/update":
+                if let chunk = SessionNotification.plainTextChunk(params) { return .sessionUpdate(chunk) }
                 do {
                     return .sessionUpdate(try JSONValueDecoder.decode(SessionNotification.self, from: params ?? .null))
                 } catch {
