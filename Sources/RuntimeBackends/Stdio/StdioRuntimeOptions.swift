@@ -35,7 +35,8 @@ public struct StdioRuntimeOptions: Sendable {
     public var fileSystem: Bool = false
     /// The version acpd reports in `clientInfo`.
     public var clientVersion: String = "0.1.0"
-    /// First delay of the restart backoff after repeated crashes; doubles per crash.
+    /// First delay of the restart backoff after repeated crashes; doubles per crash. 0 turns the
+    /// backend's own backoff off (the daemon does: its session manager applies one for every backend).
     public var restartBackoffBase: Double = 0.5
     /// Upper bound of the restart backoff.
     public var restartBackoffMax: Double = 30
