@@ -46,12 +46,20 @@ public struct AcpxOptions: Sendable, Equatable {
     /// The variables of acpd's environment passed to calls that belong to no session (the
     /// `--version` health probe); session calls use the request's `envPassthrough`.
     public var envPassthrough: [String]
+    /// Where the backend keeps, per ensured session, the agent command, cwd and passthrough names
+    /// acpx needs to address the session (one small JSON file each), so that `close` also works for
+    /// sessions an earlier acpd process ensured. Nil: nothing is written, and `close` can close only
+    /// the sessions this process ensured (an older one stays open until acpx's idle TTL).
+    /// acpd passes `<stateDir>/acpx-sessions`.
+    public var sessionRecordDirectory: String?
 
     public init(
         command: [String] = ["acpx"], permissionMode: AcpxPermissionMode = .ask, queueOwnerTTLSeconds: Int? = nil,
         cancelGraceSeconds: Double = 10, killGraceSeconds: Double = 2, controlTimeoutSeconds: Double = 120,
-        healthCacheSeconds: Double = 30, envPassthrough: [String] = ["PATH", "HOME", "LANG"]
+        healthCacheSeconds: Double = 30, envPassthrough: [String] = ["PATH", "HOME", "LANG"],
+        sessionRecordDirectory: String? = nil
     ) {
+        self.sessionRecordDirectory = sessionRecordDirectory
         self.command = command
         self.permissionMode = permissionMode
         self.queueOwnerTTLSeconds = queueOwnerTTLSeconds

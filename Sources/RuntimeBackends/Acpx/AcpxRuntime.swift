@@ -23,6 +23,8 @@ public final class AcpxRuntime: AgentRuntime {
     let sessions = AcpxSessionTable()
     let process: AcpxProcess
     private let healthCache: AcpxHealthProbe
+    /// Nil unless `options.sessionRecordDirectory` is set.
+    let records: AcpxSessionRecords?
 
     /// A backend calling acpx as `options.command`. Nothing is started until the first call.
     public init(options: AcpxOptions, logger: Logger = Logger(label: "acpd.runtime.acpx")) {
@@ -32,6 +34,7 @@ public final class AcpxRuntime: AgentRuntime {
         self.logger = logger
         self.process = AcpxProcess(acpx: options.command, logger: logger)
         self.healthCache = AcpxHealthProbe(options: options, logger: logger)
+        self.records = options.sessionRecordDirectory.map(AcpxSessionRecords.init(directory:))
     }
 
     /// Runs `acpx sessions ensure` for the session's acpx name (unless this process already ensured
@@ -80,6 +83,9 @@ public final class AcpxRuntime: AgentRuntime {
         await sessions.store(AcpxSession(name: name, commandLine: commandLine, environment: environment, handle: handle,
                                          agentId: request.agent.id, agentCommand: request.agent.command,
                                          agentEnv: request.agent.env))
+        saveRecord(AcpxSessionRecord(sessionKey: request.sessionKey.rawValue, agentId: request.agent.id,
+                                     agentCommand: request.agent.command, cwd: request.cwd,
+                                     envPassthrough: request.envPassthrough), name: name, log: log)
         log.info("acpx session ensured", metadata: [
             "acpx_session": "\(name)", "origin": "\(origin.rawValue)", "agent_session": "\(ensured.acpSessionId)",
         ])
@@ -165,29 +171,6 @@ public final class AcpxRuntime: AgentRuntime {
             prompt.signalGroup(SIGTERM)
             if await prompt.waitForExit(timeout: kill) != nil { return }
             _ = await prompt.kill()
-        }
-    }
-
-    /// Ends any turn of the session (cancel, then terminate) and runs `acpx sessions close`, which
-    /// soft-closes the acpx session and stops its agent. Idempotent: a session this process does
-    /// not know is left alone.
-    public func close(sessionKey: SessionKey, reason: CloseReason) async {
-        guard let session = await sessions.remove(sessionKey) else { return }
-        var log = logger
-        log[metadataKey: "session"] = "\(sessionKey)"
-        if let turn = await sessions.turn(sessionKey) {
-            await cancel(turn, session: session)
-            if let prompt = turn.process { _ = await prompt.terminate(graceSeconds: options.killGraceSeconds) }
-        }
-        do {
-            let completed = try await process.run(argv: session.commandLine.close(session.name), environment: session.environment,
-                                                  cwd: session.cwd, label: "acpx close \(session.name)",
-                                                  timeoutSeconds: min(options.controlTimeoutSeconds, 60),
-                                                  killGraceSeconds: options.killGraceSeconds)
-            let closed = AcpxControlOutput(lines: completed.stdout).closed
-            log.info("acpx session closed", metadata: ["reason": "\(reason.rawValue)", "exit": "\(completed.exit)", "confirmed": "\(closed)"])
-        } catch {
-            log.warning("acpx sessions close could not run", metadata: ["error": "\(error)"])
         }
     }
 

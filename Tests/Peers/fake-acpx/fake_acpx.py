@@ -10,7 +10,8 @@ Supported (global options first, like acpx):
 globals: --format json --json-strict --cwd DIR --agent CMD --approve-all|--approve-reads|--deny-all
          --non-interactive-permissions deny|fail --ttl N --timeout N
 
-State lives in $FAKE_ACPX_STATE (sessions.json, one calls.jsonl line per call with argv and the
+State lives in $FAKE_ACPX_STATE, or in DIR when the argv starts with `--fake-state DIR` (a stand-in
+for acpx's state in $HOME/.acpx, which does not depend on the agent's env) (sessions.json, one calls.jsonl line per call with argv and the
 names of the environment variables it got, cancel flags). Behaviour is chosen by keywords in the
 prompt text (see KEYWORDS below) and by env vars:
   FAKE_ACPX_ENSURE_EXIT=N     sessions ensure fails with exit N (error JSON first)
@@ -286,6 +287,9 @@ def cmd_close(opts, args):
 
 def main():
     argv = sys.argv[1:]
+    if argv[:1] == ["--fake-state"] and len(argv) > 1:
+        os.environ["FAKE_ACPX_STATE"] = argv[1]
+        argv = argv[2:]
     record_call(argv)
     if argv == ["--version"]:
         code = int(os.environ.get("FAKE_ACPX_VERSION_EXIT", "0"))

@@ -25,6 +25,18 @@ struct FakeAcpx {
         self.runtime = AcpxRuntime(options: Self.options(mode: mode, cancelGrace: cancelGrace), logger: Self.quietLogger)
     }
 
+    /// A backend that keeps session records in `<dir>/records`, with the fake's state given on its
+    /// command line (like acpx's `$HOME/.acpx`, it then does not depend on the agent's env).
+    init(recordingIn dir: URL) {
+        self.dir = dir
+        var options = Self.options()
+        options.command += ["--fake-state", dir.path]
+        options.sessionRecordDirectory = Self.recordDirectory(dir).path
+        self.runtime = AcpxRuntime(options: options, logger: Self.quietLogger)
+    }
+
+    static func recordDirectory(_ dir: URL) -> URL { dir.appendingPathComponent("records", isDirectory: true) }
+
     static func options(mode: AcpxPermissionMode = .ask, cancelGrace: Double = 1) -> AcpxOptions {
         AcpxOptions(command: command, permissionMode: mode, cancelGraceSeconds: cancelGrace, killGraceSeconds: 1,
                     controlTimeoutSeconds: 20, healthCacheSeconds: 30)
