@@ -102,6 +102,8 @@ let package = Package(
             dependencies: ["RuntimeBackends", "ACPControlPlane", "TestSupport"],
             swiftSettings: strict
         ),
+        // The acpd executable driven as a subprocess, as users run it.
+        .testTarget(name: "acpdTests", dependencies: ["TestSupport"], swiftSettings: strict),
         .testTarget(
             name: "BindingsTests",
             dependencies: ["Bindings", "ACPControlPlane", "TestSupport"],
