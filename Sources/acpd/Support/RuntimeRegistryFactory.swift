@@ -13,11 +13,13 @@ enum RuntimeRegistryFactory {
         // The session manager applies the crash-restart backoff for every backend
         // (ControlPlaneSettings.restartBackoff*); a second one in the stdio backend would stack.
         stdioOptions.restartBackoffBase = 0
-        let acpxOptions = AcpxOptions(
+        var acpxOptions = AcpxOptions(
             command: [config.acpxCommand],
             permissionMode: AcpxPermissionMode(rawValue: config.acp.permissions.mode.rawValue) ?? .ask,
             envPassthrough: config.acp.envPassthrough
         )
+        // Lets a restarted acpd close acpx sessions an earlier process opened (docs/runtime-acpx.md).
+        acpxOptions.sessionRecordDirectory = PathRules.join(config.stateDir, "acpx-sessions")
         let registry = BackendRegistry()
         await registry.register(StdioRuntime(options: stdioOptions, logger: logger))
         await registry.register(AcpxRuntime(options: acpxOptions, logger: logger))
