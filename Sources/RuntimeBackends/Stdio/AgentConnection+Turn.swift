@@ -5,7 +5,15 @@ import Foundation
 extension AgentConnection {
     /// Starts a turn whose events go to `continuation`; the stream always ends with exactly one
     /// `.done` or `.failed`.
-    func startTurn(prompt: [ContentBlock], runId: RunID, continuation: AsyncStream<RuntimeEvent>.Continuation) {
+    func startTurn(prompt: [ContentBlock], runId: RunID, ticket: UInt64,
+                   continuation: AsyncStream<RuntimeEvent>.Continuation) {
+        lastStartedTicket = max(lastStartedTicket, ticket)
+        if ticket <= cancelledBeforeStart {
+            // Cancelled between `runTurn` and here: the prompt never reaches the agent.
+            continuation.yield(.done(.cancelled))
+            continuation.finish()
+            return
+        }
         if let death {
             continuation.yield(.failed(death, retryable: true))
             continuation.finish()
@@ -194,7 +202,14 @@ extension AgentConnection {
     /// Answers every pending permission with `cancelled`, then sends `session/cancel`; the turn
     /// keeps streaming until the prompt response. Without a response within the grace period
     /// the agent is killed and the turn fails with ACP_TURN_TIMEOUT.
-    func cancelTurn() {
+    /// Cancels the turn in flight. `latestTicket` is the newest `runTurn` ticket of this session:
+    /// when that turn has not reached the connection yet, it is remembered as cancelled, so a
+    /// cancel right after a submit is never lost.
+    func cancelTurn(latestTicket: UInt64 = 0) {
+        if turn == nil, latestTicket > lastStartedTicket {
+            cancelledBeforeStart = max(cancelledBeforeStart, latestTicket)
+            return
+        }
         guard var current = turn, !current.cancelRequested, let sessionId = agentSessionId else { return }
         current.cancelRequested = true
         for id in permissions.keys.sorted(by: { $0.description < $1.description }) {

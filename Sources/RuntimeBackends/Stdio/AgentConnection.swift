@@ -63,6 +63,10 @@ actor AgentConnection {
     private var pending: [RequestID: Pending] = [:]
     var turn: ActiveTurn?
     var turnCounter: UInt64 = 0
+    /// The ticket of the last `runTurn` that reached this connection (see `StdioRuntime.turnTickets`).
+    var lastStartedTicket: UInt64 = 0
+    /// Turns with a ticket up to this one were cancelled before they reached the connection.
+    var cancelledBeforeStart: UInt64 = 0
     var permissions: [RequestID: PendingPermission] = [:]
     /// Set once the agent is gone: every later call fails with it.
     private(set) var death: ACPError?

@@ -1,6 +1,7 @@
 import ACPControlPlane
 import Foundation
 import Logging
+import Synchronization
 
 /// The native `stdio` runtime backend: one long-lived ACP agent process per session key,
 /// JSON-RPC 2.0 over NDJSON on its stdin/stdout, acpd as the ACP client.
@@ -16,6 +17,9 @@ public final class StdioRuntime: AgentRuntime {
     private let options: StdioRuntimeOptions
     private let logger: Logger
     private let table = SessionTable()
+    /// Per session key, the number of `runTurn` calls so far: taken synchronously in `runTurn`, so
+    /// `cancel` knows of a turn whose start has not reached the connection yet.
+    private let turnTickets = Mutex<[SessionKey: UInt64]>([:])
 
     /// Creates the backend. Ignores SIGPIPE process-wide (a write to a dead agent must be an
     /// error, not the end of acpd).
@@ -99,10 +103,14 @@ public final class StdioRuntime: AgentRuntime {
     public func runTurn(_ handle: RuntimeHandle, prompt: [ContentBlock], runId: RunID) -> AsyncStream<RuntimeEvent> {
         let (stream, continuation) = AsyncStream.makeStream(of: RuntimeEvent.self, bufferingPolicy: .unbounded)
         let table = self.table
+        let ticket = turnTickets.withLock { tickets in
+            tickets[handle.sessionKey, default: 0] += 1
+            return tickets[handle.sessionKey]!
+        }
         // A consumer that stops listening (its task cancelled) cancels the turn the ACP way.
         continuation.onTermination = { termination in
             guard case .cancelled = termination else { return }
-            Task { await table.connection(for: handle)?.cancelTurn() }
+            Task { await table.connection(for: handle)?.cancelTurn(latestTicket: ticket) }
         }
         Task {
             guard let connection = await table.connection(for: handle) else {
@@ -111,16 +119,18 @@ public final class StdioRuntime: AgentRuntime {
                 continuation.finish()
                 return
             }
-            await connection.startTurn(prompt: prompt, runId: runId, continuation: continuation)
+            await connection.startTurn(prompt: prompt, runId: runId, ticket: ticket, continuation: continuation)
         }
         return stream
     }
 
     public func cancel(_ handle: RuntimeHandle) async {
-        await table.connection(for: handle)?.cancelTurn()
+        let latest = turnTickets.withLock { $0[handle.sessionKey] ?? 0 }
+        await table.connection(for: handle)?.cancelTurn(latestTicket: latest)
     }
 
     public func close(sessionKey: SessionKey, reason: CloseReason) async {
+        turnTickets.withLock { $0[sessionKey] = nil }
         guard let connection = await table.remove(sessionKey) else { return }
         logger.debug("closing the agent of \(sessionKey) (\(reason.rawValue))")
         _ = await connection.shutdown(turnError: ACPError(.sessionClosed, message: "the session was closed (\(reason.rawValue))"))
