@@ -69,8 +69,23 @@ extension SessionActor {
 
     /// Closes the session in one transaction (runs cancelled, state `closed`, runtime bindings
     /// ended, close event), then stops its runtime. Returns false when it was already closed.
-    func close(reason: String) async throws -> Bool {
-        guard record.state != .closed else { return false }
+    ///
+    /// `alsoEnding`: active bindings of these sources end too (reason `reason`), and `extra` runs
+    /// last, both inside that same transaction; on a session that is already closed they still
+    /// run (in one transaction of their own), so a caller can finish what it came for.
+    func close(reason: String, alsoEnding sources: Set<BindingSource> = [],
+               extra: (@Sendable (Database, Double) throws -> Void)? = nil) async throws -> Bool {
+        let others = sources.subtracting([.runtime]).sorted { $0.rawValue < $1.rawValue }
+        guard record.state != .closed else {
+            if !others.isEmpty || extra != nil {
+                let stamp = time
+                try store.write { db in
+                    if !others.isEmpty { try SessionTables.endBindings(db, key: key, sources: others, reason: reason, at: stamp) }
+                    try extra?(db, stamp)
+                }
+            }
+            return false
+        }
         let stamp = time
         let state = try nextState(.closed)
         var pending: [EventLog.Pending] = []
@@ -79,9 +94,12 @@ extension SessionActor {
             pending = try cancelEverything(db, at: stamp)
             try SessionTables.setState(db, key: key, state, at: stamp)
             try SessionTables.endBindings(db, key: key, sources: [.runtime], reason: "session closed", at: stamp)
+            if !others.isEmpty { try SessionTables.endBindings(db, key: key, sources: others, reason: reason, at: stamp) }
             try db.execute(sql: "UPDATE acp_permission_requests SET state = 'cancelled', outcome = 'cancelled', answered_at = ? WHERE session_key = ? AND state = 'pending'",
                            arguments: [stamp, key.rawValue])
-            return try EventLog.append(db, pending + sessionEvent, at: stamp)
+            let ids = try EventLog.append(db, pending + sessionEvent, at: stamp)
+            try extra?(db, stamp)
+            return ids
         }
         sessionSeq += 1
         cancelPermissions(of: nil, appendEvents: false)

@@ -143,6 +143,44 @@ public actor SessionManager {
         try await sessionActor(key).close(reason: reason)
     }
 
+    /// Closes the session as `close(_:reason:)` does and, in the same transaction, ends its active
+    /// bindings of `sources` with `reason` (runtime bindings end in any case). On a session that is
+    /// already closed the bindings are still ended and false is returned. For the reconciler,
+    /// when a config or route binding goes away together with its session.
+    @discardableResult
+    public func close(_ key: SessionKey, reason: String, endingBindingsFrom sources: Set<BindingSource>) async throws -> Bool {
+        try await sessionActor(key).close(reason: reason, alsoEnding: sources)
+    }
+
+    /// Closes session `old` (stopping its runtime, ending its runtime bindings and its bindings of
+    /// `sources`) and creates session `new` (state `idle`, no runtime yet) bound with `binding`,
+    /// all in one transaction; then `old`'s runtime is stopped. `new.key` may equal `old` (the
+    /// session starts over: no agent session id to resume). When `old` is already closed the
+    /// bindings are ended and the new session is made all the same. Nothing changes when it
+    /// throws (an agent that is not allowed or declared, an open session already under
+    /// `new.key`, a conversation bound elsewhere).
+    @discardableResult
+    public func replaceSession(_ old: SessionKey, reason: String, endingBindingsFrom sources: Set<BindingSource>,
+                               with new: NewSession, binding: NewBinding) async throws -> SessionRecord {
+        try checkAgent(new.agentId)
+        let record = SessionRecord(key: new.key, agentId: new.agentId, cwd: new.cwd, mode: new.mode, backend: new.backend,
+                                   label: new.label, state: .idle, createdAt: context.now())
+        let previous = new.key == old ? nil : try store.session(new.key)?.state
+        let create: @Sendable (Database, Double) throws -> Void = { db, stamp in
+            try SessionTables.insert(db, record)
+            _ = try SessionTables.insertBinding(db, key: new.key, binding, at: stamp)
+        }
+        if try store.session(old) != nil {
+            try await sessionActor(old).close(reason: reason, alsoEnding: sources, extra: create)
+        } else {
+            // No session row (only possible in a store written without foreign keys): nothing to close.
+            try store.write { db in try create(db, context.now().timeIntervalSince1970) }
+        }
+        actors[new.key] = nil
+        context.metrics.sessionMoved(from: new.key == old ? .closed : previous, to: .idle)
+        return record
+    }
+
     /// Resets in place: cancels, ends the agent-side session, keeps the key and bindings; the
     /// next turn starts a fresh agent session.
     public func reset(_ key: SessionKey) async throws {
@@ -179,6 +217,19 @@ public actor SessionManager {
     public func endBinding(id: Int64, reason: String) throws -> Bool {
         let stamp = context.now().timeIntervalSince1970
         return try store.write { db in try SessionTables.endBinding(db, id: id, reason: reason, at: stamp) }
+    }
+
+    /// Ends the active runtime binding of exactly `conversation` if it still points to `session`
+    /// and its `lastActivityAt` is still `lastActivityAt` (to the millisecond): a compare-and-set,
+    /// so traffic that touched the binding after the caller read it keeps it alive. One
+    /// transaction; true when this call ended it.
+    public func endRuntimeBinding(_ conversation: ConversationRef, session: SessionKey, ifLastActivityAt lastActivityAt: Date,
+                                  reason: String) throws -> Bool {
+        let stamp = context.now().timeIntervalSince1970
+        return try store.write { db in
+            try SessionTables.endRuntimeBinding(db, conversation: conversation, key: session,
+                                                ifLastActivityAt: lastActivityAt.timeIntervalSince1970, reason: reason, at: stamp)
+        }
     }
 
     // MARK: Events

@@ -112,6 +112,23 @@ enum SessionTables {
         return db.changesCount
     }
 
+    /// How far apart two stored activity times may be and still count as the same (timestamps
+    /// go through `Date` and back, which may move the last bits of the `Double`).
+    static let activityTolerance = 0.001
+
+    /// Ends the active runtime binding of `conversation` only if it points to `key` and its
+    /// `last_activity_at` is `lastActivityAt` (within `activityTolerance`); true when it ended.
+    static func endRuntimeBinding(_ db: Database, conversation: ConversationRef, key: SessionKey, ifLastActivityAt lastActivityAt: Double,
+                                  reason: String, at time: Double) throws -> Bool {
+        try db.execute(sql: """
+            UPDATE acp_bindings SET ended_at = ?, end_reason = ?
+            WHERE source = 'runtime' AND channel = ? AND account_id = ? AND conversation_id = ? AND session_key = ?
+              AND ended_at IS NULL AND abs(last_activity_at - ?) < ?
+            """, arguments: [time, reason, conversation.channel.rawValue, conversation.accountId, conversation.conversationId,
+                             key.rawValue, lastActivityAt, activityTolerance])
+        return db.changesCount > 0
+    }
+
     /// Ends one binding; returns false when it was not active.
     static func endBinding(_ db: Database, id: Int64, reason: String, at time: Double) throws -> Bool {
         try db.execute(sql: "UPDATE acp_bindings SET ended_at = ?, end_reason = ? WHERE id = ? AND ended_at IS NULL",

@@ -63,6 +63,20 @@ extension ControlPlaneStore {
         }
     }
 
+    /// The active bindings whose source is in `sources`, each with its session (nil when the row
+    /// is missing), read in one snapshot, in binding order.
+    public func activeBindingsWithSessions(sources: Set<BindingSource>) throws -> [(binding: BindingRecord, session: SessionRecord?)] {
+        try read { db in
+            let bindings = try Row.fetchAll(db, sql: "SELECT * FROM acp_bindings WHERE ended_at IS NULL ORDER BY id")
+                .map(BindingRecord.init(row:)).filter { sources.contains($0.source) }
+            var sessions: [SessionKey: SessionRecord?] = [:]
+            return try bindings.map { binding in
+                if sessions[binding.sessionKey] == nil { sessions[binding.sessionKey] = .some(try SessionTables.fetch(db, key: binding.sessionKey)) }
+                return (binding, sessions[binding.sessionKey] ?? nil)
+            }
+        }
+    }
+
     /// The active bindings of one conversation (at most one per source).
     public func activeBindings(for conversation: ConversationRef) throws -> [BindingRecord] {
         try read { db in try SessionTables.activeBindings(db, conversation: conversation) }
