@@ -1,0 +1,50 @@
+import ACPControlPlane
+import ArgumentParser
+import Foundation
+
+/// `acpd status`: a summary of the store (path, schema, sessions by state, bindings, live runs),
+/// read-only; works while `acpd run` is up.
+struct StatusCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "status",
+        abstract: "Summarise the store: sessions by state, bindings, live runs, schema (read-only).",
+        discussion: "See docs/operations.md."
+    )
+
+    @Option(name: .long, help: ArgumentHelp("The config file.", valueName: "PATH"))
+    var config: String?
+
+    @Flag(name: .long, help: "Print JSON.")
+    var json = false
+
+    func run() throws {
+        let store = try StoreListing.open(configOption: config)
+        defer { try? store.close() }
+        let version = try store.schemaVersion()
+        let counts = try store.sessionCounts()
+        let open = try store.sessions(states: [.creating, .idle, .running, .cancelling, .error])
+        let liveRuns = try open.reduce(0) { total, session in total + (try store.activeRuns(session: session.key)).count }
+        let bindings = try store.bindings(activeOnly: true)
+        let stale = try store.staleBindings().count
+        var bySource: [String: Int] = [:]
+        for binding in bindings { bySource[binding.source.rawValue, default: 0] += 1 }
+        let states = SessionState.allCases.map(\.rawValue)
+        let countOf = { (name: String) in counts.first { $0.key.rawValue == name }?.value ?? 0 }
+        if json {
+            print(StoreListing.json([
+                "store": store.path, "schemaVersion": version,
+                "supportedSchemaVersion": ControlPlaneStore.supportedSchemaVersion,
+                "sessions": Dictionary(uniqueKeysWithValues: states.map { ($0, countOf($0)) }),
+                "bindings": bySource, "staleBindings": stale, "liveRuns": liveRuns,
+            ] as [String: Any]))
+            return
+        }
+        let total = counts.values.reduce(0, +)
+        let schemaNote = version == ControlPlaneStore.supportedSchemaVersion ? "current" : "this acpd supports \(ControlPlaneStore.supportedSchemaVersion)"
+        print("store: \(store.path) (schema \(version), \(schemaNote))")
+        print("sessions: \(total) (" + states.map { "\($0) \(countOf($0))" }.joined(separator: ", ") + ")")
+        let sources = BindingSource.allCases.map { "\($0.rawValue) \(bySource[$0.rawValue] ?? 0)" }.joined(separator: ", ")
+        print("bindings: \(bindings.count) active (\(sources))" + (stale > 0 ? ", \(stale) stale (see `acpd doctor`)" : ""))
+        print("live runs: \(liveRuns)")
+    }
+}

@@ -1,0 +1,102 @@
+import Bindings
+import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+
+/// Doctor's chat account checks: each Telegram token answers `getMe`, each Discord token answers
+/// `/users/@me`. Tokens never appear in the output: every message is redacted before it is shown.
+struct ChannelChecks: Sendable {
+    let config: ACPDConfig
+    /// Per request.
+    var timeout: Double = 10
+
+    func run() async -> [DoctorCheck] {
+        var checks: [DoctorCheck] = []
+        for id in config.channels.telegram.keys.sorted() {
+            guard let account = config.channels.telegram[id] else { continue }
+            checks.append(await telegram(id, account))
+        }
+        for id in config.channels.discord.keys.sorted() {
+            guard let account = config.channels.discord[id] else { continue }
+            checks.append(await discord(id, account))
+        }
+        if checks.isEmpty { checks.append(.skip("chat accounts", "no Telegram or Discord accounts configured")) }
+        return checks
+    }
+
+    private func telegram(_ id: String, _ account: ChannelsConfig.TelegramAccount) async -> DoctorCheck {
+        let name = "telegram account \(id)"
+        let token = account.botToken.value
+        let keyPath = "channels.telegram.accounts.\(id).botToken"
+        guard let url = URL(string: "\(trimmed(account.apiRoot))/bot\(token)/getMe") else {
+            return .fail(name, "apiRoot \(account.apiRoot) does not form a URL", hint: "fix channels.telegram.accounts.\(id).apiRoot")
+        }
+        let result = await fetch(URLRequest(url: url), token: token)
+        switch result {
+        case .answered(200, let body):
+            let user = (body["result"] as? [String: Any])?["username"] as? String
+            return .pass(name, "getMe ok" + (user.map { ": @\($0)" } ?? ""))
+        case .answered(let status, _) where status == 401 || status == 404:
+            return .fail(name, "getMe answered \(status): the token was rejected", hint: "set \(keyPath) to the token @BotFather gave")
+        case .answered(let status, _):
+            return .fail(name, "getMe answered HTTP \(status)", hint: "check channels.telegram.accounts.\(id).apiRoot and try again")
+        case .unreachable(let message):
+            return .fail(name, "cannot reach \(account.apiRoot): \(message)", hint: "check the network and channels.telegram.accounts.\(id).apiRoot")
+        }
+    }
+
+    private func discord(_ id: String, _ account: ChannelsConfig.DiscordAccount) async -> DoctorCheck {
+        let name = "discord account \(id)"
+        let token = account.botToken.value
+        guard let url = URL(string: "\(trimmed(account.apiBase))/users/@me") else {
+            return .fail(name, "apiBase \(account.apiBase) does not form a URL", hint: "fix channels.discord.accounts.\(id).apiBase")
+        }
+        var request = URLRequest(url: url)
+        request.setValue("Bot \(token)", forHTTPHeaderField: "Authorization")
+        switch await fetch(request, token: token) {
+        case .answered(200, let body):
+            let user = body["username"] as? String
+            return .pass(name, "/users/@me ok" + (user.map { ": \($0)" } ?? ""))
+        case .answered(401, _):
+            return .fail(name, "/users/@me answered 401: the token was rejected",
+                         hint: "set channels.discord.accounts.\(id).botToken to the bot token from the Discord developer portal")
+        case .answered(let status, _):
+            return .fail(name, "/users/@me answered HTTP \(status)", hint: "check channels.discord.accounts.\(id).apiBase and try again")
+        case .unreachable(let message):
+            return .fail(name, "cannot reach \(account.apiBase): \(message)", hint: "check the network and channels.discord.accounts.\(id).apiBase")
+        }
+    }
+
+    private enum Answer {
+        case answered(Int, [String: Any])
+        case unreachable(String)
+    }
+
+    private func fetch(_ request: URLRequest, token: String) async -> Answer {
+        var request = request
+        request.timeoutInterval = timeout
+        let configuration = URLSessionConfiguration.ephemeral
+        configuration.timeoutIntervalForRequest = timeout
+        configuration.timeoutIntervalForResource = timeout
+        let session = URLSession(configuration: configuration)
+        defer { session.finishTasksAndInvalidate() }
+        do {
+            let (data, response) = try await session.data(for: request)
+            let status = (response as? HTTPURLResponse)?.statusCode ?? 0
+            let body = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] ?? [:]
+            return .answered(status, body)
+        } catch {
+            return .unreachable(Self.redact(error.localizedDescription, token: token))
+        }
+    }
+
+    private func trimmed(_ base: String) -> String {
+        base.hasSuffix("/") ? String(base.dropLast()) : base
+    }
+
+    /// `text` with every occurrence of `token` replaced by `<redacted>`.
+    static func redact(_ text: String, token: String) -> String {
+        token.isEmpty ? text : text.replacingOccurrences(of: token, with: "<redacted>")
+    }
+}

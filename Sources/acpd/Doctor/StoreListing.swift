@@ -1,0 +1,56 @@
+import ACPControlPlane
+import ArgumentParser
+import Bindings
+import Foundation
+
+/// Shared plumbing of `acpd sessions|bindings|status`: open the store read-only (a missing or
+/// refused store is one clear line on stderr and exit 1), and print aligned tables or JSON.
+enum StoreListing {
+    /// Loads the config and opens its store read-only, or prints why not and exits 1.
+    static func open(configOption: String?) throws -> ControlPlaneStore {
+        let config: ACPDConfigLoaded
+        do { config = try ConfigSource.load(option: configOption) } catch {
+            FileHandle.standardError.write(Data("\(error)\n".utf8))
+            throw ExitCodeError.failure
+        }
+        do { return try ReadOnlyStore.open(config.config) } catch {
+            FileHandle.standardError.write(Data("\(error)\n".utf8))
+            throw ExitCodeError.failure
+        }
+    }
+
+    /// Columns padded to their widest cell, two spaces apart; `empty` when there are no rows.
+    static func table(_ header: [String], _ rows: [[String]], empty: String) -> String {
+        guard !rows.isEmpty else { return empty }
+        let all = [header] + rows
+        let widths = header.indices.map { column in all.map { $0[column].count }.max() ?? 0 }
+        return all.map { row in
+            row.enumerated().map { index, cell in
+                index == row.count - 1 ? cell : cell.padding(toLength: widths[index], withPad: " ", startingAt: 0)
+            }.joined(separator: "  ")
+        }.joined(separator: "\n")
+    }
+
+    /// Pretty, key-sorted JSON of `object` (dictionaries, arrays, strings, numbers, NSNull).
+    static func json(_ object: Any) -> String {
+        let data = (try? JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])) ?? Data("null".utf8)
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    /// ISO 8601 in UTC, or `-`/null when absent.
+    static func time(_ date: Date?) -> String {
+        guard let date else { return "-" }
+        return date.formatted(.iso8601)
+    }
+
+    static func jsonTime(_ date: Date?) -> Any {
+        date.map { $0.formatted(.iso8601) } ?? NSNull()
+    }
+}
+
+typealias ACPDConfigLoaded = (config: ACPDConfig, description: String)
+
+/// Exit 1 after a message was already printed.
+enum ExitCodeError {
+    static var failure: ExitCode { ExitCode(1) }
+}
