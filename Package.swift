@@ -103,7 +103,7 @@ let package = Package(
             swiftSettings: strict
         ),
         // The acpd executable driven as a subprocess, as users run it.
-        .testTarget(name: "acpdTests", dependencies: ["TestSupport"], swiftSettings: strict),
+        .testTarget(name: "acpdTests", dependencies: ["ACPControlPlane", "Bindings", "TestSupport"], swiftSettings: strict),
         .testTarget(
             name: "BindingsTests",
             dependencies: ["Bindings", "ACPControlPlane", "TestSupport"],

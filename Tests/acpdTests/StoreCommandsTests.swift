@@ -1,0 +1,145 @@
+import ACPControlPlane
+import Foundation
+import Testing
+import TestSupport
+
+/// `acpd sessions|bindings|status` (and doctor's store checks) against a store written by the real
+/// control plane, read while that writer still holds it open (WAL readers), and a missing store.
+@Suite("acpd sessions, bindings, status")
+struct StoreCommandsTests {
+    /// A store under `<dir>/state` with: `ops` (idle, runtime binding on telegram), `old` (closed,
+    /// its route binding left behind: stale) — written through `SessionManager`, still open.
+    struct Populated {
+        let store: ControlPlaneStore
+        let manager: SessionManager
+        let open: SessionKey
+        let closed: SessionKey
+    }
+
+    static func populate(_ dir: URL) async throws -> Populated {
+        let config = """
+        stateDir: ./state
+        agents:
+          demo:
+            command: [\(TestPaths.demoAgent)]
+            cwd: ./ws
+        """
+        try config.write(to: dir.appendingPathComponent("acpd.yaml"), atomically: true, encoding: .utf8)
+        let store = try ControlPlaneStore.open(stateDir: dir.appendingPathComponent("state"))
+        let spec = AgentSpec(id: "demo", command: [TestPaths.demoAgent])
+        let manager = SessionManager(store: store, backends: BackendRegistry(), agents: { $0 == "demo" ? spec : nil })
+        let open = try #require(SessionKey.spawned(agentId: "demo", uuid: UUID().uuidString))
+        let closed = try #require(SessionKey.spawned(agentId: "demo", uuid: UUID().uuidString))
+        let telegram = ConversationRef(channel: .telegram, conversationId: "-1001234567890:topic:42")
+        let discord = ConversationRef(channel: .discord, conversationId: "222222222222222222")
+        try await manager.createSession(NewSession(key: open, agentId: "demo", cwd: dir.path, label: "ops"),
+                                        binding: NewBinding(source: .runtime, conversation: telegram))
+        try await manager.createSession(NewSession(key: closed, agentId: "demo", cwd: dir.path, label: "old"),
+                                        binding: NewBinding(source: .route, conversation: discord))
+        try await manager.close(closed, reason: "test", endingBindingsFrom: [])
+        return Populated(store: store, manager: manager, open: open, closed: closed)
+    }
+
+    static func finish(_ populated: Populated) async throws {
+        await populated.manager.shutdown()
+        try populated.store.close()
+    }
+
+    @Test("sessions lists open sessions with label, agent, state and binding; --all adds closed; --json parses")
+    func sessions() async throws {
+        try await withTemporaryDirectory { dir in
+            let populated = try await Self.populate(dir)
+            let run = try await CLI.run(["sessions"], in: dir)
+            #expect(run.status == 0, "stderr: \(run.stderr)")
+            let row = try #require(run.stdout.split(separator: "\n").first { $0.hasPrefix(populated.open.rawValue) })
+            #expect(row.contains("ops") && row.contains("demo") && row.contains("idle"))
+            #expect(row.contains("runtime:telegram:default:-1001234567890:topic:42"))
+            #expect(!run.stdout.contains(populated.closed.rawValue))
+
+            let all = try await CLI.run(["sessions", "--all", "--json"], in: dir)
+            #expect(all.status == 0, "stderr: \(all.stderr)")
+            let object = try #require(try JSONSerialization.jsonObject(with: Data(all.stdout.utf8)) as? [String: Any])
+            let sessions = try #require(object["sessions"] as? [[String: Any]])
+            let states = Dictionary(uniqueKeysWithValues: sessions.map { ($0["key"] as? String ?? "", $0["state"] as? String ?? "") })
+            #expect(states == [populated.open.rawValue: "idle", populated.closed.rawValue: "closed"])
+            try await Self.finish(populated)
+        }
+    }
+
+    @Test("bindings lists active bindings with source and session and marks the stale one")
+    func bindings() async throws {
+        try await withTemporaryDirectory { dir in
+            let populated = try await Self.populate(dir)
+            let run = try await CLI.run(["bindings"], in: dir)
+            #expect(run.status == 0, "stderr: \(run.stderr)")
+            let lines = run.stdout.split(separator: "\n")
+            let runtime = try #require(lines.first { $0.hasPrefix("runtime") })
+            #expect(runtime.contains(populated.open.rawValue) && runtime.hasSuffix("ok"))
+            let route = try #require(lines.first { $0.hasPrefix("route") })
+            #expect(route.contains("discord:default:222222222222222222"))
+            #expect(route.contains("STALE (session_closed)"))
+
+            let json = try await CLI.run(["bindings", "--json"], in: dir)
+            let object = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
+            #expect((object["bindings"] as? [Any])?.count == 2)
+            try await Self.finish(populated)
+        }
+    }
+
+    @Test("status summarises sessions by state, bindings, live runs and schema")
+    func status() async throws {
+        try await withTemporaryDirectory { dir in
+            let populated = try await Self.populate(dir)
+            let run = try await CLI.run(["status"], in: dir)
+            #expect(run.status == 0, "stderr: \(run.stderr)")
+            #expect(run.stdout.contains("schema \(ControlPlaneStore.supportedSchemaVersion), current"))
+            #expect(run.stdout.contains("sessions: 2 ("))
+            #expect(run.stdout.contains("idle 1") && run.stdout.contains("closed 1"))
+            #expect(run.stdout.contains("bindings: 2 active"))
+            #expect(run.stdout.contains("1 stale"))
+            #expect(run.stdout.contains("live runs: 0"))
+
+            let json = try await CLI.run(["status", "--json"], in: dir)
+            let object = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
+            #expect(object["liveRuns"] as? Int == 0)
+            #expect(object["staleBindings"] as? Int == 1)
+            try await Self.finish(populated)
+        }
+    }
+
+    @Test("doctor reads the live store: integrity and schema pass, the stale binding warns, the dry run is shown")
+    func doctorOnLiveStore() async throws {
+        try await withTemporaryDirectory { dir in
+            let populated = try await Self.populate(dir)
+            let run = try await CLI.run(["doctor"], in: dir)
+            #expect(run.status == 0, "stdout: \(run.stdout) stderr: \(run.stderr)")
+            #expect(run.stdout.contains("✓ store: "))
+            #expect(run.stdout.contains("✓ store schema: version \(ControlPlaneStore.supportedSchemaVersion) (current)"))
+            #expect(run.stdout.contains("! stale bindings: 1: discord:default:222222222222222222"))
+            #expect(run.stdout.contains("reconcile: +0 -1 ~0 =0"))
+            try await Self.finish(populated)
+        }
+    }
+
+    @Test("a missing store is a clear message and exit 1, and nothing is created", arguments: ["sessions", "bindings", "status"])
+    func missingStore(_ command: String) async throws {
+        try await withTemporaryDirectory { dir in
+            let run = try await CLI.run([command], in: dir)
+            #expect(run.status == 1)
+            #expect(run.stderr.contains("no store at"))
+            #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent(".acpd").path))
+        }
+    }
+
+    @Test("an empty store lists nothing and says so")
+    func emptyStore() async throws {
+        try await withTemporaryDirectory { dir in
+            try ControlPlaneStore.open(stateDir: dir.appendingPathComponent(".acpd")).close()
+            let sessions = try await CLI.run(["sessions"], in: dir)
+            #expect(sessions.status == 0)
+            #expect(sessions.stdout.contains("no open sessions"))
+            let bindings = try await CLI.run(["bindings"], in: dir)
+            #expect(bindings.stdout.contains("no active bindings"))
+        }
+    }
+}
