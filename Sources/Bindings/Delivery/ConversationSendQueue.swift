@@ -1,0 +1,148 @@
+import ACPControlPlane
+
+/// How often and how patiently a failed send or edit is retried.
+struct RetryPolicy: Sendable, Equatable {
+    /// Attempts per operation, the first included (at least 1).
+    var maxAttempts: Int
+    /// Delay before the second attempt; doubled for each further one.
+    var baseDelay: Duration
+    /// Upper bound of a backoff delay (a channel's retry-after is honoured up to this too).
+    var maxDelay: Duration
+
+    /// A policy; the defaults retry 5 times over about 3 seconds.
+    init(maxAttempts: Int = 5, baseDelay: Duration = .milliseconds(200), maxDelay: Duration = .seconds(30)) {
+        self.maxAttempts = max(1, maxAttempts)
+        self.baseDelay = baseDelay
+        self.maxDelay = maxDelay
+    }
+
+    /// The wait before attempt `attempt + 1` after attempt `attempt` (1-based) failed.
+    func delay(afterAttempt attempt: Int, retryAfter: Duration?) -> Duration {
+        if let retryAfter { return min(retryAfter, maxDelay) }
+        let factor = 1 << min(max(0, attempt - 1), 20)
+        return min(baseDelay * factor, maxDelay)
+    }
+}
+
+/// One conversation's outbound queue: applies delivery operations through its `ChatChannel`
+/// strictly in the order they were enqueued, one at a time.
+///
+/// `enqueue` never waits (it is nonisolated and feeds an unbounded stream), so a session actor
+/// handing over operations is never blocked on the network. `run()` consumes the stream: a
+/// failed call is retried with exponential backoff (or after the channel's retry-after) up to
+/// `RetryPolicy.maxAttempts`, then given up and reported; later operations still go out. The
+/// checkpoint callback runs only after a send or edit succeeded, with the operation's
+/// checkpoint, so the control plane's delivery checkpoint never passes undelivered output.
+actor ConversationSendQueue {
+    /// An operation of one run.
+    struct Item: Sendable, Equatable {
+        var runId: RunID
+        var operation: DeliveryOperation
+    }
+
+    typealias Sleep = @Sendable (Duration) async throws -> Void
+
+    private struct SlotKey: Hashable { var runId: RunID; var slot: Int }
+
+    let conversation: ConversationRef
+    private let channel: any ChatChannel
+    private let policy: RetryPolicy
+    private let sleep: Sleep
+    private let onCheckpoint: @Sendable (RunID, Int64) async -> Void
+    private let onFailure: @Sendable (Item, any Error) async -> Void
+    private let stream: AsyncStream<[Item]>
+    private let continuation: AsyncStream<[Item]>.Continuation
+    private var refs: [SlotKey: MessageRef] = [:]
+
+    /// A queue for `conversation`. `checkpoint(run, seq)` is called after each successful
+    /// operation that carries a checkpoint; `failure` after an operation was given up.
+    init(conversation: ConversationRef, channel: any ChatChannel, policy: RetryPolicy = RetryPolicy(),
+         sleep: @escaping Sleep = { try await Task.sleep(for: $0) },
+         checkpoint: @escaping @Sendable (RunID, Int64) async -> Void,
+         failure: @escaping @Sendable (Item, any Error) async -> Void = { _, _ in }) {
+        self.conversation = conversation
+        self.channel = channel
+        self.policy = policy
+        self.sleep = sleep
+        self.onCheckpoint = checkpoint
+        self.onFailure = failure
+        (stream, continuation) = AsyncStream.makeStream(of: [Item].self)
+    }
+
+    /// Queues a run's operations behind everything queued before. Never waits.
+    nonisolated func enqueue(runId: RunID, _ operations: [DeliveryOperation]) {
+        guard !operations.isEmpty else { return }
+        continuation.yield(operations.map { Item(runId: runId, operation: $0) })
+    }
+
+    /// Stops taking operations; `run()` returns once the queued ones are applied.
+    nonisolated func finish() {
+        continuation.finish()
+    }
+
+    /// Applies queued operations until `finish()` (or cancellation of the calling task).
+    func run() async {
+        for await batch in stream {
+            for item in batch {
+                if Task.isCancelled { return }
+                await apply(item)
+            }
+        }
+    }
+
+    private func apply(_ item: Item) async {
+        let operation = item.operation
+        let key = SlotKey(runId: item.runId, slot: operation.slot)
+        let context = OutgoingContext(kind: operation.kind, runId: item.runId, isFinal: operation.isFinal)
+        var attempt = 0
+        while true {
+            attempt += 1
+            do {
+                if operation.action == .edit, let ref = refs[key] {
+                    do {
+                        try await channel.edit(ref, text: operation.text, buttons: operation.buttons, context: context)
+                    } catch ChannelError.notSupported {
+                        refs[key] = try await channel.send(to: conversation, text: operation.text,
+                                                           buttons: operation.buttons, context: context)
+                    }
+                } else {
+                    // A send, or an edit of a message whose send was given up: post it now.
+                    refs[key] = try await channel.send(to: conversation, text: operation.text,
+                                                       buttons: operation.buttons, context: context)
+                }
+                if operation.isFinal { forget(item.runId) }
+                if let seq = operation.checkpoint { await onCheckpoint(item.runId, seq) }
+                return
+            } catch {
+                guard let retryAfter = Self.retryDelay(for: error), attempt < policy.maxAttempts else {
+                    await onFailure(item, error)
+                    return
+                }
+                do {
+                    try await sleep(policy.delay(afterAttempt: attempt, retryAfter: retryAfter.value))
+                } catch {
+                    await onFailure(item, error)
+                    return
+                }
+            }
+        }
+    }
+
+    /// Drops the message references of a finished run: nothing edits them any more.
+    private func forget(_ runId: RunID) {
+        refs = refs.filter { $0.key.runId != runId }
+    }
+
+    private struct RetryAfter { var value: Duration? }
+
+    /// Nil when `error` is not worth retrying; else the channel's retry-after, if any.
+    private static func retryDelay(for error: any Error) -> RetryAfter? {
+        switch error {
+        case ChannelError.rateLimited(let after): RetryAfter(value: after)
+        case ChannelError.transient: RetryAfter(value: nil)
+        case ChannelError.permanent, ChannelError.notSupported: nil
+        case is CancellationError: nil
+        default: RetryAfter(value: nil)
+        }
+    }
+}
