@@ -13,10 +13,19 @@ enum StoreListing {
             FileHandle.standardError.write(Data("\(error)\n".utf8))
             throw ExitCodeError.failure
         }
-        do { return try ReadOnlyStore.open(config.config) } catch {
+        let store: ControlPlaneStore
+        do { store = try ReadOnlyStore.open(config.config) } catch {
             FileHandle.standardError.write(Data("\(error)\n".utf8))
             throw ExitCodeError.failure
         }
+        let version = (try? store.schemaVersion()) ?? 0
+        if version < ControlPlaneStore.supportedSchemaVersion {
+            try? store.close()
+            let message = "store \(store.path) has schema \(version), older than this acpd reads (\(ControlPlaneStore.supportedSchemaVersion)) (next: `acpd run` migrates it; back it up first)\n"
+            FileHandle.standardError.write(Data(message.utf8))
+            throw ExitCodeError.failure
+        }
+        return store
     }
 
     /// Columns padded to their widest cell, two spaces apart; `empty` when there are no rows.
