@@ -47,7 +47,7 @@ public enum CommandParser {
             guard !secret.isEmpty else { throw CommandArguments.error(.auth, "missing secret") }
             return .auth(secret: secret)
         default:
-            _ = try CommandArguments(.lock, tokens: CommandTokenizer.tokens(rest)).expectPositionals(0...0, what: "")
+            _ = try CommandArguments(.lock, tokens: tokens(.lock, rest)).expectPositionals(0...0, what: "")
             return .lock
         }
     }
@@ -57,7 +57,7 @@ public enum CommandParser {
             guard !rest.allSatisfy(\.isWhitespace) else { throw CommandArguments.error(.steer, "missing text") }
             return .steer(text: String(rest))
         }
-        let tokens = try CommandTokenizer.tokens(rest)
+        let tokens = try tokens(name, rest)
         switch name {
         case .spawn:
             let args = try CommandArguments(.spawn, tokens: tokens, valueFlags: ["mode", "bind", "thread", "cwd", "label"])
@@ -100,6 +100,15 @@ public enum CommandParser {
             case .doctor: return .doctor
             default: return .help
             }
+        }
+    }
+
+    /// The tokens of `rest`; a tokenising error is reported against `name` with its usage.
+    private static func tokens(_ name: CommandName, _ rest: Substring) throws(ACPError) -> [CommandToken] {
+        do {
+            return try CommandTokenizer.tokens(rest)
+        } catch {
+            throw CommandArguments.error(name, error.message)
         }
     }
 }
