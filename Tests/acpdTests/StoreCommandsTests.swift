@@ -142,4 +142,30 @@ struct StoreCommandsTests {
             #expect(bindings.stdout.contains("no active bindings"))
         }
     }
+
+    @Test("an older schema: doctor warns that run will migrate it, sessions refuses with the same advice")
+    func olderSchema() async throws {
+        try await withTemporaryDirectory { dir in
+            let state = dir.appendingPathComponent(".acpd")
+            try FileManager.default.createDirectory(at: state, withIntermediateDirectories: true)
+            let file = state.appendingPathComponent("acpd.sqlite").path
+            // An SQLite file at schema version 0 (no acpd tables yet), written by another SQLite client.
+            let python = Process()
+            python.executableURL = URL(fileURLWithPath: TestPaths.python)
+            python.arguments = ["-c", "import sqlite3, sys; c = sqlite3.connect(sys.argv[1]); c.execute('create table t(x)'); c.commit()", file]
+            try python.run()
+            python.waitUntilExit()
+            #expect(python.terminationStatus == 0)
+            let before = try Data(contentsOf: URL(fileURLWithPath: file))
+
+            let doctor = try await CLI.run(["doctor"], in: dir)
+            #expect(doctor.status == 0, "stdout: \(doctor.stdout)")
+            #expect(doctor.stdout.contains("! store schema: version 0; this acpd migrates it"))
+            #expect(doctor.stdout.contains("- bindings: not checked"))
+            let sessions = try await CLI.run(["sessions"], in: dir)
+            #expect(sessions.status == 1)
+            #expect(sessions.stderr.contains("older than this acpd reads"))
+            #expect(try Data(contentsOf: URL(fileURLWithPath: file)) == before)
+        }
+    }
 }
