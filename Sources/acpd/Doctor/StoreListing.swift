@@ -6,24 +6,25 @@ import Foundation
 /// Shared plumbing of `acpd sessions|bindings|status`: open the store read-only (a missing or
 /// refused store is one clear line on stderr and exit 1), and print aligned tables or JSON.
 enum StoreListing {
-    /// Loads the config and opens its store read-only, or prints why not and exits 1.
+    /// Loads the config and opens its store read-only, or prints why not (missing, refused, or an
+    /// older schema that `acpd run` must migrate first) and exits 1.
     static func open(configOption: String?) throws -> ControlPlaneStore {
-        let config: ACPDConfigLoaded
+        let config: (config: ACPDConfig, description: String)
         do { config = try ConfigSource.load(option: configOption) } catch {
             FileHandle.standardError.write(Data("\(error)\n".utf8))
-            throw ExitCodeError.failure
+            throw ExitCode(1)
         }
         let store: ControlPlaneStore
         do { store = try ReadOnlyStore.open(config.config) } catch {
             FileHandle.standardError.write(Data("\(error)\n".utf8))
-            throw ExitCodeError.failure
+            throw ExitCode(1)
         }
         let version = (try? store.schemaVersion()) ?? 0
         if version < ControlPlaneStore.supportedSchemaVersion {
             try? store.close()
             let message = "store \(store.path) has schema \(version), older than this acpd reads (\(ControlPlaneStore.supportedSchemaVersion)) (next: `acpd run` migrates it; back it up first)\n"
             FileHandle.standardError.write(Data(message.utf8))
-            throw ExitCodeError.failure
+            throw ExitCode(1)
         }
         return store
     }
@@ -52,14 +53,8 @@ enum StoreListing {
         return date.formatted(.iso8601)
     }
 
+    /// ISO 8601 in UTC, or JSON null when absent.
     static func jsonTime(_ date: Date?) -> Any {
         date.map { $0.formatted(.iso8601) } ?? NSNull()
     }
-}
-
-typealias ACPDConfigLoaded = (config: ACPDConfig, description: String)
-
-/// Exit 1 after a message was already printed.
-enum ExitCodeError {
-    static var failure: ExitCode { ExitCode(1) }
 }
