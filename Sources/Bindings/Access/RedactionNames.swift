@@ -41,9 +41,15 @@ enum RedactionNames {
         return words
     }
 
-    /// True for values that only point at a secret: `${VAR}`, `$VAR`, `<token>`, type names.
-    static func isPlaceholderValue(_ value: String) -> Bool {
+    /// True for values that only point at a secret: `${VAR}`, `$VAR`, `<token>`, and unquoted values
+    /// whose first word is a type name (`String = load()`, `str) -> None:`).
+    static func isPlaceholderValue(_ value: String, quoted: Bool) -> Bool {
         if value.hasPrefix("$") || (value.hasPrefix("<") && value.hasSuffix(">")) { return true }
-        return placeholderValues.contains(value)
+        if placeholderValues.contains(value) { return true }
+        guard !quoted else { return false }
+        let firstWord = value.prefix { $0.isLetter || $0.isNumber || $0 == "_" }
+        guard firstWord.count < value.count, placeholderValues.contains(String(firstWord)) else { return false }
+        let next = value[firstWord.endIndex]
+        return next == " " || next == ")" || next == "," || next == "?" || next == "!" || next == "]" || next == ">" || next == "|"
     }
 }

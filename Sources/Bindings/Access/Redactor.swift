@@ -5,15 +5,15 @@ import Foundation
 /// What is redacted:
 /// - every configured secret value (bot tokens, the API token, the shared secret) of 4 or more
 ///   characters, wherever it appears;
-/// - Telegram bot tokens (`123456789:AA…`, digits, `:`, 30+ token characters) and Discord bot
+/// - Telegram bot tokens (`123456789:AA…`: 6–12 digits, `:`, 30+ token characters, also inside URLs) and Discord bot
 ///   tokens (three base64url parts joined by dots, 20+/6+/25+ characters; JWTs match too);
 /// - `Bearer <token>` credentials;
 /// - the value of an assignment (`NAME=value`, `NAME: value`, `"NAME": "value"`, `export NAME="value"`)
 ///   whose NAME has a word that is a secret word (`RedactionNames.isSecretName`): `OPENAI_API_KEY`,
 ///   `githubToken`, `db-password` do; `keyboard`, `max_tokens`, `monkey` do not.
 ///   A `=` value ends at whitespace, a `:` value at the end of the line, `,` or `}`; a quoted value
-///   at its closing quote. Values that are placeholders (`${…}`, `$VAR`, `<…>`) or type names
-///   (`String`, `str`…) are left alone.
+///   at its closing quote. Values that are placeholders (`${…}`, `$VAR`, `<…>`) or that start with a
+///   type name (`apiKey: String = …`, `password: str)`) are left alone.
 ///
 /// Cost: one pass per pattern, each anchored at the start of a run of token characters, so the
 /// work is linear in the text length. Thread-safe (immutable).
@@ -59,13 +59,18 @@ public struct Redactor: Sendable {
             for match in pattern.matches(in: text, range: whole) { ranges.append(match.range) }
         }
         for match in Self.bearer.matches(in: text, range: whole) { ranges.append(match.range(at: 1)) }
+        // A value can run to the end of the line; names inside an already redacted value are
+        // skipped, so each character is scanned as a value at most once.
+        var coveredUntil = 0
         for match in Self.assignment.matches(in: text, range: whole) {
+            guard match.range.location >= coveredUntil else { continue }
             let name = string.substring(with: match.range(at: 1))
             guard RedactionNames.isSecretName(name) else { continue }
             let separator = string.character(at: match.range(at: 2).location)
             if let value = Self.valueRange(in: string, from: match.range.location + match.range.length,
                                            equalsForm: separator == 0x3D) {
                 ranges.append(value)
+                coveredUntil = value.location + value.length
             }
         }
         guard !ranges.isEmpty else { return text }
@@ -97,7 +102,7 @@ public struct Redactor: Sendable {
         }
         guard end > from else { return nil }
         let range = NSRange(location: from, length: end - from)
-        return RedactionNames.isPlaceholderValue(string.substring(with: range)) ? nil : range
+        return RedactionNames.isPlaceholderValue(string.substring(with: range), quoted: from != start) ? nil : range
     }
 
     /// `string` with the union of `ranges` replaced, each maximal run by one placeholder.
@@ -124,7 +129,7 @@ public struct Redactor: Sendable {
     }
 
     // Each pattern starts with a negative lookbehind so a match can only begin at the start of a run.
-    private static let telegramToken = regex(#"(?<![A-Za-z0-9_:-])[0-9]{6,12}:[A-Za-z0-9_-]{30,}"#)
+    private static let telegramToken = regex(#"(?<![0-9])[0-9]{6,12}:[A-Za-z0-9_-]{30,}"#)
     private static let discordToken = regex(#"(?<![A-Za-z0-9_.-])[A-Za-z0-9_-]{20,}\.[A-Za-z0-9_-]{6,}\.[A-Za-z0-9_-]{25,}"#)
     private static let bearer = regex(#"(?<![A-Za-z0-9_])[Bb]earer[ \t]+([A-Za-z0-9._~+/=-]{8,})"#)
     private static let assignment = regex(#"(?<![A-Za-z0-9_.-])["']?([A-Za-z_][A-Za-z0-9_.-]{0,127})["']?[ \t]*([:=])[ \t]*"#)
