@@ -1,23 +1,23 @@
 import ACPControlPlane
 
 /// How often and how patiently a failed send or edit is retried.
-struct RetryPolicy: Sendable, Equatable {
+public struct RetryPolicy: Sendable, Equatable {
     /// Attempts per operation, the first included (at least 1).
-    var maxAttempts: Int
+    public var maxAttempts: Int
     /// Delay before the second attempt; doubled for each further one.
-    var baseDelay: Duration
+    public var baseDelay: Duration
     /// Upper bound of a backoff delay (a channel's retry-after is honoured up to this too).
-    var maxDelay: Duration
+    public var maxDelay: Duration
 
     /// A policy; the defaults retry 5 times over about 3 seconds.
-    init(maxAttempts: Int = 5, baseDelay: Duration = .milliseconds(200), maxDelay: Duration = .seconds(30)) {
+    public init(maxAttempts: Int = 5, baseDelay: Duration = .milliseconds(200), maxDelay: Duration = .seconds(30)) {
         self.maxAttempts = max(1, maxAttempts)
         self.baseDelay = baseDelay
         self.maxDelay = maxDelay
     }
 
     /// The wait before attempt `attempt + 1` after attempt `attempt` (1-based) failed.
-    func delay(afterAttempt attempt: Int, retryAfter: Duration?) -> Duration {
+    public func delay(afterAttempt attempt: Int, retryAfter: Duration?) -> Duration {
         if let retryAfter { return min(retryAfter, maxDelay) }
         let factor = 1 << min(max(0, attempt - 1), 20)
         return min(baseDelay * factor, maxDelay)
@@ -33,18 +33,18 @@ struct RetryPolicy: Sendable, Equatable {
 /// `RetryPolicy.maxAttempts`, then given up and reported; later operations still go out. The
 /// checkpoint callback runs only after a send or edit succeeded, with the operation's
 /// checkpoint, so the control plane's delivery checkpoint never passes undelivered output.
-actor ConversationSendQueue {
+public actor ConversationSendQueue {
     /// An operation of one run.
-    struct Item: Sendable, Equatable {
-        var runId: RunID
-        var operation: DeliveryOperation
+    public struct Item: Sendable, Equatable {
+        public var runId: RunID
+        public var operation: DeliveryOperation
     }
 
-    typealias Sleep = @Sendable (Duration) async throws -> Void
+    public typealias Sleep = @Sendable (Duration) async throws -> Void
 
     private struct SlotKey: Hashable { var runId: RunID; var slot: Int }
 
-    let conversation: ConversationRef
+    public let conversation: ConversationRef
     private let channel: any ChatChannel
     private let policy: RetryPolicy
     private let sleep: Sleep
@@ -56,7 +56,7 @@ actor ConversationSendQueue {
 
     /// A queue for `conversation`. `checkpoint(run, seq)` is called after each successful
     /// operation that carries a checkpoint; `failure` after an operation was given up.
-    init(conversation: ConversationRef, channel: any ChatChannel, policy: RetryPolicy = RetryPolicy(),
+    public init(conversation: ConversationRef, channel: any ChatChannel, policy: RetryPolicy = RetryPolicy(),
          sleep: @escaping Sleep = { try await Task.sleep(for: $0) },
          checkpoint: @escaping @Sendable (RunID, Int64) async -> Void,
          failure: @escaping @Sendable (Item, any Error) async -> Void = { _, _ in }) {
@@ -70,18 +70,18 @@ actor ConversationSendQueue {
     }
 
     /// Queues a run's operations behind everything queued before. Never waits.
-    nonisolated func enqueue(runId: RunID, _ operations: [DeliveryOperation]) {
+    public nonisolated func enqueue(runId: RunID, _ operations: [DeliveryOperation]) {
         guard !operations.isEmpty else { return }
         continuation.yield(operations.map { Item(runId: runId, operation: $0) })
     }
 
     /// Stops taking operations; `run()` returns once the queued ones are applied.
-    nonisolated func finish() {
+    public nonisolated func finish() {
         continuation.finish()
     }
 
     /// Applies queued operations until `finish()` (or cancellation of the calling task).
-    func run() async {
+    public func run() async {
         for await batch in stream {
             for item in batch {
                 if Task.isCancelled { return }

@@ -11,10 +11,10 @@ import ACPControlPlane
 /// edited, a new piece is sent. A permission prompt or a notice is its own message; in live
 /// mode the transcript then continues in a new message below it. After the terminal event the
 /// projector emits the run's final operation (exactly one with `isFinal`) and ignores the rest.
-struct DeliveryProjector: Sendable {
-    typealias Instant = ContinuousClock.Instant
+public struct DeliveryProjector: Sendable {
+    public typealias Instant = ContinuousClock.Instant
 
-    let settings: ProjectorSettings
+    public let settings: ProjectorSettings
     private let splitter: TextSplitter
 
     private enum Block: Sendable {
@@ -49,16 +49,16 @@ struct DeliveryProjector: Sendable {
     private var lastFlush: Instant?
 
     /// True once the run's terminal event was handled; later events are ignored.
-    private(set) var finished = false
+    public private(set) var finished = false
 
     /// A projector for one run.
-    init(settings: ProjectorSettings) {
+    public init(settings: ProjectorSettings) {
         self.settings = settings
         self.splitter = TextSplitter(limit: settings.messageLimit)
     }
 
     /// When `tick(now:)` should be called to flush held text; nil when nothing is held.
-    var nextDeadline: Instant? {
+    public var nextDeadline: Instant? {
         guard settings.live, !finished, let dirtySince, let lastChange else { return nil }
         let due = min(lastChange + settings.coalesceIdle, dirtySince + settings.maxCoalesceDelay)
         guard let lastFlush else { return due }
@@ -66,13 +66,13 @@ struct DeliveryProjector: Sendable {
     }
 
     /// Flushes held text if its deadline has passed.
-    mutating func tick(now: Instant) -> [DeliveryOperation] {
+    public mutating func tick(now: Instant) -> [DeliveryOperation] {
         guard let deadline = nextDeadline, now >= deadline else { return [] }
         return flush(now: now)
     }
 
     /// Handles the run's next event (`seq` increasing) and returns what to send or edit now.
-    mutating func handle(_ payload: EventPayload, seq: Int64, now: Instant) -> [DeliveryOperation] {
+    public mutating func handle(_ payload: EventPayload, seq: Int64, now: Instant) -> [DeliveryOperation] {
         guard !finished else { return [] }
         lastSeq = max(lastSeq, seq)
         switch payload {

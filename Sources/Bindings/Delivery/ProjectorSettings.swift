@@ -1,5 +1,5 @@
 /// What the projector needs from `acp.stream` and the channel, resolved once per run.
-struct ProjectorSettings: Sendable, Equatable {
+public struct ProjectorSettings: Sendable, Equatable {
     /// `live`: edit messages as output arrives; `final_only`: send the output when the run ends.
     var live: Bool
     /// Text deltas are held until no new one came for this long (`coalesceIdleMs`)…
@@ -20,7 +20,7 @@ struct ProjectorSettings: Sendable, Equatable {
 
     /// Settings from config and the channel. A channel that cannot edit gets `final_only`
     /// for its output (it would otherwise see every flush as a new message).
-    init(stream: StreamSettings, channel: ChannelCapabilities) {
+    public init(stream: StreamSettings, channel: ChannelCapabilities) {
         live = stream.deliveryMode == .live && channel.supportsEdit
         coalesceIdle = .milliseconds(max(0, stream.coalesceIdleMs))
         maxCoalesceDelay = .milliseconds(max(0, stream.coalesceIdleMs) * 4)
@@ -35,6 +35,6 @@ struct ProjectorSettings: Sendable, Equatable {
 
 extension StreamSettings {
     /// The defaults of CONTRACT.md §3 `acp.stream`.
-    static let defaults = StreamSettings(deliveryMode: .live, coalesceIdleMs: 350, maxChunkChars: 1800,
+    public static let defaults = StreamSettings(deliveryMode: .live, coalesceIdleMs: 350, maxChunkChars: 1800,
                                          maxOutputChars: 24000, showToolCalls: true, showThoughts: false)
 }

@@ -16,19 +16,19 @@
 /// Code fences: when a cut falls inside a ``` block, the piece is closed with `\n```` and the
 /// next piece reopens the block with the same opening line (e.g. ```` ```swift ````), so each
 /// piece renders as valid Markdown. These added fence lines are the only text not in the input.
-struct TextSplitter: Sendable {
+public struct TextSplitter: Sendable {
     /// Largest piece, in UTF-16 code units (at least 16; smaller values are raised to 16).
-    let limit: Int
+    public let limit: Int
 
     private static let fenceClose = "\n```"
 
     /// A splitter for `limit` UTF-16 code units per piece.
-    init(limit: Int) {
+    public init(limit: Int) {
         self.limit = max(16, limit)
     }
 
     /// The pieces of `text`, in order; `[]` when `text` is only whitespace.
-    func split(_ text: String) -> [String] {
+    public func split(_ text: String) -> [String] {
         var pieces: [String] = []
         var rest = Substring(text).drop(while: \.isWhitespace)
         var reopen = ""
