@@ -3,8 +3,8 @@ import Foundation
 /// Redacts secrets from outgoing chat text: each one is replaced with `[redacted]`.
 ///
 /// What is redacted:
-/// - every configured secret value (bot tokens, the API token, the shared secret) of 4 or more
-///   characters, wherever it appears;
+/// - every configured secret value (bot tokens, the API token, the shared secret, secret-named agent
+///   env values) of 4 or more characters, wherever it appears;
 /// - Telegram bot tokens (`123456789:AA…`: 6–12 digits, `:`, 30+ token characters, also inside URLs) and Discord bot
 ///   tokens (three base64url parts joined by dots, 20+/6+/25+ characters; JWTs match too);
 /// - `Bearer <token>` credentials;
@@ -29,12 +29,16 @@ public struct Redactor: Sendable {
         literals = Array(Set(secrets.filter { $0.count >= 4 })).sorted { $0.count > $1.count }
     }
 
-    /// A redactor for every secret `config` holds: channel bot tokens, `api.token`, `access.secret`.
+    /// A redactor for every secret `config` holds: channel bot tokens, `api.token`, `access.secret`,
+    /// and the values of `agents.<id>.env` entries with a secret-like name (`ANTHROPIC_API_KEY`).
     public init(config: ACPDConfig) {
         var secrets = config.channels.telegram.values.map(\.botToken.value)
         secrets += config.channels.discord.values.map(\.botToken.value)
         if let token = config.api.token { secrets.append(token.value) }
         if let secret = config.access.secret { secrets.append(secret.value) }
+        for agent in config.agents.values {
+            secrets += agent.env.filter { RedactionNames.isSecretName($0.key) }.map(\.value)
+        }
         self.init(secrets: secrets)
     }
 

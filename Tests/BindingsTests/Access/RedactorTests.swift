@@ -72,7 +72,7 @@ import Testing
     @Test func configSecretsAreCollected() throws {
         let yaml = """
             agents:
-              demo: { command: [demo], cwd: /srv/demo }
+              demo: { command: [demo], cwd: /srv/demo, env: { ANTHROPIC_API_KEY: "agent-key-value-5", LOG_LEVEL: debug } }
             channels:
               telegram: { accounts: { default: { botToken: "tg-token-value-1" } } }
               discord: { accounts: { default: { botToken: "dc-token-value-2" } } }
@@ -81,8 +81,8 @@ import Testing
             """
         let config = try ConfigLoader.parse(yaml, baseDirectory: "/etc/acpd", environment: [:])
         let redactor = Redactor(config: config)
-        let text = "tg-token-value-1 dc-token-value-2 shared-secret-3 api-token-value-4 fine"
-        #expect(redactor.redact(text) == "[redacted] [redacted] [redacted] [redacted] fine")
+        let text = "tg-token-value-1 dc-token-value-2 shared-secret-3 api-token-value-4 agent-key-value-5 debug fine"
+        #expect(redactor.redact(text) == "[redacted] [redacted] [redacted] [redacted] [redacted] debug fine")
     }
 
     @Test func overlappingMatchesBecomeOnePlaceholder() {
