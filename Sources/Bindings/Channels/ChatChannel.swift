@@ -17,8 +17,10 @@ public protocol ChatChannel: Sendable {
     /// without buttons ignores them (the text always carries a typed alternative).
     func send(to conversation: ConversationRef, text: String, buttons: [[ChatButton]],
               context: OutgoingContext) async throws -> MessageRef
-    /// Replaces the text (and buttons) of a message this channel sent. Channels without edits
-    /// throw `ChannelError.notSupported`; the send queue then posts a new message instead.
+    /// Replaces the text (and buttons) of a message this channel sent. An edit that changes
+    /// nothing must succeed (the run's final operation may repeat the text to mark it final;
+    /// e.g. Telegram's "message is not modified" is a success). Channels without edits throw
+    /// `ChannelError.notSupported`; the send queue then posts a new message instead.
     func edit(_ message: MessageRef, text: String, buttons: [[ChatButton]], context: OutgoingContext) async throws
     /// Creates a thread (Discord) or forum topic (Telegram) under `parent` and returns its
     /// conversation. Throws `ChannelError.notSupported` where the platform has none.
@@ -84,7 +86,8 @@ public struct OutgoingContext: Sendable, Equatable {
     public var kind: Kind
     /// The run the message belongs to, if any.
     public var runId: RunID?
-    /// True on the run's final message: the run has ended and this text is its last state.
+    /// True on the run's final operation (exactly one per run): the run has ended and this
+    /// text is its last state. The http channel marks every message of `runId` final then.
     public var isFinal: Bool
 
     /// Context of one send or edit.

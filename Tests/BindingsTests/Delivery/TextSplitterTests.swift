@@ -88,4 +88,23 @@ struct TextSplitterTests {
             }
         }
     }
+
+    @Test("random inputs with code fences: pieces fit and every piece but the last leaves no fence open",
+          arguments: [11, 12, 13, 14] as [UInt64])
+    func randomFences(seed: UInt64) {
+        var random = SeededGenerator(seed: seed)
+        let alphabet = ["word", " ", " ", "\n", "\n```\n", "\n```py\n", ".", "x", "😀"]
+        for _ in 0..<40 {
+            let input = (0..<Int.random(in: 0...300, using: &random)).map { _ in alphabet.randomElement(using: &random)! }.joined()
+            let limit = Int.random(in: 16...100, using: &random)
+            let pieces = TextSplitter(limit: limit).split(input)
+            #expect(pieces.allSatisfy { $0.utf16.count <= limit && !$0.isEmpty }, "seed \(seed), limit \(limit)")
+            for piece in pieces.dropLast() {
+                #expect(TextSplitter.openFence(in: Substring(piece)) == nil, "open fence in \(piece)")
+            }
+            // Only fence lines are added: every other character survives (hard splits may cut words).
+            let kept = { (text: String) in text.filter { "wordx.😀".contains($0) } }
+            #expect(kept(pieces.joined()) == kept(input))
+        }
+    }
 }
