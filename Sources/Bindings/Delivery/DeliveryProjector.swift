@@ -116,7 +116,7 @@ public struct DeliveryProjector: Sendable {
         case .permissionResolved(let resolution):
             guard let (prompt, slot) = permissions[resolution.id] else { return [] }
             let text = DeliveryText.permissionResolved(prompt, resolution)
-            if settings.live {
+            if settings.edits {
                 return [DeliveryOperation(.edit, slot: slot, text: text, kind: .permission, checkpoint: safeCheckpoint(seq))]
             }
             return [DeliveryOperation(.send, slot: takeSlot(), text: text, kind: .permission, checkpoint: safeCheckpoint(seq))]

@@ -15,6 +15,8 @@ public struct ProjectorSettings: Sendable, Equatable {
     var showThoughts: Bool
     /// Whether permission prompts carry buttons.
     var buttons: Bool
+    /// Whether the channel edits messages (a settled permission prompt is edited, else re-sent).
+    var edits: Bool
     /// Shortest time between two live flushes (the channel's edit rate limit).
     var minEditInterval: Duration
 
@@ -29,6 +31,7 @@ public struct ProjectorSettings: Sendable, Equatable {
         showToolCalls = stream.showToolCalls
         showThoughts = stream.showThoughts
         buttons = channel.supportsButtons
+        edits = channel.supportsEdit
         minEditInterval = channel.minEditInterval
     }
 }

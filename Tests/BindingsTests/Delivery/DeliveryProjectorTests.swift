@@ -183,6 +183,18 @@ struct DeliveryProjectorTests {
         #expect(op.checkpoint == 2)
     }
 
+    @Test("a settled prompt is edited in final_only mode too, and re-sent where edits are impossible",
+          arguments: [(true, DeliveryOperation.Action.edit, 0), (false, .send, 1)])
+    func permissionResolvedWithoutLive(edits: Bool, action: DeliveryOperation.Action, slot: Int) throws {
+        var harness = H()
+        harness.stream = .defaults.with { $0.deliveryMode = .finalOnly }
+        harness.channel = ChannelCapabilities(maxMessageLength: 4096, supportsEdit: edits, supportsButtons: true)
+        let ops = harness.run([.permissionRequested(H.prompt()),
+                               .permissionResolved(PermissionResolution(id: 7, how: .answered, optionId: "a1"))])
+        let op = try #require(ops.last)
+        #expect(ops.count == 2 && op.action == action && op.slot == slot && op.text.hasSuffix("answered: Allow once"))
+    }
+
     @Test("live: output after a permission prompt continues in a new message below it")
     func outputAfterPrompt() {
         let ops = H().run([H.text("before"), .permissionRequested(H.prompt()),
