@@ -108,14 +108,15 @@ public struct DeliveryProjector: Sendable {
             var ops = settings.live ? flush(now: now) : []
             let slot = takeSlot()
             permissions[prompt.id] = (prompt, slot)
-            ops.append(DeliveryOperation(.send, slot: slot, text: DeliveryText.permissionPrompt(prompt),
+            ops.append(DeliveryOperation(.send, slot: slot, text: DeliveryText.fit(DeliveryText.permissionPrompt(prompt), limit: splitter.limit,
+                                                                     keepingLastLine: true),
                                          buttons: settings.buttons ? DeliveryText.permissionButtons(prompt) : [],
                                          kind: .permission, checkpoint: safeCheckpoint(seq)))
             sealSegment()
             return ops
         case .permissionResolved(let resolution):
             guard let (prompt, slot) = permissions[resolution.id] else { return [] }
-            let text = DeliveryText.permissionResolved(prompt, resolution)
+            let text = DeliveryText.fit(DeliveryText.permissionResolved(prompt, resolution), limit: splitter.limit)
             if settings.edits {
                 return [DeliveryOperation(.edit, slot: slot, text: text, kind: .permission, checkpoint: safeCheckpoint(seq))]
             }
@@ -248,6 +249,7 @@ public struct DeliveryProjector: Sendable {
 
     private mutating func standaloneNotice(_ text: String, seq: Int64, now: Instant) -> [DeliveryOperation] {
         var ops = settings.live ? flush(now: now) : []
+        let text = DeliveryText.fit(text, limit: splitter.limit)
         ops.append(DeliveryOperation(.send, slot: takeSlot(), text: text, kind: .notice, checkpoint: safeCheckpoint(seq)))
         sealSegment()
         return ops

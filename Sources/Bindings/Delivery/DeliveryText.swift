@@ -83,6 +83,26 @@ enum DeliveryText {
         return "🔐 Permission (#\(prompt.id)): \(toolName(prompt)) — \(outcome)"
     }
 
+    /// `text` shortened to `limit` UTF-16 code units with `…`, on grapheme boundaries. With
+    /// `keepingLastLine` the last line (how to answer) survives whole when there is room.
+    static func fit(_ text: String, limit: Int, keepingLastLine: Bool = false) -> String {
+        guard text.utf16.count > limit else { return text }
+        var tail = ""
+        if keepingLastLine, let newline = text.lastIndex(of: "\n") {
+            tail = String(text[newline...])
+        }
+        if limit - tail.utf16.count - 1 < 1 { tail = "" }
+        let room = limit - tail.utf16.count - 1
+        var head = ""
+        var used = 0
+        for character in text {
+            used += character.utf16.count
+            if used > room { break }
+            head.append(character)
+        }
+        return head + "…" + tail
+    }
+
     private static func toolName(_ prompt: PermissionPrompt) -> String {
         let kind = prompt.toolKind.map { " [\($0)]" } ?? ""
         return prompt.title.split(whereSeparator: \.isNewline).joined(separator: " ") + kind

@@ -162,6 +162,18 @@ struct DeliveryProjectorTests {
                                 ChatButton(label: "Reject", payload: "/acp reject 7")]])
     }
 
+    @Test("a prompt longer than the limit is shortened but keeps the line saying how to answer")
+    func longPrompt() throws {
+        var harness = H()
+        harness.stream = .defaults.with { $0.maxChunkChars = 80 }
+        var prompt = H.prompt()
+        prompt.title = String(repeating: "very long title ", count: 20)
+        let op = try #require(harness.run([.permissionRequested(prompt)]).first)
+        #expect(op.text.utf16.count <= 80)
+        #expect(op.text.hasSuffix("\nReply /acp allow 7 or /acp reject 7"))
+        #expect(op.text.contains("…"))
+    }
+
     @Test("without buttons the prompt still says how to answer")
     func permissionNoButtons() throws {
         var harness = H()
