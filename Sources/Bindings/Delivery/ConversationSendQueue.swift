@@ -91,6 +91,8 @@ public actor ConversationSendQueue {
     }
 
     private func apply(_ item: Item) async {
+        // After a run's final operation (delivered or given up) nothing edits its messages.
+        defer { if item.operation.isFinal { forget(item.runId) } }
         let operation = item.operation
         let key = SlotKey(runId: item.runId, slot: operation.slot)
         let context = OutgoingContext(kind: operation.kind, runId: item.runId, isFinal: operation.isFinal)
@@ -110,7 +112,6 @@ public actor ConversationSendQueue {
                     refs[key] = try await channel.send(to: conversation, text: operation.text,
                                                        buttons: operation.buttons, context: context)
                 }
-                if operation.isFinal { forget(item.runId) }
                 if let seq = operation.checkpoint { await onCheckpoint(item.runId, seq) }
                 return
             } catch {
