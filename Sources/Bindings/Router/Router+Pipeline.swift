@@ -1,0 +1,42 @@
+import ACPControlPlane
+import Foundation
+
+extension Router {
+    /// Resolution → gate → handler, for a message whose idempotency key is newly reserved.
+    func process(_ message: InboundMessage, channel: any ChatChannel) async -> InboundOutcome {
+        let input = CommandParser.parse(message.text)
+        let conversation = message.conversation
+        let resolution: Resolution
+        do { resolution = try await resolver.resolve(conversation) } catch {
+            logger.error("binding resolution failed", metadata: ["error": "\(error)"])
+            return InboundOutcome(accepted: true, reply: ChatReply.error("the state store is unavailable, try again later"))
+        }
+        let sender = SenderRef(channel: conversation.channel, id: message.senderId)
+        switch gate.check(input, sender: sender, conversation: ConversationAccess(resolution), pairing: pairingStatus(sender, conversation: conversation), now: Date()) {
+        case .ignore: return .ignored
+        case .reply(let text): return InboundOutcome(accepted: true, reply: text)
+        case .requestApproval:
+            await requestApproval(sender, message: message)
+            return .ignored
+        case .proceed: break
+        }
+        let context = CommandContext(message: message, channel: channel, sender: sender, resolution: resolution,
+                                     isOwner: gate.evaluator.isOwner(sender))
+        switch input {
+        case .command(let command): return await runCommand(command, context)
+        case .prompt(let text): return await prompt(text, context)
+        case .invalid(_, let error): return InboundOutcome(accepted: true, reply: ChatReply.error(error))
+        case .notAddressedToUs: return .ignored
+        }
+    }
+}
+
+/// Everything a handler knows about the message it answers.
+struct CommandContext: Sendable {
+    var message: InboundMessage
+    var channel: any ChatChannel
+    var sender: SenderRef
+    var resolution: Resolution
+    var isOwner: Bool
+    var conversation: ConversationRef { message.conversation }
+}

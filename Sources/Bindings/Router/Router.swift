@@ -1,0 +1,112 @@
+import ACPControlPlane
+import Foundation
+import Logging
+
+/// The one inbound path of every channel (ARCHITECTURE.md "One message, end to end"):
+/// idempotency reserve → binding resolution → `InboundGate` (access, rate limit, /auth) →
+/// command handler or prompt → idempotency completion with the outcome.
+///
+/// An actor: the gate's per-sender state lives here. A replayed idempotency key returns the
+/// first outcome and does nothing else, across restarts (the key is stored). Command replies are
+/// redacted and also sent to the conversation through its channel; agent output is delivered by
+/// `DeliveryService`, never by the router.
+public actor Router {
+    /// Returns the text of `/acp doctor` (the daemon runs its checks).
+    public typealias DoctorSummary = @Sendable () async -> String
+    /// Tells the owners about something (a new pairing request); `text` is already redacted.
+    public typealias OwnerNotifier = @Sendable (_ text: String) async -> Void
+
+    let config: ACPDConfig
+    let manager: SessionManager
+    let store: ControlPlaneStore
+    let bindings: ControlPlaneBindings
+    let channels: [any ChatChannel]
+    let logger: Logger
+    let doctorSummary: DoctorSummary
+    let notifyOwners: OwnerNotifier
+    let redactor: Redactor
+    let resolver: BindingResolver
+    var gate: InboundGate
+
+    /// A router over the daemon's parts. `doctorSummary` defaults to a pointer at `acpd doctor`;
+    /// `notifyOwners` defaults to logging only.
+    public init(config: ACPDConfig, manager: SessionManager, store: ControlPlaneStore, bindings: ControlPlaneBindings,
+                channels: [any ChatChannel], logger: Logger, doctorSummary: DoctorSummary? = nil,
+                notifyOwners: OwnerNotifier? = nil) {
+        self.config = config
+        self.manager = manager
+        self.store = store
+        self.bindings = bindings
+        self.channels = channels
+        self.logger = logger
+        self.doctorSummary = doctorSummary ?? { "OK: run `acpd doctor` on the host for the full report" }
+        self.notifyOwners = notifyOwners ?? { [logger] text in logger.notice("owner notice", metadata: ["text": "\(text)"]) }
+        redactor = Redactor(config: config)
+        resolver = BindingResolver(index: BindingIndex(config: config), lookup: bindings, logger: logger)
+        gate = InboundGate(config.access)
+    }
+
+    /// Consumes every channel's `inbound` stream until they end or the calling task is cancelled.
+    public func run() async {
+        await withDiscardingTaskGroup { group in
+            for channel in channels {
+                group.addTask { [self] in
+                    for await message in channel.inbound {
+                        if Task.isCancelled { break }
+                        _ = await self.handle(message, channel: channel)
+                    }
+                }
+            }
+        }
+    }
+
+    /// Handles one inbound message end to end and returns what happened. Never throws: failures
+    /// become `ERROR: <CODE>: …` replies.
+    public func handle(_ message: InboundMessage, channel: any ChatChannel) async -> InboundOutcome {
+        let conversation = message.conversation
+        let key = IdempotencyKey(scope: "\(conversation.channel.rawValue):\(conversation.accountId)", key: message.idempotencyKey)
+        let ttl = TimeInterval(max(1, config.acp.idempotencyTTLHours)) * 3600
+        do {
+            switch try store.reserve(key, ttl: ttl) {
+            case .completed(let result): return InboundOutcome(stored: result)
+            case .inProgress: return InboundOutcome(accepted: true)
+            case .new: break
+            }
+        } catch {
+            logger.error("idempotency reserve failed", metadata: ["error": "\(error)"])
+            return await finish(InboundOutcome(accepted: true, reply: ChatReply.error("the state store is unavailable, try again later")),
+                                conversation: conversation, channel: channel, key: nil)
+        }
+        let outcome = await process(message, channel: channel)
+        return await finish(outcome, conversation: conversation, channel: channel, key: key)
+    }
+
+    /// Sends the reply (redacted) and records the outcome under `key`.
+    private func finish(_ outcome: InboundOutcome, conversation: ConversationRef, channel: any ChatChannel,
+                        key: IdempotencyKey?) async -> InboundOutcome {
+        var outcome = outcome
+        if let reply = outcome.reply {
+            let text = redactor.redact(reply)
+            outcome.reply = text
+            await sendReply(text, to: conversation, channel: channel)
+        }
+        if let key {
+            do { try store.complete(key, result: outcome.stored) } catch {
+                logger.error("idempotency complete failed", metadata: ["error": "\(error)"])
+            }
+        }
+        return outcome
+    }
+
+    /// Posts a command reply, split to the channel's limit; failures are logged, not retried.
+    func sendReply(_ text: String, to conversation: ConversationRef, channel: any ChatChannel) async {
+        for part in TextSplitter(limit: channel.capabilities.maxMessageLength).split(text) {
+            do {
+                _ = try await channel.send(to: conversation, text: part, buttons: [], context: OutgoingContext(kind: .command))
+            } catch {
+                logger.warning("reply not delivered", metadata: ["conversation": "\(conversation.canonical)", "error": "\(error)"])
+                return
+            }
+        }
+    }
+}
