@@ -1,0 +1,67 @@
+import ACPControlPlane
+import Bindings
+import Foundation
+import Logging
+import ServiceLifecycle
+import UnixSignals
+
+/// The daemon's background work as one service: the router's channel intake, delivery, the
+/// runtime-binding sweeper, store maintenance and SIGHUP reloads. On graceful shutdown it closes
+/// intake, waits up to `Daemon.shutdownGrace` for running turns, then stops every runtime.
+struct DaemonCore: Service {
+    let manager: SessionManager
+    let router: Bindings.Router
+    let delivery: DeliveryService
+    let sweeper: RuntimeBindingSweeper
+    let reloader: ConfigReloader
+    let intake: IntakeGate
+    let httpChannel: HTTPChannel?
+    let store: ControlPlaneStore
+    let logger: Logger
+
+    func run() async throws {
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { await router.run() }
+            group.addTask { await delivery.run() }
+            group.addTask { await sweeper.run() }
+            group.addTask { await manager.runMaintenance() }
+            group.addTask { await reloadOnHangup() }
+            await withGracefulShutdownHandler {
+                try? await gracefulShutdown()
+            } onGracefulShutdown: {
+                Task { await intake.close() }
+            }
+            await intake.close()
+            logger.notice("shutting down: intake closed, waiting for running turns")
+            await waitForRunningTurns()
+            await httpChannel?.stop()
+            group.cancelAll()
+        }
+        await manager.shutdown()
+        logger.notice("runtimes stopped")
+    }
+
+    private func reloadOnHangup() async {
+        let signals = await UnixSignalsSequence(trapping: .sighup)
+        for await _ in signals {
+            if Task.isCancelled { return }
+            switch await reloader.reload() {
+            case .applied(let report): logger.notice("config reloaded: \(report)")
+            case .rejected(let error): logger.error("config reload rejected", metadata: ["errors": "\(error.issues.count)"])
+            case .failed(let reason): logger.error("config reload failed", metadata: ["reason": "\(reason)"])
+            case .coalesced: logger.info("config reload coalesced into the running one")
+            }
+        }
+    }
+
+    /// Waits while any session is running, at most `Daemon.shutdownGrace`.
+    private func waitForRunningTurns() async {
+        let deadline = ContinuousClock.now + Daemon.shutdownGrace
+        while ContinuousClock.now < deadline {
+            let running = (try? store.sessions(states: [.running, .cancelling]).count) ?? 0
+            if running == 0 { return }
+            try? await Task.sleep(for: .milliseconds(200))
+        }
+        logger.warning("shutdown grace period over: cancelling running turns")
+    }
+}

@@ -1,0 +1,93 @@
+import ACPControlPlane
+import Bindings
+import Foundation
+import Hummingbird
+import Logging
+import Prometheus
+
+/// What the HTTP API needs from the daemon.
+struct APIDependencies: Sendable {
+    var store: ControlPlaneStore
+    var token: Secret?
+    var registry: PrometheusCollectorRegistry
+    var httpChannel: HTTPChannel?
+    /// Hands one `POST /v1/messages` to the router; nil while no router runs (503).
+    var handle: (@Sendable (InboundMessage, HTTPChannel) async -> InboundOutcome)?
+    /// True when the daemon can take work (`/readyz`); the string says why not.
+    var readiness: @Sendable () async -> (ready: Bool, detail: String)
+}
+
+/// The HTTP API of `acpd run` (CONTRACT.md §7, docs/http-api.md) on Hummingbird.
+enum APIServer {
+    /// The routes; every path but `/healthz` needs `Authorization: Bearer <api.token>`.
+    static func router(_ deps: APIDependencies) -> Hummingbird.Router<BasicRequestContext> {
+        let router = Hummingbird.Router()
+        router.get("/healthz") { _, _ in APIResponses.json(["status": "ok"]) }
+        router.get("/readyz") { request, _ in
+            try await authorized(request, deps) {
+                let state = await deps.readiness()
+                return APIResponses.json(["ready": state.ready, "detail": state.detail],
+                                         status: state.ready ? .ok : .serviceUnavailable)
+            }
+        }
+        router.get("/metrics") { request, _ in
+            try await authorized(request, deps) {
+                var buffer: [UInt8] = []
+                deps.registry.emit(into: &buffer)
+                return APIResponses.text(String(decoding: buffer, as: UTF8.self), contentType: "text/plain; version=0.0.4; charset=utf-8")
+            }
+        }
+        router.get("/v1/sessions") { request, _ in
+            try await authorized(request, deps) {
+                let sessions = try deps.store.sessions().sorted { $0.lastActivityAt > $1.lastActivityAt }
+                var bound: [SessionKey: [BindingRecord]] = [:]
+                for binding in try deps.store.bindings(activeOnly: true) { bound[binding.sessionKey, default: []].append(binding) }
+                return APIResponses.json(["sessions": sessions.map { APIResponses.session($0, bindings: bound[$0.key] ?? []) }])
+            }
+        }
+        router.get("/v1/sessions/{key}") { request, context in
+            try await authorized(request, deps) {
+                guard let raw = context.parameters.get("key"), let key = SessionKey(raw) else {
+                    return APIResponses.error(.badRequest, code: ACPError.Code.invalidArgument.rawValue, "not a session key")
+                }
+                guard let session = try deps.store.session(key) else {
+                    return APIResponses.error(.notFound, code: ACPError.Code.sessionNotFound.rawValue, "no session \(raw)")
+                }
+                return APIResponses.json(APIResponses.session(session, bindings: try deps.store.bindings(activeOnly: true, session: key)))
+            }
+        }
+        router.get("/v1/bindings") { request, _ in
+            try await authorized(request, deps) {
+                APIResponses.json(["bindings": try deps.store.bindings(activeOnly: true).map(APIResponses.binding)])
+            }
+        }
+        router.get("/v1/runs/{id}") { request, context in
+            try await authorized(request, deps) {
+                guard let raw = context.parameters.get("id"), let id = RunID(raw) else {
+                    return APIResponses.error(.badRequest, code: ACPError.Code.invalidArgument.rawValue, "not a run id")
+                }
+                guard let run = try deps.store.run(id) else {
+                    return APIResponses.error(.notFound, code: "ACP_RUN_NOT_FOUND", "no run \(raw)")
+                }
+                return APIResponses.json(APIResponses.run(run))
+            }
+        }
+        HTTPChannelRoutes.add(to: router, deps)
+        return router
+    }
+
+    /// Runs `body` when the request carries the bearer token (or no token is configured), else 401.
+    /// Store failures become 503.
+    static func authorized(_ request: Request, _ deps: APIDependencies,
+                           _ body: () async throws -> Response) async throws -> Response {
+        if let token = deps.token {
+            let header = request.headers[.authorization] ?? ""
+            guard header == "Bearer \(token.value)" else {
+                return APIResponses.error(.unauthorized, code: "ACP_UNAUTHORIZED", "missing or wrong bearer token")
+            }
+        }
+        do { return try await body() } catch {
+            return APIResponses.error(.serviceUnavailable, code: "ACP_UNAVAILABLE", "the state store is unavailable: \(error)")
+        }
+    }
+}

@@ -1,0 +1,101 @@
+import ACPControlPlane
+import Bindings
+import Foundation
+import Hummingbird
+
+/// The `http` channel's endpoints: `POST /v1/messages`, `GET /v1/conversations/{id}/messages`
+/// and `GET /v1/conversations/{id}/events` (Server-Sent Events).
+enum HTTPChannelRoutes {
+    /// Largest accepted `POST /v1/messages` body.
+    static let maxBodyBytes = 1 << 20
+
+    private struct PostBody: Decodable {
+        var accountId: String?
+        var conversationId: String
+        var senderId: String
+        var text: String
+        var messageId: String
+    }
+
+    static func add(to router: Hummingbird.Router<BasicRequestContext>, _ deps: APIDependencies) {
+        router.post("/v1/messages") { request, _ in
+            try await APIServer.authorized(request, deps) {
+                guard let channel = deps.httpChannel else {
+                    return APIResponses.error(.notFound, code: ACPError.Code.invalidArgument.rawValue, "the http channel is disabled (channels.http.enabled)")
+                }
+                let bytes = try await request.body.collect(upTo: maxBodyBytes)
+                let body: PostBody
+                do { body = try JSONDecoder().decode(PostBody.self, from: Data(buffer: bytes)) } catch {
+                    return APIResponses.error(.badRequest, code: ACPError.Code.invalidArgument.rawValue,
+                                              "the body must be JSON {accountId?, conversationId, senderId, text, messageId}")
+                }
+                guard !body.senderId.isEmpty, !body.messageId.isEmpty else {
+                    return APIResponses.error(.badRequest, code: ACPError.Code.invalidArgument.rawValue, "senderId and messageId must not be empty")
+                }
+                let message: InboundMessage
+                do {
+                    message = try HTTPChannel.inboundMessage(accountId: body.accountId, conversationId: body.conversationId,
+                                                             senderId: body.senderId, text: body.text, messageId: body.messageId,
+                                                             idempotencyKey: idempotencyKey(request))
+                } catch let error as ACPError {
+                    return APIResponses.error(.badRequest, code: error.code.rawValue, error.message)
+                }
+                guard let handle = deps.handle else {
+                    return APIResponses.error(.serviceUnavailable, code: "ACP_UNAVAILABLE", "acpd is not taking messages right now")
+                }
+                let outcome = await handle(message, channel)
+                var answer: [String: Any] = ["accepted": outcome.accepted]
+                if let runId = outcome.runId { answer["runId"] = runId.rawValue }
+                if let reply = outcome.reply { answer["reply"] = reply }
+                return APIResponses.json(answer, status: .accepted)
+            }
+        }
+        router.get("/v1/conversations/{id}/messages") { request, context in
+            try await APIServer.authorized(request, deps) {
+                guard let (channel, key) = conversation(request, context, deps) else { return notFound(deps) }
+                let after = request.uri.queryParameters.get("after").flatMap { Int64($0) } ?? 0
+                let messages = await channel.log.messages(conversation: key, after: after)
+                return APIResponses.json(["messages": messages.map(APIResponses.message)])
+            }
+        }
+        router.get("/v1/conversations/{id}/events") { request, context in
+            try await APIServer.authorized(request, deps) {
+                guard let (channel, key) = conversation(request, context, deps) else { return notFound(deps) }
+                let events = await channel.log.subscribe(conversation: key)
+                var headers = HTTPFields()
+                headers[.contentType] = "text/event-stream"
+                headers[.cacheControl] = "no-cache"
+                return Response(status: .ok, headers: headers, body: ResponseBody { writer in
+                    try await writer.write(ByteBuffer(string: ": acpd http channel events\n\n"))
+                    for await event in events {
+                        let data = (try? JSONSerialization.data(withJSONObject: APIResponses.message(event.message), options: [.sortedKeys]))
+                            .map { String(decoding: $0, as: UTF8.self) } ?? "{}"
+                        try await writer.write(ByteBuffer(string: "event: \(event.change.rawValue)\nid: \(event.message.seq)\ndata: \(data)\n\n"))
+                    }
+                    try await writer.finish(nil)
+                })
+            }
+        }
+    }
+
+    /// The `Idempotency-Key` header, if present and not empty.
+    static func idempotencyKey(_ request: Request) -> String? {
+        let value = request.headers.first { $0.name.canonicalName == "idempotency-key" }?.value
+        return value?.isEmpty == false ? value : nil
+    }
+
+    private static func conversation(_ request: Request, _ context: BasicRequestContext,
+                                     _ deps: APIDependencies) -> (HTTPChannel, String)? {
+        guard let channel = deps.httpChannel, let id = context.parameters.get("id") else { return nil }
+        let account = request.uri.queryParameters.get("accountId").map { String($0) } ?? ConversationRef.defaultAccount
+        guard let ref = try? ConversationIDs.parse(id, channel: .http, accountId: account) else { return nil }
+        return (channel, HTTPChannel.logKey(accountId: ref.accountId, conversationId: ref.conversationId))
+    }
+
+    private static func notFound(_ deps: APIDependencies) -> Response {
+        deps.httpChannel == nil
+            ? APIResponses.error(.notFound, code: ACPError.Code.invalidArgument.rawValue, "the http channel is disabled (channels.http.enabled)")
+            : APIResponses.error(.badRequest, code: ACPError.Code.invalidArgument.rawValue,
+                                 "conversation id: expected \(ConversationIDs.expectedForm(for: .http))")
+    }
+}
