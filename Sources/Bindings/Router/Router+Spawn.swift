@@ -1,0 +1,64 @@
+import ACPControlPlane
+import Foundation
+
+/// `/acp spawn`.
+extension Router {
+    /// Creates a session, starts its runtime and binds it (here or in a new thread), all or
+    /// nothing: `SessionManager.spawn` stores nothing and stops the runtime when a step fails.
+    func spawn(_ options: SpawnOptions, _ context: CommandContext) async throws -> InboundOutcome {
+        guard let agentId = options.agent ?? config.acp.defaultAgent else {
+            throw ACPError(.invalidArgument, message: "name an agent: /acp spawn <agent>", hint: "or set acp.defaultAgent")
+        }
+        guard let agent = config.agents[agentId] else {
+            throw ACPError(.agentNotAllowed, message: "no agent \(agentId) is declared")
+        }
+        let binds = options.bind == .here
+        let thread = options.thread.flatMap { $0 == .off ? nil : $0 }
+        if binds, thread != nil { throw ACPError(.invalidArgument, message: "--bind and --thread cannot be combined") }
+        let cwd = try workingDirectory(options.cwd, agentDefault: agent.cwd)
+        guard let key = SessionKey.spawned(agentId: agentId, uuid: UUID().uuidString.lowercased()) else {
+            throw ACPError(.invalidArgument, message: "agent id \(agentId) cannot form a session key")
+        }
+        var target: ConversationRef?
+        if binds { target = context.conversation }
+        if let thread { target = try await threadConversation(thread, context, title: options.label ?? agentId) }
+        let new = NewSession(key: key, agentId: agentId, cwd: cwd, mode: options.mode ?? agent.mode, backend: agent.backend,
+                             label: options.label)
+        let binding = target.map { NewBinding(source: .runtime, conversation: $0) }
+        let result = try await manager.spawn(new, binding: binding, conversation: target ?? context.conversation)
+        var text = "spawned \(result.sessionKey) (agent \(agentId), cwd \(cwd))"
+        if let target { text += target == context.conversation ? "; bound here" : "; bound to \(target.canonical)" }
+        return ok(text)
+    }
+
+    /// `--thread auto` creates a thread/topic (or binds here where the platform has none);
+    /// `--thread here` binds the current conversation, which must be a thread or topic.
+    private func threadConversation(_ thread: SpawnOptions.Thread, _ context: CommandContext, title: String) async throws -> ConversationRef {
+        if thread == .here {
+            guard context.conversation.parentConversationId != nil else {
+                throw ACPError(.invalidArgument, message: "--thread here needs a thread or topic", hint: "use --thread auto or --bind here")
+            }
+            return context.conversation
+        }
+        do {
+            return try await context.channel.createThread(in: context.conversation, title: title)
+        } catch ChannelError.notSupported {
+            return context.conversation
+        } catch {
+            logger.warning("thread not created", metadata: ["error": "\(error)"])
+            throw ACPError(.invalidArgument, message: "the thread could not be created", detail: "\(error)")
+        }
+    }
+
+    /// `--cwd` resolved against the agent's cwd; it must lie under `acp.workspaceRoots` when set.
+    private func workingDirectory(_ typed: String?, agentDefault: String) throws -> String {
+        guard let typed else { return agentDefault }
+        let path = typed.hasPrefix("/") ? typed : PathRules.join(agentDefault, typed)
+        let standard = URL(fileURLWithPath: path).standardizedFileURL.path
+        let roots = config.acp.workspaceRoots.map { URL(fileURLWithPath: $0).standardizedFileURL.path }
+        guard roots.isEmpty || roots.contains(where: { standard == $0 || standard.hasPrefix($0.hasSuffix("/") ? $0 : $0 + "/") }) else {
+            throw ACPError(.invalidArgument, message: "--cwd must lie under acp.workspaceRoots")
+        }
+        return standard
+    }
+}
