@@ -1,0 +1,123 @@
+import Foundation
+import TestSupport
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+
+/// A running `acpd run` subprocess on a temp directory, and an HTTP client for its API.
+final class DaemonProcess: @unchecked Sendable {
+    let process = Process()
+    let directory: URL
+    let port: Int
+    let token: String
+    let logFile: URL
+
+    /// The config of the daemon tests: the demo agent bound to http conversation `room1`.
+    static func writeConfig(in directory: URL, port: Int, token: String) throws {
+        let yaml = """
+        stateDir: ./state
+        acp:
+          defaultAgent: demo
+        agents:
+          demo:
+            command: ["\(TestPaths.demoAgent)"]
+            cwd: ./workspace
+        bindings:
+          - type: acp
+            agentId: demo
+            match:
+              channel: http
+              peer: { kind: direct, id: "room1" }
+        channels:
+          http: { enabled: true }
+        access:
+          owners: ["http:alice"]
+        api:
+          listen: "127.0.0.1:\(port)"
+          token: "\(token)"
+        """
+        try FileManager.default.createDirectory(at: directory.appendingPathComponent("workspace"), withIntermediateDirectories: true)
+        try yaml.write(to: directory.appendingPathComponent("acpd.yaml"), atomically: true, encoding: .utf8)
+    }
+
+    /// Starts `acpd run --config acpd.yaml` in `directory` and waits until `/healthz` answers.
+    init(directory: URL, port: Int, token: String) async throws {
+        self.directory = directory
+        self.port = port
+        self.token = token
+        logFile = directory.appendingPathComponent("acpd-\(UUID().uuidString.prefix(8)).log")
+        FileManager.default.createFile(atPath: logFile.path, contents: nil)
+        process.executableURL = URL(fileURLWithPath: TestPaths.product("acpd"))
+        process.arguments = ["run", "--config", directory.appendingPathComponent("acpd.yaml").path]
+        process.currentDirectoryURL = directory
+        var environment = ProcessInfo.processInfo.environment
+        environment["ACPD_CONFIG"] = nil
+        process.environment = environment
+        let log = try FileHandle(forWritingTo: logFile)
+        process.standardOutput = log
+        process.standardError = log
+        try process.run()
+        try await withDeadline(30, "acpd /healthz answers") {
+            while true {
+                if !self.process.isRunning { throw DaemonTestError("acpd exited early:\n\(self.log)") }
+                if let (status, _) = try? await self.request("GET", "/healthz", auth: false), status == 200 { return }
+                try await Task.sleep(for: .milliseconds(50))
+            }
+        }
+    }
+
+    /// What the daemon logged so far.
+    var log: String { (try? String(contentsOf: logFile, encoding: .utf8)) ?? "" }
+
+    /// A free TCP port on 127.0.0.1 (bound to port 0, then released).
+    static func freePort() throws -> Int {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = 0
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 }
+        }
+        guard bound else { throw DaemonTestError("cannot find a free port") }
+        return Int(UInt16(bigEndian: address.sin_port))
+    }
+
+    /// One HTTP request; returns the status and the body.
+    func request(_ method: String, _ path: String, auth: Bool = true, body: [String: Any]? = nil,
+                 headers: [String: String] = [:]) async throws -> (Int, Data) {
+        var request = URLRequest(url: URL(string: "http://127.0.0.1:\(port)\(path)")!)
+        request.httpMethod = method
+        request.timeoutInterval = 10
+        if auth { request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization") }
+        for (name, value) in headers { request.setValue(value, forHTTPHeaderField: name) }
+        if let body {
+            request.httpBody = try JSONSerialization.data(withJSONObject: body)
+            request.setValue("application/json", forHTTPHeaderField: "Content-Type")
+        }
+        let (data, response) = try await URLSession.shared.data(for: request)
+        return ((response as? HTTPURLResponse)?.statusCode ?? 0, data)
+    }
+
+    /// The JSON object of a request's body.
+    func json(_ method: String, _ path: String, body: [String: Any]? = nil, headers: [String: String] = [:]) async throws -> (Int, [String: Any]) {
+        let (status, data) = try await request(method, path, body: body, headers: headers)
+        return (status, (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] ?? [:])
+    }
+
+    /// Sends `signal` and waits for the exit; returns the termination status.
+    func stop(signal: Int32 = SIGTERM, timeout: Double = 30) async throws -> Int32 {
+        kill(process.processIdentifier, signal)
+        return try await withDeadline(timeout, "acpd exits after signal \(signal)") {
+            while self.process.isRunning { try await Task.sleep(for: .milliseconds(20)) }
+            return self.process.terminationStatus
+        }
+    }
+}
+
+struct DaemonTestError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
