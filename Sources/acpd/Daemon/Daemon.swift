@@ -30,13 +30,13 @@ struct Daemon {
         let recovery = try await manager.recover()
         logger.info("store recovered", metadata: [
             "store": "\(store.path)", "openSessions": "\(recovery.openSessions)",
-            "interruptedRuns": "\(recovery.interruptedRuns)", "activeBindings": "\(recovery.activeBindings)",
+            "interruptedRuns": "\(recovery.interruptedRuns.count)", "activeBindings": "\(recovery.activeBindings)",
         ])
         let bindings = ControlPlaneBindings(manager: manager)
         let reloader = ConfigReloader(load: Self.loader(config: config, path: configPath), target: bindings,
                                       logger: Logger(label: "acpd.config"))
-        let report = try await reloader.start()
-        logger.info("reconcile: \(report)")
+        // The reloader logs the reconcile summary line (`reconcile: +N -N ~N =N`).
+        try await reloader.start()
 
         let httpChannel = config.channels.httpEnabled ? HTTPChannel() : nil
         let channels: [any ChatChannel] = [httpChannel].compactMap { $0 }

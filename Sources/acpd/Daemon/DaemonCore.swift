@@ -46,7 +46,7 @@ struct DaemonCore: Service {
         for await _ in signals {
             if Task.isCancelled { return }
             switch await reloader.reload() {
-            case .applied(let report): logger.notice("config reloaded: \(report)")
+            case .applied: logger.notice("config reloaded")
             case .rejected(let error): logger.error("config reload rejected", metadata: ["errors": "\(error.issues.count)"])
             case .failed(let reason): logger.error("config reload failed", metadata: ["reason": "\(reason)"])
             case .coalesced: logger.info("config reload coalesced into the running one")
