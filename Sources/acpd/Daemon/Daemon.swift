@@ -51,7 +51,7 @@ struct Daemon {
         let deps = APIDependencies(
             store: store, token: config.api.token, registry: registry, httpChannel: httpChannel,
             handle: { message, channel in
-                guard await intake.isOpen else { return InboundOutcome(accepted: false) }
+                guard await intake.isOpen else { return nil }
                 return await router.handle(message, channel: channel)
             },
             readiness: {

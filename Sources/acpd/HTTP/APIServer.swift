@@ -11,8 +11,8 @@ struct APIDependencies: Sendable {
     var token: Secret?
     var registry: PrometheusCollectorRegistry
     var httpChannel: HTTPChannel?
-    /// Hands one `POST /v1/messages` to the router; nil while no router runs (503).
-    var handle: (@Sendable (InboundMessage, HTTPChannel) async -> InboundOutcome)?
+    /// Hands one `POST /v1/messages` to the router; answers nil once intake has closed (503).
+    var handle: @Sendable (InboundMessage, HTTPChannel) async -> InboundOutcome?
     /// True when the daemon can take work (`/readyz`); the string says why not.
     var readiness: @Sendable () async -> (ready: Bool, detail: String)
 }

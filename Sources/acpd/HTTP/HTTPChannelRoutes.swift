@@ -40,10 +40,9 @@ enum HTTPChannelRoutes {
                 } catch let error as ACPError {
                     return APIResponses.error(.badRequest, code: error.code.rawValue, error.message)
                 }
-                guard let handle = deps.handle else {
-                    return APIResponses.error(.serviceUnavailable, code: "ACP_UNAVAILABLE", "acpd is not taking messages right now")
+                guard let outcome = await deps.handle(message, channel) else {
+                    return APIResponses.error(.serviceUnavailable, code: "ACP_UNAVAILABLE", "acpd is shutting down and takes no new messages")
                 }
-                let outcome = await handle(message, channel)
                 var answer: [String: Any] = ["accepted": outcome.accepted]
                 if let runId = outcome.runId { answer["runId"] = runId.rawValue }
                 if let reply = outcome.reply { answer["reply"] = reply }
