@@ -22,27 +22,10 @@ struct Daemon {
 
     /// Runs until a shutdown signal; throws when start-up fails (store, config, listen address).
     func run() async throws {
-        let store = try ControlPlaneStore.open(stateDir: URL(fileURLWithPath: config.stateDir))
-        let backends = await RuntimeRegistryFactory.make(config: config)
-        let agents = config.agents
-        let manager = SessionManager(store: store, backends: backends, agents: { agents[$0]?.spec },
-                                     logger: Logger(label: "acpd.control-plane"))
-        let recovery = try await manager.recover()
-        logger.info("store recovered", metadata: [
-            "store": "\(store.path)", "openSessions": "\(recovery.openSessions)",
-            "interruptedRuns": "\(recovery.interruptedRuns.count)", "activeBindings": "\(recovery.activeBindings)",
-        ])
-        let bindings = ControlPlaneBindings(manager: manager)
-        let reloader = ConfigReloader(load: Self.loader(config: config, path: configPath), target: bindings,
-                                      logger: Logger(label: "acpd.config"))
-        // The reloader logs the reconcile summary line (`reconcile: +N -N ~N =N`).
-        try await reloader.start()
-
         let httpChannel = config.channels.httpEnabled ? HTTPChannel() : nil
         let channels: [any ChatChannel] = [httpChannel].compactMap { $0 }
-        let router = Bindings.Router(config: config, manager: manager, store: store, bindings: bindings,
-                                     channels: channels, logger: Logger(label: "acpd.router"))
-        let delivery = DeliveryService(config: config, manager: manager, store: store, channels: channels, logger: Logger(label: "acpd.delivery"))
+        let parts = try await DaemonParts.assemble(config: config, configPath: configPath, channels: channels, logger: logger)
+        let (store, manager, bindings, reloader, router) = (parts.store, parts.manager, parts.bindings, parts.reloader, parts.router)
         let notifier = ChannelNotifier(channels: channels)
         let sweeper = RuntimeBindingSweeper(store: bindings, notifier: notifier, policy: {
             await reloader.current?.config.acp.runtimeBindings ?? config.acp.runtimeBindings
@@ -65,7 +48,7 @@ struct Daemon {
                                   logger.notice("acpd listening", metadata: ["listen": "\(config.api.listen)"])
                               },
                               logger: Logger(label: "acpd.http"))
-        let core = DaemonCore(manager: manager, router: router, delivery: delivery, sweeper: sweeper, reloader: reloader,
+        let core = DaemonCore(manager: manager, router: router, delivery: parts.delivery, sweeper: sweeper, reloader: reloader,
                               intake: intake, httpChannel: httpChannel, store: store, logger: logger)
         let group = ServiceGroup(configuration: .init(
             services: [.init(service: core), .init(service: app)],
@@ -73,13 +56,6 @@ struct Daemon {
             logger: logger))
         try await group.run()
         logger.notice("acpd stopped")
-    }
-
-    private static func loader(config: ACPDConfig, path: String?) -> @Sendable () throws(ConfigError) -> ACPDConfig {
-        guard let file = path ?? config.file else { return { config } }
-        return { () throws(ConfigError) -> ACPDConfig in
-            try ConfigLoader.load(path: file, environment: ProcessInfo.processInfo.environment)
-        }
     }
 }
 

@@ -1,0 +1,49 @@
+import ACPControlPlane
+import Bindings
+import Foundation
+import Logging
+
+/// The pieces `acpd run` and `acpd chat` share, assembled in start-up order: the store opened
+/// (migrated), the session manager recovered, the config reconciled, the router and delivery
+/// over `channels`.
+struct DaemonParts {
+    let store: ControlPlaneStore
+    let manager: SessionManager
+    let bindings: ControlPlaneBindings
+    let reloader: ConfigReloader
+    let router: Bindings.Router
+    let delivery: DeliveryService
+
+    /// Opens, recovers and reconciles; throws when the store cannot be opened or the config
+    /// cannot be reconciled.
+    static func assemble(config: ACPDConfig, configPath: String?, channels: [any ChatChannel],
+                         logger: Logger) async throws -> DaemonParts {
+        let store = try ControlPlaneStore.open(stateDir: URL(fileURLWithPath: config.stateDir))
+        let backends = await RuntimeRegistryFactory.make(config: config)
+        let agents = config.agents
+        let manager = SessionManager(store: store, backends: backends, agents: { agents[$0]?.spec },
+                                     logger: Logger(label: "acpd.control-plane"))
+        let recovery = try await manager.recover()
+        logger.info("store recovered", metadata: [
+            "store": "\(store.path)", "openSessions": "\(recovery.openSessions)",
+            "interruptedRuns": "\(recovery.interruptedRuns.count)", "activeBindings": "\(recovery.activeBindings)",
+        ])
+        let bindings = ControlPlaneBindings(manager: manager)
+        let reloader = ConfigReloader(load: loader(config: config, path: configPath), target: bindings,
+                                      logger: Logger(label: "acpd.config"))
+        // The reloader logs the reconcile summary line (`reconcile: +N -N ~N =N`).
+        try await reloader.start()
+        let router = Bindings.Router(config: config, manager: manager, store: store, bindings: bindings,
+                                     channels: channels, logger: Logger(label: "acpd.router"))
+        let delivery = DeliveryService(config: config, manager: manager, store: store, channels: channels,
+                                       logger: Logger(label: "acpd.delivery"))
+        return DaemonParts(store: store, manager: manager, bindings: bindings, reloader: reloader, router: router, delivery: delivery)
+    }
+
+    private static func loader(config: ACPDConfig, path: String?) -> @Sendable () throws(ConfigError) -> ACPDConfig {
+        guard let file = path ?? config.file else { return { config } }
+        return { () throws(ConfigError) -> ACPDConfig in
+            try ConfigLoader.load(path: file, environment: ProcessInfo.processInfo.environment)
+        }
+    }
+}
