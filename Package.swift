@@ -106,7 +106,7 @@ let package = Package(
         .testTarget(name: "acpdTests", dependencies: ["ACPControlPlane", "Bindings", "TestSupport"], swiftSettings: strict),
         .testTarget(
             name: "BindingsTests",
-            dependencies: ["Bindings", "ACPControlPlane", "TestSupport"],
+            dependencies: ["Bindings", "ACPControlPlane", "RuntimeBackends", "TestSupport"],
             swiftSettings: strict
         ),
     ]
