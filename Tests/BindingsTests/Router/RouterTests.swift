@@ -186,4 +186,32 @@ struct RouterTests {
             await h.shutdown()
         }
     }
+
+    @Test("run() consumes the channel's inbound stream until cancelled")
+    func runLoop() async throws {
+        try await RouterHarness.with { h in
+            let router = h.router
+            let loop = Task { await router.run() }
+            h.channel.inboundContinuation.yield(InboundMessage(conversation: Self.routed, senderId: "alice", text: "/acp cancel",
+                                                               idempotencyKey: "loop-1"))
+            try await h.channel.waitForMessage(in: Self.routed, containing: "OK: nothing to cancel")
+            loop.cancel()
+            await loop.value
+        }
+    }
+
+    @Test("spawn --thread auto binds a new thread; output goes there, not to the parent")
+    func spawnThread() async throws {
+        try await RouterHarness.with(threads: true) { h in
+            let parent = ConversationRef(channel: .http, conversationId: "lobby")
+            let spawn = await h.send("/acp spawn --thread auto", in: parent)
+            #expect(spawn.reply?.contains("bound to http:default:lobby/t1") == true, "\(spawn)")
+            let thread = ConversationRef(channel: .http, conversationId: "lobby/t1", parentConversationId: "lobby")
+            let runId = try #require(await h.send("in thread", in: thread).runId)
+            _ = try await h.waitForRunEnd(runId)
+            try await h.channel.waitForMessage(in: thread, containing: "echo: in thread")
+            #expect(await h.channel.messages(in: parent, containing: "echo:").isEmpty)
+            #expect(await h.send("/acp spawn --bind here --thread auto", in: parent).reply?.hasPrefix("ERROR: ACP_INVALID_ARGUMENT") == true)
+        }
+    }
 }
