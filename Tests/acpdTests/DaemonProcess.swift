@@ -66,6 +66,11 @@ final class DaemonProcess: @unchecked Sendable {
         }
     }
 
+    /// A failed test must not leave a daemon behind.
+    deinit {
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+    }
+
     /// What the daemon logged so far.
     var log: String { (try? String(contentsOf: logFile, encoding: .utf8)) ?? "" }
 

@@ -50,8 +50,10 @@ struct Daemon {
                               logger: Logger(label: "acpd.http"))
         let core = DaemonCore(manager: manager, router: router, delivery: parts.delivery, sweeper: sweeper, reloader: reloader,
                               intake: intake, httpChannel: httpChannel, store: store, logger: logger)
+        // Shutdown runs in reverse order: the core first (intake closes, turns finish, event
+        // streams end) while the API still answers reads, then the HTTP server.
         let group = ServiceGroup(configuration: .init(
-            services: [.init(service: core), .init(service: app)],
+            services: [.init(service: app), .init(service: core)],
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger))
         try await group.run()
