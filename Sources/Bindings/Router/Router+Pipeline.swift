@@ -4,7 +4,8 @@ import Foundation
 extension Router {
     /// Resolution → gate → handler, for a message whose idempotency key is newly reserved.
     func process(_ message: InboundMessage, channel: any ChatChannel) async -> InboundOutcome {
-        let input = CommandParser.parse(message.text)
+        // A pressed button carries its payload (the typed command it stands for).
+        let input = CommandParser.parse(message.buttonPayload ?? message.text)
         let conversation = message.conversation
         let resolution: Resolution
         do { resolution = try await resolver.resolve(conversation) } catch {
@@ -12,6 +13,7 @@ extension Router {
             return InboundOutcome(accepted: true, reply: ChatReply.error("the state store is unavailable, try again later"))
         }
         let sender = SenderRef(channel: conversation.channel, id: message.senderId)
+        purgeGateNowAndThen()
         switch gate.check(input, sender: sender, conversation: ConversationAccess(resolution), pairing: pairingStatus(sender, conversation: conversation), now: Date()) {
         case .ignore: return .ignored
         case .reply(let text): return InboundOutcome(accepted: true, reply: text)
@@ -28,6 +30,15 @@ extension Router {
         case .invalid(_, let error): return InboundOutcome(accepted: true, reply: ChatReply.error(error))
         case .notAddressedToUs: return .ignored
         }
+    }
+}
+
+extension Router {
+    /// Drops full rate buckets and expired unlocks every 256 messages, so the gate's memory stays
+    /// bounded by the senders of the last minutes.
+    func purgeGateNowAndThen() {
+        handledCount &+= 1
+        if handledCount % 256 == 0 { gate.purge(now: Date()) }
     }
 }
 

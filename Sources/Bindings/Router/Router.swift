@@ -27,6 +27,7 @@ public actor Router {
     let redactor: Redactor
     let resolver: BindingResolver
     var gate: InboundGate
+    var handledCount = 0
 
     /// A router over the daemon's parts. `doctorSummary` defaults to a pointer at `acpd doctor`;
     /// `notifyOwners` defaults to logging only.
