@@ -1,0 +1,51 @@
+import Foundation
+import Testing
+import TestSupport
+
+/// SIGHUP: a valid file is reconciled into the store; an invalid one is rejected and the daemon
+/// keeps serving with the running config.
+struct DaemonReloadTests {
+    @Test func hangupReconcilesAValidFileAndRejectsAnInvalidOne() async throws {
+        try await withTemporaryDirectory { directory in
+            let port = try DaemonProcess.freePort()
+            try DaemonProcess.writeConfig(in: directory, port: port, token: "reload-token")
+            let daemon = try await DaemonProcess(directory: directory, port: port, token: "reload-token")
+            let file = directory.appendingPathComponent("acpd.yaml")
+
+            // Valid: one more binding, for room2.
+            let original = try String(contentsOf: file, encoding: .utf8)
+            let extended = original.replacingOccurrences(of: "channels:\n", with: """
+                  - type: acp
+                    agentId: demo
+                    match:
+                      channel: http
+                      peer: { kind: direct, id: "room2" }
+                channels:
+
+                """)
+            #expect(extended != original)
+            try extended.write(to: file, atomically: true, encoding: .utf8)
+            kill(daemon.process.processIdentifier, SIGHUP)
+            try await withDeadline(20, "room2's binding appears") {
+                while true {
+                    let (_, data) = try await daemon.request("GET", "/v1/bindings")
+                    if String(decoding: data, as: UTF8.self).contains("http:default:room2") { return }
+                    try await Task.sleep(for: .milliseconds(50))
+                }
+            }
+
+            // Invalid: rejected with its errors logged; the daemon still answers.
+            try "agents: [not, a, map\n".write(to: file, atomically: true, encoding: .utf8)
+            kill(daemon.process.processIdentifier, SIGHUP)
+            try await withDeadline(20, "the reload is rejected") {
+                while !daemon.log.contains("config reload rejected") { try await Task.sleep(for: .milliseconds(50)) }
+            }
+            let (ready, _) = try await daemon.request("GET", "/readyz")
+            #expect(ready == 200)
+            let (_, bindings) = try await daemon.request("GET", "/v1/bindings")
+            #expect(String(decoding: bindings, as: UTF8.self).contains("http:default:room2"))
+            #expect(!daemon.log.contains("reload-token"), "the token is never logged")
+            #expect(try await daemon.stop(signal: SIGTERM) == 0)
+        }
+    }
+}
