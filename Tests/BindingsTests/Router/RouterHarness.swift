@@ -19,9 +19,9 @@ final class RouterHarness: @unchecked Sendable {
     private var deliveryTask: Task<Void, Never>?
 
     /// `http:owner` is an owner, `http:alice` allowlisted; `routed` is route-bound to the demo agent.
-    static func config(dir: URL, unknownSenders: String = "strict") throws -> ACPDConfig {
+    static func config(dir: URL, unknownSenders: String = "strict", dispatch: Bool = true) throws -> ACPDConfig {
         try ConfigLoader.parse("""
-            acp: { defaultAgent: demo, stream: { deliveryMode: final_only } }
+            acp: { defaultAgent: demo, stream: { deliveryMode: final_only }, dispatch: { enabled: \(dispatch) } }
             agents:
               demo: { command: [\(TestPaths.demoAgent), --state-dir, \(dir.path)/demo], cwd: \(dir.path) }
             bindings:
@@ -37,13 +37,22 @@ final class RouterHarness: @unchecked Sendable {
             """, baseDirectory: dir.path, environment: [:])
     }
 
-    init(dir: URL, unknownSenders: String = "strict", threads: Bool = false) async throws {
-        self.dir = dir
-        config = try Self.config(dir: dir, unknownSenders: unknownSenders)
-        (store, manager, router, delivery, channel) = try await Self.open(dir: dir, config: config, threads: threads)
+    /// Texts given to the router's owner notifier.
+    let ownerNotices = Notices()
+
+    /// A list of texts, appended from any task.
+    actor Notices {
+        private(set) var texts: [String] = []
+        func append(_ text: String) { texts.append(text) }
     }
 
-    private static func open(dir: URL, config: ACPDConfig, threads: Bool) async throws
+    init(dir: URL, unknownSenders: String = "strict", threads: Bool = false, dispatch: Bool = true) async throws {
+        self.dir = dir
+        config = try Self.config(dir: dir, unknownSenders: unknownSenders, dispatch: dispatch)
+        (store, manager, router, delivery, channel) = try await Self.open(dir: dir, config: config, threads: threads, notices: ownerNotices)
+    }
+
+    private static func open(dir: URL, config: ACPDConfig, threads: Bool, notices: Notices) async throws
         -> (ControlPlaneStore, SessionManager, Router, DeliveryService, ChatRecorder) {
         let store = try ControlPlaneStore.open(stateDir: dir.appendingPathComponent("state"))
         let registry = BackendRegistry()
@@ -56,7 +65,7 @@ final class RouterHarness: @unchecked Sendable {
         let channel = ChatRecorder(threads: threads)
         let logger = Logger(label: "test.router")
         let router = Router(config: config, manager: manager, store: store, bindings: ControlPlaneBindings(manager: manager),
-                            channels: [channel], logger: logger)
+                            channels: [channel], logger: logger, notifyOwners: { await notices.append($0) })
         let delivery = DeliveryService(config: config, manager: manager, store: store, channels: [channel], logger: logger)
         return (store, manager, router, delivery, channel)
     }
@@ -97,7 +106,7 @@ final class RouterHarness: @unchecked Sendable {
     /// Stops everything and opens the same store again with a fresh router, delivery service and channel.
     func restart() async throws {
         await shutdown()
-        (store, manager, router, delivery, channel) = try await Self.open(dir: dir, config: config, threads: false)
+        (store, manager, router, delivery, channel) = try await Self.open(dir: dir, config: config, threads: false, notices: ownerNotices)
     }
 
     func shutdown() async {
@@ -107,9 +116,10 @@ final class RouterHarness: @unchecked Sendable {
     }
 
     /// Runs `body` on a fresh harness with delivery running, and shuts it down afterwards.
-    static func with(unknownSenders: String = "strict", threads: Bool = false, _ body: (RouterHarness) async throws -> Void) async throws {
+    static func with(unknownSenders: String = "strict", threads: Bool = false, dispatch: Bool = true,
+                     _ body: (RouterHarness) async throws -> Void) async throws {
         try await withTemporaryDirectory { dir in
-            let harness = try await RouterHarness(dir: dir, unknownSenders: unknownSenders, threads: threads)
+            let harness = try await RouterHarness(dir: dir, unknownSenders: unknownSenders, threads: threads, dispatch: dispatch)
             harness.startDelivery()
             do { try await body(harness) } catch {
                 await harness.shutdown()

@@ -98,6 +98,7 @@ struct RouterTests {
             let requests = try h.store.pairingRequests()
             #expect(requests.count == 1)
             let id = try #require(requests.first?.id)
+            #expect(await h.ownerNotices.texts == ["pairing request \(id) from http:bob in http:default:routed: answer /acp approve \(id) or /acp deny \(id)"])
             #expect(await h.send("/acp approve \(id)", from: "alice").reply == ChatReply.unauthorized)
             #expect(await h.send("/acp approve \(id)", from: "owner").reply == "OK: approved http:bob")
             let prompt = try #require(await h.send("now me", from: "bob").runId)
@@ -212,6 +213,19 @@ struct RouterTests {
             try await h.channel.waitForMessage(in: thread, containing: "echo: in thread")
             #expect(await h.channel.messages(in: parent, containing: "echo:").isEmpty)
             #expect(await h.send("/acp spawn --bind here --thread auto", in: parent).reply?.hasPrefix("ERROR: ACP_INVALID_ARGUMENT") == true)
+        }
+    }
+
+    @Test("dispatch disabled: prompts answer ACP_DISPATCH_DISABLED and start nothing; commands still work")
+    func dispatchDisabled() async throws {
+        try await RouterHarness.with(dispatch: false) { h in
+            let outcome = await h.send("hello")
+            #expect(outcome.reply?.hasPrefix("ERROR: ACP_DISPATCH_DISABLED: ") == true)
+            #expect(outcome.reply?.contains("\nnext: ") == true)
+            #expect(outcome.runId == nil)
+            #expect(await h.send("/acp cancel").reply == "OK: nothing to cancel")
+            let stored = try h.store.sessions()
+            #expect(stored.isEmpty)
         }
     }
 }
