@@ -67,7 +67,7 @@ enum APIServer {
                     return APIResponses.error(.badRequest, code: ACPError.Code.invalidArgument.rawValue, "not a run id")
                 }
                 guard let run = try deps.store.run(id) else {
-                    return APIResponses.error(.notFound, code: "ACP_RUN_NOT_FOUND", "no run \(raw)")
+                    return APIResponses.error(.notFound, code: "HTTP_NOT_FOUND", "no run \(raw)")
                 }
                 return APIResponses.json(APIResponses.run(run))
             }
@@ -83,11 +83,11 @@ enum APIServer {
         if let token = deps.token {
             let header = request.headers[.authorization] ?? ""
             guard header == "Bearer \(token.value)" else {
-                return APIResponses.error(.unauthorized, code: "ACP_UNAUTHORIZED", "missing or wrong bearer token")
+                return APIResponses.error(.unauthorized, code: "HTTP_UNAUTHORIZED", "missing or wrong bearer token")
             }
         }
         do { return try await body() } catch {
-            return APIResponses.error(.serviceUnavailable, code: "ACP_UNAVAILABLE", "the state store is unavailable: \(error)")
+            return APIResponses.error(.serviceUnavailable, code: "HTTP_UNAVAILABLE", "the state store is unavailable: \(error)")
         }
     }
 }

@@ -41,7 +41,7 @@ enum HTTPChannelRoutes {
                     return APIResponses.error(.badRequest, code: error.code.rawValue, error.message)
                 }
                 guard let outcome = await deps.handle(message, channel) else {
-                    return APIResponses.error(.serviceUnavailable, code: "ACP_UNAVAILABLE", "acpd is shutting down and takes no new messages")
+                    return APIResponses.error(.serviceUnavailable, code: "HTTP_UNAVAILABLE", "acpd is shutting down and takes no new messages")
                 }
                 var answer: [String: Any] = ["accepted": outcome.accepted]
                 if let runId = outcome.runId { answer["runId"] = runId.rawValue }
