@@ -2,8 +2,8 @@ import Foundation
 import Testing
 import TestSupport
 
-/// SIGHUP: a valid file is reconciled into the store; an invalid one is rejected and the daemon
-/// keeps serving with the running config.
+/// SIGHUP: a valid file is reconciled into the store and routes at once; an invalid one is
+/// rejected and the daemon keeps serving with the running config.
 struct DaemonReloadTests {
     @Test func hangupReconcilesAValidFileAndRejectsAnInvalidOne() async throws {
         try await withTemporaryDirectory { directory in
@@ -30,6 +30,19 @@ struct DaemonReloadTests {
                 while true {
                     let (_, data) = try await daemon.request("GET", "/v1/bindings")
                     if String(decoding: data, as: UTF8.self).contains("http:default:room2") { return }
+                    try await Task.sleep(for: .milliseconds(50))
+                }
+            }
+
+            // The router follows the reloaded config: a prompt to room2 is answered there.
+            let (status, accepted) = try await daemon.json("POST", "/v1/messages", body: [
+                "conversationId": "room2", "senderId": "alice", "text": "after reload", "messageId": "reload-1"])
+            #expect(status == 202)
+            #expect(accepted["runId"] is String, "room2 routes after the reload: \(accepted)")
+            try await withDeadline(30, "room2's answer") {
+                while true {
+                    let (_, data) = try await daemon.request("GET", "/v1/conversations/room2/messages?after=0")
+                    if String(decoding: data, as: UTF8.self).contains("echo: after reload") { return }
                     try await Task.sleep(for: .milliseconds(50))
                 }
             }

@@ -16,7 +16,7 @@ public actor Router {
     /// Tells the owners about something (a new pairing request); `text` is already redacted.
     public typealias OwnerNotifier = @Sendable (_ text: String) async -> Void
 
-    let config: ACPDConfig
+    private(set) var config: ACPDConfig
     let manager: SessionManager
     let store: ControlPlaneStore
     let bindings: ControlPlaneBindings
@@ -24,8 +24,8 @@ public actor Router {
     let logger: Logger
     let doctorSummary: DoctorSummary
     let notifyOwners: OwnerNotifier
-    let redactor: Redactor
-    let resolver: BindingResolver
+    private(set) var redactor: Redactor
+    private(set) var resolver: BindingResolver
     var gate: InboundGate
     var handledCount = 0
 
@@ -45,6 +45,15 @@ public actor Router {
         redactor = Redactor(config: config)
         resolver = BindingResolver(index: BindingIndex(config: config), lookup: bindings, logger: logger)
         gate = InboundGate(config.access)
+    }
+
+    /// Applies a reloaded config (SIGHUP): routing, access rules and redaction follow it from the
+    /// next message on. Per-sender rate-limit and `/auth` state is kept unless `access` changed.
+    public func apply(_ newConfig: ACPDConfig) {
+        if newConfig.access != config.access { gate = InboundGate(newConfig.access) }
+        config = newConfig
+        redactor = Redactor(config: newConfig)
+        resolver = BindingResolver(index: BindingIndex(config: newConfig), lookup: bindings, logger: logger)
     }
 
     /// Consumes every channel's `inbound` stream until they end or the calling task is cancelled.

@@ -46,7 +46,9 @@ struct DaemonCore: Service {
         for await _ in signals {
             if Task.isCancelled { return }
             switch await reloader.reload() {
-            case .applied: logger.notice("config reloaded")
+            case .applied:
+                if let current = await reloader.current { await router.apply(current.config) }
+                logger.notice("config reloaded")
             case .rejected(let error): logger.error("config reload rejected", metadata: ["errors": "\(error.issues.count)"])
             case .failed(let reason): logger.error("config reload failed", metadata: ["reason": "\(reason)"])
             case .coalesced: logger.info("config reload coalesced into the running one")
