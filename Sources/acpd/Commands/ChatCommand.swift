@@ -34,7 +34,7 @@ struct ChatCommand: AsyncParsableCommand {
         }
         let logger = Logger(label: "acpd.chat")
         let loaded: (config: ACPDConfig, description: String)
-        do { loaded = try ConfigSource.load(option: config) } catch {
+        do { loaded = try ConfigSource.loadForServing(option: config) } catch {
             FileHandle.standardError.write(Data("\(error)\n".utf8))
             throw ExitCode(1)
         }

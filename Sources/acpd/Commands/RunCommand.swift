@@ -30,7 +30,7 @@ struct RunCommand: AsyncParsableCommand {
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
         let logger = Logger(label: "acpd")
         let loaded: (config: ACPDConfig, description: String)
-        do { loaded = try ConfigSource.load(option: config) } catch {
+        do { loaded = try ConfigSource.loadForServing(option: config) } catch {
             logger.error("cannot load the config", metadata: ["errors": "\(error.issues.count)"])
             for issue in error.issues { logger.error("config: \(issue)") }
             throw ExitCode(1)

@@ -39,13 +39,28 @@ enum EmbeddedDefaults {
 /// Loads the config the way every command does: `--config`, `$ACPD_CONFIG`, `./acpd.yaml`; when
 /// none was named and `./acpd.yaml` does not exist, the embedded defaults.
 enum ConfigSource {
+    static let embeddedDescription = "embedded defaults (no ./acpd.yaml)"
+
     static func load(option: String?) throws(ConfigError) -> (config: ACPDConfig, description: String) {
         let environment = ProcessInfo.processInfo.environment
         let cwd = FileManager.default.currentDirectoryPath
         let location = ConfigLoader.locate(option: option, environment: environment, currentDirectory: cwd)
         if location.source == .currentDirectory, !FileManager.default.fileExists(atPath: location.path) {
-            return (try EmbeddedDefaults.config(currentDirectory: cwd), "embedded defaults (no ./acpd.yaml)")
+            return (try EmbeddedDefaults.config(currentDirectory: cwd), embeddedDescription)
         }
         return (try ConfigLoader.load(path: location.path, environment: environment), location.path)
+    }
+
+    /// `load` for the commands that serve chat (`run`, `chat`): on the embedded defaults it also
+    /// creates the demo agent's `./workspace`, so a first run just works. A config file's agent
+    /// folders are the operator's to create (`acpd doctor` reports a missing one).
+    static func loadForServing(option: String?) throws(ConfigError) -> (config: ACPDConfig, description: String) {
+        let loaded = try load(option: option)
+        if loaded.description == embeddedDescription {
+            for agent in loaded.config.agents.values {
+                try? FileManager.default.createDirectory(atPath: agent.cwd, withIntermediateDirectories: true)
+            }
+        }
+        return loaded
     }
 }
