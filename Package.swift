@@ -57,6 +57,7 @@ let package = Package(
             dependencies: [
                 "ACPControlPlane",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ],

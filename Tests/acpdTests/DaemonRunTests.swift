@@ -67,7 +67,9 @@ struct DaemonRunTests {
 
             let (metricsStatus, metrics) = try await daemon.request("GET", "/metrics")
             #expect(metricsStatus == 200)
-            #expect(String(decoding: metrics, as: UTF8.self).contains("acpd_runs_total"))
+            let exposition = String(decoding: metrics, as: UTF8.self)
+            #expect(exposition.contains("acpd_runs_total"))
+            #expect(exposition.contains(#"acpd_delivery_total{channel="http",result="ok"}"#), "\(exposition)")
 
             let exit = try await daemon.stop(signal: SIGTERM)
             #expect(exit == 0, "log:\n\(daemon.log)")

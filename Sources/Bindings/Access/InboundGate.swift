@@ -1,5 +1,6 @@
 import ACPControlPlane
 import Foundation
+import Metrics
 
 /// Every check between a parsed message and its handler, in one place and in the documented order:
 /// addressed to us → access (`AccessEvaluator`) → rate limit → argument errors → the `/auth` unlock
@@ -44,7 +45,10 @@ public struct InboundGate: Sendable {
         case .ignore: return .ignore
         case .requestApproval: return .requestApproval
         }
-        if sender.channel != .console, !limiter.consume(sender, now: now) { return .reply(ChatReply.rateLimited) }
+        if sender.channel != .console, !limiter.consume(sender, now: now) {
+            Counter(label: "acpd_rate_limited_total", dimensions: [("channel", sender.channel.rawValue)]).increment()
+            return .reply(ChatReply.rateLimited)
+        }
         switch input {
         case .prompt, .notAddressedToUs:
             return .proceed

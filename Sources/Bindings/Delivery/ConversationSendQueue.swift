@@ -1,4 +1,5 @@
 import ACPControlPlane
+import Metrics
 
 /// How often and how patiently a failed send or edit is retried.
 public struct RetryPolicy: Sendable, Equatable {
@@ -112,13 +113,16 @@ public actor ConversationSendQueue {
                     refs[key] = try await channel.send(to: conversation, text: operation.text,
                                                        buttons: operation.buttons, context: context)
                 }
+                Counter(label: "acpd_delivery_total", dimensions: [("channel", conversation.channel.rawValue), ("result", "ok")]).increment()
                 if let seq = operation.checkpoint { await onCheckpoint(item.runId, seq) }
                 return
             } catch {
                 guard let retryAfter = Self.retryDelay(for: error), attempt < policy.maxAttempts else {
+                    Counter(label: "acpd_delivery_total", dimensions: [("channel", conversation.channel.rawValue), ("result", "failed")]).increment()
                     await onFailure(item, error)
                     return
                 }
+                Counter(label: "acpd_delivery_retries_total", dimensions: [("channel", conversation.channel.rawValue)]).increment()
                 do {
                     try await sleep(policy.delay(afterAttempt: attempt, retryAfter: retryAfter.value))
                 } catch {

@@ -1,5 +1,6 @@
 import ACPControlPlane
 import Logging
+import Metrics
 
 /// What the resolver needs from the store. Implemented by the control plane's store.
 public protocol BindingLookup: Sendable {
@@ -53,6 +54,7 @@ public struct BindingResolver: Sendable {
         guard let match = Self.match(conversation, runtime: runtime, index: index) else { return .unbound }
         let resolution = Self.classify(match, sessionState: try await lookup.sessionState(match.sessionKey))
         if case .stale(let match, let reason) = resolution {
+            Counter(label: "acpd_stale_bindings_total").increment()
             logger.warning("stale binding", metadata: [
                 "conversation": "\(conversation.canonical)", "session": "\(match.sessionKey)",
                 "source": "\(match.source.rawValue)", "reason": "\(reason.rawValue)",
