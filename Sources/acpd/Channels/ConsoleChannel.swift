@@ -3,19 +3,20 @@ import Bindings
 import Foundation
 
 /// The `console` channel of `acpd chat`: lines typed on stdin are inbound messages of one
-/// conversation, and whatever acpd delivers is printed to stdout. A terminal cannot edit what it
-/// printed, so the channel declares no edits (delivery posts each flush as its own message); the
-/// one edit it still gets (the run's final operation repeating the last text) prints nothing
-/// when the text is unchanged, and the new text otherwise. The
-/// console's sender is an owner (CONTRACT.md §4).
+/// conversation, and whatever acpd delivers is printed to stdout as it streams. A terminal cannot
+/// rewrite what it printed, so an edit that only extends the last message printed appends the new
+/// text in place (live streaming); any other edit prints the message again in full on a new line;
+/// an edit that changes nothing prints nothing. The console's sender is an owner (CONTRACT.md §4).
 final class ConsoleChannel: ChatChannel, @unchecked Sendable {
     let kind: ConversationRef.Channel = .console
-    let capabilities = ChannelCapabilities(maxMessageLength: 100_000, supportsEdit: false, supportsButtons: false)
+    let capabilities = ChannelCapabilities(maxMessageLength: 100_000, supportsEdit: true, supportsButtons: false)
     let inbound: AsyncStream<InboundMessage>
     private let continuation: AsyncStream<InboundMessage>.Continuation
     private let lock = NSLock()
     private var nextId = 1
     private var printed: [String: String] = [:]
+    /// The message whose text ends the output so far (its last line has no newline yet).
+    private var openMessage: String?
     private var finishedRuns: Set<RunID> = []
     private var waiters: [(RunID, CheckedContinuation<Void, Never>)] = []
 
@@ -28,20 +29,34 @@ final class ConsoleChannel: ChatChannel, @unchecked Sendable {
               context: OutgoingContext) async throws -> MessageRef {
         let id = lock.withLock { () -> String in
             defer { nextId += 1 }
-            printed["c\(nextId)"] = text
-            return "c\(nextId)"
+            let id = "c\(nextId)"
+            printed[id] = text
+            write((openMessage == nil ? "" : "\n") + text)
+            // Only a run's output streams on; replies and notices end their line at once.
+            if context.runId == nil || context.isFinal {
+                write("\n")
+                openMessage = nil
+            } else {
+                openMessage = id
+            }
+            return id
         }
-        print(text)
         if context.isFinal, let runId = context.runId { markFinished(runId) }
         return MessageRef(conversation: conversation, messageId: id)
     }
 
     func edit(_ message: MessageRef, text: String, buttons: [[ChatButton]], context: OutgoingContext) async throws {
-        let unchanged = lock.withLock { () -> Bool in
-            defer { printed[message.messageId] = text }
-            return printed[message.messageId] == text
+        lock.withLock {
+            let before = printed[message.messageId] ?? ""
+            printed[message.messageId] = text
+            guard before != text else { return }
+            if openMessage == message.messageId, text.hasPrefix(before) {
+                write(String(text.dropFirst(before.count)))  // streaming: append in place
+            } else {
+                write((openMessage == nil ? "" : "\n") + text)
+                openMessage = message.messageId
+            }
         }
-        if !unchanged { print(text) }
         if context.isFinal, let runId = context.runId { markFinished(runId) }
     }
 
@@ -64,8 +79,17 @@ final class ConsoleChannel: ChatChannel, @unchecked Sendable {
     /// Ends `inbound`.
     func stop() { continuation.finish() }
 
+    /// Writes to stdout at once (no buffering: this is the live view). Called under `lock`.
+    private func write(_ text: String) {
+        FileHandle.standardOutput.write(Data(text.utf8))
+    }
+
     private func markFinished(_ runId: RunID) {
         let ready = lock.withLock { () -> [CheckedContinuation<Void, Never>] in
+            if openMessage != nil {
+                write("\n")  // a finished run leaves the cursor on a fresh line
+                openMessage = nil
+            }
             finishedRuns.insert(runId)
             let matching = waiters.filter { $0.0 == runId }.map(\.1)
             waiters.removeAll { $0.0 == runId }
