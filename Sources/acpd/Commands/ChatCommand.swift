@@ -69,7 +69,10 @@ struct ChatCommand: AsyncParsableCommand {
         }
         // EOF: let the runs started here reach the terminal before leaving.
         for runId in runs { await console.waitUntilDelivered(runId) }
+        // Stop delivery and wait for it: its send queues drain and record their checkpoints, so the
+        // next start does not offer what this one already printed.
         delivery.cancel()
+        await delivery.value
         await parts.manager.shutdown()
     }
 }
