@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import sys
 import tempfile
@@ -127,13 +128,22 @@ class Run:
             self.capture.write(json.dumps({"dir": direction, "conn": self.connection, "msg": event.message}) + "\n")
             self.capture.flush()
 
-    def spawn(self, client: RecordingClient) -> Any:
+    @contextlib.asynccontextmanager
+    async def spawn(self, client: RecordingClient) -> Any:
         self.connection += 1
-        return spawn_agent_process(
+        context = spawn_agent_process(
             client, self.command[0], *self.command[1:],
             transport_kwargs={"limit": LINE_LIMIT, "stderr": self.stderr_file},
             observers=[self.observe],
         )
+        # The SDK's shutdown waits briefly for the agent to exit after stdin closes, then calls
+        # terminate(); an agent that exits in that very moment (a loaded machine) makes terminate()
+        # raise ProcessLookupError. The agent is gone either way, which is what closing wants.
+        try:
+            async with context as pair:
+                yield pair
+        except ProcessLookupError:
+            pass
 
     async def initialize(self, conn: Any) -> Any:
         init = await conn.initialize(protocol_version=1, client_info=Implementation(name="acpd-sdk-client", version="0.1.0"))
