@@ -26,12 +26,7 @@ struct ChatCommand: AsyncParsableCommand {
     var verbose = false
 
     func run() async throws {
-        let level: Logger.Level = verbose ? .debug : .warning
-        LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = level
-            return handler
-        }
+        LogSetup.bootstrap(level: verbose ? .debug : .warning)
         let logger = Logger(label: "acpd.chat")
         let loaded: (config: ACPDConfig, description: String)
         do { loaded = try ConfigSource.loadForServing(option: config) } catch {
