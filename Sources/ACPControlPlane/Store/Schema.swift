@@ -5,13 +5,17 @@ import GRDB
 /// applied migrations so that tools without GRDB can read the schema version.
 enum Schema {
     /// The schema version this binary writes (the number of migrations below).
-    static let currentVersion = 1
+    static let currentVersion = 2
 
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
         migrator.registerMigration("v1") { db in
             try db.execute(sql: v1)
             try db.execute(sql: "PRAGMA user_version = 1")
+        }
+        migrator.registerMigration("v2") { db in
+            try db.execute(sql: v2)
+            try db.execute(sql: "PRAGMA user_version = 2")
         }
         return migrator
     }
@@ -147,5 +151,28 @@ enum Schema {
         decided_by TEXT,
         UNIQUE (channel, account_id, sender_id)
     );
+    """
+
+    /// v2: the messages acpd delivered to conversations of channels whose outbound lives in the
+    /// store (the `http` channel, CONTRACT.md §7). `seq` is assigned at the first send and never
+    /// reused (AUTOINCREMENT); an edit keeps it. `run_id` has no foreign key: a message outlives
+    /// the purge of its run.
+    private static let v2 = """
+    CREATE TABLE channel_messages (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        channel TEXT NOT NULL,
+        account_id TEXT NOT NULL,
+        conversation_id TEXT NOT NULL,
+        message_id TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        run_id TEXT,
+        text TEXT NOT NULL,
+        final INTEGER NOT NULL DEFAULT 0 CHECK (final IN (0, 1)),
+        created_at REAL NOT NULL,
+        updated_at REAL NOT NULL
+    );
+    CREATE UNIQUE INDEX channel_messages_id ON channel_messages(channel, account_id, conversation_id, message_id);
+    CREATE INDEX channel_messages_conversation ON channel_messages(channel, account_id, conversation_id, seq);
+    CREATE INDEX channel_messages_run ON channel_messages(run_id) WHERE run_id IS NOT NULL;
     """
 }

@@ -1,0 +1,179 @@
+import Foundation
+import GRDB
+
+/// One message acpd delivered to a conversation whose outbound lives in the store (the `http`
+/// channel, CONTRACT.md §7): `seq` is assigned at the first send and kept by edits.
+public struct ChannelMessage: Sendable, Equatable {
+    /// Position in the log: increasing over the whole store, never reused.
+    public let seq: Int64
+    /// The message id the channel hands out (`m<seq>`).
+    public let id: String
+    /// The conversation it was delivered to.
+    public let conversation: ConversationRef
+    /// CONTRACT.md §7 kind: `reply`, `command`, `notice` or `permission`.
+    public let kind: String
+    /// The run the message belongs to, if any.
+    public let runId: RunID?
+    /// The current text (an edit replaces it).
+    public let text: String
+    /// True once the run that owns the message ended.
+    public let final: Bool
+    public let createdAt: Date
+    public let updatedAt: Date
+}
+
+/// "Every event of `run` up to `seq` has reached `destination`": the delivery checkpoint a
+/// channel write completes. A channel whose outbound lives in the store writes it in the same
+/// transaction as the message, so neither exists without the other after a crash.
+public struct CheckpointAdvance: Sendable, Equatable {
+    public var run: RunID
+    /// The destination the checkpoint is kept for (the conversation's canonical string).
+    public var destination: String
+    public var seq: Int64
+
+    /// A checkpoint position.
+    public init(run: RunID, destination: String, seq: Int64) {
+        self.run = run
+        self.destination = destination
+        self.seq = seq
+    }
+}
+
+/// The result of a message write: the message as stored, and other messages of its run that the
+/// write marked final (a run's final operation marks all of them).
+public struct ChannelMessageWrite: Sendable, Equatable {
+    public let message: ChannelMessage
+    public let alsoMarkedFinal: [ChannelMessage]
+}
+
+/// The `channel_messages` table: the durable message log of store-backed channels.
+extension ControlPlaneStore {
+    /// Appends a message to `conversation` and returns it with its seq and id. When `final`, every
+    /// message of `runId` there becomes final too. `advancing` moves that delivery checkpoint in
+    /// the same transaction. Keeps at most `keep` messages of the conversation (the oldest go).
+    public func appendChannelMessage(to conversation: ConversationRef, kind: String, runId: RunID?, text: String,
+                                     final: Bool, advancing: CheckpointAdvance? = nil,
+                                     keep: Int = .max) throws -> ChannelMessageWrite {
+        let time = timestamp
+        return try write { db in
+            let key = ChannelMessageKey(conversation)
+            try db.execute(sql: """
+                INSERT INTO channel_messages (channel, account_id, conversation_id, message_id, kind, run_id, text, final, created_at, updated_at)
+                VALUES (?, ?, ?, '', ?, ?, ?, ?, ?, ?)
+                """, arguments: [key.channel, key.account, key.conversation, kind, runId?.rawValue, text, final, time, time])
+            let seq = db.lastInsertedRowID
+            try db.execute(sql: "UPDATE channel_messages SET message_id = ? WHERE seq = ?", arguments: ["m\(seq)", seq])
+            if let advancing { _ = try DeliveryCheckpoints.advance(db, run: advancing.run, destination: advancing.destination, to: advancing.seq, at: time) }
+            let others = final ? try Self.markFinal(db, key, run: runId, except: seq, at: time) : []
+            if keep < .max {
+                try db.execute(sql: """
+                    DELETE FROM channel_messages WHERE channel = ? AND account_id = ? AND conversation_id = ? AND seq <= (
+                      SELECT seq FROM channel_messages WHERE channel = ? AND account_id = ? AND conversation_id = ?
+                      ORDER BY seq DESC LIMIT 1 OFFSET ?)
+                    """, arguments: [key.channel, key.account, key.conversation, key.channel, key.account, key.conversation, max(1, keep)])
+            }
+            guard let message = try Self.message(db, seq: seq) else { throw RecordDecodingError("channel_messages", "m\(seq)") }
+            return ChannelMessageWrite(message: message, alsoMarkedFinal: others)
+        }
+    }
+
+    /// Replaces the text of message `id` in place (its seq stays); nil when the log no longer has
+    /// it (then nothing is written, not even the checkpoint). `final` and `advancing` as for append.
+    public func editChannelMessage(in conversation: ConversationRef, id: String, text: String, final: Bool,
+                                   runId: RunID? = nil, advancing: CheckpointAdvance? = nil) throws -> ChannelMessageWrite? {
+        let time = timestamp
+        return try write { db in
+            let key = ChannelMessageKey(conversation)
+            guard let seq = try Int64.fetchOne(db, sql: """
+                SELECT seq FROM channel_messages WHERE channel = ? AND account_id = ? AND conversation_id = ? AND message_id = ?
+                """, arguments: [key.channel, key.account, key.conversation, id]) else { return nil }
+            try db.execute(sql: "UPDATE channel_messages SET text = ?, final = (final OR ?), updated_at = ? WHERE seq = ?",
+                           arguments: [text, final, time, seq])
+            if let advancing { _ = try DeliveryCheckpoints.advance(db, run: advancing.run, destination: advancing.destination, to: advancing.seq, at: time) }
+            guard let message = try Self.message(db, seq: seq) else { return nil }
+            let others = final ? try Self.markFinal(db, key, run: runId ?? message.runId, except: seq, at: time) : []
+            return ChannelMessageWrite(message: message, alsoMarkedFinal: others)
+        }
+    }
+
+    /// Marks every message of `run` in `conversation` final; returns those that changed.
+    @discardableResult
+    public func markChannelMessagesFinal(in conversation: ConversationRef, run: RunID) throws -> [ChannelMessage] {
+        let time = timestamp
+        return try write { db in try Self.markFinal(db, ChannelMessageKey(conversation), run: run, except: nil, at: time) }
+    }
+
+    /// The conversation's messages with `seq > after`, in seq order, at most `limit`.
+    public func channelMessages(in conversation: ConversationRef, after: Int64 = 0, limit: Int = 1000) throws -> [ChannelMessage] {
+        let key = ChannelMessageKey(conversation)
+        return try read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT * FROM channel_messages WHERE channel = ? AND account_id = ? AND conversation_id = ? AND seq > ?
+                ORDER BY seq LIMIT ?
+                """, arguments: [key.channel, key.account, key.conversation, after, max(0, limit)]).map(Self.message)
+        }
+    }
+
+    /// Retention: keeps the newest `keepPerConversation` messages of each conversation of
+    /// `channel` and the `maxConversations` most recently written conversations; drops the rest.
+    /// Returns how many messages were deleted.
+    @discardableResult
+    public func pruneChannelMessages(channel: ConversationRef.Channel, keepPerConversation: Int,
+                                     maxConversations: Int) throws -> Int {
+        try write { db in
+            try db.execute(sql: """
+                DELETE FROM channel_messages WHERE channel = ?1 AND (account_id, conversation_id) NOT IN (
+                  SELECT account_id, conversation_id FROM channel_messages WHERE channel = ?1
+                  GROUP BY account_id, conversation_id ORDER BY MAX(seq) DESC LIMIT ?2)
+                """, arguments: [channel.rawValue, max(1, maxConversations)])
+            var deleted = db.changesCount
+            try db.execute(sql: """
+                DELETE FROM channel_messages WHERE seq IN (
+                  SELECT seq FROM (
+                    SELECT seq, ROW_NUMBER() OVER (PARTITION BY account_id, conversation_id ORDER BY seq DESC) AS position
+                    FROM channel_messages WHERE channel = ?1)
+                  WHERE position > ?2)
+                """, arguments: [channel.rawValue, max(1, keepPerConversation)])
+            deleted += db.changesCount
+            return deleted
+        }
+    }
+
+    private static func markFinal(_ db: Database, _ key: ChannelMessageKey, run: RunID?, except: Int64?, at time: Double) throws -> [ChannelMessage] {
+        guard let run else { return [] }
+        let seqs = try Int64.fetchAll(db, sql: """
+            SELECT seq FROM channel_messages
+            WHERE channel = ? AND account_id = ? AND conversation_id = ? AND run_id = ? AND final = 0 AND seq != ?
+            ORDER BY seq
+            """, arguments: [key.channel, key.account, key.conversation, run.rawValue, except ?? 0])
+        guard !seqs.isEmpty else { return [] }
+        try db.execute(sql: "UPDATE channel_messages SET final = 1, updated_at = ? WHERE seq IN (\(seqs.map { _ in "?" }.joined(separator: ",")))",
+                       arguments: StatementArguments([time] + seqs.map { $0 as any DatabaseValueConvertible }))
+        return try seqs.compactMap { try message(db, seq: $0) }
+    }
+
+    private static func message(_ db: Database, seq: Int64) throws -> ChannelMessage? {
+        try Row.fetchOne(db, sql: "SELECT * FROM channel_messages WHERE seq = ?", arguments: [seq]).map(message)
+    }
+
+    private static func message(_ row: Row) throws -> ChannelMessage {
+        ChannelMessage(seq: row["seq"], id: row["message_id"],
+                       conversation: ConversationRef(channel: .init(row["channel"]), accountId: row["account_id"],
+                                                     conversationId: row["conversation_id"]),
+                       kind: row["kind"], runId: (row["run_id"] as String?).flatMap { RunID($0) }, text: row["text"],
+                       final: row["final"], createdAt: row.date("created_at"), updatedAt: row.date("updated_at"))
+    }
+}
+
+/// The key columns of a conversation in `channel_messages`.
+private struct ChannelMessageKey {
+    let channel: String
+    let account: String
+    let conversation: String
+
+    init(_ ref: ConversationRef) {
+        channel = ref.channel.rawValue
+        account = ref.accountId
+        conversation = ref.conversationId
+    }
+}
