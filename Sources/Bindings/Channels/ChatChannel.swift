@@ -89,12 +89,19 @@ public struct OutgoingContext: Sendable, Equatable {
     /// True on the run's final operation (exactly one per run): the run has ended and this
     /// text is its last state. The http channel marks every message of `runId` final then.
     public var isFinal: Bool
+    /// The delivery checkpoint this operation completes, if it carries one. The send queue
+    /// advances it after the call succeeded; a channel whose outbound lives in the control-plane
+    /// store may write it in the same transaction as the message, so that a crash can never
+    /// leave the message without its checkpoint (a repeat after restart) or the reverse.
+    /// Advancing is idempotent and never moves back. Nil: the operation moves no checkpoint.
+    public var checkpoint: CheckpointAdvance?
 
     /// Context of one send or edit.
-    public init(kind: Kind, runId: RunID? = nil, isFinal: Bool = false) {
+    public init(kind: Kind, runId: RunID? = nil, isFinal: Bool = false, checkpoint: CheckpointAdvance? = nil) {
         self.kind = kind
         self.runId = runId
         self.isFinal = isFinal
+        self.checkpoint = checkpoint
     }
 }
 

@@ -33,7 +33,9 @@ public struct RetryPolicy: Sendable, Equatable {
 /// failed call is retried with exponential backoff (or after the channel's retry-after) up to
 /// `RetryPolicy.maxAttempts`, then given up and reported; later operations still go out. The
 /// checkpoint callback runs only after a send or edit succeeded, with the operation's
-/// checkpoint, so the control plane's delivery checkpoint never passes undelivered output.
+/// checkpoint, so the control plane's delivery checkpoint never passes undelivered output. The
+/// checkpoint also travels in `OutgoingContext.checkpoint` (destination: the conversation's
+/// canonical string), for channels that write it atomically with the message.
 public actor ConversationSendQueue {
     /// An operation of one run.
     public struct Item: Sendable, Equatable {
@@ -54,6 +56,16 @@ public actor ConversationSendQueue {
     private let stream: AsyncStream<[Item]>
     private let continuation: AsyncStream<[Item]>.Continuation
     private var refs: [SlotKey: MessageRef] = [:]
+    private var appliedBatches = 0
+
+    /// What a queue has done so far, so its owner can tell when it is idle.
+    public struct Activity: Sendable, Equatable {
+        /// How many `enqueue` batches were applied (delivered or given up).
+        public var appliedBatches: Int
+        /// True while a run's messages may still be edited (its final operation is not applied
+        /// yet): dropping the queue then would turn those edits into new messages.
+        public var tracksMessages: Bool
+    }
 
     /// A queue for `conversation`. `checkpoint(run, seq)` is called after each successful
     /// operation that carries a checkpoint; `failure` after an operation was given up.
@@ -88,7 +100,13 @@ public actor ConversationSendQueue {
                 if Task.isCancelled { return }
                 await apply(item)
             }
+            appliedBatches += 1
         }
+    }
+
+    /// The queue's progress: compare `appliedBatches` with the number of `enqueue` calls.
+    public var activity: Activity {
+        Activity(appliedBatches: appliedBatches, tracksMessages: !refs.isEmpty)
     }
 
     private func apply(_ item: Item) async {
@@ -96,7 +114,10 @@ public actor ConversationSendQueue {
         defer { if item.operation.isFinal { forget(item.runId) } }
         let operation = item.operation
         let key = SlotKey(runId: item.runId, slot: operation.slot)
-        let context = OutgoingContext(kind: operation.kind, runId: item.runId, isFinal: operation.isFinal)
+        let context = OutgoingContext(kind: operation.kind, runId: item.runId, isFinal: operation.isFinal,
+                                      checkpoint: operation.checkpoint.map {
+                                          CheckpointAdvance(run: item.runId, destination: conversation.canonical, seq: $0)
+                                      })
         var attempt = 0
         while true {
             attempt += 1

@@ -21,9 +21,20 @@ public actor DeliveryService {
     let redactor: Redactor
     /// How often held text is checked against its deadline.
     let tickInterval: Duration
+    /// How long a conversation's send queue may stay idle (empty, no run's messages still
+    /// editable) before it is dropped; the next operation there starts a new one.
+    let queueIdleTimeout: Duration
     private var runs: [RunID: RunDelivery] = [:]
-    private var queues: [String: ConversationSendQueue] = [:]
-    private var queueTasks: [Task<Void, Never>] = []
+    private var queues: [String: QueueEntry] = [:]
+    private var lastQueueSweep = ContinuousClock.now
+
+    /// A conversation's send queue, the task applying it, and what was handed to it.
+    private struct QueueEntry {
+        let queue: ConversationSendQueue
+        let task: Task<Void, Never>
+        var enqueuedBatches = 0
+        var lastUsed: ContinuousClock.Instant
+    }
 
     /// One run's projection towards its conversation.
     private struct RunDelivery {
@@ -36,7 +47,7 @@ public actor DeliveryService {
     /// A service over `manager`'s event stream and `store`'s checkpoints, delivering through
     /// `channels` (one per channel kind).
     public init(config: ACPDConfig, manager: SessionManager, store: ControlPlaneStore, channels: [any ChatChannel],
-                logger: Logger, tickInterval: Duration = .milliseconds(50)) {
+                logger: Logger, tickInterval: Duration = .milliseconds(50), queueIdleTimeout: Duration = .seconds(60)) {
         self.config = config
         self.manager = manager
         self.store = store
@@ -46,10 +57,12 @@ public actor DeliveryService {
         self.logger = logger
         redactor = Redactor(config: config)
         self.tickInterval = tickInterval
+        self.queueIdleTimeout = queueIdleTimeout
     }
 
     /// Offers undelivered output of finished runs again, then follows new events until the
-    /// calling task is cancelled; then lets the send queues drain what they hold.
+    /// calling task is cancelled or the event stream ends; then drains (see `drain()`) and
+    /// returns once everything it took on was sent (or given up) and checkpointed.
     public func run() async {
         let events = manager.subscribe(nil)
         resumePending()
@@ -66,18 +79,53 @@ public actor DeliveryService {
             }
             group.cancelAll()
         }
-        for queue in queues.values { queue.finish() }
-        for task in queueTasks { await task.value }
+        await drain()
     }
 
-    /// Starts projections for finished runs whose output did not all reach their conversation.
-    private func resumePending() {
+    /// Shutdown: catches up on events the stream did not hand over (a cancelled stream drops
+    /// what it buffered) from the store, flushes the held text of runs still going, waits for
+    /// every send queue, then offers finished runs that are still behind their checkpoint (runs
+    /// that ended while this happened) once more and waits again.
+    private func drain() async {
+        for (runId, delivery) in runs {
+            do {
+                for event in try store.events(run: runId, after: delivery.handledSeq) {
+                    handle(event, conversation: delivery.conversation)
+                }
+            } catch {
+                logger.error("events unavailable", metadata: ["run": "\(runId)", "error": "\(error)"])
+            }
+        }
+        for (runId, var delivery) in runs {
+            guard let deadline = delivery.projector.nextDeadline else { continue }
+            let operations = delivery.projector.tick(now: deadline)
+            runs[runId] = delivery
+            if let channel = channels[delivery.conversation.channel] {
+                send(operations, run: runId, to: delivery.conversation, channel: channel)
+            }
+        }
+        await finishQueues()
+        resumePending(skipping: Set(runs.keys))
+        await finishQueues()
+    }
+
+    /// Closes every send queue and waits until each applied what it holds.
+    private func finishQueues() async {
+        let entries = queues
+        queues.removeAll()
+        for entry in entries.values { entry.queue.finish() }
+        for entry in entries.values { await entry.task.value }
+    }
+
+    /// Starts projections for finished runs whose output did not all reach their conversation
+    /// (except `skipping`: runs this service already follows).
+    private func resumePending(skipping: Set<RunID> = []) {
         let pending: [PendingDelivery]
         do { pending = try store.pendingDeliveries() } catch {
             logger.error("pending deliveries unavailable", metadata: ["error": "\(error)"])
             return
         }
-        for item in pending {
+        for item in pending where !skipping.contains(item.run.id) {
             guard let conversation = item.run.conversation, conversation.canonical == item.destination else { continue }
             do {
                 for event in try store.events(run: item.run.id, after: item.deliveredSeq) {
@@ -112,8 +160,8 @@ public actor DeliveryService {
         send(operations, run: runId, to: conversation, channel: channel)
     }
 
-    /// Flushes held text whose deadline passed.
-    private func tick() {
+    /// Flushes held text whose deadline passed; now and then drops idle send queues.
+    private func tick() async {
         let now = ContinuousClock.now
         for (runId, var delivery) in runs {
             guard let deadline = delivery.projector.nextDeadline, deadline <= now else { continue }
@@ -123,7 +171,30 @@ public actor DeliveryService {
                 send(operations, run: runId, to: delivery.conversation, channel: channel)
             }
         }
+        if now - lastQueueSweep >= queueIdleTimeout / 2 {
+            lastQueueSweep = now
+            await dropIdleQueues(now: now)
+        }
     }
+
+    /// Drops the send queues unused for `queueIdleTimeout` that applied everything handed to
+    /// them and hold no run's editable messages. Ordering is kept: a dropped queue is empty, and
+    /// the conversation's next operation goes to a new queue.
+    private func dropIdleQueues(now: ContinuousClock.Instant) async {
+        let followed = Set(runs.values.map(\.conversation.canonical))
+        for (destination, entry) in queues where now - entry.lastUsed >= queueIdleTimeout && !followed.contains(destination) {
+            let activity = await entry.queue.activity
+            // Re-check after the suspension: an operation may have been queued meanwhile.
+            guard let current = queues[destination], current.queue === entry.queue,
+                  activity.appliedBatches == current.enqueuedBatches, !activity.tracksMessages,
+                  !runs.values.contains(where: { $0.conversation.canonical == destination }) else { continue }
+            queues[destination] = nil
+            current.queue.finish()
+        }
+    }
+
+    /// How many conversations have a send queue (tests and diagnostics).
+    public var queueCount: Int { queues.count }
 
     private func send(_ operations: [DeliveryOperation], run: RunID, to conversation: ConversationRef, channel: any ChatChannel) {
         guard !operations.isEmpty else { return }
@@ -132,11 +203,15 @@ public actor DeliveryService {
             operation.text = redactor.redact(operation.text)
             return operation
         }
-        queue(for: conversation, channel: channel).enqueue(runId: run, operations)
+        let destination = conversation.canonical
+        var entry = queues[destination] ?? makeQueue(for: conversation, channel: channel)
+        entry.enqueuedBatches += 1
+        entry.lastUsed = .now
+        queues[destination] = entry
+        entry.queue.enqueue(runId: run, operations)
     }
 
-    private func queue(for conversation: ConversationRef, channel: any ChatChannel) -> ConversationSendQueue {
-        if let queue = queues[conversation.canonical] { return queue }
+    private func makeQueue(for conversation: ConversationRef, channel: any ChatChannel) -> QueueEntry {
         let destination = conversation.canonical
         let store = store
         let logger = logger
@@ -147,9 +222,7 @@ public actor DeliveryService {
         }, failure: { item, error in
             logger.warning("delivery given up", metadata: ["run": "\(item.runId)", "conversation": "\(destination)", "error": "\(error)"])
         })
-        queues[destination] = queue
-        queueTasks.append(Task { await queue.run() })
-        return queue
+        return QueueEntry(queue: queue, task: Task { await queue.run() }, lastUsed: .now)
     }
 
     /// The payload with every chat-visible text redacted (before the projector splits it).
