@@ -12,15 +12,22 @@ struct DaemonReloadTests {
             let daemon = try await DaemonProcess(directory: directory, port: port, token: "reload-token")
             let file = directory.appendingPathComponent("acpd.yaml")
 
-            // Valid: one more binding, for room2.
+            // Valid: a new agent, demo2, and a binding of room2 to it.
             let original = try String(contentsOf: file, encoding: .utf8)
             let extended = original.replacingOccurrences(of: "channels:\n", with: """
                   - type: acp
-                    agentId: demo
+                    agentId: demo2
                     match:
                       channel: http
                       peer: { kind: direct, id: "room2" }
                 channels:
+
+                """).replacingOccurrences(of: "bindings:\n", with: """
+                  demo2:
+                    command: ["\(TestPaths.demoAgent)"]
+                    cwd: ./workspace
+                    env: { RELOADED_AGENT: "1" }
+                bindings:
 
                 """)
             #expect(extended != original)
@@ -34,15 +41,19 @@ struct DaemonReloadTests {
                 }
             }
 
-            // The router follows the reloaded config: a prompt to room2 is answered there.
+            // The router and the control plane follow the reloaded config: a prompt to room2 is
+            // answered there by demo2 (its env names RELOADED_AGENT).
             let (status, accepted) = try await daemon.json("POST", "/v1/messages", body: [
-                "conversationId": "room2", "senderId": "alice", "text": "after reload", "messageId": "reload-1"])
+                "conversationId": "room2", "senderId": "alice", "text": "after reload [env]", "messageId": "reload-1"])
             #expect(status == 202)
             #expect(accepted["runId"] is String, "room2 routes after the reload: \(accepted)")
             try await withDeadline(30, "room2's answer") {
                 while true {
                     let (_, data) = try await daemon.request("GET", "/v1/conversations/room2/messages?after=0")
-                    if String(decoding: data, as: UTF8.self).contains("echo: after reload") { return }
+                    let text = String(decoding: data, as: UTF8.self)
+                    if text.contains("RELOADED_AGENT") { return }
+                    #expect(!text.contains("ERROR"), "\(text)")
+                    if text.contains("ERROR") { return }
                     try await Task.sleep(for: .milliseconds(50))
                 }
             }

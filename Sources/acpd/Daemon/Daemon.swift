@@ -49,6 +49,7 @@ struct Daemon {
                               },
                               logger: Logger(label: "acpd.http"))
         let core = DaemonCore(manager: manager, router: router, delivery: parts.delivery, sweeper: sweeper, reloader: reloader,
+                              applyReloaded: { [parts] in await parts.apply(reloaded: $0) },
                               intake: intake, httpChannel: httpChannel, store: store, logger: logger)
         // Shutdown runs in reverse order: the core first (intake closes, turns finish, event
         // streams end) while the API still answers reads, then the HTTP server.

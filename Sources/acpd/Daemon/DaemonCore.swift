@@ -14,6 +14,8 @@ struct DaemonCore: Service {
     let delivery: DeliveryService
     let sweeper: RuntimeBindingSweeper
     let reloader: ConfigReloader
+    /// Puts a reloaded config into force (`DaemonParts.apply(reloaded:)`).
+    let applyReloaded: @Sendable (ACPDConfig) async -> Void
     let intake: IntakeGate
     let httpChannel: HTTPChannel?
     let store: ControlPlaneStore
@@ -47,10 +49,12 @@ struct DaemonCore: Service {
             if Task.isCancelled { return }
             switch await reloader.reload() {
             case .applied:
-                if let current = await reloader.current { await router.apply(current.config) }
+                if let current = await reloader.current { await applyReloaded(current.config) }
                 logger.notice("config reloaded")
             case .rejected(let error): logger.error("config reload rejected", metadata: ["errors": "\(error.issues.count)"])
-            case .failed(let reason): logger.error("config reload failed", metadata: ["reason": "\(reason)"])
+            case .failed(let reason):
+                if let current = await reloader.current { await applyReloaded(current.config) }
+                logger.error("config reload failed", metadata: ["reason": "\(reason)"])
             case .coalesced: logger.info("config reload coalesced into the running one")
             }
         }

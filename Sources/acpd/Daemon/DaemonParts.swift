@@ -13,6 +13,8 @@ struct DaemonParts {
     let reloader: ConfigReloader
     let router: Bindings.Router
     let delivery: DeliveryService
+    /// The agents the control plane may start; follows reloads.
+    let agents: AgentCatalog
 
     /// Opens, recovers and reconciles; throws when the store cannot be opened or the config
     /// cannot be reconciled.
@@ -20,8 +22,8 @@ struct DaemonParts {
                          logger: Logger) async throws -> DaemonParts {
         let store = try ControlPlaneStore.open(stateDir: URL(fileURLWithPath: config.stateDir))
         let backends = await RuntimeRegistryFactory.make(config: config)
-        let agents = config.agents
-        let manager = SessionManager(store: store, backends: backends, agents: { agents[$0]?.spec },
+        let agents = AgentCatalog(config)
+        let manager = SessionManager(store: store, backends: backends, agents: { agents.spec($0) },
                                      settings: controlPlaneSettings(config.acp),
                                      logger: Logger(label: "acpd.control-plane"))
         let recovery = try await manager.recover()
@@ -30,7 +32,14 @@ struct DaemonParts {
             "interruptedRuns": "\(recovery.interruptedRuns.count)", "activeBindings": "\(recovery.activeBindings)",
         ])
         let bindings = ControlPlaneBindings(manager: manager)
-        let reloader = ConfigReloader(load: loader(config: config, path: configPath), target: bindings,
+        // A file that loads puts its agents in force before its bindings are reconciled (a new
+        // binding may name a new agent); a reload that then fails is undone by `apply(reloaded:)`.
+        let load = loader(config: config, path: configPath)
+        let reloader = ConfigReloader(load: { () throws(ConfigError) -> ACPDConfig in
+            let next = try load()
+            agents.update(next)
+            return next
+        }, target: bindings,
                                       logger: Logger(label: "acpd.config"))
         // The reloader logs the reconcile summary line (`reconcile: +N -N ~N =N`).
         try await reloader.start()
@@ -38,7 +47,16 @@ struct DaemonParts {
                                      channels: channels, logger: Logger(label: "acpd.router"))
         let delivery = DeliveryService(config: config, manager: manager, store: store, channels: channels,
                                        logger: Logger(label: "acpd.delivery"))
-        return DaemonParts(store: store, manager: manager, bindings: bindings, reloader: reloader, router: router, delivery: delivery)
+        return DaemonParts(store: store, manager: manager, bindings: bindings, reloader: reloader, router: router,
+                           delivery: delivery, agents: agents)
+    }
+
+    /// Puts the reloader's current config into force for routing, access, redaction and agent
+    /// specs (after a SIGHUP reload, applied or failed). Limits, timeouts and channels keep their
+    /// start-up values until a restart.
+    func apply(reloaded config: ACPDConfig) async {
+        agents.update(config)
+        await router.apply(config)
     }
 
     private static func loader(config: ACPDConfig, path: String?) -> @Sendable () throws(ConfigError) -> ACPDConfig {
