@@ -81,7 +81,10 @@ let package = Package(
         // Benchmark harness: `swift run -c release acpd-bench` (see docs/benchmarks.md).
         .executableTarget(
             name: "acpd-bench",
-            dependencies: ["ACPControlPlane", "RuntimeBackends"],
+            dependencies: [
+                "ACPControlPlane", "RuntimeBackends", "Bindings",
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: strict
         ),
         // Crash-test host: drives the session manager against the demo agent so tests can SIGKILL it (not shipped).

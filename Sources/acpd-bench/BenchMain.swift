@@ -8,6 +8,8 @@ enum BenchMain {
         ("ndjson", "NDJSON framing + decode of session/update lines, vs the Python SDK", NDJSONBench.run),
         ("turns", "turn overhead of the stdio backend with the demo agent", TurnBench.run),
         ("store", "control-plane store: event append, recovery, memory per actor", StoreBench.run(arguments:)),
+        ("router", "inbound → session/prompt and chunk → delivered latency through router and delivery", RouterBench.run),
+        ("sessions", "N conversations prompted at once: acpd RSS, threads, fds, time to complete", SessionsBench.run),
     ]
 
     static func main() async {

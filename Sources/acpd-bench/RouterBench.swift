@@ -1,0 +1,131 @@
+import ACPControlPlane
+import Bindings
+import Foundation
+
+/// Routing and delivery overhead inside acpd (issue 5), over the parts `acpd run` assembles
+/// (`RouterStack`), one conversation, one message at a time after the previous one's final
+/// message was delivered:
+///
+/// - inbound → `runTurn`: from `router.handle(message)` entry to the runtime's `runTurn` call;
+/// - inbound → `session/prompt` written: to the line handed to the agent's pipe;
+/// - chunk → delivered: from the runtime's stream yielding an output chunk to the first channel
+///   send/edit whose text shows it.
+///
+/// Two phases: `coalesceIdleMs: 0` (every chunk flushed at once: acpd's own overhead) and the
+/// default 350 ms (what users see; chunks wait for the idle window or the run's end).
+///
+/// `acpd-bench router [--messages 1000] [--warmup 50] [--chunks 10] [--chunk-delay-ms 2]
+/// [--default-messages 200] [--agent PATH]`
+enum RouterBench {
+    static func run(_ arguments: [String]) async throws {
+        let options = BenchOptions(arguments)
+        let messages = options.int("messages", default: 1000)
+        let warmup = options.int("warmup", default: 50)
+        let chunks = options.int("chunks", default: 10)
+        let delay = options.int("chunk-delay-ms", default: 2)
+        let defaultMessages = options.int("default-messages", default: 200)
+        let agent = try demoAgentPath(options)
+        print("router: \(messages) messages (+\(warmup) warm-up) to one route-bound http conversation, demo agent "
+              + "answering in \(chunks) chunks \(delay) ms apart; release build, in process")
+        try await phase(agent: agent, coalesceIdleMs: 0, messages: messages, warmup: warmup, chunks: chunks, delay: delay)
+        if defaultMessages > 0 {
+            try await phase(agent: agent, coalesceIdleMs: 350, messages: defaultMessages, warmup: min(warmup, 10),
+                            chunks: chunks, delay: delay)
+        }
+    }
+
+    static func demoAgentPath(_ options: BenchOptions) throws -> String {
+        let agent = options.string("agent", default: productsDir.appendingPathComponent("acpd-demo-agent").path)
+        guard FileManager.default.isExecutableFile(atPath: agent) else {
+            throw BenchError("demo agent not found at \(agent): swift build -c release --scratch-path .build-release --product acpd-demo-agent")
+        }
+        return agent
+    }
+
+    static func phase(agent: String, coalesceIdleMs: Int, messages: Int, warmup: Int, chunks: Int, delay: Int) async throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("acpd-router-bench-\(UUID().uuidString.prefix(8))")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let stack = try await RouterStack(dir: dir, agent: agent, coalesceIdleMs: coalesceIdleMs, maxSessions: 16)
+        // No spaces: the answer's chunk boundaries never fall on whitespace delivery would trim.
+        let filler = String(repeating: "abcdefghij", count: 20)
+        var accepted: [Double] = [], toTurn: [Double] = [], toWrite: [Double] = [], chunkLatency: [Double] = []
+        var toFinal: [Double] = []
+        var shownByFinal = 0
+        let started = monotonicSeconds()
+        for index in 0..<(warmup + messages) {
+            let text = "m\(index)-\(filler)[chunks=\(chunks)][delay=\(delay)]"
+            let message = stack.message(text, conversation: "bench", key: "m\(index)")
+            let start = monotonicSeconds()
+            let outcome = await stack.router.handle(message, channel: stack.channel)
+            let returned = monotonicSeconds()
+            guard let runId = outcome.runId else { throw BenchError("message \(index) started no run: \(outcome)") }
+            await stack.probe.waitForFinal(runId)
+            guard let timeline = stack.probe.take(runId), let turn = timeline.turnStarted, let final = timeline.finalDelivered else {
+                throw BenchError("run \(runId) has no timeline")
+            }
+            guard index >= warmup else { continue }
+            guard timeline.chunkLatencies.count == chunks else {
+                throw BenchError("run \(runId): \(timeline.chunkLatencies.count) of \(chunks) chunks matched a delivery")
+            }
+            accepted.append(returned - start)
+            toTurn.append(turn - start)
+            if let written = timeline.promptWritten { toWrite.append(written - start) }
+            chunkLatency += timeline.chunkLatencies
+            shownByFinal += timeline.chunksShownByFinal
+            toFinal.append(final - start)
+        }
+        let elapsed = monotonicSeconds() - started
+        // Attribution: the same turns submitted to the session manager directly (no router), and
+        // the cost of the store's write transactions the path is made of.
+        let direct = coalesceIdleMs == 0 ? try await directSubmits(stack, count: min(messages, 300), text: "d-\(filler)[chunks=\(chunks)][delay=\(delay)]") : []
+        let writes = coalesceIdleMs == 0 ? try storeWrites(stack, count: 2000) : []
+        await stack.shutdown()
+        print("\n  acp.stream.coalesceIdleMs: \(coalesceIdleMs) — \(messages) messages in \(String(format: "%.1f", elapsed)) s")
+        report("handle() returned (run queued)", accepted)
+        report("inbound → runTurn called", toTurn)
+        report("inbound → session/prompt written", toWrite)
+        report("chunk → delivered (\(chunkLatency.count) chunks)", chunkLatency)
+        report("inbound → final message delivered", toFinal)
+        print("    chunks first shown by the run's final message: \(shownByFinal) of \(chunkLatency.count)")
+        if !direct.isEmpty {
+            report("without the router: manager.submit → runTurn", direct)
+            report("one store write transaction (reserve)", writes)
+        }
+    }
+
+    /// `manager.submit` → `runTurn` for turns of the conversation's session, bypassing the router.
+    static func directSubmits(_ stack: RouterStack, count: Int, text: String) async throws -> [Double] {
+        guard let session = try stack.store.sessions(states: [.idle]).first else { throw BenchError("no idle session") }
+        let conversation = ConversationRef(channel: .http, conversationId: "bench")
+        var samples: [Double] = []
+        for index in 0..<count {
+            let start = monotonicSeconds()
+            let result = try await stack.manager.submit(session.key, prompt: [.text(text)], from: conversation,
+                                                        idempotency: IdempotencyKey(scope: "bench", key: "d\(index)"))
+            await stack.probe.waitForFinal(result.runId)
+            guard let turn = stack.probe.take(result.runId)?.turnStarted else { throw BenchError("run \(result.runId) has no timeline") }
+            samples.append(turn - start)
+        }
+        return samples
+    }
+
+    /// One idempotency reservation (a write transaction of one INSERT) at a time.
+    static func storeWrites(_ stack: RouterStack, count: Int) throws -> [Double] {
+        var samples: [Double] = []
+        for index in 0..<count {
+            let start = monotonicSeconds()
+            _ = try stack.store.reserve(IdempotencyKey(scope: "bench-w", key: "w\(index)"), ttl: 3600)
+            samples.append(monotonicSeconds() - start)
+        }
+        return samples
+    }
+
+    static func report(_ name: String, _ samples: [Double]) {
+        let sorted = samples.sorted()
+        print(String(format: "    %@: p50 %.3f ms, p90 %.3f ms, p99 %.3f ms, max %.3f ms",
+                     name.padding(toLength: 40, withPad: " ", startingAt: 0),
+                     percentile(sorted, 50) * 1000, percentile(sorted, 90) * 1000, percentile(sorted, 99) * 1000,
+                     (sorted.last ?? .nan) * 1000))
+    }
+}
