@@ -1,27 +1,37 @@
 import ACPControlPlane
 import Bindings
 import Foundation
+import Synchronization
 
 /// The `http` channel (CONTRACT.md §7): inbound arrives through `POST /v1/messages`, which hands
 /// each message straight to the router (the HTTP answer carries the router's outcome), so
-/// `inbound` yields nothing and only ends at shutdown. Outbound goes into `HTTPMessageLog`, read
-/// back with `GET /v1/conversations/{id}/messages` and `/events`.
+/// `inbound` yields nothing and only ends at shutdown. Outbound goes into `HTTPMessageLog` (in the
+/// control-plane store), read back with `GET /v1/conversations/{id}/messages` and `/events`.
+///
+/// The daemon creates the channel before it opens the store, then `attach(store:)`es it; a
+/// send before that fails as transient (the send queue retries).
 final class HTTPChannel: ChatChannel {
     let kind: ConversationRef.Channel = .http
     let capabilities = ChannelCapabilities(maxMessageLength: 16_000, supportsEdit: true, supportsButtons: false)
     let inbound: AsyncStream<InboundMessage>
     private let inboundContinuation: AsyncStream<InboundMessage>.Continuation
-    /// Where delivered messages are kept.
-    let log: HTTPMessageLog
+    private let attached: Mutex<HTTPMessageLog?>
 
-    /// A channel writing into `log`.
-    init(log: HTTPMessageLog = HTTPMessageLog()) {
-        self.log = log
+    /// A channel writing into `log` (nil: attach a store later).
+    init(log: HTTPMessageLog? = nil) {
+        attached = Mutex(log)
         (inbound, inboundContinuation) = AsyncStream<InboundMessage>.makeStream()
     }
 
-    /// The log key of a conversation (account and id).
-    static func logKey(accountId: String, conversationId: String) -> String { "\(accountId)/\(conversationId)" }
+    /// Where delivered messages are kept; nil until a store is attached.
+    var log: HTTPMessageLog? { attached.withLock { $0 } }
+
+    /// Keeps the message log in `store` from now on (and applies its retention once).
+    func attach(store: ControlPlaneStore) async {
+        let log = HTTPMessageLog(store: store)
+        attached.withLock { $0 = log }
+        await log.prune()
+    }
 
     /// Normalises a `POST /v1/messages` body into an inbound message; throws `ACP_INVALID_ARGUMENT`
     /// for a conversation id outside the http form.
@@ -36,17 +46,22 @@ final class HTTPChannel: ChatChannel {
 
     func send(to conversation: ConversationRef, text: String, buttons: [[ChatButton]],
               context: OutgoingContext) async throws -> MessageRef {
-        let message = await log.append(conversation: Self.logKey(accountId: conversation.accountId,
-                                                                  conversationId: conversation.conversationId),
-                                       text: text, context: context)
-        return MessageRef(conversation: conversation, messageId: message.id)
+        let log = try requireLog()
+        do {
+            let message = try await log.append(conversation: conversation, text: text, context: context)
+            return MessageRef(conversation: conversation, messageId: message.id)
+        } catch {
+            throw ChannelError.transient("the http message log cannot be written: \(error)")
+        }
     }
 
     func edit(_ message: MessageRef, text: String, buttons: [[ChatButton]], context: OutgoingContext) async throws {
-        let key = Self.logKey(accountId: message.conversation.accountId, conversationId: message.conversation.conversationId)
-        guard await log.edit(conversation: key, id: message.messageId, text: text, context: context) else {
-            throw ChannelError.permanent("message \(message.messageId) is no longer in the http message log")
+        let log = try requireLog()
+        let found: Bool
+        do { found = try await log.edit(conversation: message.conversation, id: message.messageId, text: text, context: context) } catch {
+            throw ChannelError.transient("the http message log cannot be written: \(error)")
         }
+        guard found else { throw ChannelError.permanent("message \(message.messageId) is no longer in the http message log") }
     }
 
     func createThread(in parent: ConversationRef, title: String) async throws -> ConversationRef {
@@ -56,6 +71,11 @@ final class HTTPChannel: ChatChannel {
     /// Ends `inbound` and every event stream.
     func stop() async {
         inboundContinuation.finish()
-        await log.finishAll()
+        await log?.finishAll()
+    }
+
+    private func requireLog() throws -> HTTPMessageLog {
+        guard let log else { throw ChannelError.transient("the http message log is not open yet") }
+        return log
     }
 }

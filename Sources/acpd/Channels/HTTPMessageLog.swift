@@ -10,6 +10,21 @@ struct HTTPLoggedMessage: Sendable, Equatable, Codable {
     var runId: String?
     var text: String
     var final: Bool
+
+    init(seq: Int64, id: String, kind: String, runId: String?, text: String, final: Bool) {
+        self.seq = seq
+        self.id = id
+        self.kind = kind
+        self.runId = runId
+        self.text = text
+        self.final = final
+    }
+
+    /// The API form of a stored message.
+    init(_ message: ChannelMessage) {
+        self.init(seq: message.seq, id: message.id, kind: message.kind, runId: message.runId?.rawValue,
+                  text: message.text, final: message.final)
+    }
 }
 
 /// A change to a conversation's log, as `GET /v1/conversations/{id}/events` streams it.
@@ -19,113 +34,99 @@ struct HTTPLogEvent: Sendable, Equatable {
     var message: HTTPLoggedMessage
 }
 
-/// The in-memory message log of the `http` channel: per conversation, the messages delivered in
-/// `seq` order (seq assigned at the first send; an edit replaces the text in place and keeps its seq).
+/// The message log of the `http` channel, kept in the control-plane store (`channel_messages`):
+/// per conversation, the messages delivered in `seq` order (seq assigned at the first send; an
+/// edit replaces the text in place and keeps its seq). It survives restarts and crashes.
 ///
-/// Bounded: each conversation keeps its newest `perConversationLimit` messages (older ones are
-/// dropped; `after=` past them still works), and at most `conversationLimit` conversations are
-/// kept (the least recently written is dropped first). The log does not survive a restart.
+/// A write that completes a delivery checkpoint (`OutgoingContext.checkpoint`) moves the
+/// checkpoint in the same transaction, so after a crash a message never exists without its
+/// checkpoint (resumed delivery would repeat it) nor the checkpoint without the message.
+///
+/// Bounds: each conversation keeps its newest `perConversationLimit` messages (older ones are
+/// deleted at each append; `after=` past them still works); every `pruneInterval` appends (and
+/// at start) only the `conversationLimit` most recently written conversations are kept. A read
+/// returns at most `readLimit` messages (page on with `after=` the last seq).
+///
+/// Event-stream subscribers live in memory; every change is published after its commit, in
+/// commit order (writes go through this actor one at a time).
 actor HTTPMessageLog {
-    private struct Conversation {
-        var messages: [HTTPLoggedMessage] = []
-        var lastWrite: UInt64 = 0
-        var subscribers: [UUID: AsyncStream<HTTPLogEvent>.Continuation] = [:]
-    }
-
+    let store: ControlPlaneStore
     let perConversationLimit: Int
     let conversationLimit: Int
-    private var conversations: [String: Conversation] = [:]
-    private var nextSeq: Int64 = 1
-    private var clock: UInt64 = 0
+    let pruneInterval: Int
+    /// The most messages one read returns.
+    nonisolated static let readLimit = 1000
+    private var subscribers: [String: [UUID: AsyncStream<HTTPLogEvent>.Continuation]] = [:]
+    private var appendsSincePrune = 0
 
-    /// A log with the given bounds (defaults: 1000 messages × 1000 conversations).
-    init(perConversationLimit: Int = 1000, conversationLimit: Int = 1000) {
+    /// A log over `store` with the given bounds (defaults: 1000 messages × 1000 conversations,
+    /// pruned every 256 appends).
+    init(store: ControlPlaneStore, perConversationLimit: Int = 1000, conversationLimit: Int = 1000, pruneInterval: Int = 256) {
+        self.store = store
         self.perConversationLimit = max(1, perConversationLimit)
         self.conversationLimit = max(1, conversationLimit)
+        self.pruneInterval = max(1, pruneInterval)
     }
 
-    /// Appends a new message and returns it (with its seq and id).
-    func append(conversation: String, text: String, context: OutgoingContext) -> HTTPLoggedMessage {
-        let seq = nextSeq
-        nextSeq += 1
-        let message = HTTPLoggedMessage(seq: seq, id: "m\(seq)", kind: context.kind.rawValue,
-                                        runId: context.runId?.rawValue, text: text, final: context.isFinal)
-        var entry = conversations[conversation] ?? Conversation()
-        entry.messages.append(message)
-        if entry.messages.count > perConversationLimit {
-            entry.messages.removeFirst(entry.messages.count - perConversationLimit)
-        }
-        touch(&entry)
-        conversations[conversation] = entry
-        if context.isFinal { markFinal(conversation: conversation, runId: context.runId) }
-        publish(conversation, HTTPLogEvent(change: .send, message: currentMessage(conversation, id: message.id) ?? message))
-        evictIfNeeded()
-        return message
+    /// Appends a new message (and the checkpoint it completes) and returns it with its seq and id.
+    func append(conversation: ConversationRef, text: String, context: OutgoingContext) throws -> HTTPLoggedMessage {
+        let write = try store.appendChannelMessage(to: conversation, kind: context.kind.rawValue, runId: context.runId,
+                                                   text: text, final: context.isFinal, advancing: context.checkpoint,
+                                                   keep: perConversationLimit)
+        publish(conversation, .send, write)
+        appendsSincePrune += 1
+        if appendsSincePrune >= pruneInterval { prune() }
+        return HTTPLoggedMessage(write.message)
     }
 
-    /// Replaces the text of message `id`; false when the log no longer has it.
-    func edit(conversation: String, id: String, text: String, context: OutgoingContext) -> Bool {
-        guard var entry = conversations[conversation],
-              let index = entry.messages.firstIndex(where: { $0.id == id }) else { return false }
-        entry.messages[index].text = text
-        touch(&entry)
-        conversations[conversation] = entry
-        if context.isFinal { markFinal(conversation: conversation, runId: context.runId ?? runID(entry.messages[index].runId)) }
-        if let message = currentMessage(conversation, id: id) { publish(conversation, HTTPLogEvent(change: .edit, message: message)) }
+    /// Replaces the text of message `id` (and moves the checkpoint it completes); false when the
+    /// log no longer has the message (nothing is written then).
+    func edit(conversation: ConversationRef, id: String, text: String, context: OutgoingContext) throws -> Bool {
+        guard let write = try store.editChannelMessage(in: conversation, id: id, text: text, final: context.isFinal,
+                                                       runId: context.runId, advancing: context.checkpoint) else { return false }
+        publish(conversation, .edit, write)
         return true
     }
 
-    /// The conversation's messages with `seq > after`, in seq order.
-    func messages(conversation: String, after: Int64 = 0) -> [HTTPLoggedMessage] {
-        (conversations[conversation]?.messages ?? []).filter { $0.seq > after }
+    /// The conversation's messages with `seq > after`, in seq order, at most `limit` (capped at `readLimit`).
+    nonisolated func messages(conversation: ConversationRef, after: Int64 = 0, limit: Int = readLimit) throws -> [HTTPLoggedMessage] {
+        try store.channelMessages(in: conversation, after: after, limit: min(max(1, limit), Self.readLimit)).map(HTTPLoggedMessage.init)
     }
 
-    /// A stream of the conversation's sends and edits from now on; ends when the caller stops iterating.
-    func subscribe(conversation: String) -> AsyncStream<HTTPLogEvent> {
+    /// A stream of the conversation's sends and edits from now on; ends when the caller stops
+    /// iterating or at `finishAll()`. A slow reader loses the oldest events beyond 256 (it can
+    /// catch up with `messages(after:)`).
+    func subscribe(conversation: ConversationRef) -> AsyncStream<HTTPLogEvent> {
         let (stream, continuation) = AsyncStream<HTTPLogEvent>.makeStream(bufferingPolicy: .bufferingNewest(256))
         let token = UUID()
-        conversations[conversation, default: Conversation()].subscribers[token] = continuation
-        continuation.onTermination = { _ in Task { await self.unsubscribe(conversation: conversation, token: token) } }
+        let key = conversation.canonical
+        subscribers[key, default: [:]][token] = continuation
+        continuation.onTermination = { _ in Task { await self.unsubscribe(key, token: token) } }
         return stream
     }
 
     /// Ends every event stream (shutdown).
     func finishAll() {
-        for entry in conversations.values { for continuation in entry.subscribers.values { continuation.finish() } }
+        for streams in subscribers.values { for continuation in streams.values { continuation.finish() } }
+        subscribers.removeAll()
     }
 
-    private func unsubscribe(conversation: String, token: UUID) {
-        conversations[conversation]?.subscribers[token] = nil
+    /// Applies the conversation bound now (also called at start-up).
+    func prune() {
+        appendsSincePrune = 0
+        _ = try? store.pruneChannelMessages(channel: .http, keepPerConversation: perConversationLimit,
+                                            maxConversations: conversationLimit)
     }
 
-    private func markFinal(conversation: String, runId: RunID?) {
-        guard let runId, var entry = conversations[conversation] else { return }
-        for index in entry.messages.indices where entry.messages[index].runId == runId.rawValue && !entry.messages[index].final {
-            entry.messages[index].final = true
-        }
-        conversations[conversation] = entry
+    private func unsubscribe(_ key: String, token: UUID) {
+        subscribers[key]?[token] = nil
+        if subscribers[key]?.isEmpty == true { subscribers[key] = nil }
     }
 
-    private func currentMessage(_ conversation: String, id: String) -> HTTPLoggedMessage? {
-        conversations[conversation]?.messages.first { $0.id == id }
-    }
-
-    private func runID(_ raw: String?) -> RunID? { raw.flatMap { RunID($0) } }
-
-    private func publish(_ conversation: String, _ event: HTTPLogEvent) {
-        for continuation in conversations[conversation]?.subscribers.values ?? [:].values { continuation.yield(event) }
-    }
-
-    private func touch(_ entry: inout Conversation) {
-        clock += 1
-        entry.lastWrite = clock
-    }
-
-    private func evictIfNeeded() {
-        while conversations.count > conversationLimit {
-            guard let oldest = conversations.filter({ $0.value.subscribers.isEmpty }).min(by: { $0.value.lastWrite < $1.value.lastWrite })?.key
-            else { return }
-            conversations[oldest] = nil
-        }
+    private func publish(_ conversation: ConversationRef, _ change: HTTPLogEvent.Change, _ write: ChannelMessageWrite) {
+        guard let streams = subscribers[conversation.canonical]?.values, !streams.isEmpty else { return }
+        let events = [HTTPLogEvent(change: change, message: HTTPLoggedMessage(write.message))]
+            + write.alsoMarkedFinal.map { HTTPLogEvent(change: .edit, message: HTTPLoggedMessage($0)) }
+        for event in events { for continuation in streams { continuation.yield(event) } }
     }
 }

@@ -26,6 +26,8 @@ struct Daemon {
         let channels: [any ChatChannel] = [httpChannel].compactMap { $0 }
         let parts = try await DaemonParts.assemble(config: config, configPath: configPath, channels: channels, logger: logger)
         let (store, manager, bindings, reloader, router) = (parts.store, parts.manager, parts.bindings, parts.reloader, parts.router)
+        // The http channel's message log lives in the store, which exists from here on.
+        await httpChannel?.attach(store: store)
         let notifier = ChannelNotifier(channels: channels)
         let sweeper = RuntimeBindingSweeper(store: bindings, notifier: notifier, policy: {
             await reloader.current?.config.acp.runtimeBindings ?? config.acp.runtimeBindings

@@ -7,7 +7,8 @@ import UnixSignals
 
 /// The daemon's background work as one service: the router's channel intake, delivery, the
 /// runtime-binding sweeper, store maintenance and SIGHUP reloads. On graceful shutdown it closes
-/// intake, waits up to `Daemon.shutdownGrace` for running turns, then stops every runtime.
+/// intake, waits up to `Daemon.shutdownGrace` for running turns, stops every runtime, then lets
+/// delivery drain (what the runs left is sent and checkpointed before exit).
 struct DaemonCore: Service {
     let manager: SessionManager
     let router: Bindings.Router
@@ -22,9 +23,10 @@ struct DaemonCore: Service {
     let logger: Logger
 
     func run() async throws {
+        // Delivery outlives the other work: it stops last, after the runtimes, and drains.
+        let deliveryTask = Task { await delivery.run() }
         await withTaskGroup(of: Void.self) { group in
             group.addTask { await router.run() }
-            group.addTask { await delivery.run() }
             group.addTask { await sweeper.run() }
             group.addTask { await manager.runMaintenance() }
             group.addTask { await reloadOnHangup() }
@@ -36,11 +38,16 @@ struct DaemonCore: Service {
             await intake.close()
             logger.notice("shutting down: intake closed, waiting for running turns")
             await waitForRunningTurns()
-            await httpChannel?.stop()
             group.cancelAll()
         }
         await manager.shutdown()
         logger.notice("runtimes stopped")
+        // Every run has ended (or was stopped): let delivery send what they left (held text,
+        // final messages) and record its checkpoints before the process exits.
+        deliveryTask.cancel()
+        await deliveryTask.value
+        await httpChannel?.stop()
+        logger.notice("delivery drained")
     }
 
     private func reloadOnHangup() async {

@@ -4,7 +4,8 @@ import Foundation
 import Hummingbird
 
 /// The `http` channel's endpoints: `POST /v1/messages`, `GET /v1/conversations/{id}/messages`
-/// and `GET /v1/conversations/{id}/events` (Server-Sent Events).
+/// (`?after=<seq>`, optional `&limit=` up to `HTTPMessageLog.readLimit`) and
+/// `GET /v1/conversations/{id}/events` (Server-Sent Events).
 enum HTTPChannelRoutes {
     /// Largest accepted `POST /v1/messages` body.
     static let maxBodyBytes = 1 << 20
@@ -51,16 +52,20 @@ enum HTTPChannelRoutes {
         }
         router.get("/v1/conversations/{id}/messages") { request, context in
             try await APIServer.authorized(request, deps) {
-                guard let (channel, key) = conversation(request, context, deps) else { return notFound(deps) }
+                guard let (log, ref) = conversation(request, context, deps) else { return notFound(deps) }
                 let after = request.uri.queryParameters.get("after").flatMap { Int64($0) } ?? 0
-                let messages = await channel.log.messages(conversation: key, after: after)
+                let limit = request.uri.queryParameters.get("limit").flatMap { Int($0) } ?? HTTPMessageLog.readLimit
+                let messages: [HTTPLoggedMessage]
+                do { messages = try log.messages(conversation: ref, after: after, limit: limit) } catch {
+                    return APIResponses.error(.serviceUnavailable, code: "HTTP_UNAVAILABLE", "the message log cannot be read: \(error)")
+                }
                 return APIResponses.json(["messages": messages.map(APIResponses.message)])
             }
         }
         router.get("/v1/conversations/{id}/events") { request, context in
             try await APIServer.authorized(request, deps) {
-                guard let (channel, key) = conversation(request, context, deps) else { return notFound(deps) }
-                let events = await channel.log.subscribe(conversation: key)
+                guard let (log, ref) = conversation(request, context, deps) else { return notFound(deps) }
+                let events = await log.subscribe(conversation: ref)
                 var headers = HTTPFields()
                 headers[.contentType] = "text/event-stream"
                 headers[.cacheControl] = "no-cache"
@@ -83,12 +88,14 @@ enum HTTPChannelRoutes {
         return value?.isEmpty == false ? value : nil
     }
 
+    /// The message log and the conversation a request names; nil when the channel is off (or
+    /// its log not open yet) or the id is not an http conversation id.
     private static func conversation(_ request: Request, _ context: BasicRequestContext,
-                                     _ deps: APIDependencies) -> (HTTPChannel, String)? {
-        guard let channel = deps.httpChannel, let id = context.parameters.get("id") else { return nil }
+                                     _ deps: APIDependencies) -> (HTTPMessageLog, ConversationRef)? {
+        guard let log = deps.httpChannel?.log, let id = context.parameters.get("id") else { return nil }
         let account = request.uri.queryParameters.get("accountId").map { String($0) } ?? ConversationRef.defaultAccount
         guard let ref = try? ConversationIDs.parse(id, channel: .http, accountId: account) else { return nil }
-        return (channel, HTTPChannel.logKey(accountId: ref.accountId, conversationId: ref.conversationId))
+        return (log, ref)
     }
 
     private static func notFound(_ deps: APIDependencies) -> Response {
