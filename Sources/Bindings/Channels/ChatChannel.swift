@@ -25,6 +25,17 @@ public protocol ChatChannel: Sendable {
     /// Creates a thread (Discord) or forum topic (Telegram) under `parent` and returns its
     /// conversation. Throws `ChannelError.notSupported` where the platform has none.
     func createThread(in parent: ConversationRef, title: String) async throws -> ConversationRef
+    /// Removes a thread or topic this channel created with `createThread` (used when a spawn
+    /// fails after the thread was made, so no empty, unbound thread is left behind). Throws
+    /// `ChannelError.notSupported` where the platform cannot (the default).
+    func removeThread(_ thread: ConversationRef) async throws
+}
+
+extension ChatChannel {
+    /// Channels without threads, or that cannot remove them, keep this default.
+    public func removeThread(_ thread: ConversationRef) async throws {
+        throw ChannelError.notSupported("\(kind.rawValue) cannot remove threads")
+    }
 }
 
 /// Limits and features of a channel that delivery must respect.

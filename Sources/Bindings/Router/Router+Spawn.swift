@@ -20,19 +20,30 @@ extension Router {
             throw ACPError(.invalidArgument, message: "agent id \(agentId) cannot form a session key")
         }
         var target: ConversationRef?
+        var createdThread: ConversationRef?
         if binds { target = context.conversation }
-        if let thread { target = try await threadConversation(thread, context, title: options.label ?? agentId) }
+        if let thread {
+            target = try await threadConversation(thread, context, title: options.label ?? agentId)
+            if target != context.conversation { createdThread = target }
+        }
         let new = NewSession(key: key, agentId: agentId, cwd: cwd, mode: options.mode ?? agent.mode, backend: agent.backend,
                              label: options.label)
         let binding = target.map { NewBinding(source: .runtime, conversation: $0) }
-        let result = try await manager.spawn(new, binding: binding, conversation: target ?? context.conversation)
+        let result: SpawnResult
+        do {
+            result = try await manager.spawn(new, binding: binding, conversation: target ?? context.conversation)
+        } catch {
+            if let createdThread { await abandon(createdThread, context, because: error) }
+            throw error
+        }
         var text = "spawned \(result.sessionKey) (agent \(agentId), cwd \(cwd))"
         if let target { text += target == context.conversation ? "; bound here" : "; bound to \(target.canonical)" }
         return ok(text)
     }
 
-    /// `--thread auto` creates a thread/topic (or binds here where the platform has none);
-    /// `--thread here` binds the current conversation, which must be a thread or topic.
+    /// `--thread auto` creates a thread/topic (an error where the conversation cannot have one:
+    /// binding the whole chat instead would surprise everyone in it); `--thread here` binds the
+    /// current conversation, which must be a thread or topic.
     private func threadConversation(_ thread: SpawnOptions.Thread, _ context: CommandContext, title: String) async throws -> ConversationRef {
         if thread == .here {
             guard context.conversation.parentConversationId != nil else {
@@ -43,11 +54,26 @@ extension Router {
         do {
             return try await context.channel.createThread(in: context.conversation, title: title)
         } catch ChannelError.notSupported {
-            return context.conversation
+            throw ACPError(.invalidArgument, message: "this conversation cannot have threads or topics",
+                           hint: "use --bind here to bind this conversation itself")
         } catch {
             logger.warning("thread not created", metadata: ["error": "\(error)"])
             throw ACPError(.invalidArgument, message: "the thread could not be created", detail: "\(error)")
         }
+    }
+
+    /// Spawn failed after `thread` was created for it: the channel removes the thread; where it
+    /// cannot, the thread is told why it stays unbound (never left silent).
+    private func abandon(_ thread: ConversationRef, _ context: CommandContext, because error: any Error) async {
+        do {
+            try await context.channel.removeThread(thread)
+            return
+        } catch {
+            logger.info("spawn's thread not removed", metadata: ["thread": "\(thread.canonical)", "error": "\(error)"])
+        }
+        let reason = (error as? ACPError).map { redactor.redact($0.chatText) } ?? "ERROR: the session could not be started"
+        let text = "\(reason)\nThis thread is not bound to a session; spawn again from the parent conversation."
+        _ = try? await context.channel.send(to: thread, text: text, buttons: [], context: OutgoingContext(kind: .notice))
     }
 
     /// `--cwd` resolved against the agent's cwd; it must lie under `acp.workspaceRoots` when set.

@@ -50,6 +50,10 @@ final class ChatRecorder: ChatChannel {
         }
 
         func nextThread() -> Int { threads += 1; return threads }
+
+        /// Threads removed with `removeThread`, in order.
+        private(set) var removedThreads: [ConversationRef] = []
+        func removed(_ thread: ConversationRef) { removedThreads.append(thread) }
     }
 
     let kind: ConversationRef.Channel = .http
@@ -77,6 +81,11 @@ final class ChatRecorder: ChatChannel {
         let number = await record.nextThread()
         return ConversationRef(channel: kind, accountId: parent.accountId, conversationId: "\(parent.conversationId)/t\(number)",
                                parentConversationId: parent.conversationId)
+    }
+
+    func removeThread(_ thread: ConversationRef) async throws {
+        guard capabilities.supportsThreads else { throw ChannelError.notSupported("threads") }
+        await record.removed(thread)
     }
 
     /// Waits (up to `seconds`) for a message of `conversation` whose text contains `fragment`.

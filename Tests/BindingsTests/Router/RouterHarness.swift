@@ -24,6 +24,7 @@ final class RouterHarness: @unchecked Sendable {
             acp: { defaultAgent: demo, stream: { deliveryMode: final_only }, dispatch: { enabled: \(dispatch) } }
             agents:
               demo: { command: [\(TestPaths.demoAgent), --state-dir, \(dir.path)/demo], cwd: \(dir.path) }
+              broken: { command: [\(dir.path)/no-such-agent], cwd: \(dir.path) }
             bindings:
               - type: route
                 agentId: demo

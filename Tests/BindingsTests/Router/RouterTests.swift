@@ -216,6 +216,33 @@ struct RouterTests {
         }
     }
 
+    @Test("spawn --thread auto where the agent cannot start: the new thread is removed, nothing is stored")
+    func spawnThreadRollsBackTheThread() async throws {
+        try await RouterHarness.with(threads: true) { h in
+            let parent = ConversationRef(channel: .http, conversationId: "lobby")
+            let spawn = await h.send("/acp spawn broken --thread auto", from: "owner", in: parent)
+            #expect(spawn.reply?.hasPrefix("ERROR: ") == true, "\(spawn)")
+            let removed = await h.channel.record.removedThreads
+            #expect(removed.map(\.conversationId) == ["lobby/t1"])
+            let sessions = try h.store.sessions()
+            let bindings = try h.store.bindings(activeOnly: true)
+            #expect(sessions.isEmpty)
+            #expect(!bindings.contains { $0.conversation.conversationId.hasPrefix("lobby") })
+        }
+    }
+
+    @Test("spawn --thread auto where the conversation cannot have threads is an error with a hint; nothing starts")
+    func spawnThreadWithoutThreads() async throws {
+        try await RouterHarness.with(threads: false) { h in
+            let parent = ConversationRef(channel: .http, conversationId: "lobby")
+            let spawn = await h.send("/acp spawn --thread auto", in: parent)
+            #expect(spawn.reply == "ERROR: ACP_INVALID_ARGUMENT: this conversation cannot have threads or topics\nnext: use --bind here to bind this conversation itself",
+                    "\(spawn)")
+            let sessions = try h.store.sessions()
+            #expect(sessions.isEmpty)
+        }
+    }
+
     @Test("dispatch disabled: prompts answer ACP_DISPATCH_DISABLED and start nothing; commands still work")
     func dispatchDisabled() async throws {
         try await RouterHarness.with(dispatch: false) { h in
