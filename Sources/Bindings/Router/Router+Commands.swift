@@ -94,8 +94,7 @@ extension Router {
         var lines = ["\(key) is \(session.state.rawValue)",
                      "agent: \(session.agentId), cwd: \(session.cwd), mode: \(session.mode.rawValue), backend: \(session.backend)"]
         for binding in status.bindings {
-            let expiry = binding.persist ? "never expires" : binding.expiresAt.map { "expires \($0.formatted(.iso8601))" } ?? "expires when idle"
-            lines.append("binding: \(binding.source.rawValue) \(binding.conversation.canonical) (\(expiry))")
+            lines.append("binding: \(binding.source.rawValue) \(binding.conversation.canonical) (\(expiry(of: binding)))")
         }
         lines.append("queue: \(status.queueDepth)")
         if let run = status.activeRun {
@@ -107,6 +106,16 @@ extension Router {
         if let last = status.lastEventAt { lines.append("last event: \(Self.age(last)) ago") }
         for prompt in status.pendingPermissions { lines.append("permission \(prompt.id) pending: \(prompt.title)") }
         return ok(lines.joined(separator: "\n"))
+    }
+
+    /// When a binding ends: only runtime bindings without `--persist` expire (`acp.runtimeBindings`,
+    /// counted from now for the idle limit); config and route bindings last as long as the config says.
+    private func expiry(of binding: BindingRecord) -> String {
+        guard binding.source == .runtime,
+              let deadline = RuntimeBindingExpiry.deadline(of: RuntimeBinding(binding), policy: config.acp.runtimeBindings)
+        else { return "never expires" }
+        let when = deadline.at.formatted(.iso8601)
+        return deadline.reason == .idle ? "expires \(when) unless used before" : "expires \(when), its maximum age"
     }
 
     private func doctor() async -> InboundOutcome {

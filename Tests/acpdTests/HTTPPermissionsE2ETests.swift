@@ -1,0 +1,102 @@
+import Foundation
+import Testing
+import TestSupport
+
+/// Permission requests end to end through the http channel: the demo agent's `[permission]`
+/// turn asks, acpd shows a `permission` message with the options and how to answer, and the
+/// request ends answered (allow, reject), timed out, or cancelled, each visible in the message
+/// (edited in place), in the agent's answer, in the run and in the metrics.
+struct HTTPPermissionsE2ETests {
+    /// The permission prompt of `run` in `conversation`, and its request number.
+    private func permissionPrompt(_ chat: E2EChat, run: String, in conversation: String) async throws -> (E2EMessage, Int) {
+        let message = try await chat.waitForMessage(in: conversation, "the permission prompt of \(run)") {
+            $0.runId == run && $0.kind == "permission"
+        }
+        let header = try #require(message.text.components(separatedBy: "\n").first)
+        let number = try #require(header.components(separatedBy: "(#").dropFirst().first?.components(separatedBy: ")").first
+            .flatMap { Int($0) }, "\(message.text)")
+        return (message, number)
+    }
+
+    /// The permission message with this seq, once its text satisfies `settled`.
+    private func settled(_ chat: E2EChat, _ prompt: E2EMessage, in conversation: String,
+                         _ what: String, timeout: Double = 20) async throws -> E2EMessage {
+        let seq = prompt.seq
+        return try await chat.waitForMessage(in: conversation, "the permission message \(what)", timeout: timeout) {
+            $0.seq == seq && $0.text.hasSuffix(what)
+        }
+    }
+
+    @Test func answeredByAllowAndRejectAndCancelledByCancel() async throws {
+        try await withE2EDaemon(boundConversations: ["p-allow", "p-reject", "p-cancel"]) { chat, _ in
+            // Allow: the prompt lists the options and the commands; the turn continues with the choice.
+            let allowRun = try await chat.prompt("[permission] deploy", in: "p-allow")
+            let (ask, number) = try await permissionPrompt(chat, run: allowRun, in: "p-allow")
+            let lines = ask.text.components(separatedBy: "\n")
+            #expect(lines.first?.hasPrefix("🔐 Permission requested (#\(number)): ") == true, "\(ask.text)")
+            #expect(lines.first?.hasSuffix(" [execute]") == true, "\(ask.text)")
+            #expect(lines.count == 5, "three options: \(ask.text)")
+            #expect(lines.dropFirst().prefix(3).enumerated().allSatisfy { $0.element.hasPrefix("\($0.offset + 1). ") }, "\(ask.text)")
+            #expect(lines.last == "Reply /acp allow \(number) or /acp reject \(number)")
+            #expect(!ask.final)
+            let title = String(lines[0].dropFirst("🔐 Permission requested (#\(number)): ".count))
+            let allowName = String(lines[1].dropFirst(3))
+            let rejectName = String(lines[3].dropFirst(3))
+            let status = try await chat.command("/acp status", in: "p-allow")
+            #expect(status.contains("permission \(number) pending: "), "\(status)")
+            #expect(try await chat.run(allowRun).state == "running")
+
+            #expect(try await chat.command("/acp allow \(number)", in: "p-allow") == "OK: allowed \(number): \(allowName)")
+            #expect(try await chat.finalText(of: allowRun, in: "p-allow").contains("permission: selected allow-once"))
+            #expect(try await chat.run(allowRun).state == "completed")
+            let answered = try await settled(chat, ask, in: "p-allow", "— answered: \(allowName)")
+            #expect(answered.text == "🔐 Permission (#\(number)): \(title) — answered: \(allowName)")
+            #expect(answered.final)
+            #expect(try await chat.command("/acp allow \(number)", in: "p-allow")
+                == "ERROR: ACP_INVALID_ARGUMENT: no pending permission request \(number) here\nnext: see /acp help")
+
+            // Reject: the agent is told the rejection.
+            let rejectRun = try await chat.prompt("[permission] delete", in: "p-reject")
+            let (rejectAsk, rejectNumber) = try await permissionPrompt(chat, run: rejectRun, in: "p-reject")
+            #expect(rejectNumber != number)
+            // A request is answered only from the conversation whose session asked it.
+            #expect(try await chat.command("/acp reject \(rejectNumber)", in: "p-allow")
+                == "ERROR: ACP_INVALID_ARGUMENT: no pending permission request \(rejectNumber) here\nnext: see /acp help")
+            #expect(try await chat.command("/acp reject \(rejectNumber)", in: "p-reject") == "OK: rejected \(rejectNumber): \(rejectName)")
+            #expect(try await chat.finalText(of: rejectRun, in: "p-reject").contains("permission: selected reject-once"))
+            #expect(try await chat.run(rejectRun).state == "completed")
+            _ = try await settled(chat, rejectAsk, in: "p-reject", "— answered: \(rejectName)")
+
+            // Cancel while the request is pending: the message says so and the run ends cancelled.
+            let cancelRun = try await chat.prompt("[permission] reboot", in: "p-cancel")
+            let (cancelAsk, cancelNumber) = try await permissionPrompt(chat, run: cancelRun, in: "p-cancel")
+            #expect(try await chat.command("/acp cancel", in: "p-cancel") == "OK: cancelled the active run \(cancelRun)")
+            #expect(try await chat.waitForRun(cancelRun, state: "cancelled").errorCode == nil)
+            let withdrawn = try await settled(chat, cancelAsk, in: "p-cancel", "— cancelled")
+            #expect(withdrawn.text.hasPrefix("🔐 Permission (#\(cancelNumber)): "), "\(withdrawn.text)")
+            #expect(try await chat.finalText(of: cancelRun, in: "p-cancel").hasSuffix("stopped"))
+            #expect(try await chat.command("/acp allow \(cancelNumber)", in: "p-cancel")
+                == "ERROR: ACP_INVALID_ARGUMENT: no pending permission request \(cancelNumber) here\nnext: see /acp help")
+            #expect(try await chat.command("/acp status", in: "p-cancel").contains("permission ") == false)
+
+            #expect(try await chat.metric("acpd_permission_requests_total", ["outcome": "answered"]) == 2)
+            #expect(try await chat.metric("acpd_permission_requests_total", ["outcome": "cancelled"]) == 1)
+        }
+    }
+
+    @Test func anUnansweredRequestTimesOutAsARejection() async throws {
+        try await withE2EDaemon(acpLines: ["permissions: { timeoutSeconds: 1 }"]) { chat, _ in
+            let run = try await chat.prompt("[permission] wait for me", in: "room1")
+            let (ask, number) = try await permissionPrompt(chat, run: run, in: "room1")
+            let rejectName = String(ask.text.components(separatedBy: "\n")[3].dropFirst(3))
+            // The user is told (the prompt is edited), the agent is told a rejection, the turn goes on.
+            let timedOut = try await settled(chat, ask, in: "room1", "— timed out, sent: \(rejectName)", timeout: 15)
+            #expect(timedOut.text.hasPrefix("🔐 Permission (#\(number)): "), "\(timedOut.text)")
+            #expect(try await chat.finalText(of: run, in: "room1").contains("permission: selected reject-once"))
+            #expect(try await chat.run(run).state == "completed")
+            #expect(try await chat.command("/acp allow \(number)", in: "room1")
+                == "ERROR: ACP_INVALID_ARGUMENT: no pending permission request \(number) here\nnext: see /acp help")
+            #expect(try await chat.metric("acpd_permission_requests_total", ["outcome": "timed_out"]) == 1)
+        }
+    }
+}
