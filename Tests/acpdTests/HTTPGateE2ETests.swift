@@ -1,0 +1,98 @@
+import Foundation
+import Testing
+import TestSupport
+
+/// The gate through the http channel of a real `acpd run`: `unknownSenders: public`, the
+/// per-sender rate limit, and the shared secret with `/auth` and `/lock` (docs/commands.md).
+struct HTTPGateE2ETests {
+    private static let token = "e2e-gate-\(UUID().uuidString.prefix(8))"
+    private static let secret = "sesame-open-\(UUID().uuidString.prefix(6))"
+    private static let burst = 8
+
+    private static var config: String {
+        """
+        acp:
+          defaultAgent: demo
+        \(E2EConfig.demoAgent)
+        bindings:
+        \(E2EConfig.acpBinding("room1"))
+        channels:
+          http: { enabled: true }
+        access:
+          owners: ["http:alice"]
+          allowFrom: ["http:carol"]
+          unknownSenders: public
+          secret: "\(secret)"
+          authTtlSeconds: 600
+          rateLimit: { perMinute: 1, burst: \(burst) }
+        """
+    }
+
+    @Test func publicSendersRateLimitAndSharedSecret() async throws {
+        try await withTemporaryDirectory { directory in
+            let daemon = try await DaemonProcess.start(in: directory, token: Self.token, config: Self.config)
+            var answers: [PostAnswer] = []
+            func post(_ conversation: String, _ sender: String, _ text: String) async throws -> PostAnswer {
+                let answer = try await daemon.post(conversation, from: sender, text)
+                #expect(answer.status == 202, "\(text): \(answer)")
+                answers.append(answer)
+                return answer
+            }
+
+            // public: a stranger is allowlisted: prompts run, owner commands are refused,
+            // guarded commands are locked like anyone else's.
+            let prompt = try await post("room1", "pat", "hello from the public")
+            let runId = try #require(prompt.runId, "\(prompt)\n\(daemon.log)")
+            #expect(try await daemon.finalText("room1", run: runId).contains("echo: hello from the public"))
+            #expect(try await post("room1", "pat", "/acp doctor").reply == "ERROR: unauthorized")
+            #expect(try await post("room1", "pat", "/acp sessions").reply == "ERROR: locked (send /auth <secret> first)")
+
+            // Rate limit: `burst` messages pass, the next get exactly the rate-limited reply and start nothing.
+            for index in 1...Self.burst {
+                let answer = try await post("room1", "rita", "/acp status")
+                #expect(answer.reply?.hasPrefix("OK: agent:demo:acp:binding:") == true, "message \(index): \(answer)")
+            }
+            let runsBefore = try daemon.runCount()
+            let limited = try await post("room1", "rita", "/acp status")
+            #expect(limited.reply == "ERROR: rate limited (try again later)", "\(limited)")
+            let limitedPrompt = try await post("room1", "rita", "this must not run")
+            #expect(limitedPrompt.reply == "ERROR: rate limited (try again later)", "\(limitedPrompt)")
+            #expect(limitedPrompt.runId == nil)
+            #expect(try daemon.runCount() == runsBefore)
+            #expect(try await daemon.messages("room1").filter { $0.text == "ERROR: rate limited (try again later)" }.count == 2)
+            // Buckets are per sender; refused messages (unauthorized) use no tokens.
+            for _ in 1...(Self.burst + 2) {
+                #expect(try await post("room1", "quinn", "/acp doctor").reply == "ERROR: unauthorized")
+            }
+            for index in 1...Self.burst {
+                let answer = try await post("room1", "quinn", "/acp cancel")
+                #expect(answer.reply == "OK: nothing to cancel", "message \(index): \(answer)")
+            }
+            #expect(try await post("room1", "quinn", "/acp cancel").reply == "ERROR: rate limited (try again later)")
+            let (_, metrics) = try await daemon.request("GET", "/metrics")
+            #expect(String(decoding: metrics, as: UTF8.self).contains(#"acpd_rate_limited_total{channel="http"} 3"#))
+
+            // Shared secret: guarded commands are locked until /auth, a wrong secret stays locked,
+            // /lock locks again; unguarded commands work throughout.
+            let locked = "ERROR: locked (send /auth <secret> first)"
+            #expect(try await post("desk", "carol", "/acp sessions").reply == locked)
+            #expect(try await post("desk", "carol", "/auth not-the-secret").reply == "ERROR: unauthorized")
+            #expect(try await post("desk", "carol", "/acp sessions").reply == locked)
+            #expect(try await post("desk", "carol", "/auth \(Self.secret)").reply == "OK: unlocked for 600 seconds")
+            let unlocked = try await post("desk", "carol", "/acp sessions")
+            #expect(unlocked.reply?.hasPrefix("OK: ") == true, "\(unlocked)")
+            #expect(try await post("desk", "carol", "/lock").reply == "OK: locked")
+            #expect(try await post("desk", "carol", "/acp sessions").reply == locked)
+            #expect(try await post("room1", "carol", "/acp status").reply?.hasPrefix("OK: ") == true)
+            // The unlock is per sender: carol's does not unlock the owner.
+            #expect(try await post("desk", "alice", "/acp doctor").reply == locked)
+
+            // The secret never shows: not in an answer, not in a delivered message, not in the log.
+            let delivered = try await daemon.messages("room1") + daemon.messages("desk")
+            for answer in answers { #expect(!answer.text.contains(Self.secret), "\(answer)") }
+            for message in delivered { #expect(!message.text.contains(Self.secret), "\(message)") }
+            #expect(!daemon.log.contains(Self.secret))
+            #expect(try await daemon.stop() == 0)
+        }
+    }
+}

@@ -1,0 +1,118 @@
+import Foundation
+import Testing
+import TestSupport
+
+/// Redaction of agent output delivered to an http conversation by a real `acpd run`: the demo
+/// agent echoes secrets back, `GET /v1/conversations/{id}/messages` must show `[redacted]`.
+struct HTTPRedactionE2ETests {
+    private static let token = "e2e-redact-api-\(UUID().uuidString.prefix(8))"
+    private static let secret = "sesame-open-4242"
+    private static let botToken = "tg-literal-bot-token-\(UUID().uuidString.prefix(6))"
+    private static let agentKey = "agent-env-key-\(UUID().uuidString.prefix(6))"
+    /// A Telegram-shaped token that is configured nowhere: caught by its shape.
+    private static let shapedToken = "123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw0"
+    /// Longest delivered message: small, so a long answer is split into several messages.
+    private static let maxChunkChars = 120
+
+    private static var config: String {
+        """
+        acp:
+          defaultAgent: demo
+          stream: { maxChunkChars: \(maxChunkChars) }
+        agents:
+          demo:
+            command: ["\(TestPaths.demoAgent)"]
+            cwd: ./workspace
+            env: { DEMO_API_KEY: "\(agentKey)" }
+        bindings:
+        \(E2EConfig.acpBinding("room1"))
+        channels:
+          http: { enabled: true }
+          telegram:
+            accounts:
+              default: { botToken: "\(botToken)" }
+        access:
+          owners: ["http:alice"]
+          secret: "\(secret)"
+          rateLimit: { perMinute: 600, burst: 200 }
+        """
+    }
+
+    private static var everySecret: [String] { [token, secret, botToken, agentKey, shapedToken, "value123abc"] }
+
+    /// Sends `text` from the owner into room1 and returns the run's delivered text once final.
+    private func echo(_ daemon: DaemonProcess, _ text: String) async throws -> [LoggedMessage] {
+        let answer = try await daemon.post("room1", from: "alice", text)
+        let runId = try #require(answer.runId, "\(answer)\n\(daemon.log)")
+        return try await daemon.finalMessages("room1", run: runId)
+    }
+
+    @Test func echoedSecretsAreRedacted() async throws {
+        try await withTemporaryDirectory { directory in
+            let daemon = try await DaemonProcess.start(in: directory, token: Self.token, config: Self.config)
+            let prompt = """
+                [chunks=1] bot \(Self.botToken)
+                api \(Self.token)
+                secret \(Self.secret)
+                env \(Self.agentKey)
+                export FOO_API_KEY=value123abc
+                telegram \(Self.shapedToken)
+                """
+            let messages = try await echo(daemon, prompt)
+            let text = messages.map(\.text).joined(separator: "\n")
+            #expect(text.hasPrefix("echo: [chunks=1] bot [redacted]"), "\(messages)")
+            for secret in Self.everySecret { #expect(!text.contains(secret), "\(secret) leaked: \(text)") }
+            #expect(text.contains("FOO_API_KEY=[redacted]"), "\(text)")
+            #expect(text.components(separatedBy: "[redacted]").count == 7, "six secrets, six placeholders: \(text)")
+
+            // Prose and non-secret names are left alone.
+            let plain = try await echo(daemon, "[chunks=1] max_tokens=4096 keyboard: us")
+            #expect(plain.map(\.text).joined() == "echo: [chunks=1] max_tokens=4096 keyboard: us")
+
+            // A secret split across two streamed chunks that land in the same message.
+            let (splitPrompt, cut) = Self.straddling(Self.secret, prefix: "[chunks=2]", answerLength: 50)
+            #expect(cut > 0 && cut < Self.secret.count, "the chunk boundary cuts the secret")
+            let split = try await echo(daemon, splitPrompt).map(\.text).joined()
+            #expect(!split.contains(Self.secret), "\(split)")
+            #expect(split.hasPrefix("echo: [chunks=2] [redacted]"), "\(split)")
+            #expect(try await daemon.stop() == 0)
+        }
+    }
+
+    /// A secret split across two streamed chunks whose halves also land in two different messages
+    /// (the message boundary falls inside the secret) is not caught: each message is redacted on
+    /// its own and holds only half of it. docs/router.md says so ("only caught by that second pass
+    /// when both halves land in the same message").
+    @Test(.disabled("leak: a secret split across two streamed chunks and two messages is delivered in halves (DeliveryService redacts each delta and each message separately)"))
+    func secretSplitAcrossChunksAndMessagesIsRedacted() async throws {
+        try await withTemporaryDirectory { directory in
+            let daemon = try await DaemonProcess.start(in: directory, token: Self.token, config: Self.config)
+            // "echo: " + X where X has no blank: the splitter cuts after "echo:" and then hard-splits
+            // X every `maxChunkChars`; the chunk boundary (half the answer) falls at the same place.
+            let answerLength = 2 * (Self.maxChunkChars + "echo: ".count)
+            let (prompt, cut) = Self.straddling(Self.secret, prefix: "[chunks=2]", answerLength: answerLength, blank: false)
+            #expect(cut > 0 && cut < Self.secret.count)
+            let messages = try await echo(daemon, prompt)
+            #expect(messages.count >= 2, "\(messages)")
+            let joined = messages.map(\.text).joined()
+            #expect(!joined.contains(Self.secret), "halves: \(messages)")
+            for half in [String(Self.secret.prefix(cut)), String(Self.secret.dropFirst(cut))] {
+                #expect(!messages.contains { $0.text.contains(half) }, "\(half) in \(messages)")
+            }
+            #expect(try await daemon.stop() == 0)
+        }
+    }
+
+    /// A prompt whose echo (`echo: <prompt>`, `answerLength` ASCII characters) has `secret` across its
+    /// middle, where the demo agent cuts `[chunks=2]`; returns it and how many characters of the
+    /// secret fall into the first chunk.
+    static func straddling(_ secret: String, prefix: String, answerLength: Int, blank: Bool = true) -> (String, Int) {
+        let echoPrefix = "echo: "
+        let half = answerLength / 2
+        let leading = prefix + String(repeating: "p", count: max(0, half - secret.count / 2 - echoPrefix.count - prefix.count - (blank ? 1 : 0)))
+        let start = echoPrefix.count + leading.count + (blank ? 1 : 0)
+        let head = leading + (blank ? " " : "") + secret + (blank ? " " : "")
+        let tail = String(repeating: "q", count: max(0, answerLength - echoPrefix.count - head.count))
+        return (head + tail, half - start)
+    }
+}
