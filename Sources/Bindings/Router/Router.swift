@@ -56,14 +56,30 @@ public actor Router {
         resolver = BindingResolver(index: BindingIndex(config: newConfig), lookup: bindings, logger: logger)
     }
 
+    /// How many inbound messages of one channel are handled at once (different conversations;
+    /// one conversation's messages always go one at a time, in arrival order).
+    public static let inFlightPerChannel = 32
+
     /// Consumes every channel's `inbound` stream until they end or the calling task is cancelled.
+    /// A slow command in one conversation (a spawn waiting for its agent) does not hold up the
+    /// others; within a conversation, messages are handled in the order they arrived. Messages
+    /// already read are handled to the end before this returns.
     public func run() async {
         await withDiscardingTaskGroup { group in
             for channel in channels {
                 group.addTask { [self] in
-                    for await message in channel.inbound {
-                        if Task.isCancelled { break }
-                        _ = await self.handle(message, channel: channel)
+                    let lanes = ConversationLanes(limit: Self.inFlightPerChannel)
+                    await withDiscardingTaskGroup { handlers in
+                        for await message in channel.inbound {
+                            if Task.isCancelled { break }
+                            await lanes.admit()
+                            let ticket = await lanes.ticket(for: message.conversation)
+                            handlers.addTask { [self] in
+                                await lanes.wait(for: ticket)
+                                _ = await self.handle(message, channel: channel)
+                                await lanes.done(with: ticket)
+                            }
+                        }
                     }
                 }
             }

@@ -25,6 +25,7 @@ final class RouterHarness: @unchecked Sendable {
             agents:
               demo: { command: [\(TestPaths.demoAgent), --state-dir, \(dir.path)/demo], cwd: \(dir.path) }
               broken: { command: [\(dir.path)/no-such-agent], cwd: \(dir.path) }
+              slow: { command: [/bin/sh, -c, "sleep 2; exec \(TestPaths.demoAgent) --state-dir \(dir.path)/slow"], cwd: \(dir.path) }
             bindings:
               - type: route
                 agentId: demo

@@ -201,6 +201,25 @@ struct RouterTests {
         }
     }
 
+    @Test("run(): a slow spawn in one conversation does not hold up another; each answers in its own conversation")
+    func inboundConversationsRunInParallel() async throws {
+        try await RouterHarness.with { h in
+            let router = h.router
+            let loop = Task { await router.run() }
+            let lobby = ConversationRef(channel: .http, conversationId: "lobby")
+            h.channel.inboundContinuation.yield(InboundMessage(conversation: lobby, senderId: "owner",
+                                                               text: "/acp spawn slow --bind here", idempotencyKey: "par-1"))
+            h.channel.inboundContinuation.yield(InboundMessage(conversation: Self.routed, senderId: "alice", text: "/acp cancel",
+                                                               idempotencyKey: "par-2"))
+            try await h.channel.waitForMessage(in: Self.routed, containing: "OK: nothing to cancel")
+            #expect(await h.channel.messages(in: lobby, containing: "spawned").isEmpty,
+                    "the slow agent (2 s start) cannot have answered yet unless the other conversation waited for it")
+            try await h.channel.waitForMessage(in: lobby, containing: "OK: spawned", seconds: 30)
+            loop.cancel()
+            await loop.value
+        }
+    }
+
     @Test("spawn --thread auto binds a new thread; output goes there, not to the parent")
     func spawnThread() async throws {
         try await RouterHarness.with(threads: true) { h in
