@@ -91,6 +91,44 @@ struct DaemonRunTests {
         }
     }
 
+    /// One message of the http log, as the API shows it.
+    private struct Logged: Decodable, Sendable, Equatable {
+        var seq: Int64
+        var id: String
+        var kind: String
+        var runId: String?
+        var text: String
+        var final: Bool
+    }
+
+    private struct LogPage: Decodable { var messages: [Logged] }
+
+    /// Every message of room1, in seq order.
+    private func allMessages(_ daemon: DaemonProcess) async throws -> [Logged] {
+        let (_, data) = try await daemon.request("GET", "/v1/conversations/room1/messages?after=0")
+        return try JSONDecoder().decode(LogPage.self, from: data).messages
+    }
+
+    /// Polls room1 until `condition` holds on its messages; returns them.
+    private func messages(_ daemon: DaemonProcess, _ what: String,
+                          until condition: @escaping @Sendable ([Logged]) -> Bool) async throws -> [Logged] {
+        try await withDeadline(30, what) {
+            while true {
+                let messages = try await allMessages(daemon)
+                if condition(messages) { return messages }
+                try await Task.sleep(for: .milliseconds(50))
+            }
+        }
+    }
+
+    /// How often `text` occurs in all messages together.
+    private static func occurrences(of text: String, in messages: [Logged]) -> Int {
+        messages.reduce(0) { $0 + $1.text.components(separatedBy: text).count - 1 }
+    }
+
+    /// Issue 5: SIGKILL mid-run, start again on the same store: the binding holds, the log kept
+    /// what was delivered, the interrupted run is reported once, nothing appears twice, not even
+    /// after further restarts; a SIGTERM during a run still lands its final message.
     @Test func killedMidRunRestartsOnTheSameStore() async throws {
         try await withTemporaryDirectory { directory in
             let port = try DaemonProcess.freePort()
@@ -99,21 +137,52 @@ struct DaemonRunTests {
             let (_, done) = try await post(first, text: "first", messageId: "k-1")
             let firstRun = try #require(done["runId"] as? String, "\(done)\n\(first.log)")
             _ = try await finalMessages(first, runId: firstRun)
-            let (_, slow) = try await post(first, text: "[delay=2000] slow", messageId: "k-2")
-            #expect(slow["runId"] is String)
+            // A run whose first chunk is delivered (live) before the kill; two more never come.
+            let (_, slow) = try await post(first, text: "partial [chunks=3] [delay=1500] abcdefghijklmnopqrstuvwxyz", messageId: "k-2")
+            let slowRun = try #require(slow["runId"] as? String, "\(slow)\n\(first.log)")
+            _ = try await messages(first, "first chunk of the slow run delivered") { messages in
+                messages.contains { $0.runId == slowRun && $0.text.hasPrefix("echo: p") }
+            }
             _ = try await first.stop(signal: SIGKILL)
 
             let second = try await DaemonProcess(directory: directory, port: port, token: Self.token)
             let (_, bindings) = try await second.json("GET", "/v1/bindings")
             #expect((bindings["bindings"] as? [[String: Any]])?.contains { ($0["conversation"] as? String)?.hasSuffix(":room1") == true } == true)
+            // Recovery fails the interrupted run; delivery resumes it from its checkpoint.
+            let recovered = try await messages(second, "the interrupted run reported") { messages in
+                messages.contains { $0.runId == slowRun && $0.text.contains("acpd restarted") }
+            }
+            #expect(Self.occurrences(of: "echo: first", in: recovered) == 1, "the first reply survives, once: \(recovered)")
+            #expect(Self.occurrences(of: "echo: p", in: recovered) == 1, "the partial chunk, once: \(recovered)")
+            #expect(Self.occurrences(of: "acpd restarted", in: recovered) == 1, "\(recovered)")
+            #expect(recovered.filter { $0.runId == slowRun }.allSatisfy { $0.final }, "\(recovered)")
             let (_, next) = try await post(second, text: "again", messageId: "k-3")
             let nextRun = try #require(next["runId"] as? String, "\(next)\n\(second.log)")
-            let messages = try await finalMessages(second, runId: nextRun)
-            // The log is new after a restart: the first daemon's delivered reply must not appear again.
-            let texts = messages.compactMap { $0["text"] as? String }
-            #expect(!texts.contains { $0.contains("echo: first") }, "messages: \(messages)")
-            #expect(texts.joined().contains("echo: again"))
-            #expect(try await second.stop(signal: SIGTERM) == 0)
+            let afterAgain = try await messages(second, "final reply of run \(nextRun)") { messages in
+                messages.contains { $0.runId == nextRun && $0.final }
+            }
+            #expect(Self.occurrences(of: "echo: again", in: afterAgain) == 1)
+            let seqs = afterAgain.map(\.seq)
+            #expect(seqs == seqs.sorted() && Set(seqs).count == seqs.count)
+            #expect(try await second.stop(signal: SIGTERM) == 0, "log:\n\(second.log)")
+
+            // A second restart repeats nothing; then SIGTERM while a run is going.
+            let third = try await DaemonProcess(directory: directory, port: port, token: Self.token)
+            let (_, during) = try await post(third, text: "during shutdown [chunks=3] [delay=700]", messageId: "k-4")
+            let duringRun = try #require(during["runId"] as? String, "\(during)\n\(third.log)")
+            let atThirdStart = try await allMessages(third)
+            #expect(atThirdStart.filter { $0.runId != duringRun } == afterAgain, "nothing new or repeated after a restart: \(atThirdStart)")
+            _ = try await messages(third, "the run delivers its first chunk") { messages in
+                messages.contains { $0.runId == duringRun }
+            }
+            #expect(try await third.stop(signal: SIGTERM) == 0, "log:\n\(third.log)")
+
+            let fourth = try await DaemonProcess(directory: directory, port: port, token: Self.token)
+            let final = try await allMessages(fourth)
+            #expect(final.contains { $0.runId == duringRun && $0.final }, "final before exit: \(final)\n\(third.log)")
+            #expect(Self.occurrences(of: "echo: during shutdown [chunks=3] [delay=700]", in: final) == 1, "\(final)")
+            #expect(final.filter { $0.runId != duringRun } == afterAgain)
+            #expect(try await fourth.stop(signal: SIGTERM) == 0)
         }
     }
 }
