@@ -1,36 +1,230 @@
-"""Drives a running `acpd run` (config: scripts/bench/http-router.yaml) through the http channel.
+"""Drives a release `acpd run` through the http channel (issue 5, "including HTTP").
 
-  python3 scripts/bench/http_router.py seq N    N sequential prompts to one route-bound conversation:
-                                               POST accepted latency and POST -> final message delivered
-  python3 scripts/bench/http_router.py conc N   one prompt to each of N new conversations (N sessions), 32 at a time
-Read acpd's RSS from /proc/<pid>/status alongside (see docs/benchmarks.md).
+  python3 scripts/bench/http_router.py [--acpd PATH] [--agent PATH] [--messages 1000] [--sessions 1000]
+                                       [--chunks 10] [--port 7979] [--idle-seconds 5]
+
+Starts acpd with a route binding of every http conversation to the demo agent (config written to
+a temp dir, empty store), then:
+  1. idle: acpd's RSS (VmRSS, anonymous vs file-backed, threads) after --idle-seconds;
+  2. latency: --messages prompts, one at a time, to one conversation over one keep-alive HTTP
+     connection; POST /v1/messages -> 202 (run queued) and POST -> the run's final message seen on
+     the conversation's SSE stream (/v1/conversations/{id}/events, opened before the first POST);
+  3. sessions: one prompt to each of --sessions new conversations at once (8 client threads with
+     keep-alive connections post them all, then poll each conversation until its final message);
+     acpd's peak RSS / threads / fds sampled every 100 ms from /proc (the agents are separate
+     processes, so excluded), and the time until every final message is visible.
+Then SIGTERM and the time to stop. Python's own client time is included in every HTTP figure.
 """
-import json, time, urllib.request, sys, concurrent.futures
-BASE="http://127.0.0.1:7979"; H={"Authorization":"Bearer bench-token","Content-Type":"application/json"}
-def req(m, p, body=None):
-    r=urllib.request.Request(BASE+p, data=json.dumps(body).encode() if body else None, headers=H, method=m)
-    with urllib.request.urlopen(r) as f: return json.loads(f.read())
-def turn(conv, i, text):
-    t0=time.perf_counter()
-    out=req("POST","/v1/messages",{"conversationId":conv,"senderId":"bench","text":text,"messageId":f"{conv}-{i}"})
-    t1=time.perf_counter()
-    run=out["runId"]
-    while True:
-        msgs=req("GET",f"/v1/conversations/{conv}/messages?after=0")["messages"]
-        if any(m.get("runId")==run and m.get("final") for m in msgs): break
-        time.sleep(0.001)
-    return t1-t0, time.perf_counter()-t0
-mode=sys.argv[1]
-if mode=="seq":
-    n=int(sys.argv[2]); turn("warm",0,"warm")
-    acc=[];done=[]
-    for i in range(n):
-        a,d=turn("seq",i,f"t{i} [chunks=1]"); acc.append(a); done.append(d)
-    acc.sort(); done.sort()
-    p=lambda s,q: s[min(len(s)-1,int(q*len(s)))]
-    print(f"POST accepted (runId queued): p50 {p(acc,.5)*1000:.2f} ms p99 {p(acc,.99)*1000:.2f} ms; POST->final delivered (polling 1 ms): p50 {p(done,.5)*1000:.2f} ms p99 {p(done,.99)*1000:.2f} ms over {n}")
-else:
-    n=int(sys.argv[2]); t0=time.time()
-    with concurrent.futures.ThreadPoolExecutor(32) as ex:
-        res=list(ex.map(lambda i: turn(f"c{i}",0,"hi"), range(n)))
-    print(f"{n} sessions, all turns complete in {time.time()-t0:.1f} s")
+import argparse, concurrent.futures, http.client, json, os, signal, subprocess, sys, tempfile, threading, time
+
+TOKEN = "bench-token"
+HEADERS = {"Authorization": "Bearer " + TOKEN, "Content-Type": "application/json"}
+
+
+def proc_stats(pid):
+    stats = {}
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            key, _, value = line.partition(":")
+            if key in ("VmRSS", "VmHWM", "RssAnon", "RssFile", "Threads"):
+                stats[key] = int(value.split()[0])
+    stats["fds"] = len(os.listdir(f"/proc/{pid}/fd"))
+    return stats
+
+
+def mib(kib):
+    return f"{kib / 1024:.1f} MiB"
+
+
+def pct(sorted_values, q):
+    return sorted_values[min(len(sorted_values) - 1, max(0, int(q * len(sorted_values) + 0.999999) - 1))]
+
+
+class Client:
+    """One keep-alive connection."""
+
+    def __init__(self, port):
+        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+
+    def request(self, method, path, body=None):
+        self.conn.request(method, path, body=json.dumps(body) if body is not None else None, headers=HEADERS)
+        response = self.conn.getresponse()
+        data = response.read()
+        if response.status >= 300:
+            raise RuntimeError(f"{method} {path}: {response.status} {data[:200]!r}")
+        return json.loads(data)
+
+    def post(self, conversation, text, message_id):
+        return self.request("POST", "/v1/messages",
+                            {"conversationId": conversation, "senderId": "bench", "text": text, "messageId": message_id})
+
+
+class EventStream:
+    """GET /v1/conversations/{id}/events, read line by line."""
+
+    def __init__(self, port, conversation):
+        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        self.conn.request("GET", f"/v1/conversations/{conversation}/events", headers=HEADERS)
+        self.response = self.conn.getresponse()
+        if self.response.status != 200:
+            raise RuntimeError(f"events: {self.response.status}")
+
+    def wait_final(self, run_id):
+        while True:
+            line = self.response.readline()
+            if not line:
+                raise RuntimeError("event stream ended")
+            if line.startswith(b"data:"):
+                message = json.loads(line[5:])
+                if message.get("runId") == run_id and message.get("final"):
+                    return
+
+
+def write_config(directory, agent, port, sessions, coalesce):
+    path = os.path.join(directory, "acpd.yaml")
+    with open(path, "w") as f:
+        f.write(f"""stateDir: {directory}/state
+agents:
+  demo: {{ command: ["{agent}", --state-dir, "{directory}/demo"], cwd: "{directory}" }}
+acp:
+  defaultAgent: demo
+  maxConcurrentSessions: {max(64, sessions)}
+  stream: {{ coalesceIdleMs: {coalesce} }}
+bindings:
+  - type: route
+    agentId: demo
+    match: {{ channel: http }}
+channels:
+  http: {{ enabled: true }}
+access:
+  owners: ["http:bench"]
+  rateLimit: {{ perMinute: 10000000, burst: 10000000 }}
+api: {{ listen: "127.0.0.1:{port}", token: "{TOKEN}" }}
+""")
+    return path
+
+
+def wait_healthy(port, process, seconds=30):
+    deadline = time.time() + seconds
+    while time.time() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"acpd exited with {process.returncode}")
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=1)
+            conn.request("GET", "/healthz")
+            if conn.getresponse().status == 200:
+                return
+        except OSError:
+            time.sleep(0.05)
+    raise RuntimeError("acpd did not become healthy")
+
+
+def latency(port, messages, warmup, chunks):
+    client = Client(port)
+    events = EventStream(port, "seq")
+    filler = "abcdefghij" * 20
+    accepted, final = [], []
+    for index in range(warmup + messages):
+        text = f"m{index}-{filler}[chunks={chunks}]"
+        start = time.perf_counter()
+        out = client.post("seq", text, f"seq-{index}")
+        posted = time.perf_counter()
+        events.wait_final(out["runId"])
+        done = time.perf_counter()
+        if index >= warmup:
+            accepted.append(posted - start)
+            final.append(done - start)
+    for name, values in (("POST -> 202 accepted (run queued)", accepted), ("POST -> final message on the SSE stream", final)):
+        values.sort()
+        print(f"  {name:42s} p50 {pct(values, .5) * 1000:.3f} ms, p90 {pct(values, .9) * 1000:.3f} ms, "
+              f"p99 {pct(values, .99) * 1000:.3f} ms, max {values[-1] * 1000:.3f} ms  ({messages} messages)")
+
+
+def sessions_run(port, pid, sessions, workers=8):
+    peak = {"VmRSS": 0, "Threads": 0, "fds": 0}
+    stop = threading.Event()
+
+    def sample():
+        while not stop.is_set():
+            stats = proc_stats(pid)
+            for key in peak:
+                peak[key] = max(peak[key], stats[key])
+            time.sleep(0.1)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    local = threading.local()
+
+    def client():
+        if not hasattr(local, "client"):
+            local.client = Client(port)
+        return local.client
+
+    start = time.perf_counter()
+    with concurrent.futures.ThreadPoolExecutor(workers) as pool:
+        runs = list(pool.map(lambda i: client().post(f"c{i}", f"hello {i} [chunks=3]", f"c{i}")["runId"], range(sessions)))
+    posted = time.perf_counter() - start
+    pending = set(range(sessions))
+
+    def finished(i):
+        messages = client().request("GET", f"/v1/conversations/c{i}/messages?after=0")["messages"]
+        return any(m.get("runId") == runs[i] and m.get("final") for m in messages)
+
+    with concurrent.futures.ThreadPoolExecutor(workers) as pool:
+        while pending:
+            done = [i for i, ok in zip(list(pending), pool.map(finished, list(pending))) if ok]
+            pending.difference_update(done)
+            if pending:
+                time.sleep(0.05)
+    elapsed = time.perf_counter() - start
+    after = proc_stats(pid)
+    stop.set()
+    sampler.join()
+    print(f"  {sessions} conversations: all POSTs accepted after {posted:.2f} s, every final message visible after {elapsed:.2f} s")
+    print(f"  acpd with {sessions} agents alive: RSS {mib(after['VmRSS'])} (VmHWM {mib(after['VmHWM'])}), "
+          f"{after['Threads']} threads, {after['fds']} fds; peak of 100 ms samples: RSS {mib(peak['VmRSS'])}, "
+          f"{peak['Threads']} threads, {peak['fds']} fds")
+
+
+def main():
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--acpd", default=os.path.join(root, ".build-release/release/acpd"))
+    parser.add_argument("--agent", default=os.path.join(root, ".build-release/release/acpd-demo-agent"))
+    parser.add_argument("--messages", type=int, default=1000)
+    parser.add_argument("--warmup", type=int, default=20)
+    parser.add_argument("--sessions", type=int, default=1000)
+    parser.add_argument("--chunks", type=int, default=10)
+    parser.add_argument("--coalesce-ms", type=int, default=350, help="acp.stream.coalesceIdleMs")
+    parser.add_argument("--port", type=int, default=7979)
+    parser.add_argument("--idle-seconds", type=float, default=5)
+    args = parser.parse_args()
+    if args.sessions > 999:
+        print("note: the http message log keeps 1000 conversations; the latency conversation is dropped first")
+    directory = tempfile.mkdtemp(prefix="acpd-http-bench-")
+    config = write_config(directory, args.agent, args.port, args.sessions, args.coalesce_ms)
+    log = open(os.path.join(directory, "acpd.log"), "w")
+    process = subprocess.Popen([args.acpd, "run", "--config", config], stdout=log, stderr=subprocess.STDOUT)
+    try:
+        wait_healthy(args.port, process)
+        time.sleep(args.idle_seconds)
+        idle = proc_stats(process.pid)
+        print(f"acpd {args.acpd} (pid {process.pid}), state {directory}")
+        print(f"  idle (http channel + API, empty store): VmRSS {mib(idle['VmRSS'])} = anonymous {mib(idle['RssAnon'])} "
+              f"+ file-backed {mib(idle['RssFile'])}; {idle['Threads']} threads, {idle['fds']} fds")
+        if args.messages > 0:
+            latency(args.port, args.messages, args.warmup, args.chunks)
+        if args.sessions > 0:
+            sessions_run(args.port, process.pid, args.sessions)
+    finally:
+        start = time.perf_counter()
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            process.kill()
+        print(f"  SIGTERM -> exit {process.returncode} in {time.perf_counter() - start:.2f} s (log: {directory}/acpd.log)")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
