@@ -11,11 +11,23 @@ import ACPControlPlane
 /// edited, a new piece is sent. A permission prompt or a notice is its own message; in live
 /// mode the transcript then continues in a new message below it. After the terminal event the
 /// projector emits the run's final operation (exactly one with `isFinal`) and ignores the rest.
+///
+/// Secrets: each segment's whole rendered text is redacted before it is split, so a secret that
+/// arrived in several deltas, or that a split would cut, is still caught. While a run streams,
+/// a word still being written (the output's trailing run of non-blank characters, up to
+/// `heldWordLimit`) is held back until it is complete, so half a secret never shows in a live
+/// edit; the checkpoint then stops before the event that began the held word.
 public struct DeliveryProjector: Sendable {
     public typealias Instant = ContinuousClock.Instant
+    /// Redacts secrets from outgoing text.
+    public typealias Redaction = @Sendable (String) -> String
+
+    /// The longest unfinished word a live flush holds back (longer runs, e.g. a blob, are shown).
+    public static let heldWordLimit = 512
 
     public let settings: ProjectorSettings
     private let splitter: TextSplitter
+    private let redact: Redaction
 
     private enum Block: Sendable {
         case output(String)
@@ -31,6 +43,12 @@ public struct DeliveryProjector: Sendable {
         var sent: [String] = []
     }
 
+    /// Where an output delta ended in the transcript's last output block, in characters.
+    private struct OutputMark: Sendable {
+        var seq: Int64
+        var end: Int
+    }
+
     private struct Tool: Sendable { var title: String?; var kind: String?; var status: String? }
 
     private var segments = [Segment()]
@@ -42,6 +60,8 @@ public struct DeliveryProjector: Sendable {
     private var outputChars = 0
     private var truncated = false
     private var lastSeq: Int64 = 0
+    /// Deltas of the last block of the last segment, when it is output (for the hold-back checkpoint).
+    private var outputMarks: [OutputMark] = []
     /// The first event whose effect has not been handed out yet.
     private var firstPendingSeq: Int64?
     private var dirtySince: Instant?
@@ -51,10 +71,11 @@ public struct DeliveryProjector: Sendable {
     /// True once the run's terminal event was handled; later events are ignored.
     public private(set) var finished = false
 
-    /// A projector for one run.
-    public init(settings: ProjectorSettings) {
+    /// A projector for one run; `redact` is applied to every segment's whole text before it is split.
+    public init(settings: ProjectorSettings, redact: @escaping Redaction = { $0 }) {
         self.settings = settings
         self.splitter = TextSplitter(limit: settings.messageLimit)
+        self.redact = redact
     }
 
     /// When `tick(now:)` should be called to flush held text; nil when nothing is held.
@@ -79,7 +100,7 @@ public struct DeliveryProjector: Sendable {
         case .text(let delta):
             guard delta.stream == .output || settings.showThoughts, !delta.text.isEmpty else { return [] }
             if delta.stream == .output {
-                guard appendOutput(delta.text) else { return [] }
+                guard appendOutput(delta.text, seq: seq) else { return [] }
             } else {
                 appendText(delta.text, thought: true)
             }
@@ -105,7 +126,7 @@ public struct DeliveryProjector: Sendable {
             markPending(seq: seq, now: now)
             return settings.live ? flush(now: now) : []
         case .permissionRequested(let prompt):
-            var ops = settings.live ? flush(now: now) : []
+            var ops = settings.live ? flush(now: now, before: seq) : []
             let slot = takeSlot()
             permissions[prompt.id] = (prompt, slot)
             ops.append(DeliveryOperation(.send, slot: slot, text: DeliveryText.fit(DeliveryText.permissionPrompt(prompt), limit: splitter.limit,
@@ -140,12 +161,15 @@ public struct DeliveryProjector: Sendable {
     // MARK: - Transcript
 
     /// Appends output within `maxOutputChars`; false when it was dropped.
-    private mutating func appendOutput(_ text: String) -> Bool {
+    private mutating func appendOutput(_ text: String, seq: Int64) -> Bool {
         guard !truncated else { return false }
         let room = settings.maxOutputChars - outputChars
         if text.count <= room {
             outputChars += text.count
             appendText(text, thought: false)
+            if case .output(let block) = segments[segments.count - 1].blocks.last {
+                outputMarks.append(OutputMark(seq: seq, end: block.count))
+            }
         } else {
             truncated = true
             outputChars = settings.maxOutputChars
@@ -164,14 +188,36 @@ public struct DeliveryProjector: Sendable {
             segments[last].blocks[segments[last].blocks.count - 1] = .thought(existing + text)
         default:
             segments[last].blocks.append(thought ? .thought(text) : .output(text))
+            outputMarks = []
         }
     }
 
-    private func render(_ segment: Segment) -> String {
+    /// Characters at the end of the transcript's last output block that a live flush holds back:
+    /// an unfinished word (no blank after it yet), at most `heldWordLimit`; 0 when the transcript
+    /// does not end in output.
+    private var heldCharacters: Int {
+        guard case .output(let text) = segments[segments.count - 1].blocks.last else { return 0 }
+        var count = 0
+        for character in text.reversed() {
+            if character.isWhitespace { return count }
+            count += 1
+            if count > Self.heldWordLimit { return 0 }
+        }
+        return count
+    }
+
+    /// The segment's text as chat shows it: rendered, then redacted as a whole. `holdBack`
+    /// characters are left off the end of its last block (an output block).
+    private func render(_ segment: Segment, holdBack: Int = 0) -> String {
+        redact(renderBlocks(segment, holdBack: holdBack))
+    }
+
+    private func renderBlocks(_ segment: Segment, holdBack: Int) -> String {
         var result = ""
         var previousWasTool = false
-        for block in segment.blocks {
+        for (index, block) in segment.blocks.enumerated() {
             let (text, isTool): (String, Bool) = switch block {
+            case .output(let text) where holdBack > 0 && index == segment.blocks.count - 1: (String(text.dropLast(holdBack)), false)
             case .output(let text): (text, false)
             case .thought(let text): (DeliveryText.thought(text), false)
             case .tool(let id): (tools[id].map { DeliveryText.toolLine(title: $0.title, kind: $0.kind, status: $0.status) } ?? "", true)
@@ -187,11 +233,12 @@ public struct DeliveryProjector: Sendable {
         return result
     }
 
-    /// Sends or edits every transcript piece that changed; the last operation carries the checkpoint.
-    private mutating func flushTranscript() -> [DeliveryOperation] {
+    /// Sends or edits every transcript piece that changed, leaving `holdBack` characters off the
+    /// end of the last segment; the caller sets the checkpoint.
+    private mutating func flushTranscript(holdBack: Int = 0) -> [DeliveryOperation] {
         var ops: [DeliveryOperation] = []
         for index in segments.indices {
-            var pieces = splitter.split(render(segments[index]))
+            var pieces = splitter.split(render(segments[index], holdBack: index == segments.count - 1 ? holdBack : 0))
             let sentCount = segments[index].sent.count
             if pieces.count < sentCount {
                 // The text got shorter across a split: blank the messages no longer needed.
@@ -213,16 +260,37 @@ public struct DeliveryProjector: Sendable {
         return ops
     }
 
-    private mutating func flush(now: Instant) -> [DeliveryOperation] {
-        var ops = flushTranscript()
-        firstPendingSeq = nil
+    /// Flushes the transcript. `before`: the flush precedes event `before` (a prompt or notice
+    /// that seals the segment): an unfinished word is shown too, and the checkpoint stays below
+    /// that event, which its own message covers.
+    private mutating func flush(now: Instant, before sealing: Int64? = nil) -> [DeliveryOperation] {
+        let held = sealing == nil ? heldCharacters : 0
+        var ops = flushTranscript(holdBack: held)
         dirtySince = nil
         lastChange = nil
+        var checkpoint = held > 0 ? heldCheckpoint(held) : lastSeq
+        if let sealing { checkpoint = sealing > 1 ? min(lastSeq, sealing - 1) : nil }
+        if held > 0 {
+            // The held word's events are not delivered yet: a later flush (or the end) covers them.
+            firstPendingSeq = checkpoint.map { $0 + 1 } ?? firstPendingSeq
+        } else {
+            firstPendingSeq = nil
+        }
         if !ops.isEmpty {
             lastFlush = now
-            ops[ops.count - 1].checkpoint = lastSeq
+            ops[ops.count - 1].checkpoint = checkpoint
         }
         return ops
+    }
+
+    /// The checkpoint of a flush that holds back `held` characters: the last event whose output
+    /// ended before the held word began (nil: none beyond what earlier flushes covered).
+    private func heldCheckpoint(_ held: Int) -> Int64? {
+        guard case .output(let text) = segments[segments.count - 1].blocks.last else { return lastSeq }
+        let shown = text.count - held
+        guard let firstHeld = outputMarks.first(where: { $0.end > shown }) else { return lastSeq }
+        let candidate = firstHeld.seq - 1
+        return candidate > 0 ? candidate : nil
     }
 
     private mutating func finish(note: String?, seq: Int64) -> [DeliveryOperation] {
@@ -248,7 +316,7 @@ public struct DeliveryProjector: Sendable {
     // MARK: - Bookkeeping
 
     private mutating func standaloneNotice(_ text: String, seq: Int64, now: Instant) -> [DeliveryOperation] {
-        var ops = settings.live ? flush(now: now) : []
+        var ops = settings.live ? flush(now: now, before: seq) : []
         let text = DeliveryText.fit(text, limit: splitter.limit)
         ops.append(DeliveryOperation(.send, slot: takeSlot(), text: text, kind: .notice, checkpoint: safeCheckpoint(seq)))
         sealSegment()

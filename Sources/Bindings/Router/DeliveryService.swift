@@ -151,7 +151,8 @@ public actor DeliveryService {
         guard let runId = event.runId, let channel = channels[conversation.channel] else { return }
         var delivery = runs[runId] ?? RunDelivery(
             conversation: conversation,
-            projector: DeliveryProjector(settings: ProjectorSettings(stream: config.acp.stream, channel: channel.capabilities)),
+            projector: DeliveryProjector(settings: ProjectorSettings(stream: config.acp.stream, channel: channel.capabilities),
+                                         redact: { [redactor] in redactor.redact($0) }),
             handledSeq: 0)
         guard event.seq > delivery.handledSeq, delivery.conversation == conversation else { return }
         delivery.handledSeq = event.seq

@@ -9,11 +9,11 @@ private typealias Op = DeliveryOperation
 struct DeliveryProjectorTests {
     @Test("live: one message edited in place, then exactly one final operation")
     func liveEdits() {
-        let ops = H().run([H.text("Hel"), H.text("lo"), H.done])
+        let ops = H().run([H.text("Hello "), H.text("big "), H.text("world"), H.done])
         #expect(ops == [
-            Op(.send, slot: 0, text: "Hel", checkpoint: 1),
-            Op(.edit, slot: 0, text: "Hello", checkpoint: 2),
-            Op(.edit, slot: 0, text: "Hello", isFinal: true, checkpoint: 3),
+            Op(.send, slot: 0, text: "Hello", checkpoint: 1),
+            Op(.edit, slot: 0, text: "Hello big", checkpoint: 2),
+            Op(.edit, slot: 0, text: "Hello big world", isFinal: true, checkpoint: 4),
         ])
     }
 
@@ -29,15 +29,15 @@ struct DeliveryProjectorTests {
     func idleDeadline() throws {
         var projector = DeliveryProjector(settings: ProjectorSettings(stream: .defaults, channel: H.editingChannel))
         let start = ContinuousClock.now
-        let first = projector.handle(H.text("a"), seq: 1, now: start)
-        let second = projector.handle(H.text("b"), seq: 2, now: start + .milliseconds(100))
+        let first = projector.handle(H.text("a "), seq: 1, now: start)
+        let second = projector.handle(H.text("b "), seq: 2, now: start + .milliseconds(100))
         #expect(first.isEmpty && second.isEmpty)
         let deadline = try #require(projector.nextDeadline)
         #expect(deadline == start + .milliseconds(450))
         let early = projector.tick(now: start + .milliseconds(400))
         #expect(early.isEmpty)
         let due = projector.tick(now: deadline)
-        #expect(due == [Op(.send, slot: 0, text: "ab", checkpoint: 2)])
+        #expect(due == [Op(.send, slot: 0, text: "a b", checkpoint: 2)])
         #expect(projector.nextDeadline == nil)
     }
 
@@ -45,10 +45,10 @@ struct DeliveryProjectorTests {
     func steadyStream() {
         var harness = H()
         harness.spacing = .milliseconds(100)
-        let ops = harness.run(Array(repeating: H.text("x"), count: 30) + [H.done])
+        let ops = harness.run(Array(repeating: H.text("x "), count: 30) + [H.done])
         let beforeEnd = ops.filter { !$0.isFinal }
         #expect(beforeEnd.count >= 2)
-        #expect(ops.last?.text == String(repeating: "x", count: 30))
+        #expect(ops.last?.text == Array(repeating: "x", count: 30).joined(separator: " "))
     }
 
     @Test("final_only: nothing until the end, then the whole output once")
@@ -73,9 +73,10 @@ struct DeliveryProjectorTests {
         var harness = H()
         harness.stream = .defaults.with { $0.maxChunkChars = 20 }
         let ops = harness.run([H.text("alpha beta gamma "), H.text("delta epsilon zeta"), H.done])
+        // "zeta" is still being written after event 2: held back, and the checkpoint stays at 1.
         #expect(ops == [
             Op(.send, slot: 0, text: "alpha beta gamma", checkpoint: 1),
-            Op(.send, slot: 1, text: "delta epsilon zeta", checkpoint: 2),
+            Op(.send, slot: 1, text: "delta epsilon", checkpoint: 1),
             Op(.edit, slot: 1, text: "delta epsilon zeta", isFinal: true, checkpoint: 3),
         ])
         #expect(ops.allSatisfy { $0.text.utf16.count <= 20 })
@@ -133,7 +134,7 @@ struct DeliveryProjectorTests {
         (.failed(code: .turnFailed, message: "the agent crashed"), "out\n\nERROR: ACP_TURN_FAILED: the agent crashed"),
     ])
     func terminal(event: EventPayload, expected: String) {
-        let ops = H().run([H.text("out"), event])
+        let ops = H().run([H.text("out "), event])
         #expect(ops.last == Op(.edit, slot: 0, text: expected, isFinal: true, checkpoint: 2))
     }
 
@@ -211,7 +212,7 @@ struct DeliveryProjectorTests {
     func outputAfterPrompt() {
         let ops = H().run([H.text("before"), .permissionRequested(H.prompt()),
                            .permissionResolved(PermissionResolution(id: 7, how: .answered, optionId: "a1")),
-                           H.text("after"), H.done])
+                           H.text("after "), H.done])
         #expect(ops.map(\.slot) == [0, 1, 1, 2, 2])
         #expect(ops.map(\.action) == [.send, .send, .edit, .send, .edit])
         #expect(ops.last == Op(.edit, slot: 2, text: "after", isFinal: true, checkpoint: 5))

@@ -10,9 +10,10 @@ struct ProjectorHarness {
     var stream = StreamSettings.defaults
     var channel = ProjectorHarness.editingChannel
     var spacing: Duration = .seconds(1)
+    var redact: DeliveryProjector.Redaction = { $0 }
 
     func run(_ events: [EventPayload]) -> [DeliveryOperation] {
-        var projector = DeliveryProjector(settings: ProjectorSettings(stream: stream, channel: channel))
+        var projector = DeliveryProjector(settings: ProjectorSettings(stream: stream, channel: channel), redact: redact)
         let start = ContinuousClock.now
         var ops: [DeliveryOperation] = []
         for (index, event) in events.enumerated() {
