@@ -75,6 +75,12 @@ struct HTTPAccessE2ETests {
                 #expect(answer.status == 202)
                 #expect(answer.accepted == false && answer.keys == ["accepted"], "\(text): \(answer)")
             }
+            // ... nor bound commands aimed at another session than the one bound here.
+            let carolKey = try #require(spawn.reply?.components(separatedBy: " ").dropFirst(2).first, "\(spawn)")
+            for text in ["/acp status \(carolKey)", "/acp cancel \(carolKey)", "/acp status no-such-label"] {
+                let answer = try await daemon.post("room1", from: "mallory", text)
+                #expect(answer.accepted == false && answer.keys == ["accepted"], "\(text): \(answer)")
+            }
             // ... nor bound commands in a runtime binding (carol-room) or a route binding.
             for conversation in ["carol-room", "route-room"] {
                 let answer = try await daemon.post(conversation, from: "mallory", "/acp status")

@@ -72,13 +72,31 @@ public struct AccessRequest: Sendable, Equatable {
     public var action: AccessAction
     public var conversation: ConversationAccess
     public var pairing: PairingStatus
+    /// True when the command names its target session by key or label (`/acp status <key>`) instead
+    /// of acting on the session bound here. A `bound` command then needs `allowlist`: a config
+    /// binding admits its conversation's senders to that conversation's session only.
+    public var namesSession: Bool
 
     /// A request to authorise `action` by `sender` in a conversation that resolved as `conversation`.
-    public init(sender: SenderRef, action: AccessAction, conversation: ConversationAccess, pairing: PairingStatus = .none) {
+    public init(sender: SenderRef, action: AccessAction, conversation: ConversationAccess, pairing: PairingStatus = .none,
+                namesSession: Bool = false) {
         self.sender = sender
         self.action = action
         self.conversation = conversation
         self.pairing = pairing
+        self.namesSession = namesSession
+    }
+}
+
+extension ChatInput {
+    /// True for a command whose target is a session named by key or label (`/acp cancel <key>`,
+    /// `/acp status <label>`, `/acp close <key>`), not the one bound to the conversation.
+    public var namesSession: Bool {
+        guard case .command(let command) = self else { return false }
+        switch command {
+        case .cancel(.named), .status(.named), .close(.named): return true
+        default: return false
+        }
     }
 }
 

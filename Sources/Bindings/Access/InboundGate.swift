@@ -39,7 +39,9 @@ public struct InboundGate: Sendable {
     public mutating func check(_ input: ChatInput, sender: SenderRef, conversation: ConversationAccess,
                                pairing: PairingStatus = .none, now: Date) -> Verdict {
         guard let action = AccessAction(input) else { return .ignore }
-        switch evaluator.evaluate(AccessRequest(sender: sender, action: action, conversation: conversation, pairing: pairing)) {
+        let request = AccessRequest(sender: sender, action: action, conversation: conversation, pairing: pairing,
+                                    namesSession: input.namesSession)
+        switch evaluator.evaluate(request) {
         case .allow: break
         case .deny: return .reply(ChatReply.unauthorized)
         case .ignore: return .ignore

@@ -103,6 +103,22 @@ import Testing
         #expect(AccessEvaluator(Self.config(row.mode)).evaluate(request) == row.decision)
     }
 
+    @Test func namedTargetsOfBoundCommands() {
+        let evaluator = AccessEvaluator(Self.config(.strict))
+        func decide(_ sender: SenderRef, _ text: String) -> AccessDecision {
+            let input = CommandParser.parse(text)
+            return evaluator.evaluate(AccessRequest(sender: sender, action: AccessAction(input)!, conversation: .configACP(.allowlist),
+                                                    namesSession: input.namesSession))
+        }
+        #expect(decide(Self.stranger, "/acp status") == .allow)
+        #expect(decide(Self.stranger, "/acp status agent:demo:acp:x") == .ignore)
+        #expect(decide(Self.stranger, "/acp cancel my-label") == .ignore)
+        #expect(decide(Self.member, "/acp cancel my-label") == .allow)
+        #expect(CommandParser.parse("/acp close k").namesSession)
+        #expect(!CommandParser.parse("/acp steer k").namesSession)
+        #expect(!CommandParser.parse("/acp status").namesSession)
+    }
+
     @Test func repliesOfDecisions() {
         #expect(AccessDecision.deny.reply == "ERROR: unauthorized")
         #expect(AccessDecision.allow.reply == nil)

@@ -35,6 +35,25 @@ import Testing
         #expect(verdicts == [.proceed, .reply("ERROR: unauthorized"), .requestApproval, .ignore, .ignore, .ignore])
     }
 
+    /// A config `acp` binding admits its conversation's senders to bound commands on that
+    /// conversation's session only: naming another session by key or label needs allowlist.
+    @Test(arguments: [
+        ("/acp status", AccessConfig.UnknownSenders.strict, InboundGate.Verdict.proceed),
+        ("/acp cancel", .strict, .proceed),
+        ("/acp status agent:demo:acp:other", .strict, .ignore),
+        ("/acp cancel some-label", .strict, .ignore),
+        ("/acp close agent:demo:acp:other", .strict, .ignore),
+        ("/acp status agent:demo:acp:other", .requestApproval, .requestApproval),
+        ("/acp status agent:demo:acp:other", .public, .proceed),
+    ])
+    func boundCommandsNamingAnotherSessionNeedAllowlist(_ text: String, _ mode: AccessConfig.UnknownSenders,
+                                                        _ verdict: InboundGate.Verdict) {
+        var gate = Self.gate(mode: mode)
+        #expect(Self.send(&gate, text, from: Self.stranger, in: .configACP(.allowlist)) == verdict)
+        var forMember = Self.gate(mode: mode)
+        #expect(Self.send(&forMember, text, from: Self.member, in: .configACP(.allowlist)) == .proceed)
+    }
+
     @Test func invalidArgumentsAreAnsweredOnlyToAuthorisedSenders() {
         var gate = Self.gate()
         let verdict = Self.send(&gate, "/acp spawn --bind here --thread auto", from: Self.member)
