@@ -74,6 +74,12 @@ struct E2EChat: Sendable {
         return runId
     }
 
+    /// The session key in `OK: spawned <key> (agent …`.
+    static func spawnedKey(_ reply: String) throws -> String {
+        let rest = try #require(reply.components(separatedBy: "OK: spawned ").dropFirst().first, "reply: \(reply)")
+        return try #require(rest.components(separatedBy: " (agent").first)
+    }
+
     // MARK: Outbound
 
     /// What acpd delivered to `conversation`, in seq order.

@@ -9,12 +9,6 @@ struct HTTPCommandsE2ETests {
     private static let notBound = "ERROR: ACP_NOT_BOUND: this conversation is not bound to a session\n"
         + "next: bind this conversation with /acp spawn --bind here or /acp bind <session>"
 
-    /// The session key in `OK: spawned <key> (agent …`.
-    private static func spawnedKey(_ reply: String) throws -> String {
-        let rest = try #require(reply.components(separatedBy: "OK: spawned ").dropFirst().first, "reply: \(reply)")
-        return try #require(rest.components(separatedBy: " (agent").first)
-    }
-
     @Test func spawnBindUnbindSessionsStatusAndAPersistentBindingSurvivesARestart() async throws {
         try await withTemporaryDirectory { directory in
             let port = try DaemonProcess.freePort()
@@ -25,7 +19,7 @@ struct HTTPCommandsE2ETests {
 
             // spawn --bind here --label --cwd: the session, its runtime binding, the exact reply.
             let spawned = try await chat.command("/acp spawn demo --bind here --label work --cwd sub", in: "c-spawn")
-            let key = try Self.spawnedKey(spawned)
+            let key = try E2EChat.spawnedKey(spawned)
             #expect(key.hasPrefix("agent:demo:acp:"))
             let session = try await chat.session(key)
             #expect(session.cwd.hasSuffix("/workspace/sub"))
@@ -194,7 +188,7 @@ struct HTTPCommandsE2ETests {
 
     @Test func closeEndsTheSessionAndItsBindings() async throws {
         try await withE2EDaemon { chat, _ in
-            let key = try Self.spawnedKey(try await chat.command("/acp spawn --bind here", in: "c-close"))
+            let key = try E2EChat.spawnedKey(try await chat.command("/acp spawn --bind here", in: "c-close"))
             #expect(try await chat.command("/acp bind \(key)", in: "c-second").hasPrefix("OK: bound this conversation to \(key)"))
             let run = try await chat.prompt("before close", in: "c-close")
             #expect(try await chat.finalText(of: run, in: "c-close").contains("echo: before close"))

@@ -84,6 +84,31 @@ struct HTTPPermissionsE2ETests {
         }
     }
 
+    @Test func resetAndCloseWithdrawAPendingRequest() async throws {
+        try await withE2EDaemon(boundConversations: ["p-reset"]) { chat, _ in
+            // /reset while the agent waits for an answer: the request is withdrawn, the run cancelled.
+            let run = try await chat.prompt("[permission] reset me", in: "p-reset")
+            let (ask, number) = try await permissionPrompt(chat, run: run, in: "p-reset")
+            let key = try await chat.run(run).sessionKey
+            #expect(try await chat.command("/reset", in: "p-reset") == "OK: fresh session in \(key)")
+            #expect(try await chat.waitForRun(run, state: "cancelled").errorCode == nil)
+            let withdrawn = try await settled(chat, ask, in: "p-reset", "— cancelled")
+            #expect(withdrawn.text.hasPrefix("🔐 Permission (#\(number)): "), "\(withdrawn.text)")
+            #expect(try await chat.finalText(of: run, in: "p-reset").hasSuffix("stopped"))
+            #expect(try await chat.command("/acp allow \(number)", in: "p-reset")
+                == "ERROR: ACP_INVALID_ARGUMENT: no pending permission request \(number) here\nnext: see /acp help")
+
+            // /acp close likewise.
+            let spawned = try E2EChat.spawnedKey(try await chat.command("/acp spawn --bind here", in: "p-close"))
+            let closeRun = try await chat.prompt("[permission] close me", in: "p-close")
+            let (closeAsk, _) = try await permissionPrompt(chat, run: closeRun, in: "p-close")
+            #expect(try await chat.command("/acp close", in: "p-close") == "OK: closed \(spawned)")
+            #expect(try await chat.waitForRun(closeRun, state: "cancelled").errorCode == nil)
+            _ = try await settled(chat, closeAsk, in: "p-close", "— cancelled")
+            #expect(try await chat.metric("acpd_permission_requests_total", ["outcome": "cancelled"]) == 2)
+        }
+    }
+
     @Test func anUnansweredRequestTimesOutAsARejection() async throws {
         try await withE2EDaemon(acpLines: ["permissions: { timeoutSeconds: 1 }"]) { chat, _ in
             let run = try await chat.prompt("[permission] wait for me", in: "room1")

@@ -34,11 +34,16 @@ extension SessionActor {
 
     /// Ends the active run (if any) and all queued runs as cancelled inside `db`, returning
     /// the events to publish after the commit. The active run is detached: its stream is ignored.
+    /// Its pending permission requests get a `cancelled` resolution event ahead of the run's
+    /// terminal event, so the conversation's prompt says it was withdrawn.
     private func cancelEverything(_ db: Database, at stamp: Double) throws -> [EventLog.Pending] {
         var pending: [EventLog.Pending] = []
         if let current = active, !current.detached {
             try RunTables.markEnded(db, id: current.run.id, .cancelled, at: stamp)
-            pending += pendingEvents([.cancelled], runId: current.run.id, firstSeq: current.nextSeq)
+            let withdrawn = pendingPermissionPrompts.filter { permissions[$0.id]?.runId == current.run.id }.map {
+                EventPayload.permissionResolved(PermissionResolution(id: $0.id, how: .cancelled, optionId: nil))
+            }
+            pending += pendingEvents(withdrawn + [.cancelled], runId: current.run.id, firstSeq: current.nextSeq)
         }
         for run in queue {
             try RunTables.markEnded(db, id: run.id, .cancelled, at: stamp)
