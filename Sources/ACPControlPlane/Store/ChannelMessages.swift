@@ -114,6 +114,17 @@ extension ControlPlaneStore {
         }
     }
 
+    /// Every message of `run` in `conversation`, in seq order (the order they were first sent).
+    public func channelMessages(of run: RunID, in conversation: ConversationRef) throws -> [ChannelMessage] {
+        let key = ChannelMessageKey(conversation)
+        return try read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT * FROM channel_messages WHERE channel = ? AND account_id = ? AND conversation_id = ? AND run_id = ?
+                ORDER BY seq
+                """, arguments: [key.channel, key.account, key.conversation, run.rawValue]).map(Self.message)
+        }
+    }
+
     /// Retention: keeps the newest `keepPerConversation` messages of each conversation of
     /// `channel` and the `maxConversations` most recently written conversations; drops the rest.
     /// Returns how many messages were deleted.

@@ -122,7 +122,8 @@ public actor ConversationSendQueue {
         while true {
             attempt += 1
             do {
-                if operation.action == .edit, let ref = refs[key] {
+                // An edit, or a send of a slot adopted from before a restart: change that message.
+                if let ref = refs[key] {
                     do {
                         try await channel.edit(ref, text: operation.text, buttons: operation.buttons, context: context)
                     } catch ChannelError.notSupported {
@@ -152,6 +153,13 @@ public actor ConversationSendQueue {
                 }
             }
         }
+    }
+
+    /// Takes over the messages a run already has in this conversation (from before a restart),
+    /// as its slots 0, 1, … in order: operations for those slots edit them instead of posting new
+    /// ones. Call before the run's operations are enqueued.
+    public func adopt(runId: RunID, messages: [MessageRef]) {
+        for (slot, ref) in messages.enumerated() { refs[SlotKey(runId: runId, slot: slot)] = ref }
     }
 
     /// Drops the message references of a finished run: nothing edits them any more.

@@ -65,7 +65,7 @@ public actor DeliveryService {
     /// returns once everything it took on was sent (or given up) and checkpointed.
     public func run() async {
         let events = manager.subscribe(nil)
-        resumePending()
+        await resumePending()
         await withTaskGroup(of: Void.self) { group in
             group.addTask { [self] in
                 while !Task.isCancelled {
@@ -105,7 +105,7 @@ public actor DeliveryService {
             }
         }
         await finishQueues()
-        resumePending(skipping: Set(runs.keys))
+        await resumePending(skipping: Set(runs.keys))
         await finishQueues()
     }
 
@@ -119,17 +119,35 @@ public actor DeliveryService {
 
     /// Starts projections for finished runs whose output did not all reach their conversation
     /// (except `skipping`: runs this service already follows).
-    private func resumePending(skipping: Set<RunID> = []) {
+    ///
+    /// A run whose channel keeps its messages in this store (the http channel) and that has
+    /// messages there is re-rendered from its first event over those messages: the queue adopts
+    /// them as the run's slots, so the projection edits them in place (identical text is a no-op)
+    /// and only what is missing becomes new. Exact even where a delivered message got ahead of the
+    /// checkpoint (a flush of several messages, a held-back word). Other runs go on from the
+    /// checkpoint.
+    private func resumePending(skipping: Set<RunID> = []) async {
         let pending: [PendingDelivery]
         do { pending = try store.pendingDeliveries() } catch {
             logger.error("pending deliveries unavailable", metadata: ["error": "\(error)"])
             return
         }
         for item in pending where !skipping.contains(item.run.id) {
-            guard let conversation = item.run.conversation, conversation.canonical == item.destination else { continue }
+            guard let conversation = item.run.conversation, conversation.canonical == item.destination,
+                  let channel = channels[conversation.channel] else { continue }
             do {
-                for event in try store.events(run: item.run.id, after: item.deliveredSeq) {
-                    handle(event, conversation: conversation)
+                var after = item.deliveredSeq
+                let delivered = try store.channelMessages(of: item.run.id, in: conversation)
+                if !delivered.isEmpty {
+                    let refs = delivered.map { MessageRef(conversation: conversation, messageId: $0.id) }
+                    await queueEntry(for: conversation, channel: channel).queue.adopt(runId: item.run.id, messages: refs)
+                    after = 0
+                }
+                while true {
+                    let events = try store.events(run: item.run.id, after: after)
+                    guard let last = events.last else { break }
+                    for event in events { handle(event, conversation: conversation) }
+                    after = last.seq
                 }
             } catch {
                 logger.error("events unavailable", metadata: ["run": "\(item.run.id)", "error": "\(error)"])
@@ -205,11 +223,19 @@ public actor DeliveryService {
             return operation
         }
         let destination = conversation.canonical
-        var entry = queues[destination] ?? makeQueue(for: conversation, channel: channel)
+        var entry = queueEntry(for: conversation, channel: channel)
         entry.enqueuedBatches += 1
         entry.lastUsed = .now
         queues[destination] = entry
         entry.queue.enqueue(runId: run, operations)
+    }
+
+    /// The conversation's send queue, started (and registered) when there is none.
+    private func queueEntry(for conversation: ConversationRef, channel: any ChatChannel) -> QueueEntry {
+        if let entry = queues[conversation.canonical] { return entry }
+        let entry = makeQueue(for: conversation, channel: channel)
+        queues[conversation.canonical] = entry
+        return entry
     }
 
     private func makeQueue(for conversation: ConversationRef, channel: any ChatChannel) -> QueueEntry {
