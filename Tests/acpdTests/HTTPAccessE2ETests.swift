@@ -175,6 +175,8 @@ struct HTTPAccessE2ETests {
                 let answer = try await daemon.post("room1", from: "bob", text)
                 #expect(answer.accepted == false && answer.keys == ["accepted"], "\(text): \(answer)")
             }
+            // ... in any conversation.
+            #expect(try await daemon.post("elsewhere", from: "bob", "me again").keys == ["accepted"])
             let bobRequests = try daemon.pairingRequests().filter { $0.senderId == "bob" }
             #expect(bobRequests.count == 1, "\(bobRequests)")
             let bobRequest = try #require(bobRequests.first)

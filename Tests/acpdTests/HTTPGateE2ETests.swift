@@ -32,11 +32,18 @@ struct HTTPGateE2ETests {
         try await withTemporaryDirectory { directory in
             let daemon = try await DaemonProcess.start(in: directory, token: Self.token, config: Self.config)
             var answers: [PostAnswer] = []
-            func post(_ conversation: String, _ sender: String, _ text: String) async throws -> PostAnswer {
+            func post(_ conversation: String, _ sender: String, _ text: String, status: Int = 202) async throws -> PostAnswer {
                 let answer = try await daemon.post(conversation, from: sender, text)
-                #expect(answer.status == 202, "\(text): \(answer)")
+                #expect(answer.status == status, "\(text): \(answer)")
                 answers.append(answer)
                 return answer
+            }
+            /// Over the limit: `429 {"error": {"code": "HTTP_RATE_LIMITED"}}`, nothing done (the chat
+            /// reply `ERROR: rate limited (try again later)` is still delivered to the conversation).
+            func expectLimited(_ answer: PostAnswer) {
+                #expect(answer.status == 429, "\(answer)")
+                #expect((answer.object["error"] as? [String: Any])?["code"] as? String == "HTTP_RATE_LIMITED", "\(answer)")
+                #expect(answer.runId == nil && answer.accepted == nil, "\(answer)")
             }
 
             // public: a stranger is allowlisted: prompts run, owner commands are refused,
@@ -47,17 +54,14 @@ struct HTTPGateE2ETests {
             #expect(try await post("room1", "pat", "/acp doctor").reply == "ERROR: unauthorized")
             #expect(try await post("room1", "pat", "/acp sessions").reply == "ERROR: locked (send /auth <secret> first)")
 
-            // Rate limit: `burst` messages pass, the next get exactly the rate-limited reply and start nothing.
+            // Rate limit: `burst` messages pass, the next are refused and start nothing.
             for index in 1...Self.burst {
                 let answer = try await post("room1", "rita", "/acp status")
                 #expect(answer.reply?.hasPrefix("OK: agent:demo:acp:binding:") == true, "message \(index): \(answer)")
             }
             let runsBefore = try daemon.runCount()
-            let limited = try await post("room1", "rita", "/acp status")
-            #expect(limited.reply == "ERROR: rate limited (try again later)", "\(limited)")
-            let limitedPrompt = try await post("room1", "rita", "this must not run")
-            #expect(limitedPrompt.reply == "ERROR: rate limited (try again later)", "\(limitedPrompt)")
-            #expect(limitedPrompt.runId == nil)
+            expectLimited(try await post("room1", "rita", "/acp status", status: 429))
+            expectLimited(try await post("room1", "rita", "this must not run", status: 429))
             #expect(try daemon.runCount() == runsBefore)
             #expect(try await daemon.messages("room1").filter { $0.text == "ERROR: rate limited (try again later)" }.count == 2)
             // Buckets are per sender; refused messages (unauthorized) use no tokens.
@@ -68,7 +72,7 @@ struct HTTPGateE2ETests {
                 let answer = try await post("room1", "quinn", "/acp cancel")
                 #expect(answer.reply == "OK: nothing to cancel", "message \(index): \(answer)")
             }
-            #expect(try await post("room1", "quinn", "/acp cancel").reply == "ERROR: rate limited (try again later)")
+            expectLimited(try await post("room1", "quinn", "/acp cancel", status: 429))
             let (_, metrics) = try await daemon.request("GET", "/metrics")
             #expect(String(decoding: metrics, as: UTF8.self).contains(#"acpd_rate_limited_total{channel="http"} 3"#))
 
@@ -84,6 +88,10 @@ struct HTTPGateE2ETests {
             #expect(try await post("desk", "carol", "/lock").reply == "OK: locked")
             #expect(try await post("desk", "carol", "/acp sessions").reply == locked)
             #expect(try await post("room1", "carol", "/acp status").reply?.hasPrefix("OK: ") == true)
+            // A wrong secret ends an unlock early.
+            #expect(try await post("desk", "alice", "/auth \(Self.secret)").reply == "OK: unlocked for 600 seconds")
+            #expect(try await post("desk", "alice", "/acp doctor").reply?.hasPrefix("OK: ") == true)
+            #expect(try await post("desk", "alice", "/auth wrong-\(Self.secret)").reply == "ERROR: unauthorized")
             // The unlock is per sender: carol's does not unlock the owner.
             #expect(try await post("desk", "alice", "/acp doctor").reply == locked)
 

@@ -75,6 +75,13 @@ struct HTTPRedactionE2ETests {
             let split = try await echo(daemon, splitPrompt).map(\.text).joined()
             #expect(!split.contains(Self.secret), "\(split)")
             #expect(split.hasPrefix("echo: [chunks=2] [redacted]"), "\(split)")
+
+            // Command replies are redacted too, in the API answer and in the delivered message.
+            let status = try await daemon.post("room1", from: "alice", "/acp status \(Self.secret)")
+            #expect(status.reply == "ERROR: ACP_SESSION_NOT_FOUND: no session with key or label [redacted]\nnext: list sessions with /acp sessions",
+                    "\(status)")
+            #expect(try await daemon.messages("room1").last?.text == status.reply)
+            #expect(!daemon.log.contains(Self.secret), "the secret is never logged")
             #expect(try await daemon.stop() == 0)
         }
     }
