@@ -94,7 +94,11 @@ public actor Router {
         let ttl = TimeInterval(max(1, config.acp.idempotencyTTLHours)) * 3600
         do {
             switch try store.reserve(key, ttl: ttl) {
-            case .completed(let result): return InboundOutcome(stored: result)
+            case .completed(let result):
+                var first = InboundOutcome(stored: result)
+                if let request = first.request, request != InboundOutcome.fingerprint(message) { return .keyConflict }
+                first.request = nil
+                return first
             case .inProgress: return InboundOutcome(accepted: true)
             case .new: break
             }
@@ -104,12 +108,14 @@ public actor Router {
                                 conversation: conversation, channel: channel, key: nil)
         }
         let outcome = await process(message, channel: channel)
-        return await finish(outcome, conversation: conversation, channel: channel, key: key)
+        return await finish(outcome, conversation: conversation, channel: channel, key: key,
+                            request: InboundOutcome.fingerprint(message))
     }
 
-    /// Sends the reply (redacted) and records the outcome under `key`.
+    /// Sends the reply (redacted) and records the outcome under `key`, with the fingerprint of
+    /// the `request` it answers.
     private func finish(_ outcome: InboundOutcome, conversation: ConversationRef, channel: any ChatChannel,
-                        key: IdempotencyKey?) async -> InboundOutcome {
+                        key: IdempotencyKey?, request: String? = nil) async -> InboundOutcome {
         var outcome = outcome
         if let reply = outcome.reply {
             let text = redactor.redact(reply)
@@ -117,7 +123,9 @@ public actor Router {
             await sendReply(text, to: conversation, channel: channel)
         }
         if let key {
-            do { try store.complete(key, result: outcome.stored) } catch {
+            var stored = outcome
+            stored.request = request
+            do { try store.complete(key, result: stored.stored) } catch {
                 logger.error("idempotency complete failed", metadata: ["error": "\(error)"])
             }
         }

@@ -44,6 +44,14 @@ enum HTTPChannelRoutes {
                 guard let outcome = await deps.handle(message, channel) else {
                     return APIResponses.error(.serviceUnavailable, code: "HTTP_UNAVAILABLE", "acpd is shutting down and takes no new messages")
                 }
+                switch outcome.refusal {
+                case .rateLimited:
+                    return APIResponses.error(.tooManyRequests, code: "HTTP_RATE_LIMITED", "rate limited (try again later)")
+                case .keyConflict:
+                    return APIResponses.error(.conflict, code: "HTTP_IDEMPOTENCY_CONFLICT",
+                                              "this idempotency key was first used for a different message; nothing was done")
+                case nil: break
+                }
                 var answer: [String: Any] = ["accepted": outcome.accepted]
                 if let runId = outcome.runId { answer["runId"] = runId.rawValue }
                 if let reply = outcome.reply { answer["reply"] = reply }

@@ -75,6 +75,36 @@ struct RouterTests {
         }
     }
 
+    @Test("a key reused for a different message is a conflict: nothing runs, nothing is sent, the first outcome stays")
+    func keyReusedForAnotherMessage() async throws {
+        try await RouterHarness.with { h in
+            let first = await h.send("/acp status", key: "reused")
+            #expect(first.reply?.hasPrefix("OK: ") == true)
+            let other = await h.send("/acp cancel", key: "reused")
+            #expect(other == .keyConflict)
+            let otherSender = await h.send("/acp status", from: "owner", key: "reused")
+            #expect(otherSender == .keyConflict)
+            #expect(await h.send("/acp status", key: "reused") == first)
+            #expect(await h.channel.messages(in: Self.routed, containing: "nothing to cancel").isEmpty)
+            #expect(await h.channel.messages(in: Self.routed, containing: "OK: ").count == 1)
+        }
+    }
+
+    @Test("a used-up rate limit is marked as such in the outcome (the HTTP API answers 429)")
+    func rateLimitRefusal() async throws {
+        try await RouterHarness.with { h in
+            // Burst 100, 10 per second: the limit is reached within a few more than 100 messages.
+            var outcomes: [InboundOutcome] = []
+            for index in 0..<200 {
+                outcomes.append(await h.send("/acp status", key: "rl-\(index)"))
+                if outcomes.last?.refusal != nil { break }
+            }
+            #expect(outcomes.count > 100)
+            #expect(outcomes.dropLast().allSatisfy { $0.refusal == nil && $0.reply?.hasPrefix("OK: ") == true })
+            #expect(outcomes.last == InboundOutcome(accepted: true, reply: ChatReply.rateLimited, refusal: .rateLimited))
+        }
+    }
+
     @Test("unauthorised senders: silent under strict, ERROR: unauthorized for a command above their rank")
     func unauthorised() async throws {
         try await RouterHarness.with { h in
