@@ -83,4 +83,34 @@ struct StoreBackedDeliveryTests {
             #expect(try store.channelMessages(in: Self.conversation) == messages)
         }
     }
+
+    /// A conversation's send queue is dropped once it is idle (everything applied, no run's
+    /// messages still editable); output for the conversation afterwards gets a new queue.
+    @Test func idleSendQueuesAreDropped() async throws {
+        try await withTemporaryDirectory { dir in
+            let config = try ConfigLoader.parse("acp: { stream: { deliveryMode: final_only } }\nchannels: { http: { enabled: true } }",
+                                                baseDirectory: dir.path, environment: [:])
+            let store = try ControlPlaneStore.open(stateDir: dir)
+            let key = SessionKey("agent:demo:acp:idle")!
+            let run = try store.benchSessionWithRun(key, conversation: Self.conversation)
+            try store.benchAppend(session: key, run: run, firstSeq: 1, texts: ["first answer"])
+            let manager = SessionManager(store: store, backends: BackendRegistry(), agents: { _ in nil })
+            _ = try await manager.recover()
+            let delivery = DeliveryService(config: config, manager: manager, store: store, channels: [StoreLogChannel(store: store)],
+                                           logger: Logger(label: "test.delivery"), tickInterval: .milliseconds(10),
+                                           queueIdleTimeout: .milliseconds(100))
+            let task = Task { await delivery.run() }
+            try await withDeadline(10, "the resumed run is delivered") {
+                while try !store.channelMessages(in: Self.conversation).contains(where: { $0.final }) {
+                    try await Task.sleep(for: .milliseconds(10))
+                }
+            }
+            try await withDeadline(10, "the idle queue is dropped") {
+                while await delivery.queueCount > 0 { try await Task.sleep(for: .milliseconds(10)) }
+            }
+            task.cancel()
+            await task.value
+            #expect(try store.channelMessages(in: Self.conversation).map(\.text).first?.hasPrefix("first answer") == true)
+        }
+    }
 }
