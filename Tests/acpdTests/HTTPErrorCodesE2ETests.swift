@@ -164,7 +164,12 @@ struct HTTPErrorCodesE2ETests {
             #expect(try daemon.runCount() == 0)
 
             // HTTP errors: JSON {"error": {"code", "message"}} with the status.
+            let keyed = try await daemon.post("room1", from: "alice", "/acp status", key: "reused-key")
+            #expect(keyed.reply?.hasPrefix("OK: ") == true)
             let cases: [(String, Int, String, (Int, Data))] = [
+                ("an idempotency key reused for another message", 409, "HTTP_IDEMPOTENCY_CONFLICT",
+                 try await daemon.request("POST", "/v1/messages", body: ["conversationId": "room1", "senderId": "alice", "text": "/acp sessions",
+                                                                         "messageId": "3"], headers: ["Idempotency-Key": "reused-key"])),
                 ("bad JSON", 400, "ACP_INVALID_ARGUMENT", try await daemon.raw("POST", "/v1/messages", body: Data("{not json".utf8))),
                 ("missing fields", 400, "ACP_INVALID_ARGUMENT",
                  try await daemon.request("POST", "/v1/messages", body: ["conversationId": "room1", "text": "x"])),
@@ -189,7 +194,7 @@ struct HTTPErrorCodesE2ETests {
                 #expect(!String(decoding: data, as: UTF8.self).contains(Self.token), "\(name): the token never shows")
             }
             // None of them reached the router.
-            #expect(try await daemon.messages("room1").count == 4)
+            #expect(try await daemon.messages("room1").count == 5)
             #expect(try await daemon.stop() == 0)
         }
     }
