@@ -99,6 +99,59 @@ struct HTTPCommandsE2ETests {
         }
     }
 
+    @Test func conflictsTargetsAndARuntimeBindingOverAConfigBinding() async throws {
+        try await withE2EDaemon { chat, _ in
+            let configKey = try await chat.sessions().first?.key ?? ""
+            // Without --bind the session is made (runtime started eagerly) but nothing is bound.
+            let loose = try await chat.command("/acp spawn --label loose", in: "c-a")
+            let looseKey = try E2EChat.spawnedKey(loose)
+            #expect(loose.hasPrefix("OK: spawned \(looseKey) (agent demo, cwd ") && !loose.contains("bound"), "\(loose)")
+            #expect(try await chat.session(looseKey).bindings.isEmpty)
+            #expect(try await chat.say("hello", in: "c-a").reply == Self.notBound)
+            // --thread auto where the conversation cannot have threads is an error that leaves nothing behind.
+            #expect(try await chat.command("/acp spawn --thread auto --label threaded", in: "c-b")
+                == "ERROR: ACP_INVALID_ARGUMENT: this conversation cannot have threads or topics\nnext: use --bind here to bind this conversation itself")
+            #expect(try await chat.sessions().count == 2)
+            let threaded = try E2EChat.spawnedKey(try await chat.command("/acp spawn --bind here --label threaded", in: "c-b"))
+            #expect(try await chat.session(threaded).bindings == ["runtime:http:default:c-b"])
+            #expect(try await chat.metric("acpd_runtimes_live") == 2)
+
+            // A conversation bound at runtime cannot be bound or spawned into again; nothing is left behind.
+            #expect(try await chat.command("/acp bind loose", in: "c-b")
+                == "ERROR: ACP_BINDING_CONFLICT: this conversation is already bound to \(threaded)\nnext: unbind first with /acp unbind")
+            #expect(try await chat.command("/acp spawn --bind here", in: "c-b")
+                == "ERROR: ACP_BINDING_CONFLICT: this conversation is already bound to \(threaded)\nnext: unbind first with /acp unbind")
+            #expect(try await chat.sessions().count == 3)
+            #expect(try await chat.metric("acpd_runtimes_live") == 2)
+            // Binding again to the same session with --persist makes the binding persistent.
+            #expect(try await chat.command("/acp bind threaded --persist", in: "c-b") == "OK: bound this conversation to \(threaded) (persistent)")
+            #expect(try await chat.bindings().filter { $0.conversation == "http:default:c-b" }.map(\.persist) == [true])
+
+            // Targets by label from another conversation: status, steer is not targeted, cancel and close are.
+            let slow = try await chat.prompt("[delay=150][chunks=40] slow", in: "c-b")
+            try await chat.waitForRun(slow, state: "running")
+            let status = try await chat.command("/acp status threaded", in: "c-lobby")
+            #expect(status.hasPrefix("OK: \(threaded) is running\n") && status.contains("active run: \(slow), running for "), "\(status)")
+            #expect(try await chat.command("/acp cancel threaded", in: "c-lobby") == "OK: cancelled the active run \(slow)")
+            try await chat.waitForRun(slow, state: "cancelled")
+            #expect(try await chat.command("/acp close loose", in: "c-lobby") == "OK: closed \(looseKey)")
+            #expect(try await chat.command("/acp status loose", in: "c-lobby")
+                == "ERROR: ACP_SESSION_NOT_FOUND: no session with key or label loose\nnext: list sessions with /acp sessions")
+            #expect(try await chat.command("/acp status \(looseKey)", in: "c-lobby").hasPrefix("OK: \(looseKey) is closed\n"))
+
+            // A runtime binding wins over the config binding of the same conversation; unbind restores it.
+            let over = try E2EChat.spawnedKey(try await chat.command("/acp spawn --bind here", in: "room1"))
+            let overRun = try await chat.prompt("to the spawned one", in: "room1")
+            _ = try await chat.finalText(of: overRun, in: "room1")
+            #expect(try await chat.run(overRun).sessionKey == over)
+            #expect(try await chat.command("/acp unbind", in: "room1") == "OK: unbound this conversation from \(over)")
+            let backRun = try await chat.prompt("to the config one", in: "room1")
+            _ = try await chat.finalText(of: backRun, in: "room1")
+            #expect(try await chat.run(backRun).sessionKey == configKey)
+            #expect(try await chat.bindings().filter { $0.conversation == "http:default:room1" }.map(\.source) == ["config"])
+        }
+    }
+
     @Test func helpAndTheRepliesOfAnUnboundConversation() async throws {
         try await withE2EDaemon { chat, _ in
             let help = try await chat.command("/acp help", in: "c-lobby")

@@ -204,12 +204,19 @@ public actor SessionManager {
 
     // MARK: Bindings
 
-    /// Binds a conversation to an existing open session.
+    /// Binds a conversation to an existing open session. Binding it again to the same session
+    /// returns the existing binding, made persistent when `binding.persist` asks for it (never
+    /// the other way round); another session already bound there is `ACP_BINDING_CONFLICT`.
     public func bind(_ key: SessionKey, _ binding: NewBinding) throws -> BindingRecord {
         guard let session = try store.session(key) else { throw ACPError(.sessionNotFound, message: "no session \(key)") }
         guard session.state != .closed else { throw ACPError(.sessionClosed) }
         let stamp = context.now().timeIntervalSince1970
-        return try store.write { db in try SessionTables.insertBinding(db, key: key, binding, at: stamp) }
+        return try store.write { db in
+            let record = try SessionTables.insertBinding(db, key: key, binding, at: stamp)
+            guard binding.persist, !record.persist else { return record }
+            try db.execute(sql: "UPDATE acp_bindings SET persist = 1, expires_at = NULL WHERE id = ?", arguments: [record.id])
+            return try SessionTables.binding(db, id: record.id) ?? record
+        }
     }
 
     /// Ends one binding (unbind, expiry, config removal). False when it was not active.

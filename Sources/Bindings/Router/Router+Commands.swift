@@ -34,7 +34,7 @@ extension Router {
     private func bind(_ target: String, persist: Bool, _ context: CommandContext) async throws -> InboundOutcome {
         let key = try namedSession(target)
         let binding = try await manager.bind(key, NewBinding(source: .runtime, conversation: context.conversation, persist: persist))
-        return ok("bound this conversation to \(binding.sessionKey)\(persist ? " (persistent)" : "")")
+        return ok("bound this conversation to \(binding.sessionKey)\(binding.persist ? " (persistent)" : "")")
     }
 
     private func unbind(_ context: CommandContext) async throws -> InboundOutcome {
