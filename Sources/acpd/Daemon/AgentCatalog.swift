@@ -18,6 +18,11 @@ final class AgentCatalog: Sendable {
         agents.withLock { $0 = config.agents }
     }
 
+    /// The runtime backends the declared agents use.
+    var backendsInUse: Set<String> {
+        agents.withLock { Set($0.values.map(\.backend)) }
+    }
+
     /// The spec of agent `id`, nil when the config in force does not declare it.
     func spec(_ id: String) -> AgentSpec? {
         agents.withLock { $0[id]?.spec }

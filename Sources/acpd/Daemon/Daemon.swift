@@ -39,10 +39,8 @@ struct Daemon {
                 guard await intake.isOpen else { return nil }
                 return await router.handle(message, channel: channel)
             },
-            readiness: {
-                guard await intake.isOpen else { return (false, "shutting down") }
-                do { _ = try store.schemaVersion() } catch { return (false, "store: \(error)") }
-                return (true, "ok")
+            readiness: { [readiness = Readiness(intake: intake, store: store, registry: parts.backends, agents: parts.agents)] in
+                await readiness.check()
             })
         let app = Application(router: APIServer.router(deps),
                               configuration: .init(address: .hostname(config.api.host, port: config.api.port), serverName: "acpd"),

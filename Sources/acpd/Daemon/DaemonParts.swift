@@ -15,6 +15,8 @@ struct DaemonParts {
     let delivery: DeliveryService
     /// The agents the control plane may start; follows reloads.
     let agents: AgentCatalog
+    /// The runtime backends (stdio, acpx).
+    let backends: BackendRegistry
 
     /// Opens, recovers and reconciles; throws when the store cannot be opened or the config
     /// cannot be reconciled.
@@ -48,7 +50,7 @@ struct DaemonParts {
         let delivery = DeliveryService(config: config, manager: manager, store: store, channels: channels,
                                        logger: Logger(label: "acpd.delivery"))
         return DaemonParts(store: store, manager: manager, bindings: bindings, reloader: reloader, router: router,
-                           delivery: delivery, agents: agents)
+                           delivery: delivery, agents: agents, backends: backends)
     }
 
     /// Puts the reloader's current config into force for routing, access, redaction and agent

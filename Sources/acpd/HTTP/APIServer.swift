@@ -13,8 +13,8 @@ struct APIDependencies: Sendable {
     var httpChannel: HTTPChannel?
     /// Hands one `POST /v1/messages` to the router; answers nil once intake has closed (503).
     var handle: @Sendable (InboundMessage, HTTPChannel) async -> InboundOutcome?
-    /// True when the daemon can take work (`/readyz`); the string says why not.
-    var readiness: @Sendable () async -> (ready: Bool, detail: String)
+    /// Whether the daemon can take work (`/readyz`), why not, and the backends' health.
+    var readiness: @Sendable () async -> ReadinessReport
 }
 
 /// The HTTP API of `acpd run` (CONTRACT.md §7, docs/http-api.md) on Hummingbird.
@@ -26,7 +26,7 @@ enum APIServer {
         router.get("/readyz") { request, _ in
             try await authorized(request, deps) {
                 let state = await deps.readiness()
-                return APIResponses.json(["ready": state.ready, "detail": state.detail],
+                return APIResponses.json(["ready": state.ready, "detail": state.detail, "backends": state.backends],
                                          status: state.ready ? .ok : .serviceUnavailable)
             }
         }

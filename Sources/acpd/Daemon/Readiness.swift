@@ -1,0 +1,42 @@
+import ACPControlPlane
+
+/// What `GET /readyz` reports: whether acpd can take work now, why not, and each runtime
+/// backend's health.
+struct ReadinessReport: Sendable, Equatable {
+    var ready: Bool
+    var detail: String
+    /// Backend id → `ok` or `unavailable: <reason>`, for the backends declared agents use.
+    var backends: [String: String]
+}
+
+/// Decides readiness: not ready while shutting down, when the store cannot be read, or when
+/// every backend a declared agent uses is unavailable (no agent could start). One backend down
+/// while another still serves is reported in `backends` but keeps acpd ready: the agents on the
+/// healthy backend still work, and chat commands answer either way.
+struct Readiness: Sendable {
+    let intake: IntakeGate
+    let store: ControlPlaneStore
+    let registry: BackendRegistry
+    let agents: AgentCatalog
+
+    func check() async -> ReadinessReport {
+        guard await intake.isOpen else { return ReadinessReport(ready: false, detail: "shutting down", backends: [:]) }
+        do { _ = try store.schemaVersion() } catch {
+            return ReadinessReport(ready: false, detail: "store: \(error)", backends: [:])
+        }
+        var backends: [String: String] = [:]
+        for id in agents.backendsInUse.sorted() {
+            do {
+                _ = try await registry.requireHealthy(id)
+                backends[id] = "ok"
+            } catch {
+                backends[id] = "unavailable: \(error.detail ?? error.message)"
+            }
+        }
+        if !backends.isEmpty, !backends.values.contains("ok") {
+            let summary = backends.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: "; ")
+            return ReadinessReport(ready: false, detail: "no runtime backend is available: \(summary)", backends: backends)
+        }
+        return ReadinessReport(ready: true, detail: "ok", backends: backends)
+    }
+}
