@@ -21,7 +21,8 @@ public struct Redactor: Sendable {
     /// The replacement text.
     public static let placeholder = "[redacted]"
 
-    private let literals: [String]
+    /// The configured secret values, longest first.
+    let literals: [String]
 
     /// A redactor that also hides `secrets` (configured token values; shorter than 4 characters,
     /// empty and duplicate ones are ignored).
