@@ -125,29 +125,53 @@ extension ControlPlaneStore {
         }
     }
 
-    /// Retention: keeps the newest `keepPerConversation` messages of each conversation of
-    /// `channel` and the `maxConversations` most recently written conversations; drops the rest.
-    /// Returns how many messages were deleted.
+    /// Retention across conversations: keeps the messages of the `maxConversations` most
+    /// recently written conversations of `channel` and deletes the others' (the per-conversation
+    /// bound is `keep` at append). The conversations are listed on a read snapshot by index seeks
+    /// (cost grows with the number of conversations, not of messages), so writers wait only for
+    /// the deletes. Returns how many messages were deleted.
     @discardableResult
-    public func pruneChannelMessages(channel: ConversationRef.Channel, keepPerConversation: Int,
-                                     maxConversations: Int) throws -> Int {
-        try write { db in
-            try db.execute(sql: """
-                DELETE FROM channel_messages WHERE channel = ?1 AND (account_id, conversation_id) NOT IN (
-                  SELECT account_id, conversation_id FROM channel_messages WHERE channel = ?1
-                  GROUP BY account_id, conversation_id ORDER BY MAX(seq) DESC LIMIT ?2)
-                """, arguments: [channel.rawValue, max(1, maxConversations)])
-            var deleted = db.changesCount
-            try db.execute(sql: """
-                DELETE FROM channel_messages WHERE seq IN (
-                  SELECT seq FROM (
-                    SELECT seq, ROW_NUMBER() OVER (PARTITION BY account_id, conversation_id ORDER BY seq DESC) AS position
-                    FROM channel_messages WHERE channel = ?1)
-                  WHERE position > ?2)
-                """, arguments: [channel.rawValue, max(1, keepPerConversation)])
-            deleted += db.changesCount
+    public func pruneChannelMessages(channel: ConversationRef.Channel, maxConversations: Int) throws -> Int {
+        let conversations = try read { db in try Self.conversations(db, channel: channel.rawValue) }
+        let excess = conversations.sorted { $0.lastSeq > $1.lastSeq }.dropFirst(max(1, maxConversations))
+        guard !excess.isEmpty else { return 0 }
+        return try write { db in
+            var deleted = 0
+            for conversation in excess {
+                // Only what the snapshot saw: a message written since keeps its conversation alive.
+                try db.execute(sql: """
+                    DELETE FROM channel_messages WHERE channel = ? AND account_id = ? AND conversation_id = ? AND seq <= ?
+                      AND NOT EXISTS (SELECT 1 FROM channel_messages WHERE channel = ? AND account_id = ? AND conversation_id = ? AND seq > ?)
+                    """, arguments: [channel.rawValue, conversation.account, conversation.conversation, conversation.lastSeq,
+                                     channel.rawValue, conversation.account, conversation.conversation, conversation.lastSeq])
+                deleted += db.changesCount
+            }
             return deleted
         }
+    }
+
+    /// The conversations of `channel` with their newest seq, walking the conversation index.
+    private static func conversations(_ db: Database, channel: String) throws -> [(account: String, conversation: String, lastSeq: Int64)] {
+        var result: [(account: String, conversation: String, lastSeq: Int64)] = []
+        let first = try db.cachedStatement(sql: """
+            SELECT account_id, conversation_id FROM channel_messages WHERE channel = ? ORDER BY account_id, conversation_id LIMIT 1
+            """)
+        let next = try db.cachedStatement(sql: """
+            SELECT account_id, conversation_id FROM channel_messages WHERE channel = ? AND (account_id, conversation_id) > (?, ?)
+            ORDER BY account_id, conversation_id LIMIT 1
+            """)
+        let newest = try db.cachedStatement(sql: """
+            SELECT MAX(seq) FROM channel_messages WHERE channel = ? AND account_id = ? AND conversation_id = ?
+            """)
+        var row = try Row.fetchOne(first, arguments: [channel])
+        while let current = row {
+            let account: String = current["account_id"]
+            let conversation: String = current["conversation_id"]
+            let lastSeq = try Int64.fetchOne(newest, arguments: [channel, account, conversation]) ?? 0
+            result.append((account, conversation, lastSeq))
+            row = try Row.fetchOne(next, arguments: [channel, account, conversation])
+        }
+        return result
     }
 
     private static func markFinal(_ db: Database, _ key: ChannelMessageKey, run: RunID?, except: Int64?, at time: Double) throws -> [ChannelMessage] {

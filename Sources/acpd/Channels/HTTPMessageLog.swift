@@ -114,8 +114,7 @@ actor HTTPMessageLog {
     /// Applies the conversation bound now (also called at start-up).
     func prune() {
         appendsSincePrune = 0
-        _ = try? store.pruneChannelMessages(channel: .http, keepPerConversation: perConversationLimit,
-                                            maxConversations: conversationLimit)
+        _ = try? store.pruneChannelMessages(channel: .http, maxConversations: conversationLimit)
     }
 
     private func unsubscribe(_ key: String, token: UUID) {

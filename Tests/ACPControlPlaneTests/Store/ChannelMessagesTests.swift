@@ -88,12 +88,13 @@ struct ChannelMessagesTests {
             }
             let console = ConversationRef(channel: .console, conversationId: "local")
             _ = try store.appendChannelMessage(to: console, kind: "reply", runId: nil, text: "other channel", final: false)
-            // 5 http conversations, keep the 2 most recently written, 2 messages each.
-            #expect(try store.pruneChannelMessages(channel: .http, keepPerConversation: 2, maxConversations: 2) == 3 * 3 + 2)
+            // 5 http conversations: keep the 2 most recently written.
+            #expect(try store.pruneChannelMessages(channel: .http, maxConversations: 2) == 3 * 3)
             #expect(try store.channelMessages(in: fixture.conversation).isEmpty)
             #expect(try store.channelMessages(in: conversations[1]).isEmpty)
-            #expect(try store.channelMessages(in: conversations[2]).map(\.text) == ["2", "3"])
-            #expect(try store.channelMessages(in: conversations[3]).map(\.text) == ["2", "3"])
+            #expect(try store.channelMessages(in: conversations[2]).map(\.text) == ["1", "2", "3"])
+            #expect(try store.channelMessages(in: conversations[3]).map(\.text) == ["1", "2", "3"])
+            #expect(try store.pruneChannelMessages(channel: .http, maxConversations: 2) == 0)
             #expect(try store.channelMessages(in: console).count == 1)
         }
     }
@@ -104,7 +105,7 @@ struct ChannelMessagesTests {
             _ = try fixture.store.appendChannelMessage(to: fixture.conversation, kind: "reply", runId: nil, text: "first", final: false)
             let last = try fixture.store.appendChannelMessage(to: Self.other, kind: "reply", runId: nil, text: "last", final: false).message
             // One conversation kept: the most recently written one.
-            try fixture.store.pruneChannelMessages(channel: .http, keepPerConversation: 10, maxConversations: 1)
+            try fixture.store.pruneChannelMessages(channel: .http, maxConversations: 1)
             #expect(try fixture.store.channelMessages(in: fixture.conversation).isEmpty)
             try fixture.store.close()
 
