@@ -29,12 +29,21 @@ public protocol ChatChannel: Sendable {
     /// fails after the thread was made, so no empty, unbound thread is left behind). Throws
     /// `ChannelError.notSupported` where the platform cannot (the default).
     func removeThread(_ thread: ConversationRef) async throws
+    /// The private conversation between the bot and user `userId` (a Telegram private chat, a
+    /// Discord DM channel, opened if needed), for notices to owners such as pairing requests.
+    /// Throws `ChannelError.notSupported` where the platform has none (the default).
+    func directConversation(with userId: String) async throws -> ConversationRef
 }
 
 extension ChatChannel {
     /// Channels without threads, or that cannot remove them, keep this default.
     public func removeThread(_ thread: ConversationRef) async throws {
         throw ChannelError.notSupported("\(kind.rawValue) cannot remove threads")
+    }
+
+    /// Channels without direct messages keep this default.
+    public func directConversation(with userId: String) async throws -> ConversationRef {
+        throw ChannelError.notSupported("\(kind.rawValue) has no direct messages")
     }
 }
 

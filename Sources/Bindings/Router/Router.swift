@@ -23,14 +23,16 @@ public actor Router {
     let channels: [any ChatChannel]
     let logger: Logger
     let doctorSummary: DoctorSummary
-    let notifyOwners: OwnerNotifier
+    /// The notifier given at init; nil: `notifyOwnersDirectly`.
+    let ownerNotifier: OwnerNotifier?
     private(set) var redactor: Redactor
     private(set) var resolver: BindingResolver
     var gate: InboundGate
     var handledCount = 0
 
     /// A router over the daemon's parts. `doctorSummary` defaults to a pointer at `acpd doctor`;
-    /// `notifyOwners` defaults to logging only.
+    /// `notifyOwners` defaults to a direct message to every owner whose channel has them, plus
+    /// the log (`notifyOwnersDirectly`).
     public init(config: ACPDConfig, manager: SessionManager, store: ControlPlaneStore, bindings: ControlPlaneBindings,
                 channels: [any ChatChannel], logger: Logger, doctorSummary: DoctorSummary? = nil,
                 notifyOwners: OwnerNotifier? = nil) {
@@ -41,7 +43,7 @@ public actor Router {
         self.channels = channels
         self.logger = logger
         self.doctorSummary = doctorSummary ?? { "OK: run `acpd doctor` on the host for the full report" }
-        self.notifyOwners = notifyOwners ?? { [logger] text in logger.notice("owner notice", metadata: ["text": "\(text)"]) }
+        ownerNotifier = notifyOwners
         redactor = Redactor(config: config)
         resolver = BindingResolver(index: BindingIndex(config: config), lookup: bindings, logger: logger)
         gate = InboundGate(config.access)

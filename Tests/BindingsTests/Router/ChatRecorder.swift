@@ -83,6 +83,11 @@ final class ChatRecorder: ChatChannel {
                                parentConversationId: parent.conversationId)
     }
 
+    /// Direct messages: user `id`'s private conversation is `dm-<id>`.
+    func directConversation(with userId: String) async throws -> ConversationRef {
+        ConversationRef(channel: kind, accountId: ConversationRef.defaultAccount, conversationId: "dm-\(userId)")
+    }
+
     func removeThread(_ thread: ConversationRef) async throws {
         guard capabilities.supportsThreads else { throw ChannelError.notSupported("threads") }
         await record.removed(thread)
