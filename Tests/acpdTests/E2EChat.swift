@@ -50,11 +50,11 @@ struct E2EChat: Sendable {
 
     // MARK: Inbound
 
-    /// Posts `text` into `conversation` (a fresh message id) and returns the `202` outcome.
+    /// Posts `text` into `conversation` (with `messageId`, else a fresh one) and returns the `202` outcome.
     @discardableResult
-    func say(_ text: String, in conversation: String) async throws -> E2EOutcome {
+    func say(_ text: String, in conversation: String, messageId: String? = nil) async throws -> E2EOutcome {
         let (status, data) = try await daemon.request("POST", "/v1/messages", body: [
-            "conversationId": conversation, "senderId": sender, "text": text, "messageId": UUID().uuidString,
+            "conversationId": conversation, "senderId": sender, "text": text, "messageId": messageId ?? UUID().uuidString,
         ])
         guard status == 202 else { throw DaemonTestError("POST \(text) answered \(status): \(String(decoding: data, as: UTF8.self))") }
         return try JSONDecoder().decode(E2EOutcome.self, from: data)
@@ -171,7 +171,7 @@ func withE2EDaemon(boundConversations: [String] = ["room1"], acpLines: [String] 
 }
 
 /// `POST /v1/messages`'s answer.
-struct E2EOutcome: Decodable, Sendable {
+struct E2EOutcome: Decodable, Sendable, Equatable {
     let accepted: Bool
     let runId: String?
     let reply: String?

@@ -2,9 +2,11 @@ import Foundation
 import Testing
 import TestSupport
 
-/// The chat commands of CONTRACT.md §4 end to end: a real `acpd run`, the demo agent and a real
-/// store, driven through the http channel (`POST /v1/messages`), checked by their exact replies
-/// and by what the API then shows (sessions, bindings, runs, delivered messages, metrics).
+/// The session commands of CONTRACT.md §4 end to end (spawn, bind, unbind, sessions, status,
+/// help, close, `/new`, `/reset`; run control is in `HTTPRunControlE2ETests`): a real `acpd run`,
+/// the demo agent and a real store, driven through the http channel (`POST /v1/messages`),
+/// checked by their exact replies and by what the API then shows (sessions, bindings, runs,
+/// delivered messages, metrics).
 struct HTTPCommandsE2ETests {
     private static let notBound = "ERROR: ACP_NOT_BOUND: this conversation is not bound to a session\n"
         + "next: bind this conversation with /acp spawn --bind here or /acp bind <session>"
@@ -173,69 +175,6 @@ struct HTTPCommandsE2ETests {
                 == "ERROR: ACP_AGENT_NOT_ALLOWED: no agent ghost is declared\nnext: use an agent listed in acp.allowedAgents")
             #expect(try await chat.sessions().map(\.bindings) == [["config:http:default:room1"]],
                     "no command above may create a session")
-        }
-    }
-
-    @Test func cancelWhenIdleStartsNothingAndSteerGoesAheadOfTheQueue() async throws {
-        try await withE2EDaemon { chat, _ in
-            // The config binding's session exists from start-up (reconciled) without a runtime;
-            // cancel while idle answers so and starts none.
-            #expect(try await chat.sessions().map(\.state) == ["idle"])
-            #expect(try await chat.command("/acp cancel", in: "room1") == "OK: nothing to cancel")
-            #expect(try await chat.metric("acpd_runtimes_live") ?? 0 == 0)
-            let before = try await chat.command("/acp status", in: "room1").components(separatedBy: "\n")
-            let key = try #require(before.first?.replacingOccurrences(of: "OK: ", with: "").components(separatedBy: " is ").first)
-            #expect(key.hasPrefix("agent:demo:acp:binding:http:default:"), "\(before)")
-            #expect(before.contains("binding: config http:default:room1 (never expires)"), "\(before)")
-            #expect(before.contains("runtime: not running"), "\(before)")
-            #expect(try await chat.command("/acp cancel", in: "room1") == "OK: nothing to cancel")
-            #expect(try await chat.command("/acp status", in: "room1").contains("runtime: not running"))
-            #expect(try await chat.metric("acpd_runtimes_live") ?? 0 == 0)
-
-            // steer during a running turn: it runs next, ahead of the prompt queued before it.
-            let slow = try await chat.prompt("[delay=100][chunks=6] slow", in: "room1")
-            try await chat.waitForRun(slow, state: "running")
-            let queued = try await chat.prompt("queued", in: "room1")
-            let steer = try await chat.say("/acp steer steered [delay=20]now", in: "room1")
-            let steered = try #require(steer.runId, "\(steer)")
-            #expect(steer.reply == "OK: steered: run \(steered) goes next")
-            let running = try await chat.command("/acp status", in: "room1").components(separatedBy: "\n")
-            #expect(running.first == "OK: \(key) is running", "\(running)")
-            #expect(running.contains("queue: 2"), "\(running)")
-            #expect(running.contains { $0.hasPrefix("active run: \(slow), running for ") }, "\(running)")
-            #expect(try await chat.finalText(of: queued, in: "room1").contains("echo: queued"))
-            #expect(try await chat.finalText(of: steered, in: "room1").contains("echo: steered [delay=20]now"))
-            let steeredRun = try await chat.run(steered)
-            #expect(steeredRun.lane == "steer" && steeredRun.state == "completed" && steeredRun.sessionKey == key)
-            let messages = try await chat.messages(in: "room1")
-            let firstSeq = { (run: String) in messages.first { $0.runId == run }?.seq ?? .max }
-            #expect(firstSeq(slow) < firstSeq(steered) && firstSeq(steered) < firstSeq(queued),
-                    "order of delivery: \(messages.map { ($0.seq, $0.runId ?? "-", $0.text) })")
-        }
-    }
-
-    @Test func cancelStopsTheRunningTurnAndThisConversationsQueue() async throws {
-        try await withE2EDaemon { chat, _ in
-            let long = try await chat.prompt("[delay=150][chunks=40] long", in: "room1")
-            try await chat.waitForRun(long, state: "running")
-            let behind = try await chat.prompt("behind", in: "room1")
-            #expect(try await chat.command("/acp cancel", in: "room1") == "OK: cancelled the active run \(long) and 1 queued run(s)")
-            let cancelled = try await chat.waitForRun(long, state: "cancelled")
-            #expect(cancelled.errorCode == nil)
-            #expect(try await chat.run(behind).state == "cancelled")
-            let text = try await chat.finalText(of: long, in: "room1")
-            #expect(text.hasSuffix("stopped"), "\(text)")
-            #expect(!text.contains("echo: [delay=150][chunks=40] long"), "the turn was cut short: \(text)")
-            #expect(try await chat.messages(in: "room1").contains { $0.runId == behind && $0.text.contains("echo: behind") } == false)
-
-            // The session is idle again and takes the next prompt.
-            let status = try await chat.command("/acp status", in: "room1").components(separatedBy: "\n")
-            #expect(status.first?.hasSuffix(" is idle") == true, "\(status)")
-            #expect(status.contains("queue: 0"), "\(status)")
-            #expect(try await chat.command("/acp cancel", in: "room1") == "OK: nothing to cancel")
-            let next = try await chat.prompt("next", in: "room1")
-            #expect(try await chat.finalText(of: next, in: "room1").contains("echo: next"))
-            #expect(try await chat.metric("acpd_runs_total", ["result": "cancelled"]) == 2)
         }
     }
 
