@@ -28,6 +28,31 @@ struct RuntimeLifecycleTests {
         }
     }
 
+    @Test func aOneshotSessionStopsItsRuntimeAfterEachRunAndResumesForTheNext() async throws {
+        try await withTemporaryDirectory { dir in
+            let h = try await ManagerHarness(dir: dir, settings: ManagerHarness.fastSettings)
+            defer { Task { await h.shutdown() } }
+            var new = h.newSession()
+            new.mode = .oneshot
+            let collector = EventCollector(h.manager.subscribe(new.key))
+            try await h.manager.createSession(new)
+            let first = try await h.submit(new.key, "one")
+            #expect(try await collector.terminal(of: first) == .completed(stopReason: "end_turn"))
+            try await withDeadline(10, "the oneshot runtime stops after its run") {
+                while await h.manager.liveRuntimes() > 0 { await Task.yield() }
+            }
+            #expect(try h.store.session(new.key)?.state == .idle, "the session stays open; only its runtime stops")
+            let second = try await h.submit(new.key, "two")
+            #expect(try await collector.terminal(of: second) == .completed(stopReason: "end_turn"))
+            #expect(collector.text(of: second).contains("echo: two"))
+            // Resumed with session/load: no context was lost between the two runtimes.
+            #expect(!collector.events(of: second).contains { if case .contextLost = $0.payload { true } else { false } })
+            try await withDeadline(10, "stopped again") {
+                while await h.manager.liveRuntimes() > 0 { await Task.yield() }
+            }
+        }
+    }
+
     @Test func theSessionLimitEvictsIdleRuntimesFirstThenRefuses() async throws {
         try await withTemporaryDirectory { dir in
             var settings = ManagerHarness.fastSettings
