@@ -13,12 +13,16 @@ import Logging
 /// undelivered events of finished runs are offered again from their checkpoints, so nothing is
 /// delivered twice. Every outgoing text is redacted before the projector splits it.
 public actor DeliveryService {
-    let config: ACPDConfig
+    /// The config in force: `acp.stream` applies to runs whose delivery starts after a reload.
+    private(set) var config: ACPDConfig
     let manager: SessionManager
     let store: ControlPlaneStore
     let channels: [ConversationRef.Channel: any ChatChannel]
     let logger: Logger
-    let redactor: Redactor
+    /// The redactor in force, shared with the projectors so that a reload's new secrets are
+    /// hidden from every later send, also of runs already streaming.
+    let redaction: RedactorBox
+    var redactor: Redactor { redaction.current }
     /// How often held text is checked against its deadline.
     let tickInterval: Duration
     /// How long a conversation's send queue may stay idle (empty, no run's messages still
@@ -55,7 +59,7 @@ public actor DeliveryService {
         for channel in channels { byKind[channel.kind] = channel }
         self.channels = byKind
         self.logger = logger
-        redactor = Redactor(config: config)
+        redaction = RedactorBox(Redactor(config: config))
         self.tickInterval = tickInterval
         self.queueIdleTimeout = queueIdleTimeout
     }
@@ -170,7 +174,7 @@ public actor DeliveryService {
         var delivery = runs[runId] ?? RunDelivery(
             conversation: conversation,
             projector: DeliveryProjector(settings: ProjectorSettings(stream: config.acp.stream, channel: channel.capabilities),
-                                         redact: { [redactor] in redactor.redact($0) }),
+                                         redact: { [redaction] in redaction.current.redact($0) }),
             handledSeq: 0)
         guard event.seq > delivery.handledSeq, delivery.conversation == conversation else { return }
         delivery.handledSeq = event.seq
@@ -210,6 +214,14 @@ public actor DeliveryService {
             queues[destination] = nil
             current.queue.finish()
         }
+    }
+
+    /// Applies a reloaded config (SIGHUP): its secrets are redacted from the next send on, in
+    /// every run; its `acp.stream` settings apply to runs whose delivery starts afterwards (a
+    /// run already streaming keeps the settings it started with).
+    public func apply(_ newConfig: ACPDConfig) {
+        config = newConfig
+        redaction.current = Redactor(config: newConfig)
     }
 
     /// How many conversations have a send queue (tests and diagnostics).

@@ -53,12 +53,14 @@ struct DaemonParts {
                            delivery: delivery, agents: agents, backends: backends)
     }
 
-    /// Puts the reloader's current config into force for routing, access, redaction and agent
-    /// specs (after a SIGHUP reload, applied or failed). Limits, timeouts and channels keep their
+    /// Puts the reloader's current config into force for routing, access, redaction (commands
+    /// and delivery), delivery settings of new runs and agent specs (after a SIGHUP reload,
+    /// applied or failed). Control-plane limits and timeouts, channels and the API keep their
     /// start-up values until a restart.
     func apply(reloaded config: ACPDConfig) async {
         agents.update(config)
         await router.apply(config)
+        await delivery.apply(config)
     }
 
     private static func loader(config: ACPDConfig, path: String?) -> @Sendable () throws(ConfigError) -> ACPDConfig {

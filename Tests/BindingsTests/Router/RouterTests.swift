@@ -105,6 +105,24 @@ struct RouterTests {
         }
     }
 
+    @Test("a reloaded config's new secret is redacted from delivered output from then on")
+    func reloadedSecretIsRedacted() async throws {
+        try await RouterHarness.with { h in
+            let secret = "reloaded-secret-4242"
+            let before = try #require(await h.send("before \(secret) end").runId)
+            _ = try await h.waitForRunEnd(before)
+            try await h.channel.waitForMessage(in: Self.routed, containing: "echo: before \(secret) end")
+            var reloaded = h.config
+            reloaded.access.secret = Secret(secret)
+            await h.router.apply(reloaded)
+            await h.delivery.apply(reloaded)
+            let after = try #require(await h.send("after \(secret) end").runId)
+            _ = try await h.waitForRunEnd(after)
+            try await h.channel.waitForMessage(in: Self.routed, containing: "echo: after [redacted] end")
+            #expect(await h.channel.messages(in: Self.routed, containing: "after \(secret)").isEmpty)
+        }
+    }
+
     @Test("unauthorised senders: silent under strict, ERROR: unauthorized for a command above their rank")
     func unauthorised() async throws {
         try await RouterHarness.with { h in
