@@ -87,11 +87,9 @@ struct HTTPRedactionE2ETests {
     }
 
     /// A secret split across two streamed chunks whose halves also land in two different messages
-    /// (the message boundary falls inside the secret) is not caught: each message is redacted on
-    /// its own and holds only half of it. docs/router.md says so ("only caught by that second pass
-    /// when both halves land in the same message").
-    @Test(.disabled("leak: a secret split across two streamed chunks and two messages is delivered in halves (DeliveryService redacts each delta and each message separately)"))
-    func secretSplitAcrossChunksAndMessagesIsRedacted() async throws {
+    /// (the message boundary falls inside the secret): each message's text is redacted before it
+    /// is split, so neither half shows.
+    @Test func secretSplitAcrossChunksAndMessagesIsRedacted() async throws {
         try await withTemporaryDirectory { directory in
             let daemon = try await DaemonProcess.start(in: directory, token: Self.token, config: Self.config)
             // "echo: " + X where X has no blank: the splitter cuts after "echo:" and then hard-splits

@@ -21,8 +21,7 @@ public struct Redactor: Sendable {
     /// The replacement text.
     public static let placeholder = "[redacted]"
 
-    /// The configured secret values, longest first.
-    let literals: [String]
+    private let literals: [String]
 
     /// A redactor that also hides `secrets` (configured token values; shorter than 4 characters,
     /// empty and duplicate ones are ignored).
