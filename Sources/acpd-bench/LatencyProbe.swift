@@ -11,8 +11,8 @@ struct RunTimeline: Sendable {
     var promptWritten: Double?
     /// Chunk → first send/edit whose text contains it, per output chunk.
     var chunkLatencies: [Double] = []
-    /// How many of those were first shown by the run's final operation (not a live flush).
-    var chunksShownByFinal = 0
+    /// Per chunk: whether the run's final operation showed it first (not a live flush).
+    var shownByFinal: [Bool] = []
     /// The run's final operation reached the channel.
     var finalDelivered: Double?
 
@@ -75,7 +75,7 @@ final class LatencyProbe: Sendable {
             var run = state.runs[runId, default: RunTimeline()]
             while let first = run.pending.first, first.target <= length {
                 run.chunkLatencies.append(now - first.at)
-                if isFinal { run.chunksShownByFinal += 1 }
+                run.shownByFinal.append(isFinal)
                 run.pending.removeFirst()
             }
             var ready: [CheckedContinuation<Void, Never>] = []

@@ -11,11 +11,12 @@ import Foundation
 /// - chunk → delivered: from the runtime's stream yielding an output chunk to the first channel
 ///   send/edit whose text shows it.
 ///
-/// Two phases: `coalesceIdleMs: 0` (every chunk flushed at once: acpd's own overhead) and the
-/// default 350 ms (what users see; chunks wait for the idle window or the run's end).
+/// Three phases: `coalesceIdleMs: 0` (every chunk flushed at once: acpd's own overhead); the
+/// default 350 ms with the same fast turns (every chunk waits for the run's end); the default
+/// with a slow stream, 4 chunks 500 ms apart (each chunk waits for the idle window).
 ///
 /// `acpd-bench router [--messages 1000] [--warmup 50] [--chunks 10] [--chunk-delay-ms 2]
-/// [--default-messages 200] [--agent PATH]`
+/// [--default-messages 200] [--slow-messages 10] [--agent PATH]`
 enum RouterBench {
     static func run(_ arguments: [String]) async throws {
         let options = BenchOptions(arguments)
@@ -32,6 +33,11 @@ enum RouterBench {
             try await phase(agent: agent, coalesceIdleMs: 350, messages: defaultMessages, warmup: min(warmup, 10),
                             chunks: chunks, delay: delay)
         }
+        // A slow stream under the default: chunks further apart than the idle window.
+        let slowMessages = options.int("slow-messages", default: 10)
+        if slowMessages > 0 {
+            try await phase(agent: agent, coalesceIdleMs: 350, messages: slowMessages, warmup: 1, chunks: 4, delay: 500)
+        }
     }
 
     static func demoAgentPath(_ options: BenchOptions) throws -> String {
@@ -47,14 +53,12 @@ enum RouterBench {
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
         let stack = try await RouterStack(dir: dir, agent: agent, coalesceIdleMs: coalesceIdleMs, maxSessions: 16)
-        // No spaces: the answer's chunk boundaries never fall on whitespace delivery would trim.
-        let filler = String(repeating: "abcdefghij", count: 20)
         var accepted: [Double] = [], toTurn: [Double] = [], toWrite: [Double] = [], chunkLatency: [Double] = []
-        var toFinal: [Double] = []
+        var toFinal: [Double] = [], lastChunk: [Double] = []
         var shownByFinal = 0
         let started = monotonicSeconds()
         for index in 0..<(warmup + messages) {
-            let text = "m\(index)-\(filler)[chunks=\(chunks)][delay=\(delay)]"
+            let text = alignedPrompt(chunks: chunks, delay: delay)
             let message = stack.message(text, conversation: "bench", key: "m\(index)")
             let start = monotonicSeconds()
             let outcome = await stack.router.handle(message, channel: stack.channel)
@@ -71,23 +75,26 @@ enum RouterBench {
             accepted.append(returned - start)
             toTurn.append(turn - start)
             if let written = timeline.promptWritten { toWrite.append(written - start) }
-            chunkLatency += timeline.chunkLatencies
-            shownByFinal += timeline.chunksShownByFinal
+            // The last chunk ends in an unfinished word, which live delivery holds back until the run ends.
+            chunkLatency += timeline.chunkLatencies.dropLast()
+            lastChunk.append(timeline.chunkLatencies[chunks - 1])
+            shownByFinal += timeline.shownByFinal.dropLast().filter { $0 }.count
             toFinal.append(final - start)
         }
         let elapsed = monotonicSeconds() - started
         // Attribution: the same turns submitted to the session manager directly (no router), and
         // the cost of the store's write transactions the path is made of.
-        let direct = coalesceIdleMs == 0 ? try await directSubmits(stack, count: min(messages, 300), text: "d-\(filler)[chunks=\(chunks)][delay=\(delay)]") : []
+        let direct = coalesceIdleMs == 0 ? try await directSubmits(stack, count: min(messages, 300), text: alignedPrompt(chunks: chunks, delay: delay)) : []
         let writes = coalesceIdleMs == 0 ? try storeWrites(stack, count: 2000) : []
         await stack.shutdown()
-        print("\n  acp.stream.coalesceIdleMs: \(coalesceIdleMs) — \(messages) messages in \(String(format: "%.1f", elapsed)) s")
+        print("\n  acp.stream.coalesceIdleMs: \(coalesceIdleMs), \(chunks) chunks \(delay) ms apart — \(messages) messages in \(String(format: "%.1f", elapsed)) s")
         report("handle() returned (run queued)", accepted)
         report("inbound → runTurn called", toTurn)
         report("inbound → session/prompt written", toWrite)
         report("chunk → delivered (\(chunkLatency.count) chunks)", chunkLatency)
+        report("last chunk (held word) → final message", lastChunk)
         report("inbound → final message delivered", toFinal)
-        print("    chunks first shown by the run's final message: \(shownByFinal) of \(chunkLatency.count)")
+        print("    of those chunks, first shown by the run's final message: \(shownByFinal) of \(chunkLatency.count)")
         if !direct.isEmpty {
             report("without the router: manager.submit → runTurn", direct)
             report("one store write transaction (reserve)", writes)
@@ -119,6 +126,20 @@ enum RouterBench {
             samples.append(monotonicSeconds() - start)
         }
         return samples
+    }
+
+    /// A prompt whose echo (`echo: <prompt>`) the demo agent cuts into `chunks` chunks of 32
+    /// bytes that each end in a blank, so live delivery can show each chunk whole as it comes
+    /// (it holds back an unfinished word); only the last chunk ends mid-word.
+    static func alignedPrompt(chunks: Int, delay: Int) -> String {
+        let width = 32
+        var answer = Array("echo: [chunks=\(chunks)][delay=\(delay)]")
+        precondition(answer.count < width - 1, "keywords too long for one chunk")
+        let letters = Array("abcdefghijklmnopqrstuvwxyz")
+        while answer.count < chunks * width {
+            answer.append((answer.count + 1) % width == 0 ? " " : letters[answer.count % letters.count])
+        }
+        return String(answer.dropFirst("echo: ".count))
     }
 
     static func report(_ name: String, _ samples: [Double]) {
