@@ -207,6 +207,26 @@ struct HTTPCommandsE2ETests {
         }
     }
 
+    @Test func aClosedConfigBoundSessionIsReportedAndNewStartsItAgain() async throws {
+        try await withE2EDaemon { chat, _ in
+            let first = try await chat.prompt("one", in: "room1")
+            _ = try await chat.finalText(of: first, in: "room1")
+            let key = try await chat.run(first).sessionKey
+            #expect(try await chat.command("/acp close", in: "room1") == "OK: closed \(key)")
+            #expect(try await chat.session(key).state == "closed")
+            // The config binding stays: the conversation is told its session is closed, and how to go on.
+            let refused = try await chat.say("two", in: "room1")
+            #expect(refused.reply == "ERROR: ACP_SESSION_CLOSED: the session bound here is closed\nnext: send /new to start a fresh session here")
+            #expect(refused.runId == nil)
+            let new = try await chat.say("/new three", in: "room1")
+            let run = try #require(new.runId, "\(new)")
+            #expect(new.reply == "OK: fresh session in \(key); run \(run) queued")
+            #expect(try await chat.finalText(of: run, in: "room1").contains("echo: three"))
+            #expect(try await chat.session(key).state == "idle")
+            #expect(try await chat.session(key).bindings == ["config:http:default:room1"])
+        }
+    }
+
     @Test func resetAndNewStartAFreshAgentSessionInPlace() async throws {
         try await withE2EDaemon { chat, _ in
             let first = try await chat.prompt("one", in: "room1")

@@ -148,9 +148,16 @@ extension Router {
         return ok("\(allow ? "allowed" : "rejected") \(number): \(option.name)")
     }
 
+    /// `/new`, `/reset`: a fresh agent session under the same key and bindings. Where a config or
+    /// route binding's session was closed (`/acp close`), the session is made anew in its place.
     private func reset(_ text: String?, _ context: CommandContext) async throws -> InboundOutcome {
-        let key = try await boundSession(context)
-        try await manager.reset(key)
+        let key: SessionKey
+        if case .stale(let match, .sessionClosed) = context.resolution, match.source != .runtime {
+            key = try await createBoundSession(match, conversation: context.conversation)
+        } else {
+            key = try await boundSession(context)
+            try await manager.reset(key)
+        }
         guard let text, !text.isEmpty else { return ok("fresh session in \(key)") }
         guard config.acp.dispatchEnabled else { throw ACPError(.dispatchDisabled) }
         let result = try await manager.submit(key, prompt: promptBlocks(text, context.message), from: context.conversation)

@@ -9,9 +9,11 @@ extension Router {
         switch context.resolution {
         case .bound(let match): return match.sessionKey
         case .create(let match): return try await createBoundSession(match, conversation: context.conversation)
-        case .stale(_, let reason):
+        case .stale(let match, let reason):
+            // A config or route binding outlives its closed session: `/new` starts a fresh one in place.
             throw reason == .sessionClosed
-                ? ACPError(.sessionClosed, message: "the session bound here is closed")
+                ? ACPError(.sessionClosed, message: "the session bound here is closed",
+                           hint: match.source == .runtime ? nil : "send /new to start a fresh session here")
                 : ACPError(.sessionNotFound, message: "the session bound here no longer exists")
         case .unbound: throw ACPError(.notBound)
         }
