@@ -31,7 +31,9 @@ struct CrashRecoveryTests {
             _ = try await host.call("recover", expect: "RECOVERED")
             let key = try await host.call("spawn s1 c1", expect: "SPAWNED")[1]
             _ = try await host.call("live \(key) \(pauseAfter.map(String.init) ?? "-") \(pauseBefore.map(String.init) ?? "-")", expect: "LIVE")
-            let run = try await host.call("submit \(key) m1 c1 [chunks=60][delay=20] stream", expect: "SUBMITTED")[1]
+            // 500 chunks 20 ms apart: the run is still streaming when it is killed a few events
+            // after the pause, however loaded the machine is.
+            let run = try await host.call("submit \(key) m1 c1 [chunks=500][delay=20] stream", expect: "SUBMITTED")[1]
             let runId = try #require(RunID(run))
             _ = try await host.line("PAUSED-")
             let reader = try Self.openReadOnly(dir)
@@ -59,7 +61,7 @@ struct CrashRecoveryTests {
             #expect(log.last?.kind == "failed")
 
             // The interrupted commands' keys replay: same run, same session, nothing new.
-            let replay = try await again.call("submit \(key) m1 c1 [chunks=60][delay=20] stream", expect: "SUBMITTED")
+            let replay = try await again.call("submit \(key) m1 c1 [chunks=500][delay=20] stream", expect: "SUBMITTED")
             #expect(replay == ["SUBMITTED", run, "replayed=true"])
             let spawnReplay = try await again.call("spawn s1 c1", expect: "SPAWNED")
             #expect(spawnReplay == ["SPAWNED", key, "replayed=true"])
