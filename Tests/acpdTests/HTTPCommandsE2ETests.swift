@@ -154,6 +154,31 @@ struct HTTPCommandsE2ETests {
         }
     }
 
+    @Test func oneshotSessionsAndWorkspaceRoots() async throws {
+        try await withE2EDaemon(acpLines: ["workspaceRoots: [./workspace]"]) { chat, _ in
+            // --cwd must lie under acp.workspaceRoots; nothing is created otherwise.
+            for outside in ["/etc", "sub/../../state", "../workspace-other"] {
+                #expect(try await chat.command("/acp spawn --bind here --cwd \(outside)", in: "c-a")
+                    == "ERROR: ACP_INVALID_ARGUMENT: --cwd must lie under acp.workspaceRoots\nnext: see /acp help", "\(outside)")
+            }
+            #expect(try await chat.sessions().count == 1)
+
+            // A oneshot session stops its runtime after each turn and resumes for the next one.
+            let key = try E2EChat.spawnedKey(try await chat.command("/acp spawn --mode oneshot --bind here --cwd sub", in: "c-a"))
+            #expect(try await chat.session(key).mode == "oneshot")
+            for text in ["first", "second"] {
+                let run = try await chat.prompt(text, in: "c-a")
+                #expect(try await chat.finalText(of: run, in: "c-a").contains("echo: \(text)"))
+                try await withDeadline(10, "the oneshot runtime stops") {
+                    while try await !chat.command("/acp status", in: "c-a").contains("runtime: not running") {
+                        try await Task.sleep(for: .milliseconds(25))
+                    }
+                }
+            }
+            #expect(try await chat.metric("acpd_runtimes_live") ?? 0 == 0)
+        }
+    }
+
     @Test func helpAndTheRepliesOfAnUnboundConversation() async throws {
         try await withE2EDaemon { chat, _ in
             let help = try await chat.command("/acp help", in: "c-lobby")
