@@ -139,6 +139,20 @@ struct HTTPAccessE2ETests {
             _ = try await daemon.finalMessages("room1", run: twoRun)
             #expect(try daemon.runCount() == 4)
 
+            // The same POST eight times at once: one run; every answer that names a run names that one
+            // (a key still in progress answers `{"accepted": true}` without a run).
+            let concurrent = try await withThrowingTaskGroup(of: String.self) { group in
+                for _ in 0..<8 {
+                    group.addTask { try await daemon.post("room1", from: "alice", "all at once", messageId: "burst-1").text }
+                }
+                return try await group.reduce(into: [String]()) { $0.append($1) }
+            }
+            let concurrentRuns = Set(concurrent.compactMap { PostAnswer(status: 202, body: Data($0.utf8)).runId })
+            #expect(concurrentRuns.count == 1, "\(concurrent)")
+            #expect(concurrent.allSatisfy { $0.contains("\"accepted\":true") }, "\(concurrent)")
+            _ = try await daemon.finalMessages("room1", run: try #require(concurrentRuns.first))
+            #expect(try daemon.runCount() == 5)
+
             // A replayed command answers the stored reply and is not delivered again.
             let status = try await daemon.post("room1", from: "alice", "/acp status", key: "cmd-1")
             let reply = try #require(status.reply, "\(status)")
@@ -177,6 +191,11 @@ struct HTTPAccessE2ETests {
             }
             // ... in any conversation.
             #expect(try await daemon.post("elsewhere", from: "bob", "me again").keys == ["accepted"])
+            // ... also when they arrive at once.
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for index in 0..<6 { group.addTask { _ = try await daemon.post("room\(index % 2 + 1)", from: "bob", "all at once \(index)") } }
+                try await group.waitForAll()
+            }
             let bobRequests = try daemon.pairingRequests().filter { $0.senderId == "bob" }
             #expect(bobRequests.count == 1, "\(bobRequests)")
             let bobRequest = try #require(bobRequests.first)
