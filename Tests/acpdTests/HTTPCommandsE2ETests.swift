@@ -140,6 +140,11 @@ struct HTTPCommandsE2ETests {
             #expect(try await chat.command("/acp status loose", in: "c-lobby")
                 == "ERROR: ACP_SESSION_NOT_FOUND: no session with key or label loose\nnext: list sessions with /acp sessions")
             #expect(try await chat.command("/acp status \(looseKey)", in: "c-lobby").hasPrefix("OK: \(looseKey) is closed\n"))
+            // Two open sessions with one label: the label no longer names one, the key does.
+            let twin = try E2EChat.spawnedKey(try await chat.command("/acp spawn --label threaded", in: "c-lobby"))
+            #expect(try await chat.command("/acp status threaded", in: "c-lobby")
+                == "ERROR: ACP_INVALID_ARGUMENT: 2 open sessions are labelled threaded; use the session key\nnext: see /acp help")
+            #expect(try await chat.command("/acp close \(twin)", in: "c-lobby") == "OK: closed \(twin)")
 
             // A runtime binding wins over the config binding of the same conversation; unbind restores it.
             let over = try E2EChat.spawnedKey(try await chat.command("/acp spawn --bind here", in: "room1"))
