@@ -87,13 +87,17 @@ struct HTTPCommandsE2ETests {
                 == "ERROR: ACP_INVALID_ARGUMENT: this conversation's binding is declared in config (config)\n"
                 + "next: remove it from bindings[] in the config file and reload")
 
-            // Restart on the same store: the persistent binding is still there and still routes.
+            // Restart on the same store: the bindings are still there (a temporary one too: it only
+            // expires after acp.runtimeBindings.idleHours) and still route.
+            #expect(try await chat.command("/acp bind \(key)", in: "c-temp") == "OK: bound this conversation to \(key)")
             #expect(try await first.stop(signal: SIGTERM) == 0, "log:\n\(first.log)")
             let second = try await DaemonProcess(directory: directory, port: port, token: token)
             let again = E2EChat(daemon: second)
             let kept = try #require(try await again.bindings().first { $0.conversation == "http:default:c-other" }, "\(second.log)")
             #expect(kept.sessionKey == key && kept.persist)
             #expect(try await again.bindings().contains { $0.conversation == "http:default:c-spawn" } == false)
+            let temporary = try #require(try await again.bindings().first { $0.conversation == "http:default:c-temp" })
+            #expect(temporary.sessionKey == key && !temporary.persist)
             let afterRestart = try await again.prompt("after restart", in: "c-other")
             #expect(try await again.finalText(of: afterRestart, in: "c-other").contains("echo: after restart"))
             #expect(try await again.run(afterRestart).sessionKey == key)
