@@ -75,6 +75,13 @@ struct HTTPAccessE2ETests {
                 #expect(answer.status == 202)
                 #expect(answer.accepted == false && answer.keys == ["accepted"], "\(text): \(answer)")
             }
+            // ... nor prompts disguised as bound commands (steer, /new or /reset with a first prompt).
+            let runsBeforeSteer = try daemon.runCount()
+            for text in ["/acp steer run this anyway", "/new run this anyway", "/reset run this anyway"] {
+                let answer = try await daemon.post("room1", from: "mallory", text)
+                #expect(answer.accepted == false && answer.keys == ["accepted"], "\(text): \(answer)")
+            }
+            #expect(try daemon.runCount() == runsBeforeSteer)
             // ... nor bound commands aimed at another session than the one bound here.
             let carolKey = try #require(spawn.reply?.components(separatedBy: " ").dropFirst(2).first, "\(spawn)")
             for text in ["/acp status \(carolKey)", "/acp cancel \(carolKey)", "/acp status no-such-label"] {

@@ -7,7 +7,8 @@ import ACPControlPlane
 /// A command needs its `CommandName.policy`; a plain message needs `allowlist`, or any sender when
 /// the matched binding says `access: members`. `bound` admits any sender in a conversation that
 /// resolved to a config `acp` binding (not a runtime or route binding), for that conversation's own
-/// session only: a `bound` command naming another session by key or label needs `allowlist`.
+/// session only: a `bound` command naming another session by key or label needs `allowlist`, and
+/// one that sends the agent text (`/acp steer`, `/new <text>`) needs what a plain message needs.
 /// When the rank falls short: known senders (owner/allowlist) get `.deny`; unknown senders get
 /// `.ignore` under `strict`, `.requestApproval` under `request_approval` with no pairing yet, and
 /// `.ignore` when their pairing is pending or denied.
@@ -42,7 +43,7 @@ public struct AccessEvaluator: Sendable {
     /// Decides `request`. Pure: the same request always gets the same decision.
     public func evaluate(_ request: AccessRequest) -> AccessDecision {
         let rank = rank(request.sender, pairing: request.pairing)
-        if admits(rank, request.action, request.conversation, namesSession: request.namesSession) { return .allow }
+        if admits(rank, request) { return .allow }
         if rank > .unknown { return .deny }
         switch (unknownSenders, request.pairing) {
         case (.requestApproval, .none): return .requestApproval
@@ -50,8 +51,9 @@ public struct AccessEvaluator: Sendable {
         }
     }
 
-    private func admits(_ rank: Rank, _ action: AccessAction, _ conversation: ConversationAccess, namesSession: Bool) -> Bool {
-        switch action {
+    private func admits(_ rank: Rank, _ request: AccessRequest) -> Bool {
+        let conversation = request.conversation
+        switch request.action {
         case .prompt:
             return rank >= .allowlist || conversation.isMembers
         case .command(let name):
@@ -60,8 +62,8 @@ public struct AccessEvaluator: Sendable {
             case .allowlist: return rank >= .allowlist
             case .bound:
                 if rank >= .allowlist { return true }
-                if case .configACP = conversation { return !namesSession }
-                return false
+                guard case .configACP = conversation, !request.namesSession else { return false }
+                return !request.sendsPrompt || conversation.isMembers
             }
         }
     }

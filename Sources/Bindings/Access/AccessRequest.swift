@@ -76,15 +76,20 @@ public struct AccessRequest: Sendable, Equatable {
     /// of acting on the session bound here. A `bound` command then needs `allowlist`: a config
     /// binding admits its conversation's senders to that conversation's session only.
     public var namesSession: Bool
+    /// True when the command sends text to the agent (`/acp steer <text>`, `/new <text>`,
+    /// `/reset <text>`). Beyond `allowlist`, only a conversation whose binding admits plain
+    /// messages (`access: members`) lets a sender do that: a command is no way around the rule for prompts.
+    public var sendsPrompt: Bool
 
     /// A request to authorise `action` by `sender` in a conversation that resolved as `conversation`.
     public init(sender: SenderRef, action: AccessAction, conversation: ConversationAccess, pairing: PairingStatus = .none,
-                namesSession: Bool = false) {
+                namesSession: Bool = false, sendsPrompt: Bool = false) {
         self.sender = sender
         self.action = action
         self.conversation = conversation
         self.pairing = pairing
         self.namesSession = namesSession
+        self.sendsPrompt = sendsPrompt
     }
 }
 
@@ -95,6 +100,17 @@ extension ChatInput {
         guard case .command(let command) = self else { return false }
         switch command {
         case .cancel(.named), .status(.named), .close(.named): return true
+        default: return false
+        }
+    }
+
+    /// True for a command that sends text to the agent: `/acp steer <text>`, and `/new` or `/reset`
+    /// with a first prompt.
+    public var sendsPrompt: Bool {
+        guard case .command(let command) = self else { return false }
+        switch command {
+        case .steer: return true
+        case .new(let text), .reset(let text): return text.map { !$0.allSatisfy(\.isWhitespace) } ?? false
         default: return false
         }
     }

@@ -40,7 +40,7 @@ public struct InboundGate: Sendable {
                                pairing: PairingStatus = .none, now: Date) -> Verdict {
         guard let action = AccessAction(input) else { return .ignore }
         let request = AccessRequest(sender: sender, action: action, conversation: conversation, pairing: pairing,
-                                    namesSession: input.namesSession)
+                                    namesSession: input.namesSession, sendsPrompt: input.sendsPrompt)
         switch evaluator.evaluate(request) {
         case .allow: break
         case .deny: return .reply(ChatReply.unauthorized)

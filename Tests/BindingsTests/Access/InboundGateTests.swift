@@ -36,7 +36,8 @@ import Testing
     }
 
     /// A config `acp` binding admits its conversation's senders to bound commands on that
-    /// conversation's session only: naming another session by key or label needs allowlist.
+    /// conversation's session only: naming another session by key or label needs allowlist, and so
+    /// does sending the agent text through a command (the binding's `access: allowlist`).
     @Test(arguments: [
         ("/acp status", AccessConfig.UnknownSenders.strict, InboundGate.Verdict.proceed),
         ("/acp cancel", .strict, .proceed),
@@ -45,6 +46,13 @@ import Testing
         ("/acp close agent:demo:acp:other", .strict, .ignore),
         ("/acp status agent:demo:acp:other", .requestApproval, .requestApproval),
         ("/acp status agent:demo:acp:other", .public, .proceed),
+        // Commands that send the agent text need what a plain message needs.
+        ("/acp steer do this", .strict, .ignore),
+        ("/new do this", .strict, .ignore),
+        ("/reset do this", .requestApproval, .requestApproval),
+        ("/new", .strict, .proceed),
+        ("/reset   ", .strict, .proceed),
+        ("hello", .strict, .ignore),
     ])
     func boundCommandsNamingAnotherSessionNeedAllowlist(_ text: String, _ mode: AccessConfig.UnknownSenders,
                                                         _ verdict: InboundGate.Verdict) {
@@ -52,6 +60,17 @@ import Testing
         #expect(Self.send(&gate, text, from: Self.stranger, in: .configACP(.allowlist)) == verdict)
         var forMember = Self.gate(mode: mode)
         #expect(Self.send(&forMember, text, from: Self.member, in: .configACP(.allowlist)) == .proceed)
+    }
+
+    /// Under `access: members` anyone may prompt, so anyone may steer or start over with a prompt.
+    @Test(arguments: ["/acp steer do this", "/new do this", "/reset do this", "hello"])
+    func membersBindingsAdmitPromptsByCommand(_ text: String) {
+        var gate = Self.gate()
+        #expect(Self.send(&gate, text, from: Self.stranger, in: .configACP(.members)) == .proceed)
+        var routed = Self.gate()
+        let routeVerdict = Self.send(&routed, text, from: Self.stranger, in: .route(.members))
+        // Route bindings are never `bound`: only the plain message passes there.
+        #expect(routeVerdict == (text == "hello" ? .proceed : .ignore))
     }
 
     @Test func invalidArgumentsAreAnsweredOnlyToAuthorisedSenders() {
