@@ -86,6 +86,26 @@ struct HTTPRedactionE2ETests {
         }
     }
 
+    /// What a chat user typed can come back through the HTTP API (a session label, a run's error
+    /// message); the API's answers are redacted like chat replies.
+    @Test(.disabled("leak: GET /v1/sessions answers a label holding a configured secret unredacted (APIResponses.session)"))
+    func apiAnswersAreRedacted() async throws {
+        try await withTemporaryDirectory { directory in
+            let daemon = try await DaemonProcess.start(in: directory, token: Self.token, config: Self.config)
+            #expect(try await daemon.post("desk", from: "alice", "/auth \(Self.secret)").reply == "OK: unlocked for 600 seconds")
+            let spawn = try await daemon.post("desk", from: "alice", "/acp spawn --label label-\(Self.secret)")
+            #expect(spawn.reply?.hasPrefix("OK: spawned ") == true, "\(spawn)")
+            let sessions = try await daemon.post("desk", from: "alice", "/acp sessions")
+            #expect(sessions.reply?.contains("label-[redacted]") == true, "\(sessions)")
+            let (status, body) = try await daemon.request("GET", "/v1/sessions")
+            #expect(status == 200)
+            let text = String(decoding: body, as: UTF8.self)
+            #expect(text.contains("label-"), "\(text)")
+            #expect(!text.contains(Self.secret), "\(text)")
+            #expect(try await daemon.stop() == 0)
+        }
+    }
+
     /// A secret split across two streamed chunks whose halves also land in two different messages
     /// (the message boundary falls inside the secret): each message's text is redacted before it
     /// is split, so neither half shows.
