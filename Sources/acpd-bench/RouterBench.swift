@@ -16,7 +16,10 @@ import Foundation
 /// with a slow stream, 4 chunks 500 ms apart (each chunk waits for the idle window).
 ///
 /// `acpd-bench router [--messages 1000] [--warmup 50] [--chunks 10] [--chunk-delay-ms 2]
-/// [--default-messages 200] [--slow-messages 10] [--agent PATH]`
+/// [--default-messages 200] [--slow-messages 10] [--gap-ms 0] [--agent PATH]`
+///
+/// `--gap-ms`: pause after each final delivery before the next message (phase 1), so the previous
+/// run's tail (checkpoint writes, actor clean-up) is not on the next message's path.
 enum RouterBench {
     static func run(_ arguments: [String]) async throws {
         let options = BenchOptions(arguments)
@@ -28,7 +31,8 @@ enum RouterBench {
         let agent = try demoAgentPath(options)
         print("router: \(messages) messages (+\(warmup) warm-up) to one route-bound http conversation, demo agent "
               + "answering in \(chunks) chunks \(delay) ms apart; release build, in process")
-        try await phase(agent: agent, coalesceIdleMs: 0, messages: messages, warmup: warmup, chunks: chunks, delay: delay)
+        try await phase(agent: agent, coalesceIdleMs: 0, messages: messages, warmup: warmup, chunks: chunks, delay: delay,
+                        gap: options.int("gap-ms", default: 0))
         if defaultMessages > 0 {
             try await phase(agent: agent, coalesceIdleMs: 350, messages: defaultMessages, warmup: min(warmup, 10),
                             chunks: chunks, delay: delay)
@@ -48,7 +52,8 @@ enum RouterBench {
         return agent
     }
 
-    static func phase(agent: String, coalesceIdleMs: Int, messages: Int, warmup: Int, chunks: Int, delay: Int) async throws {
+    static func phase(agent: String, coalesceIdleMs: Int, messages: Int, warmup: Int, chunks: Int, delay: Int,
+                      gap: Int = 0) async throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("acpd-router-bench-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
@@ -68,6 +73,7 @@ enum RouterBench {
             guard let timeline = stack.probe.take(runId), let turn = timeline.turnStarted, let final = timeline.finalDelivered else {
                 throw BenchError("run \(runId) has no timeline")
             }
+            if gap > 0 { try await Task.sleep(for: .milliseconds(gap)) }
             guard index >= warmup else { continue }
             guard timeline.chunkLatencies.count == chunks else {
                 throw BenchError("run \(runId): \(timeline.chunkLatencies.count) of \(chunks) chunks matched a delivery")
@@ -86,8 +92,10 @@ enum RouterBench {
         // the cost of the store's write transactions the path is made of.
         let direct = coalesceIdleMs == 0 ? try await directSubmits(stack, count: min(messages, 300), text: alignedPrompt(chunks: chunks, delay: delay)) : []
         let writes = coalesceIdleMs == 0 ? try storeWrites(stack, count: 2000) : []
+        let reads = coalesceIdleMs == 0 ? try storeReads(stack, count: 2000) : []
         await stack.shutdown()
-        print("\n  acp.stream.coalesceIdleMs: \(coalesceIdleMs), \(chunks) chunks \(delay) ms apart — \(messages) messages in \(String(format: "%.1f", elapsed)) s")
+        print("\n  acp.stream.coalesceIdleMs: \(coalesceIdleMs), \(chunks) chunks \(delay) ms apart, \(gap) ms between messages — "
+              + "\(messages) messages in \(String(format: "%.1f", elapsed)) s")
         report("handle() returned (run queued)", accepted)
         report("inbound → runTurn called", toTurn)
         report("inbound → session/prompt written", toWrite)
@@ -98,6 +106,7 @@ enum RouterBench {
         if !direct.isEmpty {
             report("without the router: manager.submit → runTurn", direct)
             report("one store write transaction (reserve)", writes)
+            report("binding lookup (the resolver's 2 reads)", reads)
         }
     }
 
@@ -113,6 +122,20 @@ enum RouterBench {
             await stack.probe.waitForFinal(result.runId)
             guard let turn = stack.probe.take(result.runId)?.turnStarted else { throw BenchError("run \(result.runId) has no timeline") }
             samples.append(turn - start)
+        }
+        return samples
+    }
+
+    /// The two reads binding resolution makes: the conversation's active bindings, its session's state.
+    static func storeReads(_ stack: RouterStack, count: Int) throws -> [Double] {
+        let conversation = ConversationRef(channel: .http, conversationId: "bench")
+        guard let session = try stack.store.sessions().first else { throw BenchError("no session") }
+        var samples: [Double] = []
+        for _ in 0..<count {
+            let start = monotonicSeconds()
+            _ = try stack.store.activeBindings(for: conversation)
+            _ = try stack.store.session(session.key)
+            samples.append(monotonicSeconds() - start)
         }
         return samples
     }
