@@ -134,6 +134,8 @@ def latency(port, messages, warmup, chunks):
         if index >= warmup:
             accepted.append(posted - start)
             final.append(done - start)
+    events.conn.close()  # an open stream would pin the conversation in the message log
+    client.conn.close()
     for name, values in (("POST -> 202 accepted (run queued)", accepted), ("POST -> final message on the SSE stream", final)):
         values.sort()
         print(f"  {name:42s} p50 {pct(values, .5) * 1000:.3f} ms, p90 {pct(values, .9) * 1000:.3f} ms, "
