@@ -133,6 +133,14 @@ struct HTTPErrorCodesE2ETests {
             let timedOut = try await daemon.finalText("room1", run: hangRun)
             #expect(timedOut.contains("ERROR: ACP_TURN_TIMEOUT: "), "\(timedOut)")
             #expect(try await daemon.finishedRun(hangRun).errorCode == "ACP_TURN_TIMEOUT")
+
+            // ACP_SESSION_CLOSED: room1's config session closed from chat; the binding is declared, so
+            // nothing is routed elsewhere.
+            let close = try await daemon.post("room1", from: "alice", "/acp close")
+            #expect(close.reply?.hasPrefix("OK: closed agent:demo:acp:binding:http:default:") == true, "\(close)")
+            let afterClose = try await daemon.post("room1", from: "alice", "hello closed session")
+            #expect(afterClose.reply?.hasPrefix("ERROR: ACP_SESSION_CLOSED: ") == true, "\(afterClose)")
+            #expect(afterClose.runId == nil)
             #expect(try await daemon.stop() == 0)
         }
     }
