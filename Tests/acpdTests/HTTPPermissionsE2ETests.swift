@@ -109,6 +109,37 @@ struct HTTPPermissionsE2ETests {
         }
     }
 
+    @Test func aRequestPendingWhenAcpdIsKilledIsAbandonedAfterTheRestart() async throws {
+        try await withTemporaryDirectory { directory in
+            let port = try DaemonProcess.freePort()
+            try E2EChat.writeConfig(in: directory, port: port, token: "perm-restart")
+            let first = try await DaemonProcess(directory: directory, port: port, token: "perm-restart")
+            let run = try await E2EChat(daemon: first).prompt("[permission] survive", in: "room1")
+            let (_, number) = try await permissionPrompt(E2EChat(daemon: first), run: run, in: "room1")
+            _ = try await first.stop(signal: SIGKILL)
+
+            let second = try await DaemonProcess(directory: directory, port: port, token: "perm-restart")
+            let chat = E2EChat(daemon: second)
+            let failed = try await chat.run(run)
+            #expect(failed.state == "failed", "\(failed)")
+            // The conversation is told the turn failed (the permission prompt itself may be delivered
+            // again first: the log of the killed daemon is gone and its checkpoint may lag the send).
+            let told = try await chat.waitForMessage(in: "room1", "the restart notice of \(run)") {
+                $0.runId == run && $0.kind == "reply" && $0.final
+            }
+            #expect(told.text == "ERROR: ACP_TURN_FAILED: acpd restarted")
+            #expect(try await chat.command("/acp allow \(number)", in: "room1")
+                == "ERROR: ACP_INVALID_ARGUMENT: no pending permission request \(number) here\nnext: see /acp help")
+            #expect(try await chat.command("/acp status", in: "room1").contains("permission ") == false)
+            let next = try await chat.prompt("[permission] again", in: "room1")
+            let (_, again) = try await permissionPrompt(chat, run: next, in: "room1")
+            #expect(again != number)
+            #expect(try await chat.command("/acp allow \(again)", in: "room1").hasPrefix("OK: allowed \(again): "))
+            #expect(try await chat.finalText(of: next, in: "room1").contains("permission: selected allow-once"))
+            #expect(try await second.stop(signal: SIGTERM) == 0, "log:\n\(second.log)")
+        }
+    }
+
     @Test func anUnansweredRequestTimesOutAsARejection() async throws {
         try await withE2EDaemon(acpLines: ["permissions: { timeoutSeconds: 1 }"]) { chat, _ in
             let run = try await chat.prompt("[permission] wait for me", in: "room1")
