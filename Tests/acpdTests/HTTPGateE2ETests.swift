@@ -104,6 +104,35 @@ struct HTTPGateE2ETests {
         }
     }
 
+    /// An unlock lasts `access.authTtlSeconds`, then guarded commands are locked again.
+    @Test func theUnlockExpiresAfterAuthTtlSeconds() async throws {
+        let config = """
+            acp:
+              defaultAgent: demo
+            \(E2EConfig.demoAgent)
+            channels:
+              http: { enabled: true }
+            access:
+              owners: ["http:alice"]
+              secret: "\(Self.secret)"
+              authTtlSeconds: 1
+              rateLimit: { perMinute: 6000, burst: 200 }
+            """
+        try await withTemporaryDirectory { directory in
+            let daemon = try await DaemonProcess.start(in: directory, token: Self.token, config: config)
+            #expect(try await daemon.post("desk", from: "alice", "/auth \(Self.secret)").reply == "OK: unlocked for 1 second")
+            let unlocked = Date()
+            #expect(try await daemon.post("desk", from: "alice", "/acp sessions").reply?.hasPrefix("OK: ") == true)
+            try await withDeadline(10, "the unlock expires") {
+                while try await daemon.post("desk", from: "alice", "/acp sessions").reply != "ERROR: locked (send /auth <secret> first)" {
+                    try await Task.sleep(for: .milliseconds(100))
+                }
+            }
+            #expect(Date().timeIntervalSince(unlocked) >= 0.9, "not before the TTL")
+            #expect(try await daemon.stop() == 0)
+        }
+    }
+
     /// A client that got `429` retries the same request (same Idempotency-Key) once the bucket has
     /// refilled: the retry is processed, it does not replay the stored refusal.
     @Test(.disabled("bug: Router.handle stores the rate-limited outcome under the idempotency key, so every retry with that key replays 429 until the key expires (acp.idempotency.ttlHours)"))

@@ -42,7 +42,7 @@ public struct SecretGate: Sendable {
     }
 
     /// Handles `/auth <secret>`: unlocks `sender` on a match. Returns the reply:
-    /// `OK: unlocked for N seconds`, `ERROR: unauthorized` on a wrong secret (and locks the sender),
+    /// `OK: unlocked for N seconds` (`1 second`), `ERROR: unauthorized` on a wrong secret (and locks the sender),
     /// or `OK: no secret is configured` when there is no gate.
     public mutating func authenticate(_ sender: SenderRef, secret: String, now: Date) -> String {
         guard let expected = secretDigest else { return ChatReply.ok("no secret is configured; nothing to unlock") }
@@ -53,7 +53,7 @@ public struct SecretGate: Sendable {
         }
         unlockedUntil[sender] = now.addingTimeInterval(ttl)
         purgeExpired(now: now)
-        return ChatReply.ok("unlocked for \(Int(ttl)) seconds")
+        return ChatReply.ok("unlocked for \(Int(ttl)) second\(Int(ttl) == 1 ? "" : "s")")
     }
 
     /// Handles `/lock`: locks `sender` again. Returns `OK: locked`.
