@@ -140,6 +140,28 @@ struct HTTPPermissionsE2ETests {
         }
     }
 
+    /// `acp.permissions.mode` and what it answers to the demo agent's `execute` request (its
+    /// options are named "Allow once", "Always allow", "Reject"); nil: the conversation is asked.
+    @Test(arguments: [("approve-all", "Allow once", "allow-once"), ("deny-all", "Reject", "reject-once"),
+                      ("approve-reads", nil, nil)] as [(String, String?, String?)])
+    func permissionModesAnswerWithoutAsking(mode: String, optionName: String?, optionId: String?) async throws {
+        try await withE2EDaemon(acpLines: ["permissions: { mode: \(mode) }"]) { chat, _ in
+            let run = try await chat.prompt("[permission] auto", in: "room1")
+            let (ask, number) = try await permissionPrompt(chat, run: run, in: "room1")
+            guard let optionName, let optionId else {
+                // approve-reads: an `execute` tool is not a read, so the conversation is asked.
+                #expect(try await chat.command("/acp status", in: "room1").contains("permission \(number) pending: "))
+                #expect(try await chat.command("/acp reject \(number)", in: "room1") == "OK: rejected \(number): Reject")
+                #expect(try await chat.finalText(of: run, in: "room1").contains("permission: selected reject-once"))
+                return
+            }
+            let answered = try await settled(chat, ask, in: "room1", "— answered automatically: \(optionName)")
+            #expect(answered.text.hasPrefix("🔐 Permission (#\(number)): "), "\(answered.text)")
+            #expect(try await chat.finalText(of: run, in: "room1").contains("permission: selected \(optionId)"))
+            #expect(try await chat.metric("acpd_permission_requests_total", ["outcome": "auto"]) == 1)
+        }
+    }
+
     @Test func anUnansweredRequestTimesOutAsARejection() async throws {
         try await withE2EDaemon(acpLines: ["permissions: { timeoutSeconds: 1 }"]) { chat, _ in
             let run = try await chat.prompt("[permission] wait for me", in: "room1")
