@@ -44,6 +44,30 @@ struct HTTPStreamingE2ETests {
     }
 }
 
+extension HTTPStreamingE2ETests {
+    @Test func finalOnlyDeliverySendsTheWholeReplyOnce() async throws {
+        try await withE2EDaemon(acpLines: ["stream: { deliveryMode: final_only, coalesceIdleMs: 20 }"]) { chat, _ in
+            let events = try E2EEventStream(port: chat.daemon.port, path: "/v1/conversations/room1/events", token: chat.daemon.token)
+            defer { events.close() }
+            try await withDeadline(10, "the event stream opens") {
+                while !events.received.contains(": acpd") { try await Task.sleep(for: .milliseconds(20)) }
+            }
+            let prompt = "[chunks=4][delay=60] all at once"
+            let run = try await chat.prompt(prompt, in: "room1")
+            #expect(try await chat.finalText(of: run, in: "room1") == "echo: \(prompt)")
+            let parsed = try await withDeadline(10, "the event of run \(run)") {
+                while true {
+                    let parsed = events.events.filter { $0.message?.runId == run }
+                    if !parsed.isEmpty { return parsed }
+                    try await Task.sleep(for: .milliseconds(20))
+                }
+            }
+            #expect(parsed.map(\.name) == ["send"], "\(events.received)")
+            #expect(parsed.first?.message?.final == true && parsed.first?.message?.text == "echo: \(prompt)")
+        }
+    }
+}
+
 /// A Server-Sent Events reader over a raw socket, read by a dedicated thread (a blocking `recv`
 /// must not hold one of the few cooperative threads), so tests poll `received` or `events`.
 final class E2EEventStream: @unchecked Sendable {
