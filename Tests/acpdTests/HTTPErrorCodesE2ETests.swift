@@ -20,7 +20,7 @@ struct HTTPErrorCodesE2ETests {
     private static let token = "e2e-errors-\(UUID().uuidString.prefix(8))"
 
     /// Agents that fail in each way at spawn, `maxConcurrentSessions: 1` (session limit) and a
-    /// 3-second turn limit (turn timeout).
+    /// 5-second turn limit (turn timeout; long enough for the session-limit row under load).
     private static var config: String {
         let demo = TestPaths.demoAgent
         return """
@@ -28,7 +28,7 @@ struct HTTPErrorCodesE2ETests {
               defaultAgent: demo
               allowedAgents: [demo, needslogin, oldproto, viaacpx]
               maxConcurrentSessions: 1
-              turnTimeoutSeconds: 3
+              turnTimeoutSeconds: 5
             agents:
               demo: { command: ["\(demo)"], cwd: ./workspace }
               needslogin: { command: ["\(demo)", "--require-auth"], cwd: ./workspace }
