@@ -144,11 +144,12 @@ struct HTTPCommandsE2ETests {
             #expect(try await chat.command("/acp status loose", in: "c-lobby")
                 == "ERROR: ACP_SESSION_NOT_FOUND: no session with key or label loose\nnext: list sessions with /acp sessions")
             #expect(try await chat.command("/acp status \(looseKey)", in: "c-lobby").hasPrefix("OK: \(looseKey) is closed\n"))
-            // Two open sessions with one label: the label no longer names one, the key does.
-            let twin = try E2EChat.spawnedKey(try await chat.command("/acp spawn --label threaded", in: "c-lobby"))
-            #expect(try await chat.command("/acp status threaded", in: "c-lobby")
-                == "ERROR: ACP_INVALID_ARGUMENT: 2 open sessions are labelled threaded; use the session key\nnext: see /acp help")
-            #expect(try await chat.command("/acp close \(twin)", in: "c-lobby") == "OK: closed \(twin)")
+            // A label names one open session: a second spawn with it is refused and starts nothing.
+            let sessionsBefore = try await chat.sessions().count
+            #expect(try await chat.command("/acp spawn --label threaded", in: "c-lobby")
+                == "ERROR: ACP_INVALID_ARGUMENT: the label threaded is taken by open session \(threaded)\nnext: choose another --label, or /acp close threaded first")
+            #expect(try await chat.sessions().count == sessionsBefore)
+            #expect(try await chat.command("/acp status threaded", in: "c-lobby").hasPrefix("OK: \(threaded) is "))
 
             // A runtime binding wins over the config binding of the same conversation; unbind restores it.
             let over = try E2EChat.spawnedKey(try await chat.command("/acp spawn --bind here", in: "room1"))

@@ -71,10 +71,12 @@ public struct NewBinding: Sendable, Equatable {
     public var persist: Bool
     public var expiresAt: Date?
 
+    /// A binding to create. Config and route bindings live as long as the config declares them:
+    /// they are always stored persistent; `persist` matters for runtime bindings only.
     public init(source: BindingSource, conversation: ConversationRef, persist: Bool = false, expiresAt: Date? = nil) {
         self.source = source
         self.conversation = conversation
-        self.persist = persist
+        self.persist = persist || source != .runtime
         self.expiresAt = expiresAt
     }
 }

@@ -16,6 +16,11 @@ extension Router {
         let thread = options.thread.flatMap { $0 == .off ? nil : $0 }
         if binds, thread != nil { throw ACPError(.invalidArgument, message: "--bind and --thread cannot be combined") }
         let cwd = try workingDirectory(options.cwd, agentDefault: agent.cwd)
+        // A label names one open session: a second one would make the label useless as a target.
+        if let label = options.label, let holder = try store.sessions(label: label).first(where: { $0.state != .closed }) {
+            throw ACPError(.invalidArgument, message: "the label \(label) is taken by open session \(holder.key)",
+                           hint: "choose another --label, or /acp close \(label) first")
+        }
         guard let key = SessionKey.spawned(agentId: agentId, uuid: UUID().uuidString.lowercased()) else {
             throw ACPError(.invalidArgument, message: "agent id \(agentId) cannot form a session key")
         }

@@ -39,7 +39,7 @@ enum APIResponses {
     static func binding(_ binding: BindingRecord) -> [String: Any] {
         [
             "id": binding.id, "source": binding.source.rawValue, "conversation": binding.conversation.canonical,
-            "sessionKey": binding.sessionKey.rawValue, "persist": binding.persist,
+            "sessionKey": binding.sessionKey.rawValue, "persist": binding.persist || binding.source != .runtime,
             "createdAt": time(binding.createdAt), "lastActivityAt": time(binding.lastActivityAt),
             "expiresAt": time(binding.expiresAt),
         ]
