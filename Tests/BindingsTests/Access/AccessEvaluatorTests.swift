@@ -24,7 +24,8 @@ import Testing
 
     /// The contract, written as a table of who needs what.
     static func expected(rank: String, pairing: PairingStatus, mode: AccessConfig.UnknownSenders,
-                         action: AccessAction, conversation: ConversationAccess) -> AccessDecision {
+                         action: AccessAction, conversation: ConversationAccess,
+                         namesSession: Bool = false, sendsPrompt: Bool = false) -> AccessDecision {
         let effective = rank == "unknown" && (mode == .public || pairing == .approved) ? "allowlist" : rank
         let isOwner = effective == "owner"
         let isAllowlisted = isOwner || effective == "allowlist"
@@ -34,7 +35,9 @@ import Testing
         case .prompt: isAllowlisted || members
         case .command(let name) where name.policy == .owner: isOwner
         case .command(let name) where name.policy == .allowlist: isAllowlisted
-        default: isAllowlisted || configACP
+        // bound: a config acp binding admits its own session only, and a prompt sent by command
+        // only where plain messages are admitted.
+        default: isAllowlisted || (configACP && !namesSession && (!sendsPrompt || members))
         }
         if allowed { return .allow }
         if effective != "unknown" { return .deny }
@@ -53,15 +56,20 @@ import Testing
             for pairing in PairingStatus.allCases {
                 for action in Self.actions {
                     for conversation in Self.conversations {
-                        let request = AccessRequest(sender: sender, action: action, conversation: conversation, pairing: pairing)
-                        let want = Self.expected(rank: rank, pairing: pairing, mode: mode, action: action, conversation: conversation)
-                        #expect(evaluator.evaluate(request) == want, "\(sender) \(pairing) \(action) \(conversation)")
-                        checked += 1
+                        for (namesSession, sendsPrompt) in [(false, false), (true, false), (false, true)] {
+                            let request = AccessRequest(sender: sender, action: action, conversation: conversation, pairing: pairing,
+                                                        namesSession: namesSession, sendsPrompt: sendsPrompt)
+                            let want = Self.expected(rank: rank, pairing: pairing, mode: mode, action: action, conversation: conversation,
+                                                     namesSession: namesSession, sendsPrompt: sendsPrompt)
+                            #expect(evaluator.evaluate(request) == want,
+                                    "\(sender) \(pairing) \(action) \(conversation) names \(namesSession) prompts \(sendsPrompt)")
+                            checked += 1
+                        }
                     }
                 }
             }
         }
-        #expect(checked == 5 * 4 * 4 * 6)
+        #expect(checked == 5 * 4 * 4 * 6 * 3)
     }
 
     struct Row: Sendable, CustomTestStringConvertible {
