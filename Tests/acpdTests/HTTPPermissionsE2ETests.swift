@@ -115,19 +115,22 @@ struct HTTPPermissionsE2ETests {
             try E2EChat.writeConfig(in: directory, port: port, token: "perm-restart")
             let first = try await DaemonProcess(directory: directory, port: port, token: "perm-restart")
             let run = try await E2EChat(daemon: first).prompt("[permission] survive", in: "room1")
-            let (_, number) = try await permissionPrompt(E2EChat(daemon: first), run: run, in: "room1")
+            let (ask, number) = try await permissionPrompt(E2EChat(daemon: first), run: run, in: "room1")
             _ = try await first.stop(signal: SIGKILL)
 
             let second = try await DaemonProcess(directory: directory, port: port, token: "perm-restart")
             let chat = E2EChat(daemon: second)
             let failed = try await chat.run(run)
             #expect(failed.state == "failed", "\(failed)")
-            // The conversation is told the turn failed (the permission prompt itself may be delivered
-            // again first: the log of the killed daemon is gone and its checkpoint may lag the send).
+            // The conversation is told the turn failed, and the prompt it was shown before the kill
+            // (the same message: the log is durable) is withdrawn, not left inviting an answer.
             let told = try await chat.waitForMessage(in: "room1", "the restart notice of \(run)") {
                 $0.runId == run && $0.kind == "reply" && $0.final
             }
             #expect(told.text == "ERROR: ACP_TURN_FAILED: acpd restarted")
+            _ = try await settled(chat, ask, in: "room1", "— cancelled")
+            let prompts = try await chat.messages(in: "room1").filter { $0.runId == run && $0.kind == "permission" }
+            #expect(prompts.count == 1, "the prompt is not repeated: \(prompts)")
             #expect(try await chat.command("/acp allow \(number)", in: "room1")
                 == "ERROR: ACP_INVALID_ARGUMENT: no pending permission request \(number) here\nnext: see /acp help")
             #expect(try await chat.command("/acp status", in: "room1").contains("permission ") == false)

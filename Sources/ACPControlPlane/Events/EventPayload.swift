@@ -79,14 +79,19 @@ public struct PermissionPrompt: Sendable, Equatable, Codable {
     public var options: [PermissionOption]
     /// When an unanswered request is rejected.
     public var deadline: Date
+    /// Set when `acp.permissions.mode` answers the request at once: the answer it gets (its
+    /// `permissionResolved` event follows). Chat then shows one settled line, not a prompt.
+    public var automatic: PermissionResolution?
 
-    public init(id: Int64, toolCallId: String, title: String, toolKind: String?, options: [PermissionOption], deadline: Date) {
+    public init(id: Int64, toolCallId: String, title: String, toolKind: String?, options: [PermissionOption], deadline: Date,
+                automatic: PermissionResolution? = nil) {
         self.id = id
         self.toolCallId = toolCallId
         self.title = title
         self.toolKind = toolKind
         self.options = options
         self.deadline = deadline
+        self.automatic = automatic
     }
 }
 

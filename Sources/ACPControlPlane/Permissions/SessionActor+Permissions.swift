@@ -12,6 +12,11 @@ extension SessionActor {
         let settings = context.settings
         let deadline = context.now().addingTimeInterval(settings.permissionTimeout.seconds)
         let decision = PermissionPolicy.decide(mode: settings.permissionMode, toolKind: request.kind, options: request.options)
+        let automaticOption: String?? = switch decision {
+        case .answer(.selected(let option)): .some(option)
+        case .answer(.cancelled): .some(nil)
+        case .ask: .none
+        }
         let stamp = time
         let prompt: PermissionPrompt
         do {
@@ -25,14 +30,16 @@ extension SessionActor {
                     """, arguments: [key.rawValue, run.rawValue, request.toolCallId, request.title, request.kind, optionsJSON,
                                      deadline.timeIntervalSince1970, stamp])
                 let id = db.lastInsertedRowID
+                let automatic = automaticOption.map { PermissionResolution(id: id, how: .auto, optionId: $0) }
                 let prompt = PermissionPrompt(id: id, toolCallId: request.toolCallId, title: request.title, toolKind: request.kind,
-                                              options: request.options, deadline: deadline)
+                                              options: request.options, deadline: deadline, automatic: automatic)
                 pending = pendingEvents([.permissionRequested(prompt)], runId: run, firstSeq: seq)
                 return (id, try EventLog.append(db, pending, at: stamp))
             }
             active?.nextSeq += 1
             prompt = PermissionPrompt(id: id, toolCallId: request.toolCallId, title: request.title, toolKind: request.kind,
-                                      options: request.options, deadline: deadline)
+                                      options: request.options, deadline: deadline,
+                                      automatic: automaticOption.map { PermissionResolution(id: id, how: .auto, optionId: $0) })
             context.hub.publish(committed(pending, ids: ids) { _ in current.run.conversation })
         } catch {
             logger.error("cannot store a permission request; rejecting it", metadata: ["error": "\(error)"])

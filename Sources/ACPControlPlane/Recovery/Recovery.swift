@@ -30,12 +30,23 @@ enum Recovery {
         let failure = ACPError(.turnFailed, message: restartMessage, hint: "send the message again")
         for run in interrupted {
             try RunTables.markEnded(db, id: run, .failed, error: failure, at: time)
-            // The terminal event tells the run's conversation, once, through the delivery checkpoint.
-            let seq = try EventLog.lastSeq(db, run: run) + 1
+            // The terminal event tells the run's conversation, once, through the delivery checkpoint;
+            // before it, each permission prompt the run left open is withdrawn (its chat message
+            // stops inviting an answer nobody can take any more).
+            var seq = try EventLog.lastSeq(db, run: run) + 1
             guard let key = try String.fetchOne(db, sql: "SELECT session_key FROM acp_runs WHERE id = ?", arguments: [run.rawValue]),
                   let sessionKey = SessionKey(key) else { continue }
-            _ = try EventLog.append(db, [EventLog.Pending(sessionKey: sessionKey, runId: run, seq: seq,
-                                                          payload: .failed(code: failure.code, message: failure.message))], at: time)
+            var events: [EventLog.Pending] = []
+            let open = try Int64.fetchAll(db, sql: "SELECT id FROM acp_permission_requests WHERE run_id = ? AND state = 'pending' ORDER BY id",
+                                          arguments: [run.rawValue])
+            for id in open {
+                events.append(EventLog.Pending(sessionKey: sessionKey, runId: run, seq: seq,
+                                               payload: .permissionResolved(PermissionResolution(id: id, how: .cancelled, optionId: nil))))
+                seq += 1
+            }
+            events.append(EventLog.Pending(sessionKey: sessionKey, runId: run, seq: seq,
+                                           payload: .failed(code: failure.code, message: failure.message)))
+            _ = try EventLog.append(db, events, at: time)
         }
         var returned = 0
         for row in try Row.fetchAll(db, sql: "SELECT key, state FROM acp_sessions WHERE state IN ('running', 'cancelling', 'creating')") {

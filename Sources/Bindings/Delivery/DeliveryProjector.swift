@@ -129,14 +129,28 @@ public struct DeliveryProjector: Sendable {
             var ops = settings.live ? flush(now: now, before: seq) : []
             let slot = takeSlot()
             permissions[prompt.id] = (prompt, slot)
-            ops.append(DeliveryOperation(.send, slot: slot, text: DeliveryText.fit(DeliveryText.permissionPrompt(prompt), limit: splitter.limit,
-                                                                     keepingLastLine: true),
-                                         buttons: settings.buttons ? DeliveryText.permissionButtons(prompt) : [],
-                                         kind: .permission, checkpoint: safeCheckpoint(seq)))
+            if let automatic = prompt.automatic {
+                // Answered by acp.permissions.mode: one settled line, no prompt to edit afterwards.
+                ops.append(DeliveryOperation(.send, slot: slot, text: DeliveryText.fit(DeliveryText.permissionResolved(prompt, automatic),
+                                                                                       limit: splitter.limit),
+                                             kind: .permission, checkpoint: safeCheckpoint(seq)))
+            } else {
+                ops.append(DeliveryOperation(.send, slot: slot, text: DeliveryText.fit(DeliveryText.permissionPrompt(prompt), limit: splitter.limit,
+                                                                                       keepingLastLine: true),
+                                             buttons: settings.buttons ? DeliveryText.permissionButtons(prompt) : [],
+                                             kind: .permission, checkpoint: safeCheckpoint(seq)))
+            }
             sealSegment()
             return ops
         case .permissionResolved(let resolution):
-            guard let (prompt, slot) = permissions[resolution.id] else { return [] }
+            guard let (prompt, slot) = permissions[resolution.id] else {
+                // The prompt went out before this projection began (delivery resumed after a
+                // restart): its message is not known here, so say in a new one that it is settled.
+                return [DeliveryOperation(.send, slot: takeSlot(), text: DeliveryText.fit(DeliveryText.permissionSettled(resolution),
+                                                                                          limit: splitter.limit),
+                                          kind: .permission, checkpoint: safeCheckpoint(seq))]
+            }
+            if prompt.automatic == resolution { return [] }
             let text = DeliveryText.fit(DeliveryText.permissionResolved(prompt, resolution), limit: splitter.limit)
             if settings.edits {
                 return [DeliveryOperation(.edit, slot: slot, text: text, kind: .permission, checkpoint: safeCheckpoint(seq))]

@@ -83,6 +83,18 @@ enum DeliveryText {
         return "🔐 Permission (#\(prompt.id)): \(toolName(prompt)) — \(outcome)"
     }
 
+    /// A request settled whose prompt this projection never showed (resumed after a restart):
+    /// the earlier prompt message stops inviting an answer.
+    static func permissionSettled(_ resolution: PermissionResolution) -> String {
+        let outcome = switch resolution.how {
+        case .answered: "answered" + (resolution.optionId.map { ": \($0)" } ?? "")
+        case .auto: "answered automatically" + (resolution.optionId.map { ": \($0)" } ?? "")
+        case .timedOut: "timed out"
+        case .cancelled: "withdrawn, it can no longer be answered"
+        }
+        return "🔐 Permission (#\(resolution.id)) — \(outcome)"
+    }
+
     /// `text` shortened to `limit` UTF-16 code units with `…`, on grapheme boundaries. With
     /// `keepingLastLine` the last line (how to answer) survives whole when there is room.
     static func fit(_ text: String, limit: Int, keepingLastLine: Bool = false) -> String {

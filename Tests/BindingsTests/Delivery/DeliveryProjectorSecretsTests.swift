@@ -77,3 +77,29 @@ struct DeliveryProjectorSecretsTests {
         #expect(!ops[..<prompt].contains { $0.text != "checking" && $0.text != "checking fil" })
     }
 }
+
+/// Permission requests answered without asking, and prompts settled after a restart.
+@Suite("Delivery projector: automatic and resumed permission answers")
+struct DeliveryProjectorPermissionAnswerTests {
+    @Test("a request acp.permissions.mode answers is one settled line: no prompt, no buttons, no edit")
+    func automaticAnswerIsOneLine() {
+        var prompt = H.prompt()
+        let resolution = PermissionResolution(id: prompt.id, how: .auto, optionId: "a1")
+        prompt.automatic = resolution
+        let ops = H().run([.permissionRequested(prompt), .permissionResolved(resolution), H.text("done "), H.done])
+        let permission = ops.filter { $0.kind == .permission }
+        #expect(permission.count == 1, "\(ops)")
+        #expect(permission.first?.action == .send)
+        #expect(permission.first?.buttons.isEmpty == true)
+        #expect(permission.first?.text == "🔐 Permission (#7): Edit main.swift [edit] — answered automatically: Allow once")
+    }
+
+    @Test("a request settled after delivery resumed (its prompt unknown here) gets a line saying so")
+    func settledWithoutItsPrompt() {
+        let ops = H().run([.permissionResolved(PermissionResolution(id: 9, how: .cancelled, optionId: nil)),
+                           .failed(code: .turnFailed, message: "acpd restarted")])
+        #expect(ops.first == Op(.send, slot: 0, text: "🔐 Permission (#9) — withdrawn, it can no longer be answered",
+                                kind: .permission, checkpoint: 1))
+        #expect(ops.last?.isFinal == true)
+    }
+}
