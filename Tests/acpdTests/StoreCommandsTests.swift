@@ -86,12 +86,16 @@ struct StoreCommandsTests {
         }
     }
 
-    @Test("status summarises sessions by state, bindings, live runs and schema")
+    @Test("status summarises sessions by state, bindings, live runs, pending pairing requests and schema")
     func status() async throws {
         try await withTemporaryDirectory { dir in
             let populated = try await Self.populate(dir)
+            let (pairing, _) = try populated.store.recordPairingRequest(channel: .telegram, accountId: "default", senderId: "555",
+                                                                       displayName: nil, conversationId: "555")
             let run = try await CLI.run(["status"], in: dir)
             #expect(run.status == 0, "stderr: \(run.stderr)")
+            #expect(run.stdout.contains("pending pairing requests: 1 (answer in chat: /acp approve <id> or /acp deny <id>)"))
+            #expect(run.stdout.contains("  #\(pairing.id) telegram:555 in 555, since "), "\(run.stdout)")
             #expect(run.stdout.contains("schema \(ControlPlaneStore.supportedSchemaVersion), current"))
             #expect(run.stdout.contains("sessions: 2 ("))
             #expect(run.stdout.contains("idle 1") && run.stdout.contains("closed 1"))
@@ -103,6 +107,7 @@ struct StoreCommandsTests {
             let object = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
             #expect(object["liveRuns"] as? Int == 0)
             #expect(object["staleBindings"] as? Int == 1)
+            #expect((object["pendingPairingRequests"] as? [[String: Any]])?.first?["sender"] as? String == "telegram:555")
             try await Self.finish(populated)
         }
     }

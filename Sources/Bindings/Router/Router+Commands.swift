@@ -127,7 +127,7 @@ extension Router {
     private func decidePairing(_ id: String, approve: Bool, _ context: CommandContext) throws -> InboundOutcome {
         guard let number = Int64(id) else { throw ACPError(.invalidArgument, message: "pairing request ids are numbers") }
         guard let request = try store.decidePairingRequest(id: number, approve: approve, by: context.sender.description) else {
-            throw ACPError(.invalidArgument, message: "no pending pairing request \(id)", hint: "pending requests are listed by `acpd doctor`")
+            throw ACPError(.invalidArgument, message: "no pending pairing request \(id)", hint: "pending requests are listed by `acpd status` on the host")
         }
         return ok("\(approve ? "approved" : "denied") \(request.channel.rawValue):\(request.senderId)")
     }

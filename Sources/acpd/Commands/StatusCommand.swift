@@ -2,12 +2,12 @@ import ACPControlPlane
 import ArgumentParser
 import Foundation
 
-/// `acpd status`: a summary of the store (path, schema, sessions by state, bindings, live runs),
-/// read-only; works while `acpd run` is up.
+/// `acpd status`: a summary of the store (path, schema, sessions by state, bindings, live runs,
+/// pending pairing requests with their ids), read-only; works while `acpd run` is up.
 struct StatusCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "status",
-        abstract: "Summarise the store: sessions by state, bindings, live runs, schema (read-only).",
+        abstract: "Summarise the store: sessions by state, bindings, live runs, pending pairing requests, schema (read-only).",
         discussion: "See docs/operations.md."
     )
 
@@ -26,6 +26,7 @@ struct StatusCommand: ParsableCommand {
         let liveRuns = try open.reduce(0) { total, session in total + (try store.activeRuns(session: session.key)).count }
         let bindings = try store.bindings(activeOnly: true)
         let stale = try store.staleBindings().count
+        let pairing = try store.pairingRequests(state: .pending)
         var bySource: [String: Int] = [:]
         for binding in bindings { bySource[binding.source.rawValue, default: 0] += 1 }
         let states = SessionState.allCases.map(\.rawValue)
@@ -36,6 +37,10 @@ struct StatusCommand: ParsableCommand {
                 "supportedSchemaVersion": ControlPlaneStore.supportedSchemaVersion,
                 "sessions": Dictionary(uniqueKeysWithValues: states.map { ($0, countOf($0)) }),
                 "bindings": bySource, "staleBindings": stale, "liveRuns": liveRuns,
+                "pendingPairingRequests": pairing.map { request -> [String: Any] in
+                    ["id": request.id, "sender": "\(request.channel.rawValue):\(request.senderId)",
+                     "conversation": request.conversationId ?? NSNull(), "createdAt": request.createdAt.formatted(.iso8601)]
+                },
             ] as [String: Any]))
             return
         }
@@ -46,5 +51,10 @@ struct StatusCommand: ParsableCommand {
         let sources = BindingSource.allCases.map { "\($0.rawValue) \(bySource[$0.rawValue] ?? 0)" }.joined(separator: ", ")
         print("bindings: \(bindings.count) active (\(sources))" + (stale > 0 ? ", \(stale) stale (see `acpd doctor`)" : ""))
         print("live runs: \(liveRuns)")
+        print("pending pairing requests: \(pairing.count)" + (pairing.isEmpty ? "" : " (answer in chat: /acp approve <id> or /acp deny <id>)"))
+        for request in pairing {
+            print("  #\(request.id) \(request.channel.rawValue):\(request.senderId)"
+                  + (request.conversationId.map { " in \($0)" } ?? "") + ", since \(request.createdAt.formatted(.iso8601))")
+        }
     }
 }
