@@ -183,6 +183,8 @@ struct HTTPErrorCodesE2ETests {
                  try await daemon.request("POST", "/v1/messages", body: ["conversationId": "room1", "text": "x"])),
                 ("empty senderId", 400, "ACP_INVALID_ARGUMENT",
                  try await daemon.request("POST", "/v1/messages", body: ["conversationId": "room1", "senderId": "", "text": "x", "messageId": "1"])),
+                ("blank text", 400, "ACP_INVALID_ARGUMENT",
+                 try await daemon.request("POST", "/v1/messages", body: ["conversationId": "room1", "senderId": "alice", "text": " \n ", "messageId": "4"])),
                 ("bad conversation id", 400, "ACP_INVALID_ARGUMENT",
                  try await daemon.request("POST", "/v1/messages", body: ["conversationId": "bad id!", "senderId": "alice", "text": "x", "messageId": "2"])),
                 ("bad conversation id in the path", 400, "ACP_INVALID_ARGUMENT",

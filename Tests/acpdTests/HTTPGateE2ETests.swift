@@ -135,7 +135,7 @@ struct HTTPGateE2ETests {
 
     /// A client that got `429` retries the same request (same Idempotency-Key) once the bucket has
     /// refilled: the retry is processed, it does not replay the stored refusal.
-    @Test(.disabled("bug: Router.handle stores the rate-limited outcome under the idempotency key, so every retry with that key replays 429 until the key expires (acp.idempotency.ttlHours)"))
+    @Test
     func aRateLimitedPostCanBeRetriedWithTheSameKey() async throws {
         let config = """
             acp:

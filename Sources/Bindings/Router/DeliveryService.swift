@@ -21,7 +21,7 @@ public actor DeliveryService {
     let logger: Logger
     /// The redactor in force, shared with the projectors so that a reload's new secrets are
     /// hidden from every later send, also of runs already streaming.
-    let redaction: RedactorBox
+    public nonisolated let redaction: RedactorBox
     var redactor: Redactor { redaction.current }
     /// How often held text is checked against its deadline.
     let tickInterval: Duration

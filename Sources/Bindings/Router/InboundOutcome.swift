@@ -41,10 +41,13 @@ public struct InboundOutcome: Sendable, Equatable, Codable {
     public static let keyConflict = InboundOutcome(accepted: false, refusal: .keyConflict)
 
     /// A stable fingerprint of what a message asks (conversation, sender, text, button): FNV-1a
-    /// 64 over its UTF-8, hex. Not a security measure, only a guard against reusing a key.
+    /// 64 over its UTF-8, hex. Not a security measure, only a guard against reusing a key. The
+    /// text of `/auth` is left out, so the stored fingerprint says nothing about the secret.
     static func fingerprint(_ message: InboundMessage) -> String {
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        for part in [message.conversation.canonical, message.senderId, message.text, message.buttonPayload ?? ""] {
+        let trimmed = message.text.drop { $0.isWhitespace }
+        let text = trimmed.hasPrefix("/auth") ? "/auth" : message.text
+        for part in [message.conversation.canonical, message.senderId, text, message.buttonPayload ?? ""] {
             for byte in part.utf8 {
                 hash ^= UInt64(byte)
                 hash = hash &* 0x0000_0100_0000_01b3

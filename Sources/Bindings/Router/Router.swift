@@ -124,7 +124,12 @@ public actor Router {
             outcome.reply = text
             await sendReply(text, to: conversation, channel: channel)
         }
-        if let key {
+        if let key, outcome.refusal == .rateLimited {
+            // Refused for now, not handled: a retry with the same key is a new attempt.
+            do { try store.release(key) } catch {
+                logger.error("idempotency release failed", metadata: ["error": "\(error)"])
+            }
+        } else if let key {
             var stored = outcome
             stored.request = request
             do { try store.complete(key, result: stored.stored) } catch {

@@ -34,7 +34,7 @@ struct Daemon {
         })
         let intake = IntakeGate()
         let deps = APIDependencies(
-            store: store, token: config.api.token, registry: registry, httpChannel: httpChannel,
+            store: store, token: config.api.token, registry: registry, httpChannel: httpChannel, redaction: parts.delivery.redaction,
             handle: { message, channel in
                 guard await intake.isOpen else { return nil }
                 return await router.handle(message, channel: channel)

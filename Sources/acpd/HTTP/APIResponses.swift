@@ -1,4 +1,5 @@
 import ACPControlPlane
+import Bindings
 import Foundation
 import Hummingbird
 
@@ -26,11 +27,12 @@ enum APIResponses {
 
     static func time(_ date: Date?) -> Any { date.map { $0.formatted(.iso8601) } ?? NSNull() }
 
-    static func session(_ session: SessionRecord, bindings: [BindingRecord]) -> [String: Any] {
+    /// A session; what a chat user typed (label, cwd) is redacted like a chat reply.
+    static func session(_ session: SessionRecord, bindings: [BindingRecord], redactor: Redactor) -> [String: Any] {
         [
-            "key": session.key.rawValue, "label": session.label ?? NSNull(), "agent": session.agentId,
+            "key": session.key.rawValue, "label": session.label.map(redactor.redact) ?? NSNull(), "agent": session.agentId,
             "state": session.state.rawValue, "mode": session.mode.rawValue, "backend": session.backend,
-            "cwd": session.cwd, "bindings": bindings.map { "\($0.source.rawValue):\($0.conversation.canonical)" },
+            "cwd": redactor.redact(session.cwd), "bindings": bindings.map { "\($0.source.rawValue):\($0.conversation.canonical)" },
             "createdAt": time(session.createdAt), "lastActivityAt": time(session.lastActivityAt),
             "lastErrorCode": session.lastErrorCode?.rawValue ?? NSNull(),
         ]
@@ -45,12 +47,13 @@ enum APIResponses {
         ]
     }
 
-    static func run(_ run: RunRecord) -> [String: Any] {
+    /// A run; its error message is redacted like a chat reply.
+    static func run(_ run: RunRecord, redactor: Redactor) -> [String: Any] {
         [
             "id": run.id.rawValue, "sessionKey": run.sessionKey.rawValue, "state": run.state.rawValue,
             "lane": run.lane == .steer ? "steer" : "normal", "conversation": run.conversation?.canonical ?? NSNull(),
             "stopReason": run.stopReason ?? NSNull(), "errorCode": run.errorCode?.rawValue ?? NSNull(),
-            "errorMessage": run.errorMessage ?? NSNull(), "submittedAt": time(run.submittedAt),
+            "errorMessage": run.errorMessage.map(redactor.redact) ?? NSNull(), "submittedAt": time(run.submittedAt),
             "startedAt": time(run.startedAt), "endedAt": time(run.endedAt),
         ]
     }

@@ -11,6 +11,8 @@ struct APIDependencies: Sendable {
     var token: Secret?
     var registry: PrometheusCollectorRegistry
     var httpChannel: HTTPChannel?
+    /// The redaction in force (follows reloads): API answers hide secrets as chat replies do.
+    var redaction: RedactorBox
     /// Hands one `POST /v1/messages` to the router; answers nil once intake has closed (503).
     var handle: @Sendable (InboundMessage, HTTPChannel) async -> InboundOutcome?
     /// Whether the daemon can take work (`/readyz`), why not, and the backends' health.
@@ -42,7 +44,7 @@ enum APIServer {
                 let sessions = try deps.store.sessions().sorted { $0.lastActivityAt > $1.lastActivityAt }
                 var bound: [SessionKey: [BindingRecord]] = [:]
                 for binding in try deps.store.bindings(activeOnly: true) { bound[binding.sessionKey, default: []].append(binding) }
-                return APIResponses.json(["sessions": sessions.map { APIResponses.session($0, bindings: bound[$0.key] ?? []) }])
+                return APIResponses.json(["sessions": sessions.map { APIResponses.session($0, bindings: bound[$0.key] ?? [], redactor: deps.redaction.current) }])
             }
         }
         router.get("/v1/sessions/{key}") { request, context in
@@ -53,7 +55,8 @@ enum APIServer {
                 guard let session = try deps.store.session(key) else {
                     return APIResponses.error(.notFound, code: ACPError.Code.sessionNotFound.rawValue, "no session \(raw)")
                 }
-                return APIResponses.json(APIResponses.session(session, bindings: try deps.store.bindings(activeOnly: true, session: key)))
+                return APIResponses.json(APIResponses.session(session, bindings: try deps.store.bindings(activeOnly: true, session: key),
+                                                                 redactor: deps.redaction.current))
             }
         }
         router.get("/v1/bindings") { request, _ in
@@ -69,7 +72,7 @@ enum APIServer {
                 guard let run = try deps.store.run(id) else {
                     return APIResponses.error(.notFound, code: "HTTP_NOT_FOUND", "no run \(raw)")
                 }
-                return APIResponses.json(APIResponses.run(run))
+                return APIResponses.json(APIResponses.run(run, redactor: deps.redaction.current))
             }
         }
         HTTPChannelRoutes.add(to: router, deps)

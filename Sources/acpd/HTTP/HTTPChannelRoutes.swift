@@ -33,6 +33,9 @@ enum HTTPChannelRoutes {
                 guard !body.senderId.isEmpty, !body.messageId.isEmpty else {
                     return APIResponses.error(.badRequest, code: ACPError.Code.invalidArgument.rawValue, "senderId and messageId must not be empty")
                 }
+                guard body.text.contains(where: { !$0.isWhitespace }) else {
+                    return APIResponses.error(.badRequest, code: ACPError.Code.invalidArgument.rawValue, "text must not be blank")
+                }
                 let message: InboundMessage
                 do {
                     message = try HTTPChannel.inboundMessage(accountId: body.accountId, conversationId: body.conversationId,
