@@ -116,7 +116,7 @@ struct DoctorCommandTests {
         }
     }
 
-    @Test("chat tokens: 200 passes, 401 fails, and no token is ever printed")
+    @Test("chat tokens: 200 passes, 401 fails, an unreachable API fails with why, and no token is ever printed")
     func chatTokens() async throws {
         let good = "111:good-token-abc"
         let bad = "222:bad-token-xyz"
@@ -137,6 +137,7 @@ struct DoctorCommandTests {
                 accounts:
                   good: { botToken: "\(good)", apiBase: "\(api.baseURL)" }
                   bad: { botToken: "\(bad)", apiBase: "\(api.baseURL)" }
+                  gone: { botToken: "\(bad)", apiBase: "http://127.0.0.1:\(try DaemonProcess.freePort())" }
             """, to: dir)
             let noProxy = ["http_proxy": "", "HTTP_PROXY": "", "no_proxy": "127.0.0.1", "NO_PROXY": "127.0.0.1"]
             let (run, report) = try await Self.doctorJSON([], in: dir, environment: noProxy)
@@ -147,6 +148,9 @@ struct DoctorCommandTests {
             #expect(status("discord account good") == "pass")
             #expect(status("discord account bad") == "fail")
             #expect(report.checks.first { $0.name == "telegram account good" }?.detail.contains("@fake_bot") == true)
+            let gone = report.checks.first { $0.name == "discord account gone" }
+            #expect(gone?.status == "fail")
+            #expect(gone?.detail.hasSuffix(": connection refused") == true, "\(String(describing: gone))")
             for secret in [good, bad, "good-token-abc", "bad-token-xyz"] {
                 #expect(!run.stdout.contains(secret))
                 #expect(!run.stderr.contains(secret))
