@@ -15,18 +15,20 @@ import Foundation
 ///   at its closing quote. Values that are placeholders (`${…}`, `$VAR`, `<…>`) or that start with a
 ///   type name (`apiKey: String = …`, `password: str)`) are left alone.
 ///
-/// Cost: one pass per pattern, each anchored at the start of a run of token characters, so the
-/// work is linear in the text length. Thread-safe (immutable).
+/// Cost: one pass per pattern over the text's UTF-16 code units (`RedactionScanner`, no regex
+/// engine), each anchored at the start of a run, so the work is linear in the text length.
+/// Thread-safe (immutable).
 public struct Redactor: Sendable {
     /// The replacement text.
     public static let placeholder = "[redacted]"
 
-    private let literals: [String]
+    /// Configured secret values, longest first, as UTF-16.
+    private let literals: [[UInt16]]
 
     /// A redactor that also hides `secrets` (configured token values; shorter than 4 characters,
     /// empty and duplicate ones are ignored).
     public init(secrets: [String] = []) {
-        literals = Array(Set(secrets.filter { $0.count >= 4 })).sorted { $0.count > $1.count }
+        literals = Array(Set(secrets.filter { $0.count >= 4 })).sorted { $0.count > $1.count }.map { Array($0.utf16) }
     }
 
     /// A redactor for every secret `config` holds: channel bot tokens, `api.token`, `access.secret`,
@@ -44,102 +46,50 @@ public struct Redactor: Sendable {
 
     /// `text` with every secret replaced by `[redacted]`; text without secrets comes back unchanged.
     public func redact(_ text: String) -> String {
-        let string = text as NSString
-        let length = string.length
-        guard length > 0 else { return text }
-        var ranges: [NSRange] = []
-        for literal in literals {
-            var search = NSRange(location: 0, length: length)
-            while search.length > 0 {
-                let found = string.range(of: literal, options: .literal, range: search)
-                if found.location == NSNotFound { break }
-                ranges.append(found)
-                let next = found.location + found.length
-                search = NSRange(location: next, length: length - next)
-            }
-        }
-        let whole = NSRange(location: 0, length: length)
-        for pattern in [Self.telegramToken, Self.discordToken] {
-            for match in pattern.matches(in: text, range: whole) { ranges.append(match.range) }
-        }
-        for match in Self.bearer.matches(in: text, range: whole) { ranges.append(match.range(at: 1)) }
+        guard !text.isEmpty else { return text }
+        let scanner = RedactionScanner(text)
+        var ranges: [Range<Int>] = []
+        for literal in literals { ranges += scanner.occurrences(of: literal) }
+        ranges += scanner.telegramTokens()
+        ranges += scanner.discordTokens()
+        ranges += scanner.bearerCredentials()
         // A value can run to the end of the line; names inside an already redacted value are
         // skipped, so each character is scanned as a value at most once.
         var coveredUntil = 0
-        for match in Self.assignment.matches(in: text, range: whole) {
-            guard match.range.location >= coveredUntil else { continue }
-            let name = string.substring(with: match.range(at: 1))
-            guard RedactionNames.isSecretName(name) else { continue }
-            let separator = string.character(at: match.range(at: 2).location)
-            if let value = Self.valueRange(in: string, from: match.range.location + match.range.length,
-                                           equalsForm: separator == 0x3D) {
-                ranges.append(value)
-                coveredUntil = value.location + value.length
-            }
+        for head in scanner.assignments() {
+            guard head.start >= coveredUntil, RedactionNames.isSecretName(scanner.text(head.name)),
+                  let value = scanner.valueRange(from: head.valueStart, equalsForm: head.separator == 0x3D) else { continue }
+            let quoted = value.lowerBound != head.valueStart
+            guard !RedactionNames.isPlaceholderValue(scanner.text(value), quoted: quoted) else { continue }
+            ranges.append(value)
+            coveredUntil = value.upperBound
         }
         guard !ranges.isEmpty else { return text }
-        return Self.replace(string, ranges: ranges)
+        return Self.replace(scanner.units, ranges: ranges)
     }
 
-    /// The range of an assignment's value starting at `start` (after the separator and blanks).
-    static func valueRange(in string: NSString, from start: Int, equalsForm: Bool) -> NSRange? {
-        let length = string.length
-        guard start < length else { return nil }
-        let first = string.character(at: start)
-        // `==`, `::`: comparisons and paths, not assignments.
-        if first == 0x3D || first == 0x3A { return nil }
-        var end = start
-        var from = start
-        if first == 0x22 || first == 0x27 {  // quoted
-            from = start + 1
-            end = from
-            while end < length, string.character(at: end) != first, string.character(at: end) != 0x0A { end += 1 }
-        } else {
-            while end < length {
-                let char = string.character(at: end)
-                if char == 0x0A || char == 0x0D { break }
-                if equalsForm, char == 0x20 || char == 0x09 { break }
-                if !equalsForm, char == 0x2C || char == 0x7D { break }
-                end += 1
-            }
-            while end > from, [0x20, 0x09].contains(string.character(at: end - 1)) { end -= 1 }
-        }
-        guard end > from else { return nil }
-        let range = NSRange(location: from, length: end - from)
-        return RedactionNames.isPlaceholderValue(string.substring(with: range), quoted: from != start) ? nil : range
-    }
-
-    /// `string` with the union of `ranges` replaced, each maximal run by one placeholder.
-    private static func replace(_ string: NSString, ranges: [NSRange]) -> String {
-        let sorted = ranges.filter { $0.length > 0 }.sorted { $0.location < $1.location }
-        var output = ""
+    /// `units` with the union of `ranges` replaced, each maximal run by one placeholder.
+    private static func replace(_ units: [UInt16], ranges: [Range<Int>]) -> String {
+        let sorted = ranges.filter { !$0.isEmpty }.sorted { $0.lowerBound < $1.lowerBound }
+        var output: [UInt16] = []
+        output.reserveCapacity(units.count)
+        let placeholderUnits = Array(placeholder.utf16)
         var cursor = 0
         var index = 0
         while index < sorted.count {
-            var start = sorted[index].location
-            var end = start + sorted[index].length
+            var start = sorted[index].lowerBound
+            var end = sorted[index].upperBound
             index += 1
-            while index < sorted.count, sorted[index].location <= end {
-                end = max(end, sorted[index].location + sorted[index].length)
+            while index < sorted.count, sorted[index].lowerBound <= end {
+                end = max(end, sorted[index].upperBound)
                 index += 1
             }
             start = max(start, cursor)
-            if start > cursor { output += string.substring(with: NSRange(location: cursor, length: start - cursor)) }
-            output += placeholder
+            if start > cursor { output += units[cursor..<start] }
+            output += placeholderUnits
             cursor = max(cursor, end)
         }
-        if cursor < string.length { output += string.substring(from: cursor) }
-        return output
-    }
-
-    // Each pattern starts with a negative lookbehind so a match can only begin at the start of a run.
-    private static let telegramToken = regex(#"(?<![0-9])[0-9]{6,12}:[A-Za-z0-9_-]{30,}"#)
-    private static let discordToken = regex(#"(?<![A-Za-z0-9_.-])[A-Za-z0-9_-]{20,}\.[A-Za-z0-9_-]{6,}\.[A-Za-z0-9_-]{25,}"#)
-    private static let bearer = regex(#"(?<![A-Za-z0-9_])[Bb]earer[ \t]+([A-Za-z0-9._~+/=-]{8,})"#)
-    private static let assignment = regex(#"(?<![A-Za-z0-9_.-])["']?([A-Za-z_][A-Za-z0-9_.-]{0,127})["']?[ \t]*([:=])[ \t]*"#)
-
-    private static func regex(_ pattern: String) -> NSRegularExpression {
-        // The patterns are constants checked by the tests; `try!` cannot fail on input.
-        try! NSRegularExpression(pattern: pattern)
+        if cursor < units.count { output += units[cursor...] }
+        return String(decoding: output, as: UTF16.self)
     }
 }
