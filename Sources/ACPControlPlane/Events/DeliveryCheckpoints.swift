@@ -14,7 +14,7 @@ public struct PendingDelivery: Sendable, Equatable {
 /// A checkpoint only moves forward and never passes the last committed event of its run.
 enum DeliveryCheckpoints {
     static func get(_ db: Database, run: RunID, destination: String) throws -> Int64 {
-        try Int64.fetchOne(db, sql: "SELECT last_seq FROM acp_delivery_checkpoint WHERE run_id = ? AND destination = ?",
+        try Int64.fetchOne(db.cachedStatement(sql: "SELECT last_seq FROM acp_delivery_checkpoint WHERE run_id = ? AND destination = ?"),
                            arguments: [run.rawValue, destination]) ?? 0
     }
 
@@ -25,18 +25,18 @@ enum DeliveryCheckpoints {
         guard seq <= last else {
             throw ACPError(.invalidArgument, message: "delivery checkpoint \(seq) is beyond the last committed event \(last) of run \(run)")
         }
-        try db.execute(sql: """
+        try db.cachedStatement(sql: """
             INSERT INTO acp_delivery_checkpoint (run_id, destination, last_seq, updated_at) VALUES (?, ?, ?, ?)
             ON CONFLICT (run_id, destination) DO UPDATE SET last_seq = excluded.last_seq, updated_at = excluded.updated_at
             WHERE excluded.last_seq > acp_delivery_checkpoint.last_seq
-            """, arguments: [run.rawValue, destination, seq, time])
+            """).execute(arguments: [run.rawValue, destination, seq, time])
         return try get(db, run: run, destination: destination)
     }
 
     /// Finished runs with a conversation whose checkpoint there is behind their terminal event,
     /// oldest first.
     static func pending(_ db: Database, limit: Int) throws -> [PendingDelivery] {
-        let rows = try Row.fetchAll(db, sql: """
+        let rows = try Row.fetchAll(db.cachedStatement(sql: """
             SELECT r.*, COALESCE(c.last_seq, 0) AS delivered_seq
             FROM acp_runs r
             LEFT JOIN acp_delivery_checkpoint c
@@ -45,7 +45,7 @@ enum DeliveryCheckpoints {
               AND COALESCE(c.last_seq, 0) < r.last_seq
             ORDER BY r.ended_at, r.ordinal
             LIMIT ?
-            """, arguments: [limit])
+            """), arguments: [limit])
         return try rows.compactMap { row in
             let run = try RunRecord(row: row)
             guard let conversation = run.conversation else { return nil }

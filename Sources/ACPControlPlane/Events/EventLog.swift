@@ -26,7 +26,7 @@ enum EventLog {
                                               columns.text, columns.data, time])
             ids.append(db.lastInsertedRowID)
             if event.payload.isTerminal, let runId = event.runId {
-                try db.execute(sql: "UPDATE acp_runs SET last_seq = ? WHERE id = ?", arguments: [event.seq, runId.rawValue])
+                try db.cachedStatement(sql: "UPDATE acp_runs SET last_seq = ? WHERE id = ?").execute(arguments: [event.seq, runId.rawValue])
             }
         }
         return ids
@@ -34,32 +34,32 @@ enum EventLog {
 
     /// The highest committed `seq` of a run (0 when it has no event).
     static func lastSeq(_ db: Database, run: RunID) throws -> Int64 {
-        try Int64.fetchOne(db, sql: "SELECT MAX(seq) FROM acp_events WHERE run_id = ?", arguments: [run.rawValue]) ?? 0
+        try Int64.fetchOne(db.cachedStatement(sql: "SELECT MAX(seq) FROM acp_events WHERE run_id = ?"), arguments: [run.rawValue]) ?? 0
     }
 
     /// The highest `seq` of the session events (run-less) of a session.
     static func lastSessionSeq(_ db: Database, key: SessionKey) throws -> Int64 {
-        try Int64.fetchOne(db, sql: "SELECT MAX(seq) FROM acp_events WHERE session_key = ? AND run_id IS NULL",
+        try Int64.fetchOne(db.cachedStatement(sql: "SELECT MAX(seq) FROM acp_events WHERE session_key = ? AND run_id IS NULL"),
                            arguments: [key.rawValue]) ?? 0
     }
 
     /// Events of a run with `seq > after`, in `seq` order.
     static func events(_ db: Database, run: RunID, after: Int64, limit: Int) throws -> [ControlPlaneEvent] {
-        let rows = try Row.fetchAll(db, sql: """
+        let rows = try Row.fetchAll(db.cachedStatement(sql: """
             SELECT e.*, r.channel, r.account_id, r.conversation_id, r.parent_conversation_id
             FROM acp_events e JOIN acp_runs r ON r.id = e.run_id
             WHERE e.run_id = ? AND e.seq > ? ORDER BY e.seq LIMIT ?
-            """, arguments: [run.rawValue, after, limit])
+            """), arguments: [run.rawValue, after, limit])
         return try rows.map(event(row:))
     }
 
     /// Events of a session (run events and session events) with global id `> afterId`, in id order.
     static func events(_ db: Database, session: SessionKey, afterId: Int64, limit: Int) throws -> [ControlPlaneEvent] {
-        let rows = try Row.fetchAll(db, sql: """
+        let rows = try Row.fetchAll(db.cachedStatement(sql: """
             SELECT e.*, r.channel, r.account_id, r.conversation_id, r.parent_conversation_id
             FROM acp_events e LEFT JOIN acp_runs r ON r.id = e.run_id
             WHERE e.session_key = ? AND e.id > ? ORDER BY e.id LIMIT ?
-            """, arguments: [session.rawValue, afterId, limit])
+            """), arguments: [session.rawValue, afterId, limit])
         return try rows.map(event(row:))
     }
 

@@ -31,7 +31,7 @@ public enum IdempotencyReservation: Sendable, Equatable {
 /// committed together with the completion in one transaction).
 enum IdempotencyTable {
     static func reserve(_ db: Database, _ key: IdempotencyKey, ttl: TimeInterval, at time: Double) throws -> IdempotencyReservation {
-        if let row = try Row.fetchOne(db, sql: "SELECT state, result, created_at FROM acp_idempotency WHERE scope = ? AND key = ?",
+        if let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT state, result, created_at FROM acp_idempotency WHERE scope = ? AND key = ?"),
                                       arguments: [key.scope, key.key]) {
             let created: Double = row["created_at"]
             if created + ttl > time {
@@ -39,34 +39,32 @@ enum IdempotencyTable {
                 if state == "completed" { return .completed(result: row["result"] ?? "") }
                 return .inProgress
             }
-            try db.execute(sql: "DELETE FROM acp_idempotency WHERE scope = ? AND key = ?", arguments: [key.scope, key.key])
+            try db.cachedStatement(sql: "DELETE FROM acp_idempotency WHERE scope = ? AND key = ?").execute(arguments: [key.scope, key.key])
         }
-        try db.execute(sql: "INSERT INTO acp_idempotency (scope, key, state, created_at) VALUES (?, ?, 'in_progress', ?)",
-                       arguments: [key.scope, key.key, time])
+        try db.cachedStatement(sql: "INSERT INTO acp_idempotency (scope, key, state, created_at) VALUES (?, ?, 'in_progress', ?)").execute(arguments: [key.scope, key.key, time])
         return .new
     }
 
     /// Records the result. Works whether or not the key was reserved first (a command that
     /// completes in the same transaction as its effects may skip `reserve`).
     static func complete(_ db: Database, _ key: IdempotencyKey, result: String, at time: Double) throws {
-        try db.execute(sql: """
+        try db.cachedStatement(sql: """
             INSERT INTO acp_idempotency (scope, key, state, result, created_at, completed_at) VALUES (?, ?, 'completed', ?, ?, ?)
             ON CONFLICT (scope, key) DO UPDATE SET state = 'completed', result = excluded.result, completed_at = excluded.completed_at
-            """, arguments: [key.scope, key.key, result, time, time])
+            """).execute(arguments: [key.scope, key.key, result, time, time])
     }
 
     static func release(_ db: Database, _ key: IdempotencyKey) throws {
-        try db.execute(sql: "DELETE FROM acp_idempotency WHERE scope = ? AND key = ? AND state = 'in_progress'",
-                       arguments: [key.scope, key.key])
+        try db.cachedStatement(sql: "DELETE FROM acp_idempotency WHERE scope = ? AND key = ? AND state = 'in_progress'").execute(arguments: [key.scope, key.key])
     }
 
     static func purge(_ db: Database, olderThan cutoff: Double) throws -> Int {
-        try db.execute(sql: "DELETE FROM acp_idempotency WHERE created_at <= ?", arguments: [cutoff])
+        try db.cachedStatement(sql: "DELETE FROM acp_idempotency WHERE created_at <= ?").execute(arguments: [cutoff])
         return db.changesCount
     }
 
     static func dropInProgress(_ db: Database) throws -> Int {
-        try db.execute(sql: "DELETE FROM acp_idempotency WHERE state = 'in_progress'")
+        try db.cachedStatement(sql: "DELETE FROM acp_idempotency WHERE state = 'in_progress'").execute()
         return db.changesCount
     }
 }

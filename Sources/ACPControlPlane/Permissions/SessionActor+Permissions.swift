@@ -24,10 +24,10 @@ extension SessionActor {
             let seq = current.nextSeq
             var pending: [EventLog.Pending] = []
             let (id, ids) = try store.write { db in
-                try db.execute(sql: """
+                try db.cachedStatement(sql: """
                     INSERT INTO acp_permission_requests (session_key, run_id, tool_call_id, title, tool_kind, options, state, deadline, created_at)
                     VALUES (?, ?, ?, ?, ?, ?, 'pending', ?, ?)
-                    """, arguments: [key.rawValue, run.rawValue, request.toolCallId, request.title, request.kind, optionsJSON,
+                    """).execute(arguments: [key.rawValue, run.rawValue, request.toolCallId, request.title, request.kind, optionsJSON,
                                      deadline.timeIntervalSince1970, stamp])
                 let id = db.lastInsertedRowID
                 let automatic = automaticOption.map { PermissionResolution(id: id, how: .auto, optionId: $0) }
@@ -110,8 +110,7 @@ extension SessionActor {
         let stamp = time
         do {
             try store.write { db in
-                try db.execute(sql: "UPDATE acp_permission_requests SET state = ?, outcome = ?, answered_at = ? WHERE id = ?",
-                               arguments: [state, optionId ?? "cancelled", stamp, pending.prompt.id])
+                try db.cachedStatement(sql: "UPDATE acp_permission_requests SET state = ?, outcome = ?, answered_at = ? WHERE id = ?").execute(arguments: [state, optionId ?? "cancelled", stamp, pending.prompt.id])
             }
         } catch {
             logger.error("cannot store a permission answer", metadata: ["error": "\(error)"])

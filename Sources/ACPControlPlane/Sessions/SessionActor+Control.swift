@@ -100,8 +100,7 @@ extension SessionActor {
             try SessionTables.setState(db, key: key, state, at: stamp)
             try SessionTables.endBindings(db, key: key, sources: [.runtime], reason: "session closed", at: stamp)
             if !others.isEmpty { try SessionTables.endBindings(db, key: key, sources: others, reason: reason, at: stamp) }
-            try db.execute(sql: "UPDATE acp_permission_requests SET state = 'cancelled', outcome = 'cancelled', answered_at = ? WHERE session_key = ? AND state = 'pending'",
-                           arguments: [stamp, key.rawValue])
+            try db.cachedStatement(sql: "UPDATE acp_permission_requests SET state = 'cancelled', outcome = 'cancelled', answered_at = ? WHERE session_key = ? AND state = 'pending'").execute(arguments: [stamp, key.rawValue])
             let ids = try EventLog.append(db, pending + sessionEvent, at: stamp)
             try extra?(db, stamp)
             return ids
@@ -133,8 +132,7 @@ extension SessionActor {
             pending = try cancelEverything(db, at: stamp)
             try SessionTables.setState(db, key: key, finalState, at: stamp)
             try SessionTables.setAgentSessionId(db, key: key, nil, at: stamp)
-            try db.execute(sql: "UPDATE acp_permission_requests SET state = 'cancelled', outcome = 'cancelled', answered_at = ? WHERE session_key = ? AND state = 'pending'",
-                           arguments: [stamp, key.rawValue])
+            try db.cachedStatement(sql: "UPDATE acp_permission_requests SET state = 'cancelled', outcome = 'cancelled', answered_at = ? WHERE session_key = ? AND state = 'pending'").execute(arguments: [stamp, key.rawValue])
             return try EventLog.append(db, pending + sessionEvent, at: stamp)
         }
         sessionSeq += 1

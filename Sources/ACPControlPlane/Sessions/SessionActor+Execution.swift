@@ -105,15 +105,17 @@ extension SessionActor {
 
     /// The live runtime of this session, started (or restored) when needed, holding a busy slot.
     func ensureRuntime(for runId: RunID) async throws(ACPError) -> (RuntimeHandle, any AgentRuntime) {
-        let backend = try await context.backends.requireHealthy(record.backend)
+        // A live runtime of this session's backend is used as it is: the backend's health matters
+        // only for starting one (this keeps the per-turn path to a few actor hops).
         if let current = runtime {
-            if current.backend.id == backend.id, await current.backend.isAlive(current.handle) {
+            if current.backend.id == record.backend, await current.backend.isAlive(current.handle) {
                 try await context.slots.acquire(key, owner: self)
                 return (current.handle, current.backend)
             }
             runtime = nil
             await context.slots.release(key)
         }
+        let backend = try await context.backends.requireHealthy(record.backend)
         let delay = context.settings.restartDelay(afterCrashes: crashesInARow)
         if let lastCrashAt, delay > .zero {
             try? await Task.sleep(until: lastCrashAt.advanced(by: delay), clock: .continuous)

@@ -228,7 +228,7 @@ actor SessionActor {
 extension IdempotencyTable {
     /// The stored result of a completed, unexpired key; nil otherwise (reservations in progress included).
     static func completedResult(_ db: Database, _ key: IdempotencyKey, ttl: TimeInterval, at time: Double) throws -> String? {
-        guard let row = try Row.fetchOne(db, sql: "SELECT state, result, created_at FROM acp_idempotency WHERE scope = ? AND key = ?",
+        guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT state, result, created_at FROM acp_idempotency WHERE scope = ? AND key = ?"),
                                          arguments: [key.scope, key.key]) else { return nil }
         let created: Double = row["created_at"]
         let state: String = row["state"]

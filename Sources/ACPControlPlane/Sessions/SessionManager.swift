@@ -196,7 +196,7 @@ public actor SessionManager {
     /// it is not pending any more. An option the request did not offer is `ACP_INVALID_ARGUMENT`.
     public func answerPermission(_ id: Int64, outcome: PermissionOutcome) async throws -> Bool {
         let key = try store.read { db in
-            try String.fetchOne(db, sql: "SELECT session_key FROM acp_permission_requests WHERE id = ?", arguments: [id])
+            try String.fetchOne(db.cachedStatement(sql: "SELECT session_key FROM acp_permission_requests WHERE id = ?"), arguments: [id])
         }
         guard let key, let sessionKey = SessionKey(key), let actor = actors[sessionKey] else { return false }
         return try await actor.answerPermission(id, outcome: outcome)
@@ -214,7 +214,7 @@ public actor SessionManager {
         return try store.write { db in
             let record = try SessionTables.insertBinding(db, key: key, binding, at: stamp)
             guard binding.persist, !record.persist else { return record }
-            try db.execute(sql: "UPDATE acp_bindings SET persist = 1, expires_at = NULL WHERE id = ?", arguments: [record.id])
+            try db.cachedStatement(sql: "UPDATE acp_bindings SET persist = 1, expires_at = NULL WHERE id = ?").execute(arguments: [record.id])
             return try SessionTables.binding(db, id: record.id) ?? record
         }
     }

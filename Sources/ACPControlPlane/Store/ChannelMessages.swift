@@ -57,20 +57,20 @@ extension ControlPlaneStore {
         let time = timestamp
         return try write { db in
             let key = ChannelMessageKey(conversation)
-            try db.execute(sql: """
+            try db.cachedStatement(sql: """
                 INSERT INTO channel_messages (channel, account_id, conversation_id, message_id, kind, run_id, text, final, created_at, updated_at)
                 VALUES (?, ?, ?, '', ?, ?, ?, ?, ?, ?)
-                """, arguments: [key.channel, key.account, key.conversation, kind, runId?.rawValue, text, final, time, time])
+                """).execute(arguments: [key.channel, key.account, key.conversation, kind, runId?.rawValue, text, final, time, time])
             let seq = db.lastInsertedRowID
-            try db.execute(sql: "UPDATE channel_messages SET message_id = ? WHERE seq = ?", arguments: ["m\(seq)", seq])
+            try db.cachedStatement(sql: "UPDATE channel_messages SET message_id = ? WHERE seq = ?").execute(arguments: ["m\(seq)", seq])
             if let advancing { _ = try DeliveryCheckpoints.advance(db, run: advancing.run, destination: advancing.destination, to: advancing.seq, at: time) }
             let others = final ? try Self.markFinal(db, key, run: runId, except: seq, at: time) : []
             if keep < .max {
-                try db.execute(sql: """
+                try db.cachedStatement(sql: """
                     DELETE FROM channel_messages WHERE channel = ? AND account_id = ? AND conversation_id = ? AND seq <= (
                       SELECT seq FROM channel_messages WHERE channel = ? AND account_id = ? AND conversation_id = ?
                       ORDER BY seq DESC LIMIT 1 OFFSET ?)
-                    """, arguments: [key.channel, key.account, key.conversation, key.channel, key.account, key.conversation, max(1, keep)])
+                    """).execute(arguments: [key.channel, key.account, key.conversation, key.channel, key.account, key.conversation, max(1, keep)])
             }
             guard let message = try Self.message(db, seq: seq) else { throw RecordDecodingError("channel_messages", "m\(seq)") }
             return ChannelMessageWrite(message: message, alsoMarkedFinal: others)
@@ -84,11 +84,10 @@ extension ControlPlaneStore {
         let time = timestamp
         return try write { db in
             let key = ChannelMessageKey(conversation)
-            guard let seq = try Int64.fetchOne(db, sql: """
+            guard let seq = try Int64.fetchOne(db.cachedStatement(sql: """
                 SELECT seq FROM channel_messages WHERE channel = ? AND account_id = ? AND conversation_id = ? AND message_id = ?
-                """, arguments: [key.channel, key.account, key.conversation, id]) else { return nil }
-            try db.execute(sql: "UPDATE channel_messages SET text = ?, final = (final OR ?), updated_at = ? WHERE seq = ?",
-                           arguments: [text, final, time, seq])
+                """), arguments: [key.channel, key.account, key.conversation, id]) else { return nil }
+            try db.cachedStatement(sql: "UPDATE channel_messages SET text = ?, final = (final OR ?), updated_at = ? WHERE seq = ?").execute(arguments: [text, final, time, seq])
             if let advancing { _ = try DeliveryCheckpoints.advance(db, run: advancing.run, destination: advancing.destination, to: advancing.seq, at: time) }
             guard let message = try Self.message(db, seq: seq) else { return nil }
             let others = final ? try Self.markFinal(db, key, run: runId ?? message.runId, except: seq, at: time) : []
@@ -107,10 +106,10 @@ extension ControlPlaneStore {
     public func channelMessages(in conversation: ConversationRef, after: Int64 = 0, limit: Int = 1000) throws -> [ChannelMessage] {
         let key = ChannelMessageKey(conversation)
         return try read { db in
-            try Row.fetchAll(db, sql: """
+            try Row.fetchAll(db.cachedStatement(sql: """
                 SELECT * FROM channel_messages WHERE channel = ? AND account_id = ? AND conversation_id = ? AND seq > ?
                 ORDER BY seq LIMIT ?
-                """, arguments: [key.channel, key.account, key.conversation, after, max(0, limit)]).map(Self.message)
+                """), arguments: [key.channel, key.account, key.conversation, after, max(0, limit)]).map(Self.message)
         }
     }
 
@@ -118,10 +117,10 @@ extension ControlPlaneStore {
     public func channelMessages(of run: RunID, in conversation: ConversationRef) throws -> [ChannelMessage] {
         let key = ChannelMessageKey(conversation)
         return try read { db in
-            try Row.fetchAll(db, sql: """
+            try Row.fetchAll(db.cachedStatement(sql: """
                 SELECT * FROM channel_messages WHERE channel = ? AND account_id = ? AND conversation_id = ? AND run_id = ?
                 ORDER BY seq
-                """, arguments: [key.channel, key.account, key.conversation, run.rawValue]).map(Self.message)
+                """), arguments: [key.channel, key.account, key.conversation, run.rawValue]).map(Self.message)
         }
     }
 
@@ -139,10 +138,10 @@ extension ControlPlaneStore {
             var deleted = 0
             for conversation in excess {
                 // Only what the snapshot saw: a message written since keeps its conversation alive.
-                try db.execute(sql: """
+                try db.cachedStatement(sql: """
                     DELETE FROM channel_messages WHERE channel = ? AND account_id = ? AND conversation_id = ? AND seq <= ?
                       AND NOT EXISTS (SELECT 1 FROM channel_messages WHERE channel = ? AND account_id = ? AND conversation_id = ? AND seq > ?)
-                    """, arguments: [channel.rawValue, conversation.account, conversation.conversation, conversation.lastSeq,
+                    """).execute(arguments: [channel.rawValue, conversation.account, conversation.conversation, conversation.lastSeq,
                                      channel.rawValue, conversation.account, conversation.conversation, conversation.lastSeq])
                 deleted += db.changesCount
             }
@@ -176,11 +175,11 @@ extension ControlPlaneStore {
 
     private static func markFinal(_ db: Database, _ key: ChannelMessageKey, run: RunID?, except: Int64?, at time: Double) throws -> [ChannelMessage] {
         guard let run else { return [] }
-        let seqs = try Int64.fetchAll(db, sql: """
+        let seqs = try Int64.fetchAll(db.cachedStatement(sql: """
             SELECT seq FROM channel_messages
             WHERE channel = ? AND account_id = ? AND conversation_id = ? AND run_id = ? AND final = 0 AND seq != ?
             ORDER BY seq
-            """, arguments: [key.channel, key.account, key.conversation, run.rawValue, except ?? 0])
+            """), arguments: [key.channel, key.account, key.conversation, run.rawValue, except ?? 0])
         guard !seqs.isEmpty else { return [] }
         try db.execute(sql: "UPDATE channel_messages SET final = 1, updated_at = ? WHERE seq IN (\(seqs.map { _ in "?" }.joined(separator: ",")))",
                        arguments: StatementArguments([time] + seqs.map { $0 as any DatabaseValueConvertible }))
@@ -188,7 +187,7 @@ extension ControlPlaneStore {
     }
 
     private static func message(_ db: Database, seq: Int64) throws -> ChannelMessage? {
-        try Row.fetchOne(db, sql: "SELECT * FROM channel_messages WHERE seq = ?", arguments: [seq]).map(message)
+        try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM channel_messages WHERE seq = ?"), arguments: [seq]).map(message)
     }
 
     private static func message(_ row: Row) throws -> ChannelMessage {

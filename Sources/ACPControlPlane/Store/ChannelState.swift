@@ -21,7 +21,7 @@ extension ControlPlaneStore {
     /// The stored cursor of a channel account, if any.
     public func cursor(channel: ConversationRef.Channel, accountId: String) throws -> String? {
         try read { db in
-            try String.fetchOne(db, sql: "SELECT cursor FROM channel_cursors WHERE channel = ? AND account_id = ?",
+            try String.fetchOne(db.cachedStatement(sql: "SELECT cursor FROM channel_cursors WHERE channel = ? AND account_id = ?"),
                                 arguments: [channel.rawValue, accountId])
         }
     }
@@ -30,10 +30,10 @@ extension ControlPlaneStore {
     public func setCursor(_ cursor: String, channel: ConversationRef.Channel, accountId: String) throws {
         let time = timestamp
         try write { db in
-            try db.execute(sql: """
+            try db.cachedStatement(sql: """
                 INSERT INTO channel_cursors (channel, account_id, cursor, updated_at) VALUES (?, ?, ?, ?)
                 ON CONFLICT (channel, account_id) DO UPDATE SET cursor = excluded.cursor, updated_at = excluded.updated_at
-                """, arguments: [channel.rawValue, accountId, cursor, time])
+                """).execute(arguments: [channel.rawValue, accountId, cursor, time])
         }
     }
 
@@ -43,12 +43,12 @@ extension ControlPlaneStore {
                                      displayName: String?, conversationId: String?) throws -> (request: PairingRequest, created: Bool) {
         let time = timestamp
         return try write { db in
-            try db.execute(sql: """
+            try db.cachedStatement(sql: """
                 INSERT INTO pairing_requests (channel, account_id, sender_id, display_name, conversation_id, state, created_at)
                 VALUES (?, ?, ?, ?, ?, 'pending', ?) ON CONFLICT (channel, account_id, sender_id) DO NOTHING
-                """, arguments: [channel.rawValue, accountId, senderId, displayName, conversationId, time])
+                """).execute(arguments: [channel.rawValue, accountId, senderId, displayName, conversationId, time])
             let created = db.changesCount > 0
-            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM pairing_requests WHERE channel = ? AND account_id = ? AND sender_id = ?",
+            guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM pairing_requests WHERE channel = ? AND account_id = ? AND sender_id = ?"),
                                              arguments: [channel.rawValue, accountId, senderId]) else {
                 throw RecordDecodingError("pairing_requests", senderId)
             }
@@ -60,9 +60,9 @@ extension ControlPlaneStore {
     public func pairingRequests(state: PairingRequest.State? = .pending) throws -> [PairingRequest] {
         try read { db in
             let rows = if let state {
-                try Row.fetchAll(db, sql: "SELECT * FROM pairing_requests WHERE state = ? ORDER BY id", arguments: [state.rawValue])
+                try Row.fetchAll(db.cachedStatement(sql: "SELECT * FROM pairing_requests WHERE state = ? ORDER BY id"), arguments: [state.rawValue])
             } else {
-                try Row.fetchAll(db, sql: "SELECT * FROM pairing_requests ORDER BY id")
+                try Row.fetchAll(db.cachedStatement(sql: "SELECT * FROM pairing_requests ORDER BY id"))
             }
             return try rows.map(Self.pairing)
         }
@@ -72,10 +72,9 @@ extension ControlPlaneStore {
     public func decidePairingRequest(id: Int64, approve: Bool, by decider: String) throws -> PairingRequest? {
         let time = timestamp
         return try write { db in
-            try db.execute(sql: "UPDATE pairing_requests SET state = ?, decided_at = ?, decided_by = ? WHERE id = ? AND state = 'pending'",
-                           arguments: [approve ? "approved" : "denied", time, decider, id])
+            try db.cachedStatement(sql: "UPDATE pairing_requests SET state = ?, decided_at = ?, decided_by = ? WHERE id = ? AND state = 'pending'").execute(arguments: [approve ? "approved" : "denied", time, decider, id])
             guard db.changesCount > 0 else { return nil }
-            return try Row.fetchOne(db, sql: "SELECT * FROM pairing_requests WHERE id = ?", arguments: [id]).map(Self.pairing)
+            return try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM pairing_requests WHERE id = ?"), arguments: [id]).map(Self.pairing)
         }
     }
 

@@ -4,45 +4,44 @@ import GRDB
 /// Statements on `acp_runs`, run inside a caller's transaction.
 enum RunTables {
     static func fetch(_ db: Database, id: RunID) throws -> RunRecord? {
-        try Row.fetchOne(db, sql: "SELECT * FROM acp_runs WHERE id = ?", arguments: [id.rawValue]).map(RunRecord.init(row:))
+        try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM acp_runs WHERE id = ?"), arguments: [id.rawValue]).map(RunRecord.init(row:))
     }
 
     /// The queued and running runs of a session, in the order they will start.
     static func active(_ db: Database, key: SessionKey) throws -> [RunRecord] {
-        try Row.fetchAll(db, sql: """
+        try Row.fetchAll(db.cachedStatement(sql: """
             SELECT * FROM acp_runs WHERE session_key = ? AND state IN ('queued', 'running') ORDER BY lane, ordinal
-            """, arguments: [key.rawValue]).map(RunRecord.init(row:))
+            """), arguments: [key.rawValue]).map(RunRecord.init(row:))
     }
 
     /// Inserts a queued run with the next ordinal of its session.
     static func insert(_ db: Database, id: RunID, key: SessionKey, lane: RunLane, conversation: ConversationRef?,
                        prompt: [ContentBlock], at time: Double) throws -> RunRecord {
-        let ordinal = (try Int64.fetchOne(db, sql: "SELECT MAX(ordinal) FROM acp_runs WHERE session_key = ?",
+        let ordinal = (try Int64.fetchOne(db.cachedStatement(sql: "SELECT MAX(ordinal) FROM acp_runs WHERE session_key = ?"),
                                           arguments: [key.rawValue]) ?? 0) + 1
         let promptJSON = String(decoding: try JSONEncoder().encode(prompt), as: UTF8.self)
-        try db.execute(sql: """
+        try db.cachedStatement(sql: """
             INSERT INTO acp_runs (id, session_key, ordinal, lane, state, channel, account_id, conversation_id, parent_conversation_id,
               prompt, submitted_at)
             VALUES (?, ?, ?, ?, 'queued', ?, ?, ?, ?, ?, ?)
-            """, arguments: [id.rawValue, key.rawValue, ordinal, lane.rawValue, conversation?.channel.rawValue, conversation?.accountId,
+            """).execute(arguments: [id.rawValue, key.rawValue, ordinal, lane.rawValue, conversation?.channel.rawValue, conversation?.accountId,
                              conversation?.conversationId, conversation?.parentConversationId, promptJSON, time])
         return RunRecord(id: id, sessionKey: key, ordinal: ordinal, lane: lane, state: .queued, conversation: conversation,
                          prompt: prompt, lastSeq: 0, submittedAt: Date(timeIntervalSince1970: time))
     }
 
     static func markStarted(_ db: Database, id: RunID, at time: Double) throws {
-        try db.execute(sql: "UPDATE acp_runs SET state = 'running', started_at = ? WHERE id = ? AND state = 'queued'",
-                       arguments: [time, id.rawValue])
+        try db.cachedStatement(sql: "UPDATE acp_runs SET state = 'running', started_at = ? WHERE id = ? AND state = 'queued'").execute(arguments: [time, id.rawValue])
         try requireChanged(db, id: id, to: .running)
     }
 
     /// Writes a terminal state. Only a queued or running run can end.
     static func markEnded(_ db: Database, id: RunID, _ state: RunState, stopReason: String? = nil, error: ACPError? = nil,
                           at time: Double) throws {
-        try db.execute(sql: """
+        try db.cachedStatement(sql: """
             UPDATE acp_runs SET state = ?, stop_reason = ?, error_code = ?, error_message = ?, ended_at = ?
             WHERE id = ? AND state IN ('queued', 'running')
-            """, arguments: [state.rawValue, stopReason, error?.code.rawValue, error?.message, time, id.rawValue])
+            """).execute(arguments: [state.rawValue, stopReason, error?.code.rawValue, error?.message, time, id.rawValue])
         try requireChanged(db, id: id, to: state)
     }
 

@@ -5,7 +5,7 @@ import GRDB
 /// several of them commit (or roll back) together.
 enum SessionTables {
     static func fetch(_ db: Database, key: SessionKey) throws -> SessionRecord? {
-        try Row.fetchOne(db, sql: "SELECT * FROM acp_sessions WHERE key = ?", arguments: [key.rawValue]).map(SessionRecord.init(row:))
+        try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM acp_sessions WHERE key = ?"), arguments: [key.rawValue]).map(SessionRecord.init(row:))
     }
 
     /// Inserts `record`. A closed session with the same key is replaced by the new incarnation
@@ -15,20 +15,20 @@ enum SessionTables {
             guard existing.state == .closed else {
                 throw ACPError(.invalidArgument, message: "session \(record.key) already exists", hint: "use /acp status \(record.key)")
             }
-            try db.execute(sql: """
+            try db.cachedStatement(sql: """
                 UPDATE acp_sessions SET agent_id = ?, cwd = ?, mode = ?, backend = ?, label = ?, state = ?, agent_session_id = ?,
                   last_error_code = NULL, last_error = NULL, created_at = ?, updated_at = ?, last_activity_at = ?, closed_at = NULL
                 WHERE key = ?
-                """, arguments: [record.agentId, record.cwd, record.mode.rawValue, record.backend, record.label, record.state.rawValue,
+                """).execute(arguments: [record.agentId, record.cwd, record.mode.rawValue, record.backend, record.label, record.state.rawValue,
                                  record.agentSessionId, record.createdAt.timeIntervalSince1970, record.updatedAt.timeIntervalSince1970,
                                  record.lastActivityAt.timeIntervalSince1970, record.key.rawValue])
             return
         }
-        try db.execute(sql: """
+        try db.cachedStatement(sql: """
             INSERT INTO acp_sessions (key, agent_id, cwd, mode, backend, label, state, agent_session_id, last_error_code, last_error,
               created_at, updated_at, last_activity_at, closed_at)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """, arguments: [record.key.rawValue, record.agentId, record.cwd, record.mode.rawValue, record.backend, record.label,
+            """).execute(arguments: [record.key.rawValue, record.agentId, record.cwd, record.mode.rawValue, record.backend, record.label,
                              record.state.rawValue, record.agentSessionId, record.lastErrorCode?.rawValue, record.lastError,
                              record.createdAt.timeIntervalSince1970, record.updatedAt.timeIntervalSince1970,
                              record.lastActivityAt.timeIntervalSince1970, record.closedAt?.timeIntervalSince1970])
@@ -51,29 +51,28 @@ enum SessionTables {
         }
         sql += " WHERE key = ?"
         arguments += [key.rawValue]
-        try db.execute(sql: sql, arguments: arguments)
+        try db.cachedStatement(sql: sql).execute(arguments: arguments)
     }
 
     static func setAgentSessionId(_ db: Database, key: SessionKey, _ id: String?, at time: Double) throws {
-        try db.execute(sql: "UPDATE acp_sessions SET agent_session_id = ?, updated_at = ? WHERE key = ?", arguments: [id, time, key.rawValue])
+        try db.cachedStatement(sql: "UPDATE acp_sessions SET agent_session_id = ?, updated_at = ? WHERE key = ?").execute(arguments: [id, time, key.rawValue])
     }
 
     static func touch(_ db: Database, key: SessionKey, at time: Double) throws {
-        try db.execute(sql: "UPDATE acp_sessions SET last_activity_at = ? WHERE key = ?", arguments: [time, key.rawValue])
-        try db.execute(sql: "UPDATE acp_bindings SET last_activity_at = ? WHERE session_key = ? AND ended_at IS NULL",
-                       arguments: [time, key.rawValue])
+        try db.cachedStatement(sql: "UPDATE acp_sessions SET last_activity_at = ? WHERE key = ?").execute(arguments: [time, key.rawValue])
+        try db.cachedStatement(sql: "UPDATE acp_bindings SET last_activity_at = ? WHERE session_key = ? AND ended_at IS NULL").execute(arguments: [time, key.rawValue])
     }
 
     // MARK: Bindings
 
     static func activeBindings(_ db: Database, conversation: ConversationRef) throws -> [BindingRecord] {
-        try Row.fetchAll(db, sql: """
+        try Row.fetchAll(db.cachedStatement(sql: """
             SELECT * FROM acp_bindings WHERE channel = ? AND account_id = ? AND conversation_id = ? AND ended_at IS NULL ORDER BY id
-            """, arguments: [conversation.channel.rawValue, conversation.accountId, conversation.conversationId]).map(BindingRecord.init(row:))
+            """), arguments: [conversation.channel.rawValue, conversation.accountId, conversation.conversationId]).map(BindingRecord.init(row:))
     }
 
     static func binding(_ db: Database, id: Int64) throws -> BindingRecord? {
-        try Row.fetchOne(db, sql: "SELECT * FROM acp_bindings WHERE id = ?", arguments: [id]).map(BindingRecord.init(row:))
+        try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM acp_bindings WHERE id = ?"), arguments: [id]).map(BindingRecord.init(row:))
     }
 
     /// Binds `binding.conversation` to `key`. Binding the same conversation to the same session
@@ -87,11 +86,11 @@ enum SessionTables {
                            detail: "binding \(current.id) source \(current.source.rawValue)")
         }
         let c = binding.conversation
-        try db.execute(sql: """
+        try db.cachedStatement(sql: """
             INSERT INTO acp_bindings (source, channel, account_id, conversation_id, parent_conversation_id, session_key, persist,
               created_at, last_activity_at, expires_at)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """, arguments: [binding.source.rawValue, c.channel.rawValue, c.accountId, c.conversationId, c.parentConversationId,
+            """).execute(arguments: [binding.source.rawValue, c.channel.rawValue, c.accountId, c.conversationId, c.parentConversationId,
                              key.rawValue, binding.persist, time, time, binding.expiresAt?.timeIntervalSince1970])
         guard let record = try self.binding(db, id: db.lastInsertedRowID) else {
             throw RecordDecodingError("acp_bindings.id", "\(db.lastInsertedRowID)")
@@ -120,19 +119,18 @@ enum SessionTables {
     /// `last_activity_at` is `lastActivityAt` (within `activityTolerance`); true when it ended.
     static func endRuntimeBinding(_ db: Database, conversation: ConversationRef, key: SessionKey, ifLastActivityAt lastActivityAt: Double,
                                   reason: String, at time: Double) throws -> Bool {
-        try db.execute(sql: """
+        try db.cachedStatement(sql: """
             UPDATE acp_bindings SET ended_at = ?, end_reason = ?
             WHERE source = 'runtime' AND channel = ? AND account_id = ? AND conversation_id = ? AND session_key = ?
               AND ended_at IS NULL AND abs(last_activity_at - ?) < ?
-            """, arguments: [time, reason, conversation.channel.rawValue, conversation.accountId, conversation.conversationId,
+            """).execute(arguments: [time, reason, conversation.channel.rawValue, conversation.accountId, conversation.conversationId,
                              key.rawValue, lastActivityAt, activityTolerance])
         return db.changesCount > 0
     }
 
     /// Ends one binding; returns false when it was not active.
     static func endBinding(_ db: Database, id: Int64, reason: String, at time: Double) throws -> Bool {
-        try db.execute(sql: "UPDATE acp_bindings SET ended_at = ?, end_reason = ? WHERE id = ? AND ended_at IS NULL",
-                       arguments: [time, reason, id])
+        try db.cachedStatement(sql: "UPDATE acp_bindings SET ended_at = ?, end_reason = ? WHERE id = ? AND ended_at IS NULL").execute(arguments: [time, reason, id])
         return db.changesCount > 0
     }
 }

@@ -27,7 +27,7 @@ extension ControlPlaneStore {
     /// The open (not closed) sessions whose label is `label`.
     public func sessions(label: String) throws -> [SessionRecord] {
         try read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM acp_sessions WHERE label = ? AND state != 'closed' ORDER BY key",
+            try Row.fetchAll(db.cachedStatement(sql: "SELECT * FROM acp_sessions WHERE label = ? AND state != 'closed' ORDER BY key"),
                              arguments: [label]).map(SessionRecord.init(row:))
         }
     }
@@ -36,7 +36,7 @@ extension ControlPlaneStore {
     public func sessionCounts() throws -> [SessionState: Int] {
         try read { db in
             var counts: [SessionState: Int] = [:]
-            for row in try Row.fetchAll(db, sql: "SELECT state, COUNT(*) AS n FROM acp_sessions GROUP BY state") {
+            for row in try Row.fetchAll(db.cachedStatement(sql: "SELECT state, COUNT(*) AS n FROM acp_sessions GROUP BY state")) {
                 if let state = SessionState(rawValue: row["state"]) { counts[state] = row["n"] }
             }
             return counts
@@ -67,7 +67,7 @@ extension ControlPlaneStore {
     /// is missing), read in one snapshot, in binding order.
     public func activeBindingsWithSessions(sources: Set<BindingSource>) throws -> [(binding: BindingRecord, session: SessionRecord?)] {
         try read { db in
-            let bindings = try Row.fetchAll(db, sql: "SELECT * FROM acp_bindings WHERE ended_at IS NULL ORDER BY id")
+            let bindings = try Row.fetchAll(db.cachedStatement(sql: "SELECT * FROM acp_bindings WHERE ended_at IS NULL ORDER BY id"))
                 .map(BindingRecord.init(row:)).filter { sources.contains($0.source) }
             var sessions: [SessionKey: SessionRecord?] = [:]
             return try bindings.map { binding in
@@ -85,10 +85,10 @@ extension ControlPlaneStore {
     /// Active bindings whose session is missing or closed (stale: report them, never route through them).
     public func staleBindings() throws -> [BindingRecord] {
         try read { db in
-            try Row.fetchAll(db, sql: """
+            try Row.fetchAll(db.cachedStatement(sql: """
                 SELECT b.* FROM acp_bindings b LEFT JOIN acp_sessions s ON s.key = b.session_key
                 WHERE b.ended_at IS NULL AND (s.key IS NULL OR s.state = 'closed') ORDER BY b.id
-                """).map(BindingRecord.init(row:))
+                """)).map(BindingRecord.init(row:))
         }
     }
 
@@ -99,7 +99,7 @@ extension ControlPlaneStore {
     /// Runs of a session, newest first.
     public func runs(session: SessionKey, limit: Int = 100) throws -> [RunRecord] {
         try read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM acp_runs WHERE session_key = ? ORDER BY ordinal DESC LIMIT ?",
+            try Row.fetchAll(db.cachedStatement(sql: "SELECT * FROM acp_runs WHERE session_key = ? ORDER BY ordinal DESC LIMIT ?"),
                              arguments: [session.rawValue, limit]).map(RunRecord.init(row:))
         }
     }

@@ -67,12 +67,12 @@ extension ControlPlaneBindings: ReconcileTarget {
 
 extension ControlPlaneBindings: BindingLookup {
     /// The active runtime binding of exactly `conversation` (channel, account, conversation id).
-    public func runtimeBinding(for conversation: ConversationRef) async throws -> RuntimeBinding? {
+    public nonisolated(nonsending) func runtimeBinding(for conversation: ConversationRef) async throws -> RuntimeBinding? {
         try store.activeBindings(for: conversation).first { $0.source == .runtime }.map(RuntimeBinding.init)
     }
 
     /// The stored state of session `key`; nil when there is no such session.
-    public func sessionState(_ key: SessionKey) async throws -> SessionState? {
+    public nonisolated(nonsending) func sessionState(_ key: SessionKey) async throws -> SessionState? {
         try store.session(key)?.state
     }
 }

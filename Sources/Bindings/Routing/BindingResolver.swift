@@ -6,9 +6,10 @@ import Metrics
 public protocol BindingLookup: Sendable {
     /// The active (not ended) runtime binding of exactly `conversation` (same channel, account and
     /// conversation id), if any.
-    func runtimeBinding(for conversation: ConversationRef) async throws -> RuntimeBinding?
+    /// Runs on the caller's executor (no hop: it is on every message's path).
+    nonisolated(nonsending) func runtimeBinding(for conversation: ConversationRef) async throws -> RuntimeBinding?
     /// The state of the session `key`, or nil when there is no such session.
-    func sessionState(_ key: SessionKey) async throws -> SessionState?
+    nonisolated(nonsending) func sessionState(_ key: SessionKey) async throws -> SessionState?
 }
 
 /// The outcome of resolving an inbound conversation.
@@ -49,7 +50,7 @@ public struct BindingResolver: Sendable {
     }
 
     /// Resolves `conversation` against the store's runtime bindings and this index.
-    public func resolve(_ conversation: ConversationRef) async throws -> Resolution {
+    public nonisolated(nonsending) func resolve(_ conversation: ConversationRef) async throws -> Resolution {
         let runtime = try await lookup.runtimeBinding(for: conversation)
         guard let match = Self.match(conversation, runtime: runtime, index: index) else { return .unbound }
         let resolution = Self.classify(match, sessionState: try await lookup.sessionState(match.sessionKey))
