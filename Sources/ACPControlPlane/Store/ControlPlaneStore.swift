@@ -24,6 +24,11 @@ public final class ControlPlaneStore: Sendable {
     /// Path of the database file.
     public let path: String
     let pool: DatabasePool
+    /// Checkpoints the WAL off the write path (writable stores only).
+    private let checkpointer: WALCheckpointer?
+    /// The writer's automatic checkpoint threshold, in pages: only a safety net, as
+    /// `WALCheckpointer` keeps the WAL far below it (SQLite's default is 1000).
+    static let autoCheckpointPages = 10_000
     /// The clock used for every timestamp the store writes (injectable for tests).
     let now: @Sendable () -> Date
 
@@ -52,6 +57,7 @@ public final class ControlPlaneStore: Sendable {
         config.prepareDatabase { db in
             if !db.configuration.readonly {
                 try db.execute(sql: "PRAGMA synchronous = NORMAL")
+                try db.execute(sql: "PRAGMA wal_autocheckpoint = \(ControlPlaneStore.autoCheckpointPages)")
             }
         }
         // Verify an existing file through a read-only connection first: a store that is refused
@@ -85,11 +91,15 @@ public final class ControlPlaneStore: Sendable {
                 throw StoreError(.migrationFailed, path: path, message: "schema migration failed: \(Self.describe(error))",
                                  hint: "restore the store from a backup or report the error; nothing was changed")
             }
+            checkpointer = WALCheckpointer(path: path, logLabel: "acpd.store")
+        } else {
+            checkpointer = nil
         }
     }
 
     /// Closes the connections. Later calls fail; use it before handing the file to another process.
     public func close() throws {
+        checkpointer?.stop()
         try pool.close()
     }
 

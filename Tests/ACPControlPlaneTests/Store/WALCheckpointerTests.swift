@@ -1,0 +1,33 @@
+@testable import ACPControlPlane
+import Foundation
+import GRDB
+import Testing
+import TestSupport
+
+/// The WAL is checkpointed by the store's own thread, not by the write that crosses SQLite's
+/// automatic threshold.
+struct WALCheckpointerTests {
+    private static func size(_ path: String) -> Int {
+        ((try? FileManager.default.attributesOfItem(atPath: path)[.size]) as? Int) ?? 0
+    }
+
+    @Test("committed pages reach the database file with no automatic checkpoint due")
+    func backgroundCheckpoint() async throws {
+        try await withTemporaryDirectory { dir in
+            let store = try ControlPlaneStore.open(stateDir: dir, integrity: .none)
+            let before = Self.size(store.path)
+            // ~800 KB: about 200 pages, far below the writer's automatic threshold.
+            try store.write { db in
+                try db.execute(sql: "CREATE TABLE filler (blob BLOB)")
+                for _ in 0..<200 { try db.execute(sql: "INSERT INTO filler VALUES (zeroblob(4000))") }
+            }
+            #expect(ControlPlaneStore.autoCheckpointPages >= 10 * 200)
+            try await withDeadline(10, "the pages are checkpointed into the database file") {
+                while Self.size(store.path) < before + 700_000 { try await Task.sleep(for: .milliseconds(20)) }
+            }
+            let autoCheckpoint = try store.write { db in try Int.fetchOne(db, sql: "PRAGMA wal_autocheckpoint") }
+            #expect(autoCheckpoint == ControlPlaneStore.autoCheckpointPages)
+            try store.close()
+        }
+    }
+}
