@@ -147,16 +147,16 @@ struct HTTPGateE2ETests {
               http: { enabled: true }
             access:
               owners: ["http:alice"]
-              rateLimit: { perMinute: 60, burst: 1 }
+              rateLimit: { perMinute: 12, burst: 1 }
             """
         try await withTemporaryDirectory { directory in
             let daemon = try await DaemonProcess.start(in: directory, token: Self.token, config: config)
             #expect(try await daemon.post("room1", from: "alice", "/acp status", key: "first").status == 202)
             let refused = try await daemon.post("room1", from: "alice", "/acp cancel", key: "retried")
             #expect(refused.status == 429, "\(refused)")
-            // One token comes back every second (long enough that the refusal above cannot miss it
-            // on a loaded machine); retry the same request until it goes through.
-            let retried = try await withDeadline(10, "the retry with the same key is processed") {
+            // One token comes back every 5 s (long enough that the refusal above cannot miss it on
+            // a loaded machine); retry the same request until it goes through.
+            let retried = try await withDeadline(30, "the retry with the same key is processed") {
                 while true {
                     let answer = try await daemon.post("room1", from: "alice", "/acp cancel", key: "retried")
                     if answer.status == 202 { return answer.text }
