@@ -146,6 +146,10 @@ actor SessionActor {
         let runId = RunID()
         let stamp = time
         let ttl = context.settings.idempotencyTTL.seconds
+        // An idle session with nothing queued starts the run in the same transaction that queues
+        // it (one commit instead of two on every message's path).
+        let startState: SessionState? = active == nil && queue.isEmpty ? try? nextState(.runStarted) : nil
+        let started = startState == nil ? [] : pendingEvents([.runStarted], runId: runId, firstSeq: 1)
         let outcome: SubmitOutcome = try store.write { db in
             if let idempotency, let replay = try IdempotencyTable.completedResult(db, idempotency, ttl: ttl, at: stamp) {
                 guard let previous = try? JSONDecoder().decode(SubmitResult.self, from: Data(replay.utf8)) else {
@@ -161,12 +165,20 @@ actor SessionActor {
                 try IdempotencyTable.complete(db, idempotency, result: String(decoding: try JSONEncoder().encode(result), as: UTF8.self),
                                               at: stamp)
             }
+            if let startState {
+                return .started(run, startState, try Self.startStatements(db, run: runId, key: key, state: startState,
+                                                                        events: started, at: stamp))
+            }
             return .queued(run)
         }
         switch outcome {
         case .replayed(let replay):
             context.metrics.idempotencyReplay()
             return replay
+        case .started(let run, let state, let ids):
+            record.lastActivityAt = context.now()
+            begin(run, state: state, pending: started, ids: ids, at: stamp)
+            return SubmitResult(runId: run.id, position: 0, replayed: false)
         case .queued(let run):
             record.lastActivityAt = context.now()
             let index = queue.firstIndex { Self.startsBefore(run, $0) } ?? queue.endIndex
@@ -179,7 +191,30 @@ actor SessionActor {
 
     private enum SubmitOutcome {
         case queued(RunRecord)
+        /// Queued and started in the same transaction (event ids of `runStarted`).
+        case started(RunRecord, SessionState, [Int64])
         case replayed(SubmitResult)
+    }
+
+    /// The statements that start run `run`: running, the session's new state, the `runStarted` event.
+    private static func startStatements(_ db: Database, run: RunID, key: SessionKey, state: SessionState,
+                                        events: [EventLog.Pending], at stamp: Double) throws -> [Int64] {
+        try RunTables.markStarted(db, id: run, at: stamp)
+        try SessionTables.setState(db, key: key, state, at: stamp)
+        return try EventLog.append(db, events, at: stamp)
+    }
+
+    /// After the start of `run` committed: the session's state, the active run, the event
+    /// published, and the turn under way.
+    private func begin(_ run: RunRecord, state: SessionState, pending: [EventLog.Pending], ids: [Int64], at stamp: Double) {
+        adopt(state)
+        var started = run
+        started.state = .running
+        started.startedAt = Date(timeIntervalSince1970: stamp)
+        active = ActiveRun(run: started, nextSeq: 2, startedAt: .now)
+        context.metrics.queueWait(.seconds(max(0, stamp - run.submittedAt.timeIntervalSince1970)))
+        context.hub.publish(committed(pending, ids: ids) { _ in run.conversation })
+        active?.task = Task { await self.execute(run.id) }
     }
 
     /// Starts the next queued run when none is in flight.
@@ -191,18 +226,9 @@ actor SessionActor {
                 let state = try nextState(.runStarted)
                 let pending = pendingEvents([.runStarted], runId: run.id, firstSeq: 1)
                 let ids = try store.write { db in
-                    try RunTables.markStarted(db, id: run.id, at: stamp)
-                    try SessionTables.setState(db, key: key, state, at: stamp)
-                    return try EventLog.append(db, pending, at: stamp)
+                    try Self.startStatements(db, run: run.id, key: key, state: state, events: pending, at: stamp)
                 }
-                adopt(state)
-                var started = run
-                started.state = .running
-                started.startedAt = Date(timeIntervalSince1970: stamp)
-                active = ActiveRun(run: started, nextSeq: 2, startedAt: .now)
-                context.metrics.queueWait(.seconds(max(0, stamp - run.submittedAt.timeIntervalSince1970)))
-                context.hub.publish(committed(pending, ids: ids) { _ in run.conversation })
-                active?.task = Task { await self.execute(run.id) }
+                begin(run, state: state, pending: pending, ids: ids, at: stamp)
             } catch {
                 logger.error("cannot start run", metadata: ["run": "\(run.id)", "error": "\(error)"])
                 failUnstartedRun(run, error: error)
