@@ -162,8 +162,7 @@ actor SessionActor {
             try SessionTables.touch(db, key: key, at: stamp)
             if let idempotency {
                 let result = SubmitResult(runId: runId, position: 0, replayed: false)
-                try IdempotencyTable.complete(db, idempotency, result: String(decoding: try JSONEncoder().encode(result), as: UTF8.self),
-                                              at: stamp)
+                try IdempotencyTable.complete(db, idempotency, result: StoredJSON.submitResult(result), at: stamp)
             }
             if let startState {
                 return .started(run, startState, try Self.startStatements(db, run: runId, key: key, state: startState,

@@ -19,7 +19,7 @@ enum RunTables {
                        prompt: [ContentBlock], at time: Double) throws -> RunRecord {
         let ordinal = (try Int64.fetchOne(db.cachedStatement(sql: "SELECT MAX(ordinal) FROM acp_runs WHERE session_key = ?"),
                                           arguments: [key.rawValue]) ?? 0) + 1
-        let promptJSON = String(decoding: try JSONEncoder().encode(prompt), as: UTF8.self)
+        let promptJSON = StoredJSON.prompt(prompt)
         try db.cachedStatement(sql: """
             INSERT INTO acp_runs (id, session_key, ordinal, lane, state, channel, account_id, conversation_id, parent_conversation_id,
               prompt, submitted_at)
