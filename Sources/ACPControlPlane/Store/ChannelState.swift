@@ -48,12 +48,22 @@ extension ControlPlaneStore {
                 VALUES (?, ?, ?, ?, ?, 'pending', ?) ON CONFLICT (channel, account_id, sender_id) DO NOTHING
                 """).execute(arguments: [channel.rawValue, accountId, senderId, displayName, conversationId, time])
             let created = db.changesCount > 0
-            guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM pairing_requests WHERE channel = ? AND account_id = ? AND sender_id = ?"),
-                                             arguments: [channel.rawValue, accountId, senderId]) else {
+            guard let request = try Self.pairingRequest(db, channel: channel, accountId: accountId, senderId: senderId) else {
                 throw RecordDecodingError("pairing_requests", senderId)
             }
-            return (try Self.pairing(row), created)
+            return (request, created)
         }
+    }
+
+    /// The pairing request of one sender (there is at most one), if any.
+    public func pairingRequest(channel: ConversationRef.Channel, accountId: String, senderId: String) throws -> PairingRequest? {
+        try read { db in try Self.pairingRequest(db, channel: channel, accountId: accountId, senderId: senderId) }
+    }
+
+    private static func pairingRequest(_ db: Database, channel: ConversationRef.Channel, accountId: String,
+                                       senderId: String) throws -> PairingRequest? {
+        try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM pairing_requests WHERE channel = ? AND account_id = ? AND sender_id = ?"),
+                         arguments: [channel.rawValue, accountId, senderId]).map(Self.pairing)
     }
 
     /// Pairing requests, oldest first; `state` nil means all.

@@ -19,6 +19,8 @@ public struct InboundGate: Sendable {
         case ignore
         /// Record one pairing request for the sender, notify the owners, do nothing else.
         case requestApproval
+        /// The sender's rate limit is used up: reply `ChatReply.rateLimited`, do nothing else.
+        case rateLimited
     }
 
     /// The access rules; exposed so callers can ask `isOwner`.
@@ -49,7 +51,7 @@ public struct InboundGate: Sendable {
         }
         if sender.channel != .console, !limiter.consume(sender, now: now) {
             Counter(label: "acpd_rate_limited_total", dimensions: [("channel", sender.channel.rawValue)]).increment()
-            return .reply(ChatReply.rateLimited)
+            return .rateLimited
         }
         switch input {
         case .prompt, .notAddressedToUs:

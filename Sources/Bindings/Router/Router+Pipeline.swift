@@ -16,9 +16,8 @@ extension Router {
         purgeGateNowAndThen()
         switch gate.check(input, sender: sender, conversation: ConversationAccess(resolution), pairing: pairingStatus(sender, conversation: conversation), now: Date()) {
         case .ignore: return .ignored
-        case .reply(let text):
-            // The gate answers a used-up rate limit with exactly this text.
-            return InboundOutcome(accepted: true, reply: text, refusal: text == ChatReply.rateLimited ? .rateLimited : nil)
+        case .reply(let text): return InboundOutcome(accepted: true, reply: text)
+        case .rateLimited: return InboundOutcome(accepted: true, reply: ChatReply.rateLimited, refusal: .rateLimited)
         case .requestApproval:
             await requestApproval(sender, message: message)
             return .ignored

@@ -36,10 +36,9 @@ extension Router {
     func pairingStatus(_ sender: SenderRef, conversation: ConversationRef) -> PairingStatus {
         guard config.access.unknownSenders == .requestApproval else { return .none }
         do {
-            let mine = try store.pairingRequests(state: nil).filter {
-                $0.channel == sender.channel && $0.accountId == conversation.accountId && $0.senderId == sender.id
-            }
-            guard let latest = mine.last else { return .none }
+            // One request per sender (unique in the store): a keyed lookup, not a scan of all requests.
+            guard let latest = try store.pairingRequest(channel: sender.channel, accountId: conversation.accountId,
+                                                        senderId: sender.id) else { return .none }
             switch latest.state {
             case .pending: return .pending
             case .approved: return .approved
