@@ -128,14 +128,14 @@ struct HTTPRedactionE2ETests {
         }
     }
 
-    /// A secret split across two chunks streamed 1.5 s apart: live delivery flushes the first chunk
+    /// A secret split across two chunks streamed 3 s apart (room for the interim flush on a loaded machine): live delivery flushes the first chunk
     /// (after `coalesceIdleMs`) before the second arrives; the unfinished last word (the first half
     /// of the secret) is held back, so no interim edit shows it.
     @Test
     func noInterimEditShowsPartOfASecret() async throws {
         try await withTemporaryDirectory { directory in
             let daemon = try await DaemonProcess.start(in: directory, token: Self.token, config: Self.config)
-            let (prompt, cut) = Self.straddling(Self.secret, prefix: "[chunks=2][delay=1500]", answerLength: 80)
+            let (prompt, cut) = Self.straddling(Self.secret, prefix: "[chunks=2][delay=3000]", answerLength: 80)
             #expect(cut > 0 && cut < Self.secret.count)
             let answer = try await daemon.post("room1", from: "alice", prompt)
             let runId = try #require(answer.runId, "\(answer)")
@@ -151,7 +151,7 @@ struct HTTPRedactionE2ETests {
             let firstHalf = String(Self.secret.prefix(cut))
             #expect(!seen.contains { $0.contains(firstHalf) }, "interim texts: \(Set(seen))")
             // The first chunk was shown before the second arrived (else this test proves nothing).
-            #expect(seen.contains { $0.hasPrefix("echo: [chunks=2][delay=1500]p") && !$0.contains("[redacted]") }, "\(Set(seen))")
+            #expect(seen.contains { $0.hasPrefix("echo: [chunks=2][delay=3000]p") && !$0.contains("[redacted]") }, "\(Set(seen))")
             #expect(seen.last?.contains("[redacted]") == true)
             #expect(try await daemon.stop() == 0)
         }
