@@ -6,6 +6,13 @@ let strict: [SwiftSetting] = [
     .enableUpcomingFeature("ExistentialAny"),
 ]
 
+// The daemon's executable is linked with lld and packed relative relocations (DT_RELR, glibc >= 2.36):
+// ~55,000 RELATIVE relocations become a 15 KB bitmap instead of 1.7 MB of tables that every start-up
+// reads, and the idle RSS drops by ~2 MiB (docs/benchmarks.md, "Idle RSS").
+let leanLinking: [LinkerSetting] = [
+    .unsafeFlags(["-use-ld=lld", "-Xlinker", "-z", "-Xlinker", "pack-relative-relocs"], .when(platforms: [.linux])),
+]
+
 let package = Package(
     name: "acpd",
     platforms: [.macOS(.v15)],
@@ -76,7 +83,8 @@ let package = Package(
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ],
-            swiftSettings: strict
+            swiftSettings: strict,
+            linkerSettings: leanLinking
         ),
         // A small deterministic ACP agent (Foundation only) for the demo and the tests.
         .executableTarget(name: "acpd-demo-agent", swiftSettings: strict),
