@@ -33,7 +33,6 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
-        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1", traits: []),
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
     ],
@@ -59,6 +58,8 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // libyaml's event parser, for the config loader's YAML composer (Debian: libyaml-dev).
+        .systemLibrary(name: "CYAML", pkgConfig: "yaml-0.1", providers: [.apt(["libyaml-dev"])]),
         // Config, conversation ids, binding resolution, channels, commands, delivery.
         .target(
             name: "Bindings",
@@ -66,7 +67,7 @@ let package = Package(
                 "ACPControlPlane",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
-                .product(name: "Yams", package: "Yams"),
+                "CYAML",
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: strict
