@@ -1,17 +1,19 @@
 /// Trimming of surrounding whitespace without Foundation's `CharacterSet`.
 ///
-/// The sets are Foundation's, scalar for scalar:
+/// The sets are Foundation's, scalar for scalar (checked over all of Unicode by a test):
 /// - `CharacterSet.whitespaces` is Unicode general category Zs plus TAB (U+0009);
 /// - `CharacterSet.whitespacesAndNewlines` adds U+000A–U+000D, U+0085, U+2028 and U+2029,
-///   which makes it exactly the Unicode `White_Space` property.
+///   which makes it the Unicode `White_Space` property;
+/// - both also hold U+200B ZERO WIDTH SPACE (category Zs in old Unicode versions, which
+///   Foundation's tables keep).
 /// Like `trimmingCharacters(in:)` the trim works on Unicode scalars, not on grapheme clusters.
 extension Unicode.Scalar {
-    /// Whether this scalar is in `CharacterSet.whitespacesAndNewlines` (Unicode `White_Space`).
-    public var isWhitespaceOrNewline: Bool { properties.isWhitespace }
+    /// Whether this scalar is in `CharacterSet.whitespacesAndNewlines` (Unicode `White_Space`, and U+200B).
+    public var isWhitespaceOrNewline: Bool { properties.isWhitespace || value == 0x200B }
 
-    /// Whether this scalar is in `CharacterSet.whitespaces` (category Zs, or TAB).
+    /// Whether this scalar is in `CharacterSet.whitespaces` (category Zs, TAB, or U+200B).
     public var isHorizontalWhitespace: Bool {
-        value == 0x09 || properties.generalCategory == .spaceSeparator
+        value == 0x09 || value == 0x200B || properties.generalCategory == .spaceSeparator
     }
 }
 
