@@ -269,7 +269,7 @@ extension SchemaValidator {
         return Self.isNull(scalar.string)
     }
 
-    static func isNull(_ text: String) -> Bool { ["", "~", "null", "Null", "NULL"].contains(text) }
+    static func isNull(_ text: String) -> Bool { YAMLScalarResolution.isNull(text) }
 
     static func boolean(_ text: String) -> Bool? {
         switch text {
