@@ -56,7 +56,7 @@ public enum DedicatedThread {
 
     #if !canImport(Darwin)
     private typealias SetName = @convention(c) (pthread_t, UnsafePointer<CChar>) -> Int32
-    nonisolated(unsafe) private static let setName: SetName? = dlsym(dlopen(nil, RTLD_NOW), "pthread_setname_np")
+    private static let setName: SetName? = dlsym(dlopen(nil, RTLD_NOW), "pthread_setname_np")
         .map { unsafeBitCast($0, to: SetName.self) }
     #endif
 

@@ -55,15 +55,19 @@ struct FoundationFreeHelpersTests {
         #expect("\n".trimmingHorizontalWhitespace() == "\n")
     }
 
-    @Test("DedicatedThread runs the body once, off the calling thread")
+    @Test("DedicatedThread runs the body once, off the calling thread, under its name")
     func dedicatedThread() async throws {
         let caller = pthread_self()
         let ranOn = Mutex<[pthread_t]>([])
+        let name = Mutex<String?>(nil)
         try await withDeadline(5, "the thread's body") {
             await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
                 do {
                     try DedicatedThread.start(name: "acpd-test-thread", stackSize: 64 * 1024) {
                         ranOn.withLock { $0.append(pthread_self()) }
+                        #if os(Linux)
+                        name.withLock { $0 = try? String(contentsOfFile: "/proc/thread-self/comm", encoding: .utf8) }
+                        #endif
                         done.resume()
                     }
                 } catch {
@@ -75,5 +79,8 @@ struct FoundationFreeHelpersTests {
         let threads = ranOn.withLock { $0 }
         #expect(threads.count == 1)
         #expect(threads.first.map { pthread_equal($0, caller) == 0 } == true)
+        #if os(Linux)
+        #expect(name.withLock { $0 } == "acpd-test-threa\n")  // Linux keeps 15 bytes of a thread name
+        #endif
     }
 }
