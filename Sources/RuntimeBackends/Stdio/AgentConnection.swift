@@ -248,7 +248,9 @@ actor AgentConnection {
         let id = allocateId()
         let line: [UInt8]
         do {
-            line = try JSONRPCEncoder.request(id: id, method: "session/prompt", params: params)
+            // Written directly (no JSONEncoder) for the usual blocks; the encoder for the rest.
+            line = try JSONRPCPromptWriter.request(id: id, params)
+                ?? JSONRPCEncoder.request(id: id, method: "session/prompt", params: params)
         } catch {
             throw ACPError(.protocolError, message: "cannot encode the prompt", detail: "\(error)")
         }
