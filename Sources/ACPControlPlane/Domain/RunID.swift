@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// The identity of one run (one prompt turn): a lowercase UUID string.
 public struct RunID: Hashable, Sendable, Codable, CustomStringConvertible {

@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// Maps `EventPayload` to the `kind`, `text` and `data` (JSON) columns of `acp_events` and back.
 /// Text deltas, the bulk of all events, are stored without JSON.

@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// What one stored event says. Run events end with exactly one terminal payload
 /// (`completed`, `failed` or `cancelled`); session events (`sessionClosed`, `sessionReset`) belong

@@ -1,5 +1,9 @@
 import CoreMetrics
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import Synchronization
 
 /// Records the control plane's metrics of CONTRACT.md §9 through swift-metrics (exported by the

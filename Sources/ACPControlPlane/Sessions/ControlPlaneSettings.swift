@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// How `acp.permissions.mode` answers permission requests.
 public enum PermissionMode: String, Sendable, Codable, CaseIterable {

@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// Accounting of live runtimes for `acp.maxConcurrentSessions`: which sessions hold a live
 /// runtime, which of them are busy (a turn in flight), and when each was last used.

@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// What a new session looks like. The caller (spawn command, reconciler) has already applied
 /// the config precedence `bindings[].acp.*` → `agents.<id>.*` → `acp.*`.

@@ -35,7 +35,8 @@ final class WALCheckpointer: Sendable {
 
     /// Starts checkpointing the database at `path` (which must exist, in WAL mode).
     init(path: String) {
-        BackgroundThread.start(name: "acpd.wal-ckpt") { [signal] in
+        // Without the thread (the system refused one), the writer's automatic checkpoint still bounds the WAL.
+        try? DedicatedThread.start(name: "acpd.wal-ckpt") { [signal] in
             let connection = try? Database(path: path, mode: .readWrite, busyTimeoutMilliseconds: 1000)
             while !signal.wait(WALCheckpointer.interval) {
                 // A busy or failed checkpoint is simply tried again next time.

@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// A token bucket per sender (`access.rateLimit: { perMinute, burst }`).
 ///

@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// Redacts secrets from outgoing chat text: each one is replaced with `[redacted]`.
 ///

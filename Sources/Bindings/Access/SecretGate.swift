@@ -1,6 +1,10 @@
 import ACPControlPlane
 import Crypto
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// The shared-secret gate of guarded commands (`access.secret`, `/auth`, `/lock`).
 ///

@@ -1,5 +1,9 @@
 import ACPControlPlane
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// A chat platform as acpd drives it: Telegram, Discord, the http channel and the console each
 /// implement this. The router reads `inbound`; the delivery send queue calls `send`/`edit`, one

@@ -1,5 +1,9 @@
 import ACPControlPlane
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// One message a channel received, normalised: the only form the router sees (ARCHITECTURE.md,
 /// "One message, end to end", step 1). Channels build it with their conversation-id normaliser,

@@ -1,5 +1,9 @@
 import ACPControlPlane
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// Parses chat text into a `ChatInput` (CONTRACT.md §4): one grammar for every channel.
 public enum CommandParser {
@@ -43,7 +47,7 @@ public enum CommandParser {
         case .new: return .new(text: text)
         case .reset: return .reset(text: text)
         case .auth:
-            let secret = rest.trimmingCharacters(in: .whitespacesAndNewlines)
+            let secret = rest.trimmingWhitespace()
             guard !secret.isEmpty else { throw CommandArguments.error(.auth, "missing secret") }
             return .auth(secret: secret)
         default:

@@ -18,7 +18,7 @@ public enum ConfigDocs {
         let schema = field.schema
         let meaning = schema.doc + (schema.isExtension ? " *acpd extension (not in CONTRACT.md).*" : "")
             + (schema.secret ? " Secret: never logged." : "")
-        out += "| `\(path)` | \(schema.typeName) | \(defaultText(field)) | \(meaning.replacingOccurrences(of: "|", with: "\\|")) |\n"
+        out += "| `\(path)` | \(schema.typeName) | \(defaultText(field)) | \(escapingPipes(meaning)) |\n"
         switch schema.kind {
         case .object(let children):
             for child in children { rows("\(path).\(child.name)", child, into: &out) }
@@ -34,6 +34,15 @@ public enum ConfigDocs {
         default:
             break
         }
+    }
+
+    /// `|` escaped as `\|`, so a table cell stays one cell.
+    private static func escapingPipes(_ text: String) -> String {
+        var out = ""
+        for character in text {
+            if character == "|" { out += "\\|" } else { out.append(character) }
+        }
+        return out
     }
 
     private static func defaultText(_ field: ConfigSchema.Field) -> String {
@@ -75,7 +84,9 @@ public enum ConfigDocs {
           `null` (null means "not set"). Quote anything else that should be a string.
         - Relative paths (`stateDir`, `agents.<id>.cwd`, `acp.workspaceRoots`) are resolved against the
           directory of the config file; `~` is not expanded. `bindings[].acp.cwd` must be absolute.
-        - YAML anchors and aliases work; merge keys (`<<`) are not supported.
+        - The file is UTF-8 (a leading byte order mark is fine) and holds one YAML document; acpd reads it
+          with libyaml. A key may appear once per mapping. YAML anchors and aliases work (the file may
+          expand to at most 100,000 values through them); merge keys (`<<`) are not supported.
 
         """
 

@@ -1,5 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
-import Yams
+#endif
 
 /// Finds, reads and validates the config file: YAML (or JSON) → `${NAME}` substitution → schema
 /// check → cross-key rules → `ACPDConfig`. Every issue of a file is reported in one pass.
@@ -43,11 +46,11 @@ public enum ConfigLoader {
     /// Validates config text. `baseDirectory` (absolute) anchors relative paths.
     public static func parse(_ text: String, baseDirectory: String, file: String? = nil,
                              environment: [String: String]) throws(ConfigError) -> ACPDConfig {
-        let node: Node?
+        let node: YAMLNode?
         do {
-            node = try Yams.compose(yaml: text)
+            node = try YAMLComposer.compose(text)
         } catch {
-            throw ConfigError(kind: .invalid, file: file, issues: [yamlIssue(error)])
+            throw ConfigError(kind: .invalid, file: file, issues: [ConfigIssue(path: .root, message: error.message, line: error.mark?.line)])
         }
         var validator = SchemaValidator(environment: environment)
         let value = validator.validateDocument(node, schema: ACPDConfigSchema.root) ?? .object([:])
@@ -75,23 +78,5 @@ public enum ConfigLoader {
             default: lhs.offset < rhs.offset
             }
         }.map(\.element)
-    }
-
-    static func yamlIssue(_ error: any Error) -> ConfigIssue {
-        guard let yaml = error as? YamlError else {
-            return ConfigIssue(path: .root, message: "not valid YAML: \(error)")
-        }
-        switch yaml {
-        case .scanner(let context, let problem, let mark, _), .parser(let context, let problem, let mark, _),
-             .composer(let context, let problem, let mark, _):
-            return ConfigIssue(path: .root, message: "not valid YAML: \(context.map { "\($0.text) " } ?? "")\(problem)",
-                               line: mark.line)
-        case .duplicatedKeysInMapping(let duplicates, let context):
-            let keys = duplicates.sorted().joined(separator: ", ")
-            return ConfigIssue(path: .root, message: "duplicate key \(keys) in one mapping; a key may appear once",
-                               line: context.mark.line)
-        default:
-            return ConfigIssue(path: .root, message: "not valid YAML: \(yaml)")
-        }
     }
 }

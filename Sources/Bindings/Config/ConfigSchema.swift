@@ -76,19 +76,23 @@ struct ConfigSchema: Sendable {
 }
 
 /// A named string shape with one regular expression, used both for checking and in the JSON Schema.
+/// The check is a hand-written matcher (`Shape`) that accepts exactly the strings the pattern
+/// matches as a whole (Swift Regex semantics, one `Character` at a time); a test holds the two to
+/// the same answers.
 struct StringFormat: Sendable {
     var name: String
-    /// An anchored-by-use regular expression (ECMA 262 subset that Swift Regex also reads), or nil for any string.
+    /// An anchored-by-use regular expression (ECMA 262 subset that Swift Regex also reads), or nil
+    /// for any string. Exported into the JSON Schema; `shape` is what checks it.
     var pattern: String?
     /// The expected form, in words, with an example.
     var expected: String
     var minLength = 0
+    /// The matcher for `pattern`.
+    var shape: Shape = .any
 
     func accepts(_ text: String) -> Bool {
         guard text.count >= minLength else { return false }
-        guard let pattern else { return true }
-        guard let regex = try? Regex(pattern) else { return false }
-        return (try? regex.wholeMatch(in: text)) != nil
+        return shape.matches(text)
     }
 
     static let any = StringFormat(name: "string", pattern: nil, expected: "a string")
@@ -96,22 +100,22 @@ struct StringFormat: Sendable {
     static let path = StringFormat(name: "path", pattern: nil, expected: "a path (e.g. /srv/repo)", minLength: 1)
     static let identifier = StringFormat(
         name: "id", pattern: "[A-Za-z0-9][A-Za-z0-9_-]{0,63}",
-        expected: "1–64 characters of A-Z a-z 0-9 _ - starting with a letter or digit (e.g. demo)")
+        expected: "1–64 characters of A-Z a-z 0-9 _ - starting with a letter or digit (e.g. demo)", shape: .identifier)
     static let accountMatch = StringFormat(
         name: "account id or *", pattern: "\\*|[A-Za-z0-9][A-Za-z0-9_-]{0,63}",
-        expected: "an account id (e.g. default) or * for every account")
+        expected: "an account id (e.g. default) or * for every account", shape: .accountMatch)
     static let label = StringFormat(
         name: "label", pattern: "[A-Za-z0-9][A-Za-z0-9._-]{0,63}",
-        expected: "1–64 characters of A-Z a-z 0-9 . _ - starting with a letter or digit (e.g. tg-demo-42)")
+        expected: "1–64 characters of A-Z a-z 0-9 . _ - starting with a letter or digit (e.g. tg-demo-42)", shape: .label)
     static let envName = StringFormat(
         name: "variable name", pattern: "[A-Za-z_][A-Za-z0-9_]*",
-        expected: "an environment variable name (e.g. PATH)")
+        expected: "an environment variable name (e.g. PATH)", shape: .envName)
     static let sender = StringFormat(
         name: "sender", pattern: "(telegram|discord|http|console):[^\\s]+",
-        expected: "<channel>:<senderId> (e.g. telegram:111 or discord:222222222222222222)")
+        expected: "<channel>:<senderId> (e.g. telegram:111 or discord:222222222222222222)", shape: .sender)
     static let hostPort = StringFormat(
         name: "host:port", pattern: "(\\[[0-9A-Fa-f:.]+\\]|[A-Za-z0-9.-]+):[0-9]{1,5}",
-        expected: "<host>:<port> (e.g. 127.0.0.1:7878 or [::1]:7878)")
+        expected: "<host>:<port> (e.g. 127.0.0.1:7878 or [::1]:7878)", shape: .hostPort)
     static let url = StringFormat(
-        name: "URL", pattern: "https?://[^\\s]+", expected: "an http(s) URL (e.g. https://api.telegram.org)")
+        name: "URL", pattern: "https?://[^\\s]+", expected: "an http(s) URL (e.g. https://api.telegram.org)", shape: .url)
 }

@@ -8,7 +8,7 @@ enum EnvironmentSubstitution {
     }
 
     static func substitute(_ text: String, environment: [String: String]) -> Result<String, Failure> {
-        guard text.contains("$") else { return .success(text) }
+        guard text.contains(Character("$")) else { return .success(text) }
         var out = ""
         var missing: [String] = []
         var rest = Substring(text)

@@ -1,5 +1,3 @@
-import Yams
-
 /// Checks a YAML tree against a `ConfigSchema` and produces the `ConfigValue` with defaults filled
 /// in. It never stops at the first problem: every issue is collected with its full path, and a bad
 /// value is left out of the result (so later checks can skip what is already reported).
@@ -17,12 +15,12 @@ struct SchemaValidator {
     }
 
     /// Parses YAML `text` and validates it; throws only when it is not YAML.
-    mutating func validateText(_ text: String, schema: ConfigSchema) throws -> ConfigValue? {
-        validateDocument(try Yams.compose(yaml: text), schema: schema)
+    mutating func validateText(_ text: String, schema: ConfigSchema) throws(YAMLError) -> ConfigValue? {
+        validateDocument(try YAMLComposer.compose(text), schema: schema)
     }
 
     /// Validates the document root. A missing or empty document is an empty mapping.
-    mutating func validateDocument(_ node: Node?, schema: ConfigSchema) -> ConfigValue? {
+    mutating func validateDocument(_ node: YAMLNode?, schema: ConfigSchema) -> ConfigValue? {
         guard let node else { return validateAbsent(schema, at: .root) }
         if case .scalar(let scalar) = node, scalar.style == .plain, Self.isNull(scalar.string) {
             return validateAbsent(schema, at: .root)
@@ -30,8 +28,8 @@ struct SchemaValidator {
         return validate(node, schema, at: .root)
     }
 
-    mutating func validate(_ node: Node, _ schema: ConfigSchema, at path: ConfigPath) -> ConfigValue? {
-        if let line = node.mark?.line { lines[path] = line }
+    mutating func validate(_ node: YAMLNode, _ schema: ConfigSchema, at path: ConfigPath) -> ConfigValue? {
+        lines[path] = node.mark.line
         switch schema.kind {
         case .object(let fields): return validateObject(node, fields, at: path)
         case .map(let keyFormat, let valueSchema): return validateMap(node, keyFormat, valueSchema, at: path)
@@ -42,12 +40,12 @@ struct SchemaValidator {
 
     // MARK: - Containers
 
-    private mutating func validateObject(_ node: Node, _ fields: [ConfigSchema.Field], at path: ConfigPath) -> ConfigValue? {
+    private mutating func validateObject(_ node: YAMLNode, _ fields: [ConfigSchema.Field], at path: ConfigPath) -> ConfigValue? {
         guard case .mapping(let mapping) = node else { return typeMismatch(node, expected: "a mapping", at: path) }
         var values: [String: ConfigValue] = [:]
         var seen: Set<String> = []
         let known = Dictionary(fields.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
-        for (keyNode, valueNode) in mapping {
+        for (keyNode, valueNode) in mapping.pairs {
             guard let key = keyNode.scalar?.string else {
                 report(path, "mapping keys must be strings", node: keyNode)
                 continue
@@ -59,7 +57,7 @@ struct SchemaValidator {
             }
             seen.insert(key)
             if isNullNode(valueNode) {
-                if let line = valueNode.mark?.line { lines[childPath] = line }
+                lines[childPath] = valueNode.mark.line
                 if let value = absentValue(field, at: childPath) { values[key] = value }
                 continue
             }
@@ -71,11 +69,11 @@ struct SchemaValidator {
         return .object(values)
     }
 
-    private mutating func validateMap(_ node: Node, _ keyFormat: StringFormat, _ valueSchema: ConfigSchema,
+    private mutating func validateMap(_ node: YAMLNode, _ keyFormat: StringFormat, _ valueSchema: ConfigSchema,
                                       at path: ConfigPath) -> ConfigValue? {
         guard case .mapping(let mapping) = node else { return typeMismatch(node, expected: "a mapping", at: path) }
         var values: [String: ConfigValue] = [:]
-        for (keyNode, valueNode) in mapping {
+        for (keyNode, valueNode) in mapping.pairs {
             guard let key = keyNode.scalar?.string else {
                 report(path, "mapping keys must be strings", node: keyNode)
                 continue
@@ -104,15 +102,15 @@ struct SchemaValidator {
         return .object(values)
     }
 
-    private mutating func validateArray(_ node: Node, _ item: ConfigSchema, minItems: Int, at path: ConfigPath) -> ConfigValue? {
+    private mutating func validateArray(_ node: YAMLNode, _ item: ConfigSchema, minItems: Int, at path: ConfigPath) -> ConfigValue? {
         guard case .sequence(let sequence) = node else { return typeMismatch(node, expected: "a list", at: path) }
-        guard sequence.count >= minItems else {
+        guard sequence.items.count >= minItems else {
             report(path, "expected a list of at least \(minItems) item\(minItems == 1 ? "" : "s")", node: node)
             return nil
         }
         var values: [ConfigValue] = []
         var complete = true
-        for (position, element) in sequence.enumerated() {
+        for (position, element) in sequence.items.enumerated() {
             let childPath = path.index(position)
             if isNullNode(element) {
                 report(childPath, "expected \(describe(item)), got null", node: element)
@@ -157,7 +155,7 @@ struct SchemaValidator {
 extension SchemaValidator {
     // MARK: - Scalars
 
-    fileprivate mutating func validateScalar(_ node: Node, _ schema: ConfigSchema, at path: ConfigPath) -> ConfigValue? {
+    fileprivate mutating func validateScalar(_ node: YAMLNode, _ schema: ConfigSchema, at path: ConfigPath) -> ConfigValue? {
         guard case .scalar(let scalar) = node else {
             return typeMismatch(node, expected: describe(schema), at: path)
         }
@@ -168,7 +166,7 @@ extension SchemaValidator {
             report(path, error.message, node: node)
             return nil
         }
-        let plain = scalar.style == .plain || scalar.style == .any
+        let plain = scalar.style == .plain
         let shown = schema.secret ? "" : " (\(ConfigValue.quoted(String(text.prefix(80)))))"
         switch schema.kind {
         case .string(let format):
@@ -218,20 +216,19 @@ extension SchemaValidator {
         }
     }
 
-    fileprivate mutating func typeMismatch(_ node: Node, expected: String, at path: ConfigPath) -> ConfigValue? {
+    fileprivate mutating func typeMismatch(_ node: YAMLNode, expected: String, at path: ConfigPath) -> ConfigValue? {
         let got: String = switch node {
         case .mapping: "a mapping"
         case .sequence: "a list"
         case .scalar(let scalar) where scalar.style == .plain: Self.nonStringKind(scalar.string) ?? "a string"
         case .scalar: "a string"
-        case .alias: "an alias"
         }
         report(path, "expected \(expected), got \(got)", node: node)
         return nil
     }
 
-    fileprivate mutating func report(_ path: ConfigPath, _ message: String, node: Node?) {
-        issues.append(ConfigIssue(path: path, message: message, line: node?.mark?.line ?? nearestLine(path)))
+    fileprivate mutating func report(_ path: ConfigPath, _ message: String, node: YAMLNode?) {
+        issues.append(ConfigIssue(path: path, message: message, line: node?.mark.line ?? nearestLine(path)))
     }
 
     func nearestLine(_ path: ConfigPath) -> Int? {
@@ -267,12 +264,12 @@ extension SchemaValidator {
         return "unknown key; allowed keys: \(allowed.joined(separator: ", "))"
     }
 
-    fileprivate func isNullNode(_ node: Node) -> Bool {
+    fileprivate func isNullNode(_ node: YAMLNode) -> Bool {
         guard case .scalar(let scalar) = node, scalar.style == .plain else { return false }
         return Self.isNull(scalar.string)
     }
 
-    static func isNull(_ text: String) -> Bool { ["", "~", "null", "Null", "NULL"].contains(text) }
+    static func isNull(_ text: String) -> Bool { YAMLScalarResolution.isNull(text) }
 
     static func boolean(_ text: String) -> Bool? {
         switch text {

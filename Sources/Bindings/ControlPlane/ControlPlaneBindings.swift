@@ -1,5 +1,9 @@
 import ACPControlPlane
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// The binding layer's view of the real control plane: implements `ReconcileTarget`,
 /// `BindingLookup` and `RuntimeBindingStore` over a `SessionManager` and its SQLite store.

@@ -32,7 +32,7 @@ enum DeliveryText {
     static func toolLine(title: String?, kind: String?, status: String?) -> String {
         let name = title.flatMap { $0.isEmpty ? nil : $0 } ?? kind ?? "tool call"
         let flat = name.split(whereSeparator: \.isNewline).joined(separator: " ")
-        return "🔧 \(flat) — \((status ?? "pending").replacingOccurrences(of: "_", with: " "))"
+        return "🔧 \(flat) — \((status ?? "pending").replacing("_", with: " "))"
     }
 
     /// The plan as a checklist.

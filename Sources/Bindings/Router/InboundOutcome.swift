@@ -1,5 +1,9 @@
 import ACPControlPlane
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// What the router did with one inbound message. The http channel answers exactly this as
 /// `{"accepted", "runId"?, "reply"?}`; an ignored sender gives `accepted: false`.

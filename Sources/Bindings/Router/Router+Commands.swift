@@ -1,5 +1,9 @@
 import ACPControlPlane
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// The handlers of CONTRACT.md §4, each answering one `OK: …` or `ERROR: …` message.
 extension Router {

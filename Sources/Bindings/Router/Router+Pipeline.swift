@@ -1,5 +1,9 @@
 import ACPControlPlane
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 extension Router {
     /// Resolution → gate → handler, for a message whose idempotency key is newly reserved.

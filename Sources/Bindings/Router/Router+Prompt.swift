@@ -1,5 +1,9 @@
 import ACPControlPlane
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// Plain messages and unknown senders.
 extension Router {

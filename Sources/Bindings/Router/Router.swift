@@ -1,5 +1,9 @@
 import ACPControlPlane
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import Logging
 
 /// The one inbound path of every channel (ARCHITECTURE.md "One message, end to end"):

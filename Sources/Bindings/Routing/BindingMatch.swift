@@ -1,5 +1,9 @@
 import ACPControlPlane
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 // `BindingSource` (config | runtime | route) is the control plane's (ACPControlPlane/Store/Records.swift).
 

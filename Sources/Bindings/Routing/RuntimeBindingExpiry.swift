@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// When runtime bindings (made without `--persist`) end: after `acp.runtimeBindings.idleHours`
 /// without traffic, or `maxAgeHours` after creation, whichever comes first; 0 turns a limit off.

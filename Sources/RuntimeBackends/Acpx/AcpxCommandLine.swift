@@ -62,7 +62,7 @@ struct AcpxCommandLine: Sendable, Equatable {
 
     static func quote(_ word: String) -> String {
         if !word.isEmpty, word.unicodeScalars.allSatisfy(isBareSafe) { return word }
-        return "'" + word.replacingOccurrences(of: "'", with: "'\\''") + "'"
+        return "'" + word.replacing("'", with: "'\\''") + "'"
     }
 
     private static func isBareSafe(_ scalar: Unicode.Scalar) -> Bool {

@@ -1,4 +1,9 @@
+import ACPControlPlane
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// An error acpx reported in JSON mode: a JSON-RPC error response
 /// `{"jsonrpc":"2.0","id":…,"error":{"code","message","data":{"acpxCode","detailCode","origin","retryable",…}}}`.
@@ -153,7 +158,7 @@ enum AcpxLine {
     static func parse(_ bytes: UnsafeRawBufferPointer) -> AcpxLine {
         guard bytes.contains(where: { !isJSONWhitespace($0) }) else { return .blank }
         if let json = try? JSONParser.parse(bytes), json.isObject { return .object(json) }
-        let text = String(decoding: bytes, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        let text = String(decoding: bytes, as: UTF8.self).trimmingWhitespace()
         return .malformed(text: String(text.prefix(200)))
     }
 

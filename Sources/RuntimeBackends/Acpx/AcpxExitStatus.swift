@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import ACPControlPlane
 
 /// acpx's documented exit codes (docs/CLI.md "Exit codes").
@@ -164,7 +168,7 @@ enum AcpxExitStatus {
     static func detail(_ summary: String, _ evidence: AcpxTurnEvidence) -> String {
         var parts = [summary]
         if let error = evidence.error { parts.append("acpx: \(error.logText)") }
-        if let stderr = evidence.stderrTail?.trimmingCharacters(in: .whitespacesAndNewlines), !stderr.isEmpty {
+        if let stderr = evidence.stderrTail?.trimmingWhitespace(), !stderr.isEmpty {
             parts.append("stderr: \(stderr.suffix(500))")
         }
         return parts.joined(separator: "; ")

@@ -1,5 +1,9 @@
 import ACPControlPlane
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import Logging
 
 /// `health()` of the acpx backend: runs `acpx --version` and caches the answer briefly, so a burst
@@ -47,7 +51,7 @@ actor AcpxHealthProbe {
             guard completed.exit == .exited(0) else {
                 return .unhealthy(reason: "`\(options.command.joined(separator: " ")) --version` failed (\(completed.exit)): \(completed.stderrTail.suffix(200))")
             }
-            let version = completed.stdout.first { !$0.trimmingCharacters(in: .whitespaces).isEmpty } ?? "?"
+            let version = completed.stdout.first { !$0.trimmingHorizontalWhitespace().isEmpty } ?? "?"
             logger.debug("acpx is healthy", metadata: ["version": "\(version.prefix(80))"])
             return .healthy
         } catch {

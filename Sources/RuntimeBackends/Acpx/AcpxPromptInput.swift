@@ -1,5 +1,9 @@
 import ACPControlPlane
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// The one line written to `acpx prompt --file -` on stdin (then stdin is closed).
 ///
@@ -17,7 +21,7 @@ enum AcpxPromptInput {
         let texts = prompt.compactMap(\.plainText)
         if texts.count == prompt.count {
             let joined = texts.joined(separator: "\n")
-            let trimmed = joined.trimmingCharacters(in: .whitespacesAndNewlines)
+            let trimmed = joined.trimmingWhitespace()
             if trimmed.isEmpty { return nil }
             let singleLine = !trimmed.contains(where: \.isNewline)
             if singleLine, !trimmed.hasPrefix("[") { return trimmed }

@@ -1,5 +1,14 @@
 import ACPControlPlane
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// What the backend needs to address an acpx session again from a later acpd process: acpx scopes
 /// sessions by `(agent command, cwd, name)`, and `close(sessionKey:reason:)` gets only the key.
@@ -42,7 +51,8 @@ struct AcpxSessionRecords: Sendable {
         let target = url(name)
         let temporary = directory.appendingPathComponent(".\(name.rawValue).\(UUID().uuidString).tmp")
         guard files.createFile(atPath: temporary.path, contents: data, attributes: [.posixPermissions: 0o600]) else {
-            throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: temporary.path])
+            // "NSFilePath" is the value of Foundation's NSFilePathErrorKey.
+            throw CocoaError(.fileWriteUnknown, userInfo: ["NSFilePath": temporary.path])
         }
         guard rename(temporary.path, target.path) == 0 else {
             let code = errno

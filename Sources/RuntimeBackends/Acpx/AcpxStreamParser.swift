@@ -1,5 +1,9 @@
 import ACPControlPlane
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// How acpx answered one of the agent's `session/request_permission` requests (acpx decides them
 /// itself, from its permission flags). Reported for logs and for the exit-5 message.

@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// A JSON-RPC request id: an integer or a string (or null), echoed back exactly as received.
 public enum RequestID: Sendable, Hashable, Codable, CustomStringConvertible {

@@ -1,4 +1,4 @@
-import Foundation
+import ACPControlPlane
 
 /// Typed reads of loosely shaped JSON (acpx's control-command objects and error envelopes, whose
 /// fields vary between releases). Each accessor is nil when the value has another type.
@@ -29,7 +29,7 @@ extension JSONValue {
 
     /// The string trimmed of surrounding whitespace, or nil when that leaves nothing.
     var nonEmptyString: String? {
-        guard let text = stringValue?.trimmingCharacters(in: .whitespacesAndNewlines), !text.isEmpty else { return nil }
+        guard let text = stringValue?.trimmingWhitespace(), !text.isEmpty else { return nil }
         return text
     }
 }

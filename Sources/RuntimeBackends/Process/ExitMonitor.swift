@@ -3,7 +3,12 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+import ACPControlPlane
 import Synchronization
 
 /// Detects the exit of the children acpd spawned, without reaping anybody else's children.
@@ -66,10 +71,7 @@ final class ExitMonitor: Sendable {
             return !state.threadStarted
         }
         if mustStart {
-            let thread = Thread { [self] in self.run() }
-            thread.name = "acpd-exit-monitor"
-            thread.stackSize = 256 * 1024
-            thread.start()
+            DedicatedThread.startOrDie(name: "acpd-exit-monitor", stackSize: 256 * 1024) { [self] in self.run() }
         } else {
             wake()
         }
@@ -105,12 +107,9 @@ final class ExitMonitor: Sendable {
     }
 
     private func startWaitThread(_ entry: Entry) {
-        let thread = Thread {
+        DedicatedThread.startOrDie(name: "acpd-wait-\(entry.pid)", stackSize: 128 * 1024) {
             entry.onExit(Self.reap(entry))
         }
-        thread.name = "acpd-wait-\(entry.pid)"
-        thread.stackSize = 128 * 1024
-        thread.start()
     }
 
     /// Kills the group if asked (the zombie leader keeps the group id reserved), then reaps.

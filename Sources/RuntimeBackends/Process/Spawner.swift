@@ -103,7 +103,7 @@ enum Spawner {
     static func resolveExecutable(_ spec: ProcessSpec) throws(ACPError) -> String {
         let name = spec.executable
         guard !name.isEmpty else { throw failure(name, "empty command") }
-        if name.contains("/") {
+        if name.utf8.contains(UInt8(ascii: "/")) {
             let path = name.hasPrefix("/") ? name : currentDirectory() + "/" + name
             guard access(path, X_OK) == 0 else { throw failure(name, "\(path) is not an executable file") }
             return path

@@ -1,5 +1,9 @@
 import ACPControlPlane
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// Prompt turns, session updates, permissions and cancellation.
 extension AgentConnection {

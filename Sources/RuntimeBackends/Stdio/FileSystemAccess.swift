@@ -1,4 +1,13 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// `fs/read_text_file` and `fs/write_text_file`, confined to one root directory (the session
 /// cwd): paths must be absolute, symlinks are resolved before the check, and anything that

@@ -1,6 +1,11 @@
 import ACPControlPlane
 import Bindings
+import Synchronization
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// The `console` channel of `acpd chat`: lines typed on stdin are inbound messages of one
 /// conversation, and whatever acpd delivers is printed to stdout as it streams. A terminal cannot
@@ -12,7 +17,7 @@ final class ConsoleChannel: ChatChannel, @unchecked Sendable {
     let capabilities = ChannelCapabilities(maxMessageLength: 100_000, supportsEdit: true, supportsButtons: false)
     let inbound: AsyncStream<InboundMessage>
     private let continuation: AsyncStream<InboundMessage>.Continuation
-    private let lock = NSLock()
+    private let lock = Mutex(())
     private var nextId = 1
     private var printed: [String: String] = [:]
     /// The message whose text ends the output so far (its last line has no newline yet).
@@ -27,7 +32,7 @@ final class ConsoleChannel: ChatChannel, @unchecked Sendable {
 
     func send(to conversation: ConversationRef, text: String, buttons: [[ChatButton]],
               context: OutgoingContext) async throws -> MessageRef {
-        let id = lock.withLock { () -> String in
+        let id = lock.withLock { _ -> String in
             defer { nextId += 1 }
             let id = "c\(nextId)"
             printed[id] = text
@@ -46,7 +51,7 @@ final class ConsoleChannel: ChatChannel, @unchecked Sendable {
     }
 
     func edit(_ message: MessageRef, text: String, buttons: [[ChatButton]], context: OutgoingContext) async throws {
-        lock.withLock {
+        lock.withLock { _ in
             let before = printed[message.messageId] ?? ""
             printed[message.messageId] = text
             guard before != text else { return }
@@ -67,7 +72,7 @@ final class ConsoleChannel: ChatChannel, @unchecked Sendable {
     /// Returns once the run's final delivery operation reached the console.
     func waitUntilDelivered(_ runId: RunID) async {
         await withCheckedContinuation { (waiter: CheckedContinuation<Void, Never>) in
-            let done = lock.withLock { () -> Bool in
+            let done = lock.withLock { _ -> Bool in
                 if finishedRuns.contains(runId) { return true }
                 waiters.append((runId, waiter))
                 return false
@@ -81,11 +86,11 @@ final class ConsoleChannel: ChatChannel, @unchecked Sendable {
 
     /// Writes to stdout at once (no buffering: this is the live view). Called under `lock`.
     private func write(_ text: String) {
-        FileHandle.standardOutput.write(Data(text.utf8))
+        StandardStreams.output(text)
     }
 
     private func markFinished(_ runId: RunID) {
-        let ready = lock.withLock { () -> [CheckedContinuation<Void, Never>] in
+        let ready = lock.withLock { _ -> [CheckedContinuation<Void, Never>] in
             if openMessage != nil {
                 write("\n")  // a finished run leaves the cursor on a fresh line
                 openMessage = nil

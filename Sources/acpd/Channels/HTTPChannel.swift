@@ -1,6 +1,10 @@
 import ACPControlPlane
 import Bindings
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import Synchronization
 
 /// The `http` channel (CONTRACT.md §7): inbound arrives through `POST /v1/messages`, which hands

@@ -1,6 +1,10 @@
 import ACPControlPlane
 import Bindings
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// One message acpd delivered to an `http` conversation (CONTRACT.md §7).
 struct HTTPLoggedMessage: Sendable, Equatable, Codable {

@@ -1,7 +1,12 @@
 import ACPControlPlane
 import ArgumentParser
 import Bindings
+import RuntimeBackends
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// `acpd bindings`: the store's active bindings, with stale ones marked, read-only.
 struct BindingsCommand: ParsableCommand {
@@ -26,15 +31,15 @@ struct BindingsCommand: ParsableCommand {
             return session.state == .closed ? StaleReason.sessionClosed.rawValue : nil
         }
         if json {
-            print(StoreListing.json(["bindings": rows.map { row -> [String: Any] in
+            print(StoreListing.json(["bindings": .array(rows.map { row -> JSONValue in
                 [
-                    "source": row.binding.source.rawValue, "conversation": row.binding.conversation.canonical,
-                    "session": row.binding.sessionKey.rawValue, "persist": row.binding.persist,
+                    "source": JSONValue(row.binding.source.rawValue), "conversation": JSONValue(row.binding.conversation.canonical),
+                    "session": JSONValue(row.binding.sessionKey.rawValue), "persist": JSONValue(row.binding.persist),
                     "expiresAt": StoreListing.jsonTime(row.binding.expiresAt),
                     "lastActivityAt": StoreListing.jsonTime(row.binding.lastActivityAt),
-                    "stale": stale(row.session) ?? NSNull(),
+                    "stale": JSONValue(stale(row.session)),
                 ]
-            }]))
+            })]))
             return
         }
         let table = rows.map { row in

@@ -1,7 +1,11 @@
 import ACPControlPlane
 import ArgumentParser
 import Bindings
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import Logging
 
 /// `acpd chat`: the `console` channel — a terminal chat through the same router, commands and
@@ -30,7 +34,7 @@ struct ChatCommand: AsyncParsableCommand {
         let logger = Logger(label: "acpd.chat")
         let loaded: (config: ACPDConfig, description: String)
         do { loaded = try ConfigSource.loadForServing(option: config) } catch {
-            FileHandle.standardError.write(Data("\(error)\n".utf8))
+            StandardStreams.error("\(error)\n")
             throw ExitCode(1)
         }
         let ref: ConversationRef
@@ -40,7 +44,7 @@ struct ChatCommand: AsyncParsableCommand {
         let console = ConsoleChannel()
         let parts: DaemonParts
         do { parts = try await DaemonParts.assemble(config: loaded.config, configPath: loaded.config.file, channels: [console], logger: logger) } catch {
-            FileHandle.standardError.write(Data("cannot start: \(error)\n".utf8))
+            StandardStreams.error("cannot start: \(error)\n")
             throw ExitCode(1)
         }
         let delivery = Task { await parts.delivery.run() }
@@ -58,7 +62,7 @@ struct ChatCommand: AsyncParsableCommand {
         }
         var runs: [RunID] = []
         for await line in StandardInputLines.stream() {
-            let text = line.trimmingCharacters(in: .whitespaces)
+            let text = line.trimmingHorizontalWhitespace()
             if text.isEmpty { continue }
             if let runId = await say(text).runId { runs.append(runId) }
         }
@@ -76,11 +80,15 @@ struct ChatCommand: AsyncParsableCommand {
 enum StandardInputLines {
     static func stream() -> AsyncStream<String> {
         let (stream, continuation) = AsyncStream<String>.makeStream()
-        let thread = Thread {
-            while let line = readLine(strippingNewline: true) { continuation.yield(line) }
+        do {
+            try DedicatedThread.start(name: "acpd-stdin") {
+                while let line = readLine(strippingNewline: true) { continuation.yield(line) }
+                continuation.finish()
+            }
+        } catch {
+            StandardStreams.error("cannot read stdin: \(error)\n")
             continuation.finish()
         }
-        thread.start()
         return stream
     }
 }

@@ -1,6 +1,10 @@
 import ArgumentParser
 import Bindings
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// `acpd config validate|schema|example`: check, describe and show the config file (CONTRACT.md §6).
 struct ConfigCommand: ParsableCommand {

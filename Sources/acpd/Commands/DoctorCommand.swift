@@ -1,5 +1,9 @@
 import ArgumentParser
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// `acpd doctor`: every check of CONTRACT §6, each `pass|warn|fail|skip` with a fix hint.
 /// Read-only: it never creates or writes the store. Exits 0 when nothing fails, 1 otherwise.

@@ -1,7 +1,16 @@
 import ACPControlPlane
 import ArgumentParser
 import Bindings
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import Logging
 import RuntimeBackends
 import UnixSignals
@@ -48,7 +57,7 @@ struct PromptCommand: AsyncParsableCommand {
         let logger = Logger(label: "acpd.prompt")
         let loaded: (config: ACPDConfig, description: String)
         do { loaded = try ConfigSource.load(option: config) } catch {
-            FileHandle.standardError.write(Data("\(error)\n".utf8))
+            StandardStreams.error("\(error)\n")
             throw ExitCode(1)
         }
         let settings = loaded.config
@@ -99,7 +108,7 @@ struct PromptCommand: AsyncParsableCommand {
                 for await _ in await UnixSignalsSequence(trapping: .sigint, .sigterm) {
                     interrupts += 1
                     if interrupts == 1 {
-                        FileHandle.standardError.write(Data("\n[cancelling…]\n".utf8))
+                        StandardStreams.error("\n[cancelling…]\n")
                         await runtime.cancel(session.handle)
                     } else {
                         await runtime.close(sessionKey: key, reason: .shutdown)
@@ -134,13 +143,13 @@ struct PromptCommand: AsyncParsableCommand {
     }
 
     private func say(_ line: String) {
-        FileHandle.standardOutput.write(Data((line + "\n").utf8))
+        StandardStreams.output(line + "\n")
     }
 
     private func askOnTerminal(_ options: [PermissionOption]) -> PermissionOption? {
         guard isatty(STDIN_FILENO) != 0 else { return options.first { $0.kind.isReject } }
-        FileHandle.standardOutput.write(Data("choose 1-\(options.count) (empty = reject): ".utf8))
-        guard let line = readLine(), let number = Int(line.trimmingCharacters(in: .whitespaces)),
+        StandardStreams.output("choose 1-\(options.count) (empty = reject): ")
+        guard let line = readLine(), let number = Int(line.trimmingHorizontalWhitespace()),
               options.indices.contains(number - 1) else { return options.first { $0.kind.isReject } }
         return options[number - 1]
     }
@@ -191,6 +200,6 @@ struct StreamPrinter: Sendable {
     }
 
     private func write(_ text: String) {
-        FileHandle.standardOutput.write(Data(text.utf8))
+        StandardStreams.output(text)
     }
 }

@@ -1,7 +1,11 @@
 import ArgumentParser
 import Bindings
 import CoreMetrics
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import Logging
 import Prometheus
 

@@ -1,6 +1,11 @@
 import ACPControlPlane
 import ArgumentParser
+import RuntimeBackends
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// `acpd sessions`: the store's sessions (newest activity first), read-only; works while
 /// `acpd run` is up.
@@ -31,15 +36,15 @@ struct SessionsCommand: ParsableCommand {
             (bound[key] ?? []).map { "\($0.source.rawValue):\($0.conversation.canonical)" }
         }
         if json {
-            print(StoreListing.json(["sessions": sessions.map { session -> [String: Any] in
+            print(StoreListing.json(["sessions": .array(sessions.map { session -> JSONValue in
                 [
-                    "key": session.key.rawValue, "label": session.label ?? NSNull(), "agent": session.agentId,
-                    "state": session.state.rawValue, "mode": session.mode.rawValue, "backend": session.backend,
-                    "cwd": session.cwd, "bindings": describe(session.key),
+                    "key": JSONValue(session.key.rawValue), "label": JSONValue(session.label), "agent": JSONValue(session.agentId),
+                    "state": JSONValue(session.state.rawValue), "mode": JSONValue(session.mode.rawValue), "backend": JSONValue(session.backend),
+                    "cwd": JSONValue(session.cwd), "bindings": JSONValue(describe(session.key)),
                     "lastActivityAt": StoreListing.jsonTime(session.lastActivityAt),
-                    "lastErrorCode": session.lastErrorCode?.rawValue ?? NSNull(),
+                    "lastErrorCode": JSONValue(session.lastErrorCode?.rawValue),
                 ]
-            }]))
+            })]))
             return
         }
         let rows = sessions.map { session in

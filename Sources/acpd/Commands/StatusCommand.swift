@@ -1,6 +1,11 @@
 import ACPControlPlane
 import ArgumentParser
+import RuntimeBackends
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// `acpd status`: a summary of the store (path, schema, sessions by state, bindings, live runs,
 /// pending pairing requests with their ids), read-only; works while `acpd run` is up.
@@ -33,15 +38,15 @@ struct StatusCommand: ParsableCommand {
         let countOf = { (name: String) in counts.first { $0.key.rawValue == name }?.value ?? 0 }
         if json {
             print(StoreListing.json([
-                "store": store.path, "schemaVersion": version,
-                "supportedSchemaVersion": ControlPlaneStore.supportedSchemaVersion,
-                "sessions": Dictionary(uniqueKeysWithValues: states.map { ($0, countOf($0)) }),
-                "bindings": bySource, "staleBindings": stale, "liveRuns": liveRuns,
-                "pendingPairingRequests": pairing.map { request -> [String: Any] in
-                    ["id": request.id, "sender": "\(request.channel.rawValue):\(request.senderId)",
-                     "conversation": request.conversationId ?? NSNull(), "createdAt": request.createdAt.formatted(.iso8601)]
-                },
-            ] as [String: Any]))
+                "store": JSONValue(store.path), "schemaVersion": JSONValue(version),
+                "supportedSchemaVersion": JSONValue(ControlPlaneStore.supportedSchemaVersion),
+                "sessions": JSONValue(Dictionary(uniqueKeysWithValues: states.map { ($0, JSONValue(countOf($0))) })),
+                "bindings": JSONValue(bySource.mapValues(JSONValue.init)), "staleBindings": JSONValue(stale), "liveRuns": JSONValue(liveRuns),
+                "pendingPairingRequests": .array(pairing.map { request -> JSONValue in
+                    ["id": .int(request.id), "sender": JSONValue("\(request.channel.rawValue):\(request.senderId)"),
+                     "conversation": JSONValue(request.conversationId), "createdAt": JSONValue(request.createdAt.formatted(.iso8601))]
+                }),
+            ] as JSONValue))
             return
         }
         let total = counts.values.reduce(0, +)

@@ -1,6 +1,10 @@
 import ACPControlPlane
 import Bindings
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// Doctor's agent checks: the command resolves, the agent answers `initialize` (and creates a
 /// session), and with `--smoke` one prompt turn ends.
@@ -47,7 +51,7 @@ struct AgentChecks: Sendable {
         if let found = locate(executable, path: agentPath(agent)) {
             return .pass(name, "\(executable) → \(found)")
         }
-        let where_ = executable.contains("/") ? "is not an executable file" : "not found on the agent's PATH"
+        let where_ = executable.utf8.contains(UInt8(ascii: "/")) ? "is not an executable file" : "not found on the agent's PATH"
         return .fail(name, "\"\(executable)\" \(where_)",
                      hint: "install the agent, or set agents.\(agent.id).command to its absolute path (or agents.\(agent.id).env.PATH)")
     }
@@ -61,14 +65,14 @@ struct AgentChecks: Sendable {
 
     private func locate(_ executable: String, path: String) -> String? {
         let files = FileManager.default
-        if executable.contains("/") {
+        if executable.utf8.contains(UInt8(ascii: "/")) {
             let full = executable.hasPrefix("/") ? executable : files.currentDirectoryPath + "/" + executable
             return files.isExecutableFile(atPath: full) ? full : nil
         }
         for directory in path.split(separator: ":", omittingEmptySubsequences: true) {
             let candidate = "\(directory)/\(executable)"
-            var isDirectory: ObjCBool = false
-            if files.fileExists(atPath: candidate, isDirectory: &isDirectory), !isDirectory.boolValue,
+            var isDirectory = false
+            if files.fileExists(atPath: candidate, isDirectory: &isDirectory), !isDirectory,
                files.isExecutableFile(atPath: candidate) {
                 return candidate
             }

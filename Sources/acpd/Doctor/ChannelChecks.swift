@@ -1,7 +1,17 @@
 import AsyncHTTPClient
 import Bindings
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import NIOCore
+import RuntimeBackends
 
 /// Doctor's chat account checks: each Telegram token answers `getMe`, each Discord token answers
 /// `/users/@me`. Tokens never appear in the output: every message is redacted before it is shown.
@@ -37,7 +47,7 @@ struct ChannelChecks: Sendable {
         let result = await fetch(url, headers: [:], token: token)
         switch result {
         case .answered(200, let body):
-            let user = (body["result"] as? [String: Any])?["username"] as? String
+            let user = body["result"]?["username"]?.stringValue
             return .pass(name, "getMe ok" + (user.map { ": @\($0)" } ?? ""))
         case .answered(let status, _) where status == 401 || status == 404:
             return .fail(name, "getMe answered \(status): the token was rejected", hint: "set \(keyPath) to the token @BotFather gave")
@@ -56,7 +66,7 @@ struct ChannelChecks: Sendable {
         }
         switch await fetch(url, headers: ["Authorization": "Bot \(token)"], token: token) {
         case .answered(200, let body):
-            let user = body["username"] as? String
+            let user = body["username"]?.stringValue
             return .pass(name, "/users/@me ok" + (user.map { ": \($0)" } ?? ""))
         case .answered(401, _):
             return .fail(name, "/users/@me answered 401: the token was rejected",
@@ -69,7 +79,7 @@ struct ChannelChecks: Sendable {
     }
 
     private enum Answer {
-        case answered(Int, [String: Any])
+        case answered(Int, JSONValue)
         case unreachable(String)
     }
 
@@ -89,7 +99,7 @@ struct ChannelChecks: Sendable {
         do {
             let response = try await client.execute(request, timeout: .milliseconds(Int64(timeout * 1000)))
             let data = try await response.body.collect(upTo: Self.maxBodyBytes)
-            let body = (try? JSONSerialization.jsonObject(with: Data(buffer: data))) as? [String: Any] ?? [:]
+            let body = data.withUnsafeReadableBytes { bytes in try? JSONParser.parse(bytes) } ?? .null
             answer = .answered(Int(response.status.code), body)
         } catch {
             answer = .unreachable(Self.redact(Self.describe(error), token: token))
@@ -115,6 +125,6 @@ struct ChannelChecks: Sendable {
 
     /// `text` with every occurrence of `token` replaced by `<redacted>`.
     static func redact(_ text: String, token: String) -> String {
-        token.isEmpty ? text : text.replacingOccurrences(of: token, with: "<redacted>")
+        token.isEmpty ? text : text.replacing(token, with: "<redacted>")
     }
 }

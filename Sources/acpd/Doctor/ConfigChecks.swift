@@ -1,5 +1,9 @@
 import Bindings
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// Doctor's config checks: the file is valid (every error listed) and the workspace roots exist.
 enum ConfigChecks {
@@ -21,8 +25,8 @@ enum ConfigChecks {
         let roots = config.acp.workspaceRoots
         guard !roots.isEmpty else { return .skip("workspace roots", "none configured: any cwd is allowed") }
         let missing = roots.filter { root in
-            var isDirectory: ObjCBool = false
-            return !FileManager.default.fileExists(atPath: root, isDirectory: &isDirectory) || !isDirectory.boolValue
+            var isDirectory = false
+            return !FileManager.default.fileExists(atPath: root, isDirectory: &isDirectory) || !isDirectory
         }
         if missing.isEmpty { return .pass("workspace roots", "\(roots.count) exist: \(roots.joined(separator: ", "))") }
         return .fail("workspace roots", "missing: \(missing.joined(separator: ", "))",

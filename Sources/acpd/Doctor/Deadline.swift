@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// Thrown by `withTimeLimit` when the operation did not finish in time.
 struct TimeLimitExceeded: Error, Sendable {

@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// One `acpd doctor` finding: a named check, its outcome, one line of detail and what to do.
 struct DoctorCheck: Sendable, Equatable, Codable {

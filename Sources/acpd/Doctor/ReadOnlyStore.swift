@@ -1,6 +1,10 @@
 import ACPControlPlane
 import Bindings
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// Opens the configured store for reading only: never creates a missing file, never migrates,
 /// never writes. Works while `acpd run` holds the store (SQLite WAL readers).

@@ -1,6 +1,10 @@
 import ACPControlPlane
 import Bindings
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// Doctor's store checks, all read-only: the store opens and passes `integrity_check`, its
 /// schema is current, no binding is stale, and the reconcile dry run against the config.

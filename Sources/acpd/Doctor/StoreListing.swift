@@ -1,7 +1,12 @@
 import ACPControlPlane
 import ArgumentParser
 import Bindings
+import RuntimeBackends
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// Shared plumbing of `acpd sessions|bindings|status`: open the store read-only (a missing or
 /// refused store is one clear line on stderr and exit 1), and print aligned tables or JSON.
@@ -11,19 +16,19 @@ enum StoreListing {
     static func open(configOption: String?) throws -> ControlPlaneStore {
         let config: (config: ACPDConfig, description: String)
         do { config = try ConfigSource.load(option: configOption) } catch {
-            FileHandle.standardError.write(Data("\(error)\n".utf8))
+            StandardStreams.error("\(error)\n")
             throw ExitCode(1)
         }
         let store: ControlPlaneStore
         do { store = try ReadOnlyStore.open(config.config) } catch {
-            FileHandle.standardError.write(Data("\(error)\n".utf8))
+            StandardStreams.error("\(error)\n")
             throw ExitCode(1)
         }
         let version = (try? store.schemaVersion()) ?? 0
         if version < ControlPlaneStore.supportedSchemaVersion {
             try? store.close()
             let message = "store \(store.path) has schema \(version), older than this acpd reads (\(ControlPlaneStore.supportedSchemaVersion)) (next: `acpd run` migrates it; back it up first)\n"
-            FileHandle.standardError.write(Data(message.utf8))
+            StandardStreams.error(message)
             throw ExitCode(1)
         }
         return store
@@ -36,15 +41,14 @@ enum StoreListing {
         let widths = header.indices.map { column in all.map { $0[column].count }.max() ?? 0 }
         return all.map { row in
             row.enumerated().map { index, cell in
-                index == row.count - 1 ? cell : cell.padding(toLength: widths[index], withPad: " ", startingAt: 0)
+                index == row.count - 1 ? cell : cell + String(repeating: " ", count: widths[index] - cell.count)
             }.joined(separator: "  ")
         }.joined(separator: "\n")
     }
 
-    /// Pretty, key-sorted JSON of `object` (dictionaries, arrays, strings, numbers, NSNull).
-    static func json(_ object: Any) -> String {
-        let data = (try? JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])) ?? Data("null".utf8)
-        return String(decoding: data, as: UTF8.self)
+    /// Pretty, key-sorted JSON of `value` (the layout JSONSerialization wrote before).
+    static func json(_ value: JSONValue) -> String {
+        value.jsonText(options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
     }
 
     /// ISO 8601 in UTC, or `-`/null when absent.
@@ -54,7 +58,7 @@ enum StoreListing {
     }
 
     /// ISO 8601 in UTC, or JSON null when absent.
-    static func jsonTime(_ date: Date?) -> Any {
-        date.map { $0.formatted(.iso8601) } ?? NSNull()
+    static func jsonTime(_ date: Date?) -> JSONValue {
+        JSONValue(date.map { $0.formatted(.iso8601) })
     }
 }

@@ -1,21 +1,26 @@
 import ACPControlPlane
 import Bindings
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import Hummingbird
+import RuntimeBackends
 
 /// JSON bodies and errors of the HTTP API (CONTRACT.md §7).
 enum APIResponses {
-    /// A JSON response from a JSONSerialization-compatible object (dictionaries, arrays, NSNull).
-    static func json(_ object: Any, status: HTTPResponse.Status = .ok) -> Response {
-        let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data("{}".utf8)
+    /// A JSON response: compact, keys sorted, `/` not escaped.
+    static func json(_ value: JSONValue, status: HTTPResponse.Status = .ok) -> Response {
+        let text = value.jsonText(options: [.sortedKeys, .withoutEscapingSlashes])
         var headers = HTTPFields()
         headers[.contentType] = "application/json; charset=utf-8"
-        return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: data)))
+        return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(string: text)))
     }
 
     /// `{"error": {"code", "message"}}` with `status`.
     static func error(_ status: HTTPResponse.Status, code: String, _ message: String) -> Response {
-        json(["error": ["code": code, "message": message]], status: status)
+        json(["error": ["code": JSONValue(code), "message": JSONValue(message)]], status: status)
     }
 
     /// Plain text (metrics, health).
@@ -25,41 +30,41 @@ enum APIResponses {
         return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(string: text)))
     }
 
-    static func time(_ date: Date?) -> Any { date.map { $0.formatted(.iso8601) } ?? NSNull() }
+    static func time(_ date: Date?) -> JSONValue { JSONValue(date.map { $0.formatted(.iso8601) }) }
 
     /// A session; what a chat user typed (label, cwd) is redacted like a chat reply.
-    static func session(_ session: SessionRecord, bindings: [BindingRecord], redactor: Redactor) -> [String: Any] {
+    static func session(_ session: SessionRecord, bindings: [BindingRecord], redactor: Redactor) -> JSONValue {
         [
-            "key": session.key.rawValue, "label": session.label.map(redactor.redact) ?? NSNull(), "agent": session.agentId,
-            "state": session.state.rawValue, "mode": session.mode.rawValue, "backend": session.backend,
-            "cwd": redactor.redact(session.cwd), "bindings": bindings.map { "\($0.source.rawValue):\($0.conversation.canonical)" },
+            "key": JSONValue(session.key.rawValue), "label": JSONValue(session.label.map(redactor.redact)), "agent": JSONValue(session.agentId),
+            "state": JSONValue(session.state.rawValue), "mode": JSONValue(session.mode.rawValue), "backend": JSONValue(session.backend),
+            "cwd": JSONValue(redactor.redact(session.cwd)), "bindings": JSONValue(bindings.map { "\($0.source.rawValue):\($0.conversation.canonical)" }),
             "createdAt": time(session.createdAt), "lastActivityAt": time(session.lastActivityAt),
-            "lastErrorCode": session.lastErrorCode?.rawValue ?? NSNull(),
+            "lastErrorCode": JSONValue(session.lastErrorCode?.rawValue),
         ]
     }
 
-    static func binding(_ binding: BindingRecord) -> [String: Any] {
+    static func binding(_ binding: BindingRecord) -> JSONValue {
         [
-            "id": binding.id, "source": binding.source.rawValue, "conversation": binding.conversation.canonical,
-            "sessionKey": binding.sessionKey.rawValue, "persist": binding.persist || binding.source != .runtime,
+            "id": .int(binding.id), "source": JSONValue(binding.source.rawValue), "conversation": JSONValue(binding.conversation.canonical),
+            "sessionKey": JSONValue(binding.sessionKey.rawValue), "persist": JSONValue(binding.persist || binding.source != .runtime),
             "createdAt": time(binding.createdAt), "lastActivityAt": time(binding.lastActivityAt),
             "expiresAt": time(binding.expiresAt),
         ]
     }
 
     /// A run; its error message is redacted like a chat reply.
-    static func run(_ run: RunRecord, redactor: Redactor) -> [String: Any] {
+    static func run(_ run: RunRecord, redactor: Redactor) -> JSONValue {
         [
-            "id": run.id.rawValue, "sessionKey": run.sessionKey.rawValue, "state": run.state.rawValue,
-            "lane": run.lane == .steer ? "steer" : "normal", "conversation": run.conversation?.canonical ?? NSNull(),
-            "stopReason": run.stopReason ?? NSNull(), "errorCode": run.errorCode?.rawValue ?? NSNull(),
-            "errorMessage": run.errorMessage.map(redactor.redact) ?? NSNull(), "submittedAt": time(run.submittedAt),
+            "id": JSONValue(run.id.rawValue), "sessionKey": JSONValue(run.sessionKey.rawValue), "state": JSONValue(run.state.rawValue),
+            "lane": run.lane == .steer ? "steer" : "normal", "conversation": JSONValue(run.conversation?.canonical),
+            "stopReason": JSONValue(run.stopReason), "errorCode": JSONValue(run.errorCode?.rawValue),
+            "errorMessage": JSONValue(run.errorMessage.map(redactor.redact)), "submittedAt": time(run.submittedAt),
             "startedAt": time(run.startedAt), "endedAt": time(run.endedAt),
         ]
     }
 
-    static func message(_ message: HTTPLoggedMessage) -> [String: Any] {
-        ["seq": message.seq, "id": message.id, "kind": message.kind, "runId": message.runId ?? NSNull(),
-         "text": message.text, "final": message.final]
+    static func message(_ message: HTTPLoggedMessage) -> JSONValue {
+        ["seq": .int(message.seq), "id": JSONValue(message.id), "kind": JSONValue(message.kind), "runId": JSONValue(message.runId),
+         "text": JSONValue(message.text), "final": JSONValue(message.final)]
     }
 }

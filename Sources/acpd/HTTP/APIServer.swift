@@ -1,7 +1,12 @@
 import ACPControlPlane
 import Bindings
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import Hummingbird
+import RuntimeBackends
 import Logging
 import Prometheus
 
@@ -28,7 +33,7 @@ enum APIServer {
         router.get("/readyz") { request, _ in
             try await authorized(request, deps) {
                 let state = await deps.readiness()
-                return APIResponses.json(["ready": state.ready, "detail": state.detail, "backends": state.backends],
+                return APIResponses.json(["ready": JSONValue(state.ready), "detail": JSONValue(state.detail), "backends": JSONValue(state.backends.mapValues(JSONValue.string))],
                                          status: state.ready ? .ok : .serviceUnavailable)
             }
         }
@@ -44,7 +49,7 @@ enum APIServer {
                 let sessions = try deps.store.sessions().sorted { $0.lastActivityAt > $1.lastActivityAt }
                 var bound: [SessionKey: [BindingRecord]] = [:]
                 for binding in try deps.store.bindings(activeOnly: true) { bound[binding.sessionKey, default: []].append(binding) }
-                return APIResponses.json(["sessions": sessions.map { APIResponses.session($0, bindings: bound[$0.key] ?? [], redactor: deps.redaction.current) }])
+                return APIResponses.json(["sessions": .array(sessions.map { APIResponses.session($0, bindings: bound[$0.key] ?? [], redactor: deps.redaction.current) })])
             }
         }
         router.get("/v1/sessions/{key}") { request, context in
@@ -61,7 +66,7 @@ enum APIServer {
         }
         router.get("/v1/bindings") { request, _ in
             try await authorized(request, deps) {
-                APIResponses.json(["bindings": try deps.store.bindings(activeOnly: true).map(APIResponses.binding)])
+                APIResponses.json(["bindings": .array(try deps.store.bindings(activeOnly: true).map(APIResponses.binding))])
             }
         }
         router.get("/v1/runs/{id}") { request, context in

@@ -1,7 +1,12 @@
 import ACPControlPlane
 import Bindings
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import Hummingbird
+import RuntimeBackends
 
 /// The `http` channel's endpoints: `POST /v1/messages`, `GET /v1/conversations/{id}/messages`
 /// (`?after=<seq>`, optional `&limit=` up to `HTTPMessageLog.readLimit`) and
@@ -55,10 +60,10 @@ enum HTTPChannelRoutes {
                                               "this idempotency key was first used for a different message; nothing was done")
                 case nil: break
                 }
-                var answer: [String: Any] = ["accepted": outcome.accepted]
-                if let runId = outcome.runId { answer["runId"] = runId.rawValue }
-                if let reply = outcome.reply { answer["reply"] = reply }
-                return APIResponses.json(answer, status: .accepted)
+                var answer: [String: JSONValue] = ["accepted": JSONValue(outcome.accepted)]
+                if let runId = outcome.runId { answer["runId"] = JSONValue(runId.rawValue) }
+                if let reply = outcome.reply { answer["reply"] = JSONValue(reply) }
+                return APIResponses.json(JSONValue(answer), status: .accepted)
             }
         }
         router.get("/v1/conversations/{id}/messages") { request, context in
@@ -70,7 +75,7 @@ enum HTTPChannelRoutes {
                 do { messages = try log.messages(conversation: ref, after: after, limit: limit) } catch {
                     return APIResponses.error(.serviceUnavailable, code: "HTTP_UNAVAILABLE", "the message log cannot be read: \(error)")
                 }
-                return APIResponses.json(["messages": messages.map(APIResponses.message)])
+                return APIResponses.json(["messages": .array(messages.map(APIResponses.message))])
             }
         }
         router.get("/v1/conversations/{id}/events") { request, context in
@@ -83,8 +88,8 @@ enum HTTPChannelRoutes {
                 return Response(status: .ok, headers: headers, body: ResponseBody { writer in
                     try await writer.write(ByteBuffer(string: ": acpd http channel events\n\n"))
                     for await event in events {
-                        let data = (try? JSONSerialization.data(withJSONObject: APIResponses.message(event.message), options: [.sortedKeys]))
-                            .map { String(decoding: $0, as: UTF8.self) } ?? "{}"
+                        // Compact and sorted, `/` escaped as `\/` (as JSONSerialization wrote it).
+                        let data = APIResponses.message(event.message).jsonText(options: [.sortedKeys])
                         try await writer.write(ByteBuffer(string: "event: \(event.change.rawValue)\nid: \(event.message.seq)\ndata: \(data)\n\n"))
                     }
                     try await writer.finish(nil)

@@ -1,5 +1,10 @@
 import Bindings
+import RuntimeBackends
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// What acpd runs on when no config file exists: the bundled demo agent (found next to the `acpd`
 /// executable, else on PATH), sessions in `./workspace`, the store in `./.acpd`.
@@ -30,9 +35,7 @@ enum EmbeddedDefaults {
     }
 
     private static func jsonString(_ text: String) -> String {
-        let data = try? JSONSerialization.data(withJSONObject: [text], options: [.withoutEscapingSlashes])
-        let array = data.flatMap { String(data: $0, encoding: .utf8) } ?? "[\"\(text)\"]"
-        return String(array.dropFirst().dropLast())
+        JSONValue.string(text).jsonText(options: [.withoutEscapingSlashes])
     }
 }
 
