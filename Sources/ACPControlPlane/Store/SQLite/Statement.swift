@@ -32,8 +32,9 @@ final class Statement {
 
     /// The result columns and their name → index map (shared by every row read from it).
     var columns: ColumnNames {
-        if let resolvedColumns { return resolvedColumns }
         let count = Int(sqlite3_column_count(handle))
+        // SQLite re-prepares a statement after a schema change, which may change `SELECT *`.
+        if let resolvedColumns, resolvedColumns.names.count == count { return resolvedColumns }
         let names = (0..<count).map { index in sqlite3_column_name(handle, Int32(index)).map { String(cString: $0) } ?? "" }
         let resolved = ColumnNames(names)
         resolvedColumns = resolved
