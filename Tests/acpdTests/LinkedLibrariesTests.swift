@@ -24,9 +24,7 @@ struct LinkedLibrariesTests {
         #expect(needed.contains { $0.hasPrefix("libc.so") })
     }
 
-    // Enable once GRDB and Yams (which import Foundation) are gone from the acpd targets.
-    @Test("acpd does not link Foundation", .disabled("until GRDB and Yams are gone"),
-          .enabled(if: ELFNeeded.isSupportedHost))
+    @Test("acpd does not link Foundation", .enabled(if: ELFNeeded.isSupportedHost))
     func noFoundation() throws {
         let needed = try ELFNeeded.libraries(of: Self.acpd)
         #expect(needed.filter(Self.forbidden.contains) == [], "NEEDED: \(needed)")

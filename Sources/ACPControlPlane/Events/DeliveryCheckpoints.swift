@@ -1,5 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
-import GRDB
+#endif
 
 /// A finished run whose output has not all reached its destination yet.
 public struct PendingDelivery: Sendable, Equatable {
@@ -49,7 +52,7 @@ enum DeliveryCheckpoints {
         return try rows.compactMap { row in
             let run = try RunRecord(row: row)
             guard let conversation = run.conversation else { return nil }
-            return PendingDelivery(run: run, destination: conversation.canonical, deliveredSeq: row["delivered_seq"])
+            return PendingDelivery(run: run, destination: conversation.canonical, deliveredSeq: try row["delivered_seq"])
         }
     }
 }

@@ -1,5 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
-import GRDB
+#endif
 
 /// Appends to and reads `acp_events`. The caller allocates `seq` (the session actor owns the
 /// counter of its runs); the unique index `(run_id, seq)` rejects any duplicate, and `append`
@@ -64,9 +67,9 @@ enum EventLog {
     }
 
     static func event(row: Row) throws -> ControlPlaneEvent {
-        guard let key = SessionKey(row["session_key"]) else { throw RecordDecodingError("acp_events.session_key", row["session_key"]) }
-        let runId = (row["run_id"] as String?).flatMap(RunID.init)
-        return ControlPlaneEvent(id: row["id"], sessionKey: key, runId: runId, seq: row["seq"], conversation: row.conversation(),
+        guard let key = try SessionKey(row["session_key"]) else { throw try RecordDecodingError("acp_events.session_key", row["session_key"]) }
+        let runId = (try row["run_id"] as String?).flatMap(RunID.init)
+        return try ControlPlaneEvent(id: row["id"], sessionKey: key, runId: runId, seq: row["seq"], conversation: row.conversation(),
                                  payload: try EventCoding.decode(kind: row["kind"], text: row["text"], data: row["data"]),
                                  at: row.date("created_at"))
     }

@@ -1,5 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
-import GRDB
+#endif
 
 /// A scoped idempotency key: `scope` is per channel account (e.g. `telegram:default`), `key` the
 /// platform message id or the client's `Idempotency-Key`.
@@ -33,10 +36,10 @@ enum IdempotencyTable {
     static func reserve(_ db: Database, _ key: IdempotencyKey, ttl: TimeInterval, at time: Double) throws -> IdempotencyReservation {
         if let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT state, result, created_at FROM acp_idempotency WHERE scope = ? AND key = ?"),
                                       arguments: [key.scope, key.key]) {
-            let created: Double = row["created_at"]
+            let created: Double = try row["created_at"]
             if created + ttl > time {
-                let state: String = row["state"]
-                if state == "completed" { return .completed(result: row["result"] ?? "") }
+                let state: String = try row["state"]
+                if state == "completed" { return .completed(result: try row["result"] ?? "") }
                 return .inProgress
             }
             try db.cachedStatement(sql: "DELETE FROM acp_idempotency WHERE scope = ? AND key = ?").execute(arguments: [key.scope, key.key])

@@ -1,5 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
-import GRDB
+#endif
 
 /// Permission requests of a session's active run: stored with their options and deadline,
 /// answered once (by a person, by `acp.permissions.mode`, by the deadline, or by cancellation).

@@ -1,5 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
-import GRDB
+#endif
 
 /// What start-up recovery found and did.
 public struct RecoveryReport: Sendable, Equatable {
@@ -26,7 +29,7 @@ enum Recovery {
     static func run(_ db: Database, at time: Double) throws -> RecoveryReport {
         let interrupted = try Row.fetchAll(db, sql: """
             SELECT id FROM acp_runs WHERE state IN ('queued', 'running') ORDER BY session_key, lane, ordinal
-            """).compactMap { RunID($0["id"]) }
+            """).compactMap { row in RunID(try row["id"] as String) }
         let failure = ACPError(.turnFailed, message: restartMessage, hint: "send the message again")
         for run in interrupted {
             try RunTables.markEnded(db, id: run, .failed, error: failure, at: time)
@@ -50,9 +53,10 @@ enum Recovery {
         }
         var returned = 0
         for row in try Row.fetchAll(db, sql: "SELECT key, state FROM acp_sessions WHERE state IN ('running', 'cancelling', 'creating')") {
-            guard let state = SessionState(rawValue: row["state"]) else { continue }
-            let next = try state.next(on: .recovered, subject: "session \(row["key"] as String)")
-            try db.execute(sql: "UPDATE acp_sessions SET state = ?, updated_at = ? WHERE key = ?", arguments: [next.rawValue, time, row["key"]])
+            guard let state = try SessionState(rawValue: row["state"]) else { continue }
+            let key: String = try row["key"]
+            let next = try state.next(on: .recovered, subject: "session \(key)")
+            try db.execute(sql: "UPDATE acp_sessions SET state = ?, updated_at = ? WHERE key = ?", arguments: [next.rawValue, time, key])
             returned += 1
         }
         try db.execute(sql: """

@@ -1,5 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
-import GRDB
+#endif
 
 /// Cancel, close, reset, status, and the runtime side of spawn.
 extension SessionActor {

@@ -1,5 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
-import GRDB
+#endif
 import Logging
 
 /// Looks up an agent's spec by id (`agents.<id>` in config); nil when the agent is not declared.
@@ -255,9 +258,9 @@ extension IdempotencyTable {
     static func completedResult(_ db: Database, _ key: IdempotencyKey, ttl: TimeInterval, at time: Double) throws -> String? {
         guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT state, result, created_at FROM acp_idempotency WHERE scope = ? AND key = ?"),
                                          arguments: [key.scope, key.key]) else { return nil }
-        let created: Double = row["created_at"]
-        let state: String = row["state"]
+        let created: Double = try row["created_at"]
+        let state: String = try row["state"]
         guard state == "completed", created + ttl > time else { return nil }
-        return row["result"] ?? ""
+        return try row["result"] ?? ""
     }
 }

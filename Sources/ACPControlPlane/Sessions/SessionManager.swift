@@ -1,5 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
-import GRDB
+#endif
 import Logging
 
 /// The single writer of control-plane state: creates sessions, queues runs, cancels, closes and
@@ -171,7 +174,7 @@ public actor SessionManager {
             _ = try SessionTables.insertBinding(db, key: new.key, binding, at: stamp)
         }
         if try store.session(old) != nil {
-            try await sessionActor(old).close(reason: reason, alsoEnding: sources, extra: create)
+            _ = try await sessionActor(old).close(reason: reason, alsoEnding: sources, extra: create)
         } else {
             // No session row (only possible in a store written without foreign keys): nothing to close.
             try store.write { db in try create(db, context.now().timeIntervalSince1970) }

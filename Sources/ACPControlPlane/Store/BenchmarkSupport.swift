@@ -1,5 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
-import GRDB
+#endif
 
 /// Bulk helpers for `acpd-bench` (`@_spi(Benchmarks) import ACPControlPlane`). They write below
 /// the session manager and are not for the daemon: live runs belong to their session actors.

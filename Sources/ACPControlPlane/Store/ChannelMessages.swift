@@ -1,5 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
-import GRDB
+#endif
 
 /// One message acpd delivered to a conversation whose outbound lives in the store (the `http`
 /// channel, CONTRACT.md §7): `seq` is assigned at the first send and kept by edits.
@@ -164,8 +167,8 @@ extension ControlPlaneStore {
             """)
         var row = try Row.fetchOne(first, arguments: [channel])
         while let current = row {
-            let account: String = current["account_id"]
-            let conversation: String = current["conversation_id"]
+            let account: String = try current["account_id"]
+            let conversation: String = try current["conversation_id"]
             let lastSeq = try Int64.fetchOne(newest, arguments: [channel, account, conversation]) ?? 0
             result.append((account, conversation, lastSeq))
             row = try Row.fetchOne(next, arguments: [channel, account, conversation])
@@ -182,7 +185,7 @@ extension ControlPlaneStore {
             """), arguments: [key.channel, key.account, key.conversation, run.rawValue, except ?? 0])
         guard !seqs.isEmpty else { return [] }
         try db.execute(sql: "UPDATE channel_messages SET final = 1, updated_at = ? WHERE seq IN (\(seqs.map { _ in "?" }.joined(separator: ",")))",
-                       arguments: StatementArguments([time] + seqs.map { $0 as any DatabaseValueConvertible }))
+                       arguments: [time] + StatementArguments(seqs))
         return try seqs.compactMap { try message(db, seq: $0) }
     }
 
@@ -191,7 +194,7 @@ extension ControlPlaneStore {
     }
 
     private static func message(_ row: Row) throws -> ChannelMessage {
-        ChannelMessage(seq: row["seq"], id: row["message_id"],
+        try ChannelMessage(seq: row["seq"], id: row["message_id"],
                        conversation: ConversationRef(channel: .init(row["channel"]), accountId: row["account_id"],
                                                      conversationId: row["conversation_id"]),
                        kind: row["kind"], runId: (row["run_id"] as String?).flatMap { RunID($0) }, text: row["text"],

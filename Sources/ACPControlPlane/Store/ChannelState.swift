@@ -1,5 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
-import GRDB
+#endif
 
 /// A pairing request from an unknown sender (`access.unknownSenders: request_approval`).
 public struct PairingRequest: Sendable, Equatable {
@@ -89,8 +92,8 @@ extension ControlPlaneStore {
     }
 
     private static func pairing(_ row: Row) throws -> PairingRequest {
-        guard let state = PairingRequest.State(rawValue: row["state"]) else { throw RecordDecodingError("pairing_requests.state", row["state"]) }
-        return PairingRequest(id: row["id"], channel: .init(row["channel"]), accountId: row["account_id"], senderId: row["sender_id"],
+        guard let state = try PairingRequest.State(rawValue: row["state"]) else { throw try RecordDecodingError("pairing_requests.state", row["state"]) }
+        return try PairingRequest(id: row["id"], channel: .init(row["channel"]), accountId: row["account_id"], senderId: row["sender_id"],
                               displayName: row["display_name"], conversationId: row["conversation_id"], state: state,
                               createdAt: row.date("created_at"), decidedAt: row.optionalDate("decided_at"), decidedBy: row["decided_by"])
     }

@@ -1,8 +1,11 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
-import GRDB
+#endif
 
 /// The durable state of the control plane: `<stateDir>/acpd.sqlite`, SQLite in WAL mode through
-/// GRDB's `DatabasePool` (concurrent readers, one serial writer), foreign keys on.
+/// the store's own `ConnectionPool` (concurrent readers, one serial writer), foreign keys on.
 ///
 /// Opening verifies the file before touching it: a file that is not SQLite, fails the integrity
 /// check, or carries a schema newer than this binary is refused with a `StoreError`; it is never
@@ -23,12 +26,14 @@ public final class ControlPlaneStore: Sendable {
 
     /// Path of the database file.
     public let path: String
-    let pool: DatabasePool
+    let pool: ConnectionPool
     /// Checkpoints the WAL off the write path (writable stores only).
     private let checkpointer: WALCheckpointer?
     /// The writer's automatic checkpoint threshold, in pages: only a safety net, as
     /// `WALCheckpointer` keeps the WAL far below it (SQLite's default is 1000).
     static let autoCheckpointPages = 10_000
+    /// How long a connection waits for another process's lock before failing with SQLITE_BUSY.
+    static let busyTimeoutMilliseconds: Int32 = 5000
     /// The clock used for every timestamp the store writes (injectable for tests).
     let now: @Sendable () -> Date
 
@@ -38,7 +43,7 @@ public final class ControlPlaneStore: Sendable {
         do {
             try FileManager.default.createDirectory(at: stateDir, withIntermediateDirectories: true)
         } catch {
-            throw StoreError(.cannotOpen, path: stateDir.path, message: "cannot create the state directory: \(error.localizedDescription)",
+            throw StoreError(.cannotOpen, path: stateDir.path, message: "cannot create the state directory: \(error)",
                              hint: "check stateDir in the config and the permissions of its parent")
         }
         return try ControlPlaneStore(path: stateDir.appendingPathComponent(fileName).path, integrity: integrity, now: now)
@@ -49,36 +54,31 @@ public final class ControlPlaneStore: Sendable {
                 now: @escaping @Sendable () -> Date = { Date() }) throws(StoreError) {
         self.path = path
         self.now = now
-        var config = Configuration()
-        config.foreignKeysEnabled = true
-        config.readonly = readOnly
-        config.busyMode = .timeout(5)
-        config.label = "acpd.store"
-        config.prepareDatabase { db in
-            if !db.configuration.readonly {
-                try db.execute(sql: "PRAGMA synchronous = NORMAL")
-                try db.execute(sql: "PRAGMA wal_autocheckpoint = \(ControlPlaneStore.autoCheckpointPages)")
-            }
-        }
         // Verify an existing file through a read-only connection first: a store that is refused
         // must not see a single write (not even a WAL checkpoint on close).
         if FileManager.default.fileExists(atPath: path) {
-            var checkConfig = Configuration()
-            checkConfig.readonly = true
-            checkConfig.busyMode = .timeout(5)
-            let checker: DatabaseQueue
+            let checker: Database
             do {
-                checker = try DatabaseQueue(path: path, configuration: checkConfig)
+                checker = try Database(path: path, mode: .readOnly, busyTimeoutMilliseconds: Self.busyTimeoutMilliseconds)
             } catch {
                 throw StoreError(.cannotOpen, path: path, message: "cannot open the store: \(Self.describe(error))",
                                  hint: "if this is not an acpd store, move it away; acpd never overwrites it")
             }
-            defer { try? checker.close() }
+            defer { checker.close() }
             try Self.verify(checker, path: path, integrity: integrity)
         }
-        let pool: DatabasePool
+        var config = ConnectionPool.Configuration()
+        config.readOnly = readOnly
+        config.busyTimeoutMilliseconds = Self.busyTimeoutMilliseconds
+        config.prepareWriter = { db throws(SQLiteError) in
+            try db.execute(sql: "PRAGMA foreign_keys = ON")
+            try db.execute(sql: "PRAGMA synchronous = NORMAL")
+            try db.execute(sql: "PRAGMA wal_autocheckpoint = \(ControlPlaneStore.autoCheckpointPages)")
+        }
+        config.prepareReader = { db throws(SQLiteError) in try db.execute(sql: "PRAGMA foreign_keys = ON") }
+        let pool: ConnectionPool
         do {
-            pool = try DatabasePool(path: path, configuration: config)
+            pool = try ConnectionPool(path: path, configuration: config)
         } catch {
             throw StoreError(.cannotOpen, path: path, message: "cannot open the store: \(Self.describe(error))",
                              hint: "if this is not an acpd store, move it away; acpd never overwrites it")
@@ -91,7 +91,7 @@ public final class ControlPlaneStore: Sendable {
                 throw StoreError(.migrationFailed, path: path, message: "schema migration failed: \(Self.describe(error))",
                                  hint: "restore the store from a backup or report the error; nothing was changed")
             }
-            checkpointer = WALCheckpointer(path: path, logLabel: "acpd.store")
+            checkpointer = WALCheckpointer(path: path)
         } else {
             checkpointer = nil
         }
@@ -100,12 +100,18 @@ public final class ControlPlaneStore: Sendable {
     /// Closes the connections. Later calls fail; use it before handing the file to another process.
     public func close() throws {
         checkpointer?.stop()
-        try pool.close()
+        pool.close()
     }
 
     /// Runs the full `PRAGMA integrity_check` and returns the problems found (empty when healthy).
     public func integrityProblems() throws(StoreError) -> [String] {
-        try Self.check(pool, path: path, pragma: "integrity_check")
+        do {
+            return try pool.read { db in try Self.check(db, path: path, pragma: "integrity_check") }
+        } catch let error as StoreError {
+            throw error
+        } catch {
+            throw StoreError(.io, path: path, message: "read failed: \(Self.describe(error))", hint: "check the permissions of the state directory")
+        }
     }
 
     /// The schema version stored in the file (`PRAGMA user_version`).
@@ -116,14 +122,14 @@ public final class ControlPlaneStore: Sendable {
     /// The schema version this binary writes.
     public static var supportedSchemaVersion: Int { Schema.currentVersion }
 
-    private static func verify(_ reader: some DatabaseReader, path: String, integrity: IntegrityCheck) throws(StoreError) {
+    private static func verify(_ db: Database, path: String, integrity: IntegrityCheck) throws(StoreError) {
         let pragma: String? = switch integrity {
         case .full: "integrity_check"
         case .quick: "quick_check"
         case .none: nil
         }
         if let pragma {
-            let problems = try check(reader, path: path, pragma: pragma)
+            let problems = try check(db, path: path, pragma: pragma)
             if !problems.isEmpty {
                 throw StoreError(.corrupt, path: path,
                                  message: "the store failed \(pragma): \(problems.prefix(3).joined(separator: "; "))",
@@ -132,9 +138,7 @@ public final class ControlPlaneStore: Sendable {
         }
         let (userVersion, superseded): (Int, Bool)
         do {
-            (userVersion, superseded) = try reader.read { db in
-                (try Int.fetchOne(db, sql: "PRAGMA user_version") ?? 0, try Schema.migrator.hasBeenSuperseded(db))
-            }
+            (userVersion, superseded) = (try SchemaMigrator.version(db), try Schema.migrator.hasBeenSuperseded(db))
         } catch {
             throw StoreError(.cannotOpen, path: path, message: "cannot read the schema version: \(describe(error))",
                              hint: "if this is not an acpd store, move it away; acpd never overwrites it")
@@ -146,9 +150,9 @@ public final class ControlPlaneStore: Sendable {
         }
     }
 
-    private static func check(_ reader: some DatabaseReader, path: String, pragma: String) throws(StoreError) -> [String] {
+    private static func check(_ db: Database, path: String, pragma: String) throws(StoreError) -> [String] {
         do {
-            let rows = try reader.read { db in try String.fetchAll(db, sql: "PRAGMA \(pragma)") }
+            let rows = try String.fetchAll(db, sql: "PRAGMA \(pragma)")
             return rows == ["ok"] ? [] : rows
         } catch {
             throw StoreError(.corrupt, path: path, message: "\(pragma) could not run: \(describe(error))",
@@ -157,7 +161,7 @@ public final class ControlPlaneStore: Sendable {
     }
 
     static func describe(_ error: any Error) -> String {
-        if let error = error as? DatabaseError { return error.message ?? "\(error.resultCode)" }
+        if let error = error as? SQLiteError { return error.message }
         return "\(error)"
     }
 

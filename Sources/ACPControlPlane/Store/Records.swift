@@ -1,5 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
-import GRDB
+#endif
 
 /// A session as stored in `acp_sessions`.
 public struct SessionRecord: Sendable, Equatable {
@@ -109,23 +112,23 @@ public struct RunRecord: Sendable, Equatable {
 }
 
 extension Row {
-    func date(_ column: String) -> Date { Date(timeIntervalSince1970: self[column]) }
-    func optionalDate(_ column: String) -> Date? {
-        (self[column] as Double?).map(Date.init(timeIntervalSince1970:))
+    func date(_ column: String) throws -> Date { Date(timeIntervalSince1970: try self[column]) }
+    func optionalDate(_ column: String) throws -> Date? {
+        (try self[column] as Double?).map(Date.init(timeIntervalSince1970:))
     }
-    func conversation(prefix: String = "") -> ConversationRef? {
-        guard let channel: String = self["channel"], let conversationId: String = self["conversation_id"] else { return nil }
-        return ConversationRef(channel: .init(channel), accountId: self["account_id"] ?? ConversationRef.defaultAccount,
-                               conversationId: conversationId, parentConversationId: self["parent_conversation_id"])
+    func conversation() throws -> ConversationRef? {
+        guard let channel: String = try self["channel"], let conversationId: String = try self["conversation_id"] else { return nil }
+        return ConversationRef(channel: .init(channel), accountId: try self["account_id"] ?? ConversationRef.defaultAccount,
+                               conversationId: conversationId, parentConversationId: try self["parent_conversation_id"])
     }
 }
 
 extension SessionRecord {
     init(row: Row) throws {
-        guard let key = SessionKey(row["key"]) else { throw RecordDecodingError("acp_sessions.key", row["key"]) }
-        guard let mode = SessionMode(rawValue: row["mode"]) else { throw RecordDecodingError("acp_sessions.mode", row["mode"]) }
-        guard let state = SessionState(rawValue: row["state"]) else { throw RecordDecodingError("acp_sessions.state", row["state"]) }
-        self.init(key: key, agentId: row["agent_id"], cwd: row["cwd"], mode: mode, backend: row["backend"],
+        guard let key = try SessionKey(row["key"]) else { throw try RecordDecodingError("acp_sessions.key", row["key"]) }
+        guard let mode = try SessionMode(rawValue: row["mode"]) else { throw try RecordDecodingError("acp_sessions.mode", row["mode"]) }
+        guard let state = try SessionState(rawValue: row["state"]) else { throw try RecordDecodingError("acp_sessions.state", row["state"]) }
+        try self.init(key: key, agentId: row["agent_id"], cwd: row["cwd"], mode: mode, backend: row["backend"],
                   label: row["label"], state: state, agentSessionId: row["agent_session_id"],
                   lastErrorCode: (row["last_error_code"] as String?).flatMap(ACPError.Code.init(rawValue:)),
                   lastError: row["last_error"], createdAt: row.date("created_at"), updatedAt: row.date("updated_at"),
@@ -135,10 +138,10 @@ extension SessionRecord {
 
 extension BindingRecord {
     init(row: Row) throws {
-        guard let source = BindingSource(rawValue: row["source"]) else { throw RecordDecodingError("acp_bindings.source", row["source"]) }
-        guard let key = SessionKey(row["session_key"]) else { throw RecordDecodingError("acp_bindings.session_key", row["session_key"]) }
-        guard let conversation = row.conversation() else { throw RecordDecodingError("acp_bindings.conversation", nil) }
-        self.init(id: row["id"], source: source, conversation: conversation, sessionKey: key,
+        guard let source = try BindingSource(rawValue: row["source"]) else { throw try RecordDecodingError("acp_bindings.source", row["source"]) }
+        guard let key = try SessionKey(row["session_key"]) else { throw try RecordDecodingError("acp_bindings.session_key", row["session_key"]) }
+        guard let conversation = try row.conversation() else { throw RecordDecodingError("acp_bindings.conversation", nil) }
+        try self.init(id: row["id"], source: source, conversation: conversation, sessionKey: key,
                   persist: row["persist"], createdAt: row.date("created_at"), lastActivityAt: row.date("last_activity_at"),
                   expiresAt: row.optionalDate("expires_at"), endedAt: row.optionalDate("ended_at"), endReason: row["end_reason"])
     }
@@ -146,12 +149,12 @@ extension BindingRecord {
 
 extension RunRecord {
     init(row: Row) throws {
-        guard let id = RunID(row["id"]) else { throw RecordDecodingError("acp_runs.id", row["id"]) }
-        guard let key = SessionKey(row["session_key"]) else { throw RecordDecodingError("acp_runs.session_key", row["session_key"]) }
-        guard let state = RunState(rawValue: row["state"]) else { throw RecordDecodingError("acp_runs.state", row["state"]) }
-        let promptText: String = row["prompt"]
+        guard let id = try RunID(row["id"]) else { throw try RecordDecodingError("acp_runs.id", row["id"]) }
+        guard let key = try SessionKey(row["session_key"]) else { throw try RecordDecodingError("acp_runs.session_key", row["session_key"]) }
+        guard let state = try RunState(rawValue: row["state"]) else { throw try RecordDecodingError("acp_runs.state", row["state"]) }
+        let promptText: String = try row["prompt"]
         let prompt = try JSONDecoder().decode([ContentBlock].self, from: Data(promptText.utf8))
-        self.init(id: id, sessionKey: key, ordinal: row["ordinal"], lane: RunLane(rawValue: row["lane"]) ?? .normal,
+        try self.init(id: id, sessionKey: key, ordinal: row["ordinal"], lane: RunLane(rawValue: row["lane"]) ?? .normal,
                   state: state, conversation: row.conversation(), prompt: prompt, stopReason: row["stop_reason"],
                   errorCode: (row["error_code"] as String?).flatMap(ACPError.Code.init(rawValue:)),
                   errorMessage: row["error_message"], lastSeq: row["last_seq"], submittedAt: row.date("submitted_at"),

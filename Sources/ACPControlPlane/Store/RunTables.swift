@@ -1,5 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
-import GRDB
+#endif
 
 /// Statements on `acp_runs`, run inside a caller's transaction.
 enum RunTables {

@@ -1,22 +1,15 @@
-import GRDB
-
 /// The versioned schema of `acpd.sqlite`. Migrations are append-only: a released migration is
-/// never edited; a change is a new migration. `PRAGMA user_version` mirrors the number of
-/// applied migrations so that tools without GRDB can read the schema version.
+/// never edited; a change is a new migration. `PRAGMA user_version` is the number of applied
+/// migrations (`SchemaMigrator`); the identifiers are those acpd's earlier GRDB-based store
+/// recorded in `grdb_migrations`, which older files still carry.
 enum Schema {
     /// The schema version this binary writes (the number of migrations below).
     static let currentVersion = 2
 
-    static var migrator: DatabaseMigrator {
-        var migrator = DatabaseMigrator()
-        migrator.registerMigration("v1") { db in
-            try db.execute(sql: v1)
-            try db.execute(sql: "PRAGMA user_version = 1")
-        }
-        migrator.registerMigration("v2") { db in
-            try db.execute(sql: v2)
-            try db.execute(sql: "PRAGMA user_version = 2")
-        }
+    static var migrator: SchemaMigrator {
+        var migrator = SchemaMigrator()
+        migrator.register("v1") { db in try db.execute(sql: v1) }
+        migrator.register("v2") { db in try db.execute(sql: v2) }
         return migrator
     }
 

@@ -1,5 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
-import GRDB
+#endif
 
 /// Statements on `acp_sessions` and `acp_bindings`, run inside a caller's transaction so that
 /// several of them commit (or roll back) together.

@@ -1,5 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
-import GRDB
+#endif
 
 /// Read access for the daemon, the CLI (`acpd sessions|bindings|status`, works while `run` is
 /// up thanks to WAL) and the HTTP API. Every method reads one consistent snapshot.
@@ -37,7 +40,7 @@ extension ControlPlaneStore {
         try read { db in
             var counts: [SessionState: Int] = [:]
             for row in try Row.fetchAll(db.cachedStatement(sql: "SELECT state, COUNT(*) AS n FROM acp_sessions GROUP BY state")) {
-                if let state = SessionState(rawValue: row["state"]) { counts[state] = row["n"] }
+                if let state = try SessionState(rawValue: row["state"]) { counts[state] = try row["n"] as Int }
             }
             return counts
         }

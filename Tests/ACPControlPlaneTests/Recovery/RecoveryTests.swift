@@ -1,6 +1,5 @@
 @testable import ACPControlPlane
 import Foundation
-import GRDB
 import Testing
 import TestSupport
 

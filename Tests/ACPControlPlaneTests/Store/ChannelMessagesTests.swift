@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import Testing
 import TestSupport
 @testable import ACPControlPlane
@@ -121,15 +120,15 @@ struct ChannelMessagesTests {
         try await withTemporaryDirectory { dir in
             let path = dir.appendingPathComponent(ControlPlaneStore.fileName).path
             do {
-                let queue = try DatabaseQueue(path: path)
-                try Schema.migrator.migrate(queue, upTo: "v1")
+                let queue = try ConnectionPool(path: path, configuration: .init())
+                try Schema.migrator.migrate(queue, upTo: 1)
                 try queue.write { db in
                     try db.execute(sql: """
                         INSERT INTO channel_cursors (channel, account_id, cursor, updated_at) VALUES ('telegram', 'default', '42', 1)
                         """)
                 }
                 #expect(try queue.read { db in try Int.fetchOne(db, sql: "PRAGMA user_version") } == 1)
-                try queue.close()
+                queue.close()
             }
             let store = try ControlPlaneStore(path: path)
             #expect(try store.schemaVersion() == 2)

@@ -1,6 +1,5 @@
 @testable import ACPControlPlane
 import Foundation
-import GRDB
 import Testing
 import TestSupport
 
@@ -28,6 +27,22 @@ struct WALCheckpointerTests {
             let autoCheckpoint = try store.write { db in try Int.fetchOne(db, sql: "PRAGMA wal_autocheckpoint") }
             #expect(autoCheckpoint == ControlPlaneStore.autoCheckpointPages)
             try store.close()
+        }
+    }
+
+    @Test("closing the store stops the checkpointer, which closes its connection")
+    func stopsPromptlyOnClose() async throws {
+        try await withTemporaryDirectory { dir in
+            let store = try ControlPlaneStore.open(stateDir: dir, integrity: .none)
+            try store.setCursor("1", channel: .telegram, accountId: "default")
+            let wal = store.path + "-wal"
+            #expect(FileManager.default.fileExists(atPath: wal))
+            try store.close()
+            // SQLite removes the WAL when the last connection to the file closes: the writer and
+            // readers close in `close()`, the checkpointer's own connection when its thread ends.
+            try await withDeadline(5, "the checkpointer's connection is closed") {
+                while FileManager.default.fileExists(atPath: wal) { try await Task.sleep(for: .milliseconds(20)) }
+            }
         }
     }
 }
