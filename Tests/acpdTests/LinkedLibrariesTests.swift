@@ -2,32 +2,45 @@ import Foundation
 import Testing
 import TestSupport
 
-/// The built `acpd` executable must not load Foundation (libFoundation.so and its ICU data cost
-/// ~9 MiB of idle RSS); FoundationEssentials is fine. Checked on the ELF dynamic section's
-/// NEEDED entries, read straight from the file (no `readelf` needed).
+/// The built `acpd` executable must not contain Foundation (libFoundation and its ICU data cost
+/// ~9 MiB of idle RSS; FoundationEssentials is fine), and it links the Swift runtime statically
+/// (Package.swift `leanLinking`: another ~4 MiB). Checked on the ELF dynamic section's NEEDED
+/// entries, read straight from the file (no `readelf` needed), and on the file's symbol names,
+/// which also catches a Foundation linked statically.
 @Suite("acpd's linked libraries")
 struct LinkedLibrariesTests {
-    /// Libraries a Foundation-free Swift program does not need. (`libswift_StringProcessing` and
-    /// `libswift_RegexParser` are NEEDED by every Swift program, even `print("hi")`, so they are
-    /// not in the list.)
+    /// Libraries a Foundation-free Swift program does not need.
     static let forbidden = [
         "libFoundation.so", "libFoundationInternationalization.so", "lib_FoundationICU.so",
         "libFoundationNetworking.so", "libFoundationXML.so",
     ]
+    /// Mangled-name prefixes of symbols of the Foundation and FoundationInternationalization modules.
+    static let forbiddenSymbols = ["$s10Foundation", "$s30FoundationInternationalization"]
 
     private static var acpd: String { TestPaths.product("acpd") }
 
-    @Test("the NEEDED reader sees the Swift runtime in acpd", .enabled(if: ELFNeeded.isSupportedHost))
+    @Test("the NEEDED reader sees the C libraries acpd loads", .enabled(if: ELFNeeded.isSupportedHost))
     func readerWorks() throws {
         let needed = try ELFNeeded.libraries(of: Self.acpd)
-        #expect(needed.contains("libswiftCore.so"))
-        #expect(needed.contains { $0.hasPrefix("libc.so") })
+        #expect(needed.contains { $0.hasPrefix("libc.so") }, "NEEDED: \(needed)")
+        #expect(needed.contains { $0.hasPrefix("libsqlite3.so") }, "NEEDED: \(needed)")
     }
 
     @Test("acpd does not link Foundation", .enabled(if: ELFNeeded.isSupportedHost))
     func noFoundation() throws {
         let needed = try ELFNeeded.libraries(of: Self.acpd)
         #expect(needed.filter(Self.forbidden.contains) == [], "NEEDED: \(needed)")
+        let image = try Data(contentsOf: URL(fileURLWithPath: Self.acpd), options: .alwaysMapped)
+        for prefix in Self.forbiddenSymbols {
+            #expect(image.range(of: Data(prefix.utf8)) == nil, "acpd contains symbols of \(prefix.dropFirst(4))")
+        }
+    }
+
+    @Test("acpd links the Swift runtime statically", .enabled(if: ELFNeeded.isSupportedHost))
+    func staticRuntime() throws {
+        let needed = try ELFNeeded.libraries(of: Self.acpd)
+        #expect(!needed.contains { $0.hasPrefix("libswift") || $0.hasPrefix("libFoundation") || $0.hasPrefix("libdispatch") },
+                "NEEDED: \(needed)")
     }
 }
 
