@@ -85,6 +85,19 @@ extension ControlPlaneStore {
         try read { db in try SessionTables.activeBindings(db, conversation: conversation) }
     }
 
+    /// The active bindings of one conversation and the session `pick` chooses from them (no
+    /// session read when it returns nil), read in one snapshot: what routing an inbound message
+    /// needs, in one read transaction instead of two. `pick` runs inside the read; keep it pure.
+    public func activeBindingsAndSession(
+        for conversation: ConversationRef, session pick: ([BindingRecord]) -> SessionKey?
+    ) throws -> (bindings: [BindingRecord], session: SessionRecord?) {
+        try read { db in
+            let bindings = try SessionTables.activeBindings(db, conversation: conversation)
+            guard let key = pick(bindings) else { return (bindings, nil) }
+            return (bindings, try SessionTables.fetch(db, key: key))
+        }
+    }
+
     /// Active bindings whose session is missing or closed (stale: report them, never route through them).
     public func staleBindings() throws -> [BindingRecord] {
         try read { db in

@@ -79,6 +79,18 @@ extension ControlPlaneBindings: BindingLookup {
     public nonisolated(nonsending) func sessionState(_ key: SessionKey) async throws -> SessionState? {
         try store.session(key)?.state
     }
+
+    /// The runtime binding and the matched session's state in one read transaction.
+    public nonisolated(nonsending) func matchWithSessionState(
+        for conversation: ConversationRef, match: (RuntimeBinding?) -> BindingMatch?
+    ) async throws -> (match: BindingMatch?, sessionState: SessionState?) {
+        var matched: BindingMatch?
+        let snapshot = try store.activeBindingsAndSession(for: conversation) { bindings in
+            matched = match(bindings.first { $0.source == .runtime }.map(RuntimeBinding.init))
+            return matched?.sessionKey
+        }
+        return (matched, snapshot.session?.state)
+    }
 }
 
 // MARK: - RuntimeBindingStore

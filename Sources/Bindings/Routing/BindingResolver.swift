@@ -10,6 +10,22 @@ public protocol BindingLookup: Sendable {
     nonisolated(nonsending) func runtimeBinding(for conversation: ConversationRef) async throws -> RuntimeBinding?
     /// The state of the session `key`, or nil when there is no such session.
     nonisolated(nonsending) func sessionState(_ key: SessionKey) async throws -> SessionState?
+    /// The conversation's active runtime binding handed to `match`, and the state of the matched
+    /// session (nil: no match, or no such session), read in one snapshot where the store can.
+    /// The default asks `runtimeBinding(for:)`, then `sessionState(_:)`.
+    nonisolated(nonsending) func matchWithSessionState(
+        for conversation: ConversationRef, match: (RuntimeBinding?) -> BindingMatch?
+    ) async throws -> (match: BindingMatch?, sessionState: SessionState?)
+}
+
+extension BindingLookup {
+    /// Two separate reads: `runtimeBinding(for:)`, then `sessionState(_:)` of the match.
+    public nonisolated(nonsending) func matchWithSessionState(
+        for conversation: ConversationRef, match: (RuntimeBinding?) -> BindingMatch?
+    ) async throws -> (match: BindingMatch?, sessionState: SessionState?) {
+        guard let matched = match(try await runtimeBinding(for: conversation)) else { return (nil, nil) }
+        return (matched, try await sessionState(matched.sessionKey))
+    }
 }
 
 /// The outcome of resolving an inbound conversation.
@@ -51,9 +67,12 @@ public struct BindingResolver: Sendable {
 
     /// Resolves `conversation` against the store's runtime bindings and this index.
     public nonisolated(nonsending) func resolve(_ conversation: ConversationRef) async throws -> Resolution {
-        let runtime = try await lookup.runtimeBinding(for: conversation)
-        guard let match = Self.match(conversation, runtime: runtime, index: index) else { return .unbound }
-        let resolution = Self.classify(match, sessionState: try await lookup.sessionState(match.sessionKey))
+        let index = self.index
+        let found = try await lookup.matchWithSessionState(for: conversation) { runtime in
+            Self.match(conversation, runtime: runtime, index: index)
+        }
+        guard let match = found.match else { return .unbound }
+        let resolution = Self.classify(match, sessionState: found.sessionState)
         if case .stale(let match, let reason) = resolution {
             Counter(label: "acpd_stale_bindings_total").increment()
             logger.warning("stale binding", metadata: [

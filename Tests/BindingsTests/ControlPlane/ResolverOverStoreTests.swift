@@ -63,4 +63,59 @@ import TestSupport
             #expect(try await resolver.resolve(channel) == .bound(try #require(BindingIndex(config: config).configMatch(for: channel))))
         }
     }
+
+    /// The store's `BindingLookup` with only the two separate reads (the protocol's default
+    /// `matchWithSessionState`), to check the one-snapshot read against.
+    struct TwoReads: BindingLookup {
+        let base: ControlPlaneBindings
+        func runtimeBinding(for conversation: ConversationRef) async throws -> RuntimeBinding? {
+            try await base.runtimeBinding(for: conversation)
+        }
+        func sessionState(_ key: SessionKey) async throws -> SessionState? { try await base.sessionState(key) }
+    }
+
+    @Test func theOneSnapshotReadResolvesLikeTheTwoReads() async throws {
+        let config = try C.config([C.http(), C.discordChannel("111"), C.discordRoute])
+        try await ControlPlaneHarness.with(config) { h in
+            let index = BindingIndex(config: config)
+            let one = BindingResolver(index: index, lookup: h.bindings)
+            let two = BindingResolver(index: index, lookup: TwoReads(base: h.bindings))
+            let channel = ConversationRef(channel: .discord, conversationId: "111")
+            let routed = ConversationRef(channel: .discord, conversationId: "222")
+            let nowhere = ConversationRef(channel: .telegram, conversationId: "5")
+            func both(_ conversation: ConversationRef) async throws -> Resolution {
+                let resolution = try await one.resolve(conversation)
+                #expect(resolution == (try await two.resolve(conversation)), "\(conversation.canonical)")
+                return resolution
+            }
+
+            // Before reconcile: config and route bindings have no session yet.
+            guard case .create = try await both(C.ops), case .create = try await both(routed) else {
+                Issue.record("expected create before reconcile")
+                return
+            }
+            #expect(try await both(nowhere) == .unbound)
+            _ = try await h.reconcile(config)
+            guard case .bound = try await both(C.ops), case .bound = try await both(channel) else {
+                Issue.record("expected bound after reconcile")
+                return
+            }
+
+            // A runtime binding wins; closing its session ends it, and the config binding applies again.
+            let spawned = try #require(SessionKey.spawned(agentId: "demo", uuid: UUID().uuidString))
+            _ = try await h.manager.createSession(NewSession(key: spawned, agentId: "demo", cwd: "/srv/demo"),
+                                                 binding: NewBinding(source: .runtime, conversation: C.ops))
+            #expect(try await both(C.ops).match?.sessionKey == spawned)
+            #expect(try await h.manager.close(spawned, reason: "/acp close"))
+            #expect(try await both(C.ops).match?.source == .config)
+
+            // A closed config session: stale, not routed elsewhere.
+            let key = try SessionKeys.configBinding(agentId: "demo", conversation: channel)
+            #expect(try await h.manager.close(key, reason: "/acp close"))
+            guard case .stale(_, .sessionClosed) = try await both(channel) else {
+                Issue.record("expected a stale config binding")
+                return
+            }
+        }
+    }
 }
