@@ -2,9 +2,10 @@
 
   python3 scripts/bench/rss_breakdown.py PID
 
-Groups: the executable itself, the Swift runtime + Foundation (/opt/swift or wherever
-libswiftCore.so lives), FoundationNetworking with the system libraries only it pulls in (libcurl,
-GnuTLS, Kerberos, LDAP, OpenSSL, ...), SQLite, the C/C++ runtime, anonymous memory. For each
+Groups: the executable itself (on Linux it carries the Swift runtime and FoundationEssentials,
+linked statically), any Swift runtime library loaded dynamically (/opt/swift or wherever
+libswiftCore.so lives), Foundation's networking libraries if anything loads them (libcurl, GnuTLS,
+Kerberos, ...), SQLite, the C/C++ runtime and other system libraries, anonymous memory. For each
 file-backed group, how many of its 64 KiB windows of code are resident and how many of those
 completely: the kernel maps clean file pages in 64 KiB blocks around each touched page
 ("fault-around"), so one touched page counts 64 KiB of RSS.
@@ -13,7 +14,7 @@ import os, re, struct, sys
 
 NETWORKING = re.compile(r"FoundationNetworking|libcurl|gnutls|krb5|k5crypto|gssapi|ldap|lber|libssl|libcrypto|p11-kit|nettle|"
                         r"hogweed|gmp|unistring|idn2|ssh2|rtmp|psl|nghttp2|brotli|zstd|sasl|tasn1|libffi|keyutils|com_err|"
-                        r"resolv|libz\.")
+                        r"resolv")
 
 
 def group(name, exe):
