@@ -161,15 +161,21 @@ actor SessionActor {
                 }
                 return .replayed(SubmitResult(runId: previous.runId, position: previous.position, replayed: true))
             }
-            let run = try RunTables.insert(db, id: runId, key: key, lane: lane, conversation: conversation, prompt: prompt, at: stamp)
-            try SessionTables.touch(db, key: key, at: stamp)
+            // A run that starts at once is inserted running, and the session's touch carries its
+            // new state: one INSERT and one UPDATE instead of two of each.
+            let run = try RunTables.insert(db, id: runId, key: key, lane: lane, conversation: conversation, prompt: prompt,
+                                           at: stamp, startedAt: startState == nil ? nil : stamp)
+            if let startState {
+                try SessionTables.touch(db, key: key, at: stamp, settingState: startState)
+            } else {
+                try SessionTables.touch(db, key: key, at: stamp)
+            }
             if let idempotency {
                 let result = SubmitResult(runId: runId, position: 0, replayed: false)
                 try IdempotencyTable.complete(db, idempotency, result: StoredJSON.submitResult(result), at: stamp)
             }
             if let startState {
-                return .started(run, startState, try Self.startStatements(db, run: runId, key: key, state: startState,
-                                                                        events: started, at: stamp))
+                return .started(run, startState, try EventLog.append(db, started, at: stamp))
             }
             return .queued(run)
         }

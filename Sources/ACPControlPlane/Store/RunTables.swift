@@ -17,20 +17,24 @@ enum RunTables {
             """), arguments: [key.rawValue]).map(RunRecord.init(row:))
     }
 
-    /// Inserts a queued run with the next ordinal of its session.
+    /// Inserts a run with the next ordinal of its session: queued, or already running since
+    /// `startedAt` when it starts at once (one statement instead of an INSERT and an UPDATE).
     static func insert(_ db: Database, id: RunID, key: SessionKey, lane: RunLane, conversation: ConversationRef?,
-                       prompt: [ContentBlock], at time: Double) throws -> RunRecord {
+                       prompt: [ContentBlock], at time: Double, startedAt: Double? = nil) throws -> RunRecord {
         let ordinal = (try Int64.fetchOne(db.cachedStatement(sql: "SELECT MAX(ordinal) FROM acp_runs WHERE session_key = ?"),
                                           arguments: [key.rawValue]) ?? 0) + 1
         let promptJSON = StoredJSON.prompt(prompt)
+        let state: RunState = startedAt == nil ? .queued : .running
         try db.cachedStatement(sql: """
             INSERT INTO acp_runs (id, session_key, ordinal, lane, state, channel, account_id, conversation_id, parent_conversation_id,
-              prompt, submitted_at)
-            VALUES (?, ?, ?, ?, 'queued', ?, ?, ?, ?, ?, ?)
-            """).execute(arguments: [id.rawValue, key.rawValue, ordinal, lane.rawValue, conversation?.channel.rawValue, conversation?.accountId,
-                             conversation?.conversationId, conversation?.parentConversationId, promptJSON, time])
-        return RunRecord(id: id, sessionKey: key, ordinal: ordinal, lane: lane, state: .queued, conversation: conversation,
-                         prompt: prompt, lastSeq: 0, submittedAt: Date(timeIntervalSince1970: time))
+              prompt, submitted_at, started_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """).execute(arguments: [id.rawValue, key.rawValue, ordinal, lane.rawValue, state.rawValue, conversation?.channel.rawValue,
+                                     conversation?.accountId, conversation?.conversationId, conversation?.parentConversationId, promptJSON,
+                                     time, startedAt])
+        return RunRecord(id: id, sessionKey: key, ordinal: ordinal, lane: lane, state: state, conversation: conversation,
+                         prompt: prompt, lastSeq: 0, submittedAt: Date(timeIntervalSince1970: time),
+                         startedAt: startedAt.map(Date.init(timeIntervalSince1970:)))
     }
 
     static func markStarted(_ db: Database, id: RunID, at time: Double) throws {

@@ -63,6 +63,21 @@ enum SessionTables {
 
     static func touch(_ db: Database, key: SessionKey, at time: Double) throws {
         try db.cachedStatement(sql: "UPDATE acp_sessions SET last_activity_at = ? WHERE key = ?").execute(arguments: [time, key.rawValue])
+        try touchBindings(db, key: key, at: time)
+    }
+
+    /// `touch` and `setState(state)` (no error change) in one UPDATE of the session.
+    static func touch(_ db: Database, key: SessionKey, at time: Double, settingState state: SessionState) throws {
+        if state == .closed {  // closing also stamps closed_at: setState's job
+            try touch(db, key: key, at: time)
+            return try setState(db, key: key, state, at: time)
+        }
+        try db.cachedStatement(sql: "UPDATE acp_sessions SET last_activity_at = ?, state = ?, updated_at = ? WHERE key = ?")
+            .execute(arguments: [time, state.rawValue, time, key.rawValue])
+        try touchBindings(db, key: key, at: time)
+    }
+
+    private static func touchBindings(_ db: Database, key: SessionKey, at time: Double) throws {
         try db.cachedStatement(sql: "UPDATE acp_bindings SET last_activity_at = ? WHERE session_key = ? AND ended_at IS NULL").execute(arguments: [time, key.rawValue])
     }
 

@@ -54,6 +54,28 @@ struct SessionManagerTests {
         }
     }
 
+    @Test func aRunThatStartsAtOnceIsStoredRunningAndALaterOneQueued() async throws {
+        try await withTemporaryDirectory { dir in
+            let h = try await ManagerHarness(dir: dir, settings: ManagerHarness.fastSettings)
+            defer { Task { await h.shutdown() } }
+            let (key, collector) = try await h.makeSession()
+            let hung = try await h.submit(key, "[hang]")
+            let queued = try await h.submit(key, "next")
+            // The first run was inserted running (one transaction with the session's new state).
+            let first = try #require(try h.store.run(hung))
+            #expect(first.state == .running && first.startedAt == first.submittedAt)
+            let session = try #require(try h.store.session(key))
+            #expect(session.state == .running)
+            #expect(session.lastActivityAt.timeIntervalSince1970 >= first.submittedAt.timeIntervalSince1970)
+            #expect(session.updatedAt >= first.submittedAt)
+            let second = try #require(try h.store.run(queued))
+            #expect(second.state == .queued && second.startedAt == nil && second.ordinal == first.ordinal + 1)
+            _ = try await h.manager.cancel(key)
+            #expect(try await collector.terminal(of: hung) == .cancelled)
+            #expect(try await collector.terminal(of: queued) == .cancelled)
+        }
+    }
+
     @Test func differentSessionsRunInParallel() async throws {
         try await withTemporaryDirectory { dir in
             let h = try await ManagerHarness(dir: dir, settings: ManagerHarness.fastSettings)
