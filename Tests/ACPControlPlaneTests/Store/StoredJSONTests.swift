@@ -22,6 +22,14 @@ struct StoredJSONTests {
         #expect(try JSONSerialization.jsonObject(with: Data(json.utf8)) is [Any])
     }
 
+    @Test("string escapes: the short forms for \\n \\r \\t, \\u00xx for other controls, the rest as is")
+    func stringEscapes() {
+        #expect(StoredJSON.string("a\"b\\c/\n\r\t\u{8}\u{c}\u{1}\u{1f}\u{7f}é😀")
+                == #""a\"b\\c/\n\r\t\u0008\u000c\u0001\u001f"# + "\u{7f}é😀\"")
+        #expect(StoredJSON.string("") == #""""#)
+        #expect(StoredJSON.string("\\") == #""\\""#)
+    }
+
     @Test("an empty prompt and a submit result")
     func emptyAndSubmit() throws {
         #expect(try JSONDecoder().decode([ContentBlock].self, from: Data(StoredJSON.prompt([]).utf8)).isEmpty)
