@@ -1,10 +1,12 @@
+import ACPControlPlane
+
 /// Writes the `session/prompt` request line directly as bytes, without `JSONEncoder`: the prompt
 /// is on every turn's path, and the encoder's boxing costs more than the rest of the send.
 ///
 /// Guarantees: the output is one line of UTF-8 JSON (no raw newline) that parses to the same
 /// value as `JSONRPCEncoder.request(id:method:"session/prompt",params:)` writes for the same
 /// request (keys may be in another order). Strings are escaped as JSON requires: `"`, `\` and
-/// every control character below U+0020 (`\b \f \n \r \t`, else `\u00XX`); `/` and all other
+/// every control character below U+0020 (`\n \r \t`, else `\u00xx`: `JSONStringLiteral`); `/` and all other
 /// characters are written as their UTF-8 bytes. Blocks this writer does not spell out by hand
 /// (annotations, unknown types) make it return nil, and the caller uses the encoder.
 enum JSONRPCPromptWriter {
@@ -88,35 +90,7 @@ enum JSONRPCPromptWriter {
 
     /// Appends `text` as a JSON string literal: runs of bytes that need no escape are copied at once.
     static func appendString(_ text: String, to out: inout [UInt8]) {
-        out.append(UInt8(ascii: "\""))
-        var text = text
-        text.withUTF8 { bytes in
-            var runStart = 0
-            for index in 0..<bytes.count {
-                let byte = bytes[index]
-                guard byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") else { continue }
-                if runStart < index { out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart..<index])) }
-                appendEscape(byte, to: &out)
-                runStart = index + 1
-            }
-            if runStart < bytes.count { out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart...])) }
-        }
-        out.append(UInt8(ascii: "\""))
-    }
-
-    private static func appendEscape(_ byte: UInt8, to out: inout [UInt8]) {
-        out.append(UInt8(ascii: "\\"))
-        switch byte {
-        case UInt8(ascii: "\""), UInt8(ascii: "\\"): out.append(byte)
-        case 0x08: out.append(UInt8(ascii: "b"))
-        case 0x0C: out.append(UInt8(ascii: "f"))
-        case 0x0A: out.append(UInt8(ascii: "n"))
-        case 0x0D: out.append(UInt8(ascii: "r"))
-        case 0x09: out.append(UInt8(ascii: "t"))
-        default:
-            let hex: [UInt8] = Array("0123456789abcdef".utf8)
-            out.append(contentsOf: [UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0"), hex[Int(byte >> 4)], hex[Int(byte & 0x0F)]])
-        }
+        JSONStringLiteral.append(text, to: &out)
     }
 
     private static func estimatedSize(_ block: WireContentBlock) -> Int {

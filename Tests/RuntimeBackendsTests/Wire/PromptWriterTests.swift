@@ -86,11 +86,11 @@ struct PromptWriterTests {
         }
     }
 
-    @Test("escapes are the short forms and \\u00XX, the rest is raw UTF-8")
+    @Test("escapes are \\n \\r \\t and \\u00xx (JSONStringLiteral), the rest is raw UTF-8")
     func escapeSpelling() throws {
         let request = PromptRequest(sessionId: "s", prompt: [.text(.init(text: "a\"b\\c/d\u{1}\u{1f}\n\t\u{8}\u{c}\r é😀\u{7f}"))])
         let line = String(decoding: try #require(JSONRPCPromptWriter.request(id: .int(3), request)), as: UTF8.self)
-        #expect(line == #"{"jsonrpc":"2.0","id":3,"method":"session/prompt","params":{"sessionId":"s","prompt":[{"type":"text","text":"a\"b\\c/d\u0001\u001f\n\t\b\f\r é😀"# + "\u{7f}" + #""}]}}"#)
+        #expect(line == #"{"jsonrpc":"2.0","id":3,"method":"session/prompt","params":{"sessionId":"s","prompt":[{"type":"text","text":"a\"b\\c/d\u0001\u001f\n\t\u0008\u000c\r é😀"# + "\u{7f}" + #""}]}}"#)
     }
 
     @Test("annotations and unknown blocks are left to the encoder")
