@@ -1,3 +1,5 @@
+import ACPControlPlane
+
 /// A config value after YAML parsing, `${NAME}` substitution and the schema check, with defaults
 /// filled in. Also the JSON value used to print the JSON Schema and `--json` reports.
 indirect enum ConfigValue: Sendable, Equatable {
@@ -55,21 +57,8 @@ indirect enum ConfigValue: Sendable, Equatable {
         }
     }
 
+    /// `text` as a JSON string literal (what error messages and the JSON output show).
     static func quoted(_ text: String) -> String {
-        var out = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case let s where s.value < 0x20:
-                let hex = String(s.value, radix: 16)
-                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        return out + "\""
+        JSONStringLiteral.make(text)
     }
 }
