@@ -165,11 +165,7 @@ actor SessionActor {
             // new state: one INSERT and one UPDATE instead of two of each.
             let run = try RunTables.insert(db, id: runId, key: key, lane: lane, conversation: conversation, prompt: prompt,
                                            at: stamp, startedAt: startState == nil ? nil : stamp)
-            if let startState {
-                try SessionTables.touch(db, key: key, at: stamp, settingState: startState)
-            } else {
-                try SessionTables.touch(db, key: key, at: stamp)
-            }
+            try SessionTables.touch(db, key: key, at: stamp, settingState: startState)
             if let idempotency {
                 let result = SubmitResult(runId: runId, position: 0, replayed: false)
                 try IdempotencyTable.complete(db, idempotency, result: StoredJSON.submitResult(result), at: stamp)

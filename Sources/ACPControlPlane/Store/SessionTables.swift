@@ -61,19 +61,20 @@ enum SessionTables {
         try db.cachedStatement(sql: "UPDATE acp_sessions SET agent_session_id = ?, updated_at = ? WHERE key = ?").execute(arguments: [id, time, key.rawValue])
     }
 
-    static func touch(_ db: Database, key: SessionKey, at time: Double) throws {
-        try db.cachedStatement(sql: "UPDATE acp_sessions SET last_activity_at = ? WHERE key = ?").execute(arguments: [time, key.rawValue])
-        try touchBindings(db, key: key, at: time)
-    }
-
-    /// `touch` and `setState(state)` (no error change) in one UPDATE of the session.
-    static func touch(_ db: Database, key: SessionKey, at time: Double, settingState state: SessionState) throws {
-        if state == .closed {  // closing also stamps closed_at: setState's job
-            try touch(db, key: key, at: time)
-            return try setState(db, key: key, state, at: time)
+    /// Stamps the session's and its active bindings' last activity; with `state`, also sets the
+    /// session's state in the same UPDATE (`.closed` goes through `setState`, which also stamps
+    /// `closed_at`).
+    static func touch(_ db: Database, key: SessionKey, at time: Double, settingState state: SessionState? = nil) throws {
+        switch state {
+        case nil:
+            try db.cachedStatement(sql: "UPDATE acp_sessions SET last_activity_at = ? WHERE key = ?").execute(arguments: [time, key.rawValue])
+        case .closed?:
+            try db.cachedStatement(sql: "UPDATE acp_sessions SET last_activity_at = ? WHERE key = ?").execute(arguments: [time, key.rawValue])
+            try setState(db, key: key, .closed, at: time)
+        case let state?:
+            try db.cachedStatement(sql: "UPDATE acp_sessions SET last_activity_at = ?, state = ?, updated_at = ? WHERE key = ?")
+                .execute(arguments: [time, state.rawValue, time, key.rawValue])
         }
-        try db.cachedStatement(sql: "UPDATE acp_sessions SET last_activity_at = ?, state = ?, updated_at = ? WHERE key = ?")
-            .execute(arguments: [time, state.rawValue, time, key.rawValue])
         try touchBindings(db, key: key, at: time)
     }
 
