@@ -31,6 +31,9 @@ let package = Package(
         .library(name: "ACPControlPlane", targets: ["ACPControlPlane"]),
         .library(name: "RuntimeBackends", targets: ["RuntimeBackends"]),
         .library(name: "Bindings", targets: ["Bindings"]),
+        .library(name: "ChatCore", targets: ["ChatCore"]),
+        .library(name: "ChatHTTP", targets: ["ChatHTTP"]),
+        .library(name: "JSONKit", targets: ["JSONKit"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -44,13 +47,15 @@ let package = Package(
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
     ],
     targets: [
+        // The one JSON stack: the JSON value, its parser and writers, the string-literal writer. A leaf.
+        .target(name: "JSONKit", swiftSettings: strict),
         // Domain words, runtime contract, session manager, store. No chat, YAML or subprocess code.
         .target(
             name: "ACPControlPlane",
             dependencies: [
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
-                "CSQLite",
+                "CSQLite", "JSONKit",
             ],
             swiftSettings: strict
         ),
@@ -64,7 +69,7 @@ let package = Package(
         .target(
             name: "RuntimeBackends",
             dependencies: [
-                "ACPControlPlane",
+                "ACPControlPlane", "JSONKit",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -73,11 +78,11 @@ let package = Package(
         ),
         // libyaml's event parser, for the config loader's YAML composer (Debian: libyaml-dev).
         .systemLibrary(name: "CYAML", pkgConfig: "yaml-0.1", providers: [.apt(["libyaml-dev"])]),
-        // Config, conversation ids, binding resolution, channels, commands, delivery.
+        // Config (+YAML), conversation ids, the binding model, resolver and reconciler.
         .target(
             name: "Bindings",
             dependencies: [
-                "ACPControlPlane",
+                "ACPControlPlane", "JSONKit",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 "CYAML",
@@ -85,10 +90,33 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // Platform-neutral chat: the channel protocol, the inbound router, commands, access, delivery
+        // (projector, one send queue per conversation). Never imports a platform target or RuntimeBackends.
+        .target(
+            name: "ChatCore",
+            dependencies: [
+                "ACPControlPlane", "Bindings", "JSONKit",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strict
+        ),
+        // The http channel: POST /v1/messages, the message log in the store, SSE (a RouteCollection).
+        .target(
+            name: "ChatHTTP",
+            dependencies: [
+                "ACPControlPlane", "Bindings", "ChatCore", "JSONKit",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ],
+            swiftSettings: strict
+        ),
         .executableTarget(
             name: "acpd",
             dependencies: [
-                "ACPControlPlane", "RuntimeBackends", "Bindings",
+                "ACPControlPlane", "RuntimeBackends", "Bindings", "ChatCore", "ChatHTTP", "JSONKit",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -106,7 +134,7 @@ let package = Package(
         .executableTarget(
             name: "acpd-bench",
             dependencies: [
-                "ACPControlPlane", "RuntimeBackends", "Bindings",
+                "ACPControlPlane", "RuntimeBackends", "Bindings", "ChatCore",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict
@@ -122,20 +150,25 @@ let package = Package(
         .target(name: "TestSupport", path: "Tests/TestSupport", swiftSettings: strict),
         .testTarget(
             name: "ACPControlPlaneTests",
-            dependencies: ["ACPControlPlane", "RuntimeBackends", "TestSupport"],
+            dependencies: ["ACPControlPlane", "RuntimeBackends", "JSONKit", "TestSupport"],
             exclude: ["Fixtures"],
             swiftSettings: strict
         ),
         .testTarget(
             name: "RuntimeBackendsTests",
-            dependencies: ["RuntimeBackends", "ACPControlPlane", "TestSupport"],
+            dependencies: ["RuntimeBackends", "ACPControlPlane", "JSONKit", "TestSupport"],
             swiftSettings: strict
         ),
         // The acpd executable driven as a subprocess, as users run it.
-        .testTarget(name: "acpdTests", dependencies: ["ACPControlPlane", "Bindings", "TestSupport"], swiftSettings: strict),
+        .testTarget(name: "acpdTests", dependencies: ["ACPControlPlane", "Bindings", "ChatCore", "JSONKit", "TestSupport"], swiftSettings: strict),
         .testTarget(
             name: "BindingsTests",
-            dependencies: ["Bindings", "ACPControlPlane", "RuntimeBackends", "TestSupport"],
+            dependencies: ["Bindings", "ACPControlPlane", "RuntimeBackends", "JSONKit", "TestSupport"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "ChatCoreTests",
+            dependencies: ["ChatCore", "Bindings", "ACPControlPlane", "RuntimeBackends", "JSONKit", "TestSupport"],
             swiftSettings: strict
         ),
     ]

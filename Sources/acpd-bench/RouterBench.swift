@@ -1,5 +1,6 @@
 import ACPControlPlane
 import Bindings
+import ChatCore
 import Foundation
 
 /// Routing and delivery overhead inside acpd (issue 5), over the parts `acpd run` assembles

@@ -1,12 +1,13 @@
 import ACPControlPlane
 import Bindings
+import ChatCore
 import Foundation
 import Logging
 import RuntimeBackends
 
 /// The parts `acpd run` assembles (Sources/acpd/Daemon/DaemonParts.swift), in the same order and
 /// with the same settings, in this process: a real store in a temp dir, the session manager, the
-/// config reconcile, `Bindings.Router` and `DeliveryService`, the stdio backend running the demo
+/// config reconcile, `ChatCore.InboundRouter` and `DeliveryService`, the stdio backend running the demo
 /// agent. The stdio backend is wrapped in `TimingRuntime` and the channel is a `BenchChannel`
 /// with the http channel's capabilities, both reporting to `probe`.
 final class RouterStack: Sendable {
@@ -14,7 +15,7 @@ final class RouterStack: Sendable {
     let config: ACPDConfig
     let store: ControlPlaneStore
     let manager: SessionManager
-    let router: Bindings.Router
+    let router: ChatCore.InboundRouter
     let delivery: DeliveryService
     let channel: BenchChannel
     let probe: LatencyProbe
@@ -75,7 +76,7 @@ final class RouterStack: Sendable {
         let reloader = ConfigReloader(load: { loaded }, target: bindings, logger: quietLogger("bench.config"))
         _ = try await reloader.start()
         channel = BenchChannel(probe: probe)
-        router = Bindings.Router(config: config, manager: manager, store: store, bindings: bindings,
+        router = ChatCore.InboundRouter(config: config, manager: manager, store: store, bindings: bindings,
                                  channels: [channel], logger: quietLogger("bench.router"))
         delivery = DeliveryService(config: config, manager: manager, store: store, channels: [channel],
                                    logger: quietLogger("bench.delivery"))

@@ -1,5 +1,6 @@
 import ACPControlPlane
 import Bindings
+import ChatCore
 import Foundation
 
 /// N conversations each get one prompt at once (issue 5): every message goes through

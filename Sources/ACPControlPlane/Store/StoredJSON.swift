@@ -1,3 +1,5 @@
+import JSONKit
+
 /// JSON the store writes on every message (a run's prompt, a submit's idempotency result),
 /// produced directly instead of through Foundation's `JSONEncoder` (which costs tens of
 /// microseconds a call on the inbound path). The output is exactly what the types' `Codable`

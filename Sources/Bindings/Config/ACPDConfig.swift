@@ -230,3 +230,9 @@ public struct Secret: Sendable, Hashable, CustomStringConvertible, CustomDebugSt
     public var description: String { "<redacted>" }
     public var debugDescription: String { "<redacted>" }
 }
+
+extension StreamSettings {
+    /// The defaults of CONTRACT.md §3 `acp.stream`.
+    public static let defaults = StreamSettings(deliveryMode: .live, coalesceIdleMs: 350, maxChunkChars: 1800,
+                                         maxOutputChars: 24000, showToolCalls: true, showThoughts: false)
+}

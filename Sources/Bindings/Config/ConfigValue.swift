@@ -1,3 +1,4 @@
+import JSONKit
 import ACPControlPlane
 
 /// A config value after YAML parsing, `${NAME}` substitution and the schema check, with defaults

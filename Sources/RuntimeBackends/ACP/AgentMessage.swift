@@ -1,3 +1,4 @@
+import JSONKit
 import ACPControlPlane
 
 /// One message from an ACP agent, decoded and typed in a single pass over the line.

@@ -1,3 +1,5 @@
+import JSONKit
+
 /// The hot path of an agent's stream: text chunks (`agent_message_chunk`, `agent_thought_chunk`,
 /// `user_message_chunk` with a plain `text` block) are most of what agents send, one line per
 /// token group. They are read straight off the parsed tree instead of through the generic

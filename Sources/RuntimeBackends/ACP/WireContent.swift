@@ -1,3 +1,5 @@
+import JSONKit
+
 /// ACP `ContentBlock` as it travels on the wire (same shape as MCP content). Unknown types are
 /// kept verbatim (`unknown`) so nothing fails on content from newer agents.
 public enum WireContentBlock: Sendable, Equatable, Codable {

@@ -1,3 +1,5 @@
+import JSONKit
+
 /// `initialize` params (client → agent).
 public struct InitializeRequest: Sendable, Equatable, Codable {
     public var protocolVersion: Int

@@ -1,3 +1,5 @@
+import JSONKit
+
 /// `session/new` params. `mcpServers` is required by SDK agents (may be empty).
 public struct NewSessionRequest: Sendable, Equatable, Codable {
     public var cwd: String

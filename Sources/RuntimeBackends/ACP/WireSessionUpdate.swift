@@ -1,3 +1,5 @@
+import JSONKit
+
 /// `session/update` params (agent → client notification).
 public struct SessionNotification: Sendable, Equatable, Codable {
     public var sessionId: String

@@ -1,4 +1,5 @@
 #if canImport(FoundationEssentials)
+import JSONKit
 import FoundationEssentials
 #else
 import Foundation

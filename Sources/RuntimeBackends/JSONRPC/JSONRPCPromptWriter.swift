@@ -1,3 +1,4 @@
+import JSONKit
 import ACPControlPlane
 
 /// Writes the `session/prompt` request line directly as bytes, without `JSONEncoder`: the prompt

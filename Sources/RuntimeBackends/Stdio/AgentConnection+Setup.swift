@@ -1,3 +1,4 @@
+import JSONKit
 import ACPControlPlane
 
 /// `initialize`, authentication, and `session/new` / `session/load`.

@@ -1,3 +1,4 @@
+import JSONKit
 import ACPControlPlane
 #if canImport(FoundationEssentials)
 import FoundationEssentials

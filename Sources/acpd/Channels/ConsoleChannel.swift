@@ -1,5 +1,6 @@
 import ACPControlPlane
 import Bindings
+import ChatCore
 import Synchronization
 #if canImport(FoundationEssentials)
 import FoundationEssentials

@@ -1,6 +1,8 @@
+import JSONKit
 import ACPControlPlane
 import ArgumentParser
 import Bindings
+import ChatCore
 import RuntimeBackends
 #if canImport(FoundationEssentials)
 import FoundationEssentials

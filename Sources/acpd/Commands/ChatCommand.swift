@@ -1,6 +1,7 @@
 import ACPControlPlane
 import ArgumentParser
 import Bindings
+import ChatCore
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else

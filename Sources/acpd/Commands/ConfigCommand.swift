@@ -1,5 +1,7 @@
+import JSONKit
 import ArgumentParser
 import Bindings
+import ChatCore
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Bindings
+import ChatCore
 import CoreMetrics
 #if canImport(FoundationEssentials)
 import FoundationEssentials

@@ -1,3 +1,4 @@
+import JSONKit
 import ACPControlPlane
 import ArgumentParser
 import RuntimeBackends

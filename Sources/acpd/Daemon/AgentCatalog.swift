@@ -1,5 +1,6 @@
 import ACPControlPlane
 import Bindings
+import ChatCore
 import Synchronization
 
 /// The agents the control plane may start, as declared by the config in force. The session

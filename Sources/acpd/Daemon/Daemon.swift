@@ -1,5 +1,7 @@
 import ACPControlPlane
 import Bindings
+import ChatCore
+import ChatHTTP
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else

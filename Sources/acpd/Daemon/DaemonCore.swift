@@ -1,5 +1,7 @@
 import ACPControlPlane
 import Bindings
+import ChatCore
+import ChatHTTP
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
@@ -15,7 +17,7 @@ import UnixSignals
 /// delivery drain (what the runs left is sent and checkpointed before exit).
 struct DaemonCore: Service {
     let manager: SessionManager
-    let router: Bindings.Router
+    let router: ChatCore.InboundRouter
     let delivery: DeliveryService
     let sweeper: RuntimeBindingSweeper
     let reloader: ConfigReloader

@@ -1,5 +1,6 @@
 import ACPControlPlane
 import Bindings
+import ChatCore
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
@@ -15,7 +16,7 @@ struct DaemonParts {
     let manager: SessionManager
     let bindings: ControlPlaneBindings
     let reloader: ConfigReloader
-    let router: Bindings.Router
+    let router: ChatCore.InboundRouter
     let delivery: DeliveryService
     /// The agents the control plane may start; follows reloads.
     let agents: AgentCatalog
@@ -49,7 +50,7 @@ struct DaemonParts {
                                       logger: Logger(label: "acpd.config"))
         // The reloader logs the reconcile summary line (`reconcile: +N -N ~N =N`).
         try await reloader.start()
-        let router = Bindings.Router(config: config, manager: manager, store: store, bindings: bindings,
+        let router = ChatCore.InboundRouter(config: config, manager: manager, store: store, bindings: bindings,
                                      channels: channels, logger: Logger(label: "acpd.router"))
         let delivery = DeliveryService(config: config, manager: manager, store: store, channels: channels,
                                        logger: Logger(label: "acpd.delivery"))

@@ -1,5 +1,7 @@
+import JSONKit
 import AsyncHTTPClient
 import Bindings
+import ChatCore
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else

@@ -1,4 +1,5 @@
 import Bindings
+import ChatCore
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else

@@ -1,5 +1,6 @@
 import ACPControlPlane
 import Bindings
+import ChatCore
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else

@@ -1,5 +1,8 @@
+import JSONKit
 import ACPControlPlane
 import Bindings
+import ChatCore
+import ChatHTTP
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else

@@ -1,5 +1,6 @@
 import ACPControlPlane
 import Bindings
+import ChatCore
 import Logging
 import RuntimeBackends
 

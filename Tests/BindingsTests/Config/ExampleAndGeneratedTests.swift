@@ -1,4 +1,5 @@
 @testable import Bindings
+import JSONKit
 import Foundation
 import Testing
 import TestSupport

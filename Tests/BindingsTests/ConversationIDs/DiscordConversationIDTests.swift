@@ -1,3 +1,4 @@
+import TestSupport
 import ACPControlPlane
 @testable import Bindings
 import Testing

@@ -1,3 +1,4 @@
+import TestSupport
 import ACPControlPlane
 @testable import Bindings
 import Testing
@@ -89,18 +90,5 @@ import Testing
         #expect(try TelegramConversationID.sendTarget(of: TelegramConversationID.parse("-100123:topic:1")) == (-100123, nil))
         #expect(try TelegramConversationID.sendTarget(of: TelegramConversationID.parse("-100123:topic:42")) == (-100123, 42))
         #expect(try TelegramConversationID.sendTarget(of: TelegramConversationID.parse("5551234")) == (5551234, nil))
-    }
-}
-
-/// A deterministic random generator (SplitMix64), so property tests are reproducible.
-struct SeededGenerator: RandomNumberGenerator {
-    private var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

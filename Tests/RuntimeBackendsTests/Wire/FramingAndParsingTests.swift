@@ -1,3 +1,4 @@
+import JSONKit
 import ACPControlPlane
 import Foundation
 import Testing

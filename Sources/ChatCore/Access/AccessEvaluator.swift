@@ -1,0 +1,71 @@
+import ACPControlPlane
+import Bindings
+
+/// The one access evaluator for every channel (CONTRACT.md §4 "Who").
+///
+/// Rank of a sender: console and `access.owners` → owner; `access.allowFrom`, an approved pairing, or
+/// any unknown sender under `unknownSenders: public` → allowlist; otherwise unknown.
+/// A command needs its `CommandName.policy`; a plain message needs `allowlist`, or any sender when
+/// the matched binding says `access: members`. `bound` admits any sender in a conversation that
+/// resolved to a config `acp` binding (not a runtime or route binding), for that conversation's own
+/// session only: a `bound` command naming another session by key or label needs `allowlist`, and
+/// one that sends the agent text (`/acp steer`, `/new <text>`) needs what a plain message needs.
+/// When the rank falls short: known senders (owner/allowlist) get `.deny`; unknown senders get
+/// `.ignore` under `strict`, `.requestApproval` under `request_approval` with no pairing yet, and
+/// `.ignore` when their pairing is pending or denied.
+public struct AccessEvaluator: Sendable {
+    private let owners: Set<SenderRef>
+    private let allowFrom: Set<SenderRef>
+    private let unknownSenders: AccessConfig.UnknownSenders
+
+    /// An evaluator over `access.owners`, `access.allowFrom` and `access.unknownSenders`.
+    public init(_ config: AccessConfig) {
+        owners = Set(config.owners)
+        allowFrom = Set(config.allowFrom)
+        unknownSenders = config.unknownSenders
+    }
+
+    /// How a sender ranks.
+    enum Rank: Int, Comparable {
+        case unknown, allowlist, owner
+        static func < (lhs: Rank, rhs: Rank) -> Bool { lhs.rawValue < rhs.rawValue }
+    }
+
+    /// The rank of `sender` given its pairing status.
+    func rank(_ sender: SenderRef, pairing: PairingStatus) -> Rank {
+        if sender.channel == .console || owners.contains(sender) { return .owner }
+        if allowFrom.contains(sender) || pairing == .approved || unknownSenders == .public { return .allowlist }
+        return .unknown
+    }
+
+    /// True when `sender` is an owner (console included).
+    public func isOwner(_ sender: SenderRef) -> Bool { rank(sender, pairing: .none) == .owner }
+
+    /// Decides `request`. Pure: the same request always gets the same decision.
+    public func evaluate(_ request: AccessRequest) -> AccessDecision {
+        let rank = rank(request.sender, pairing: request.pairing)
+        if admits(rank, request) { return .allow }
+        if rank > .unknown { return .deny }
+        switch (unknownSenders, request.pairing) {
+        case (.requestApproval, .none): return .requestApproval
+        default: return .ignore
+        }
+    }
+
+    private func admits(_ rank: Rank, _ request: AccessRequest) -> Bool {
+        let conversation = request.conversation
+        switch request.action {
+        case .prompt:
+            return rank >= .allowlist || conversation.isMembers
+        case .command(let name):
+            switch name.policy {
+            case .owner: return rank == .owner
+            case .allowlist: return rank >= .allowlist
+            case .bound:
+                if rank >= .allowlist { return true }
+                guard case .configACP = conversation, !request.namesSession else { return false }
+                return !request.sendsPrompt || conversation.isMembers
+            }
+        }
+    }
+}

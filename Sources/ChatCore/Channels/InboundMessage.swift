@@ -1,0 +1,55 @@
+import ACPControlPlane
+import Bindings
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+
+/// One message a channel received, normalised: the only form the router sees (ARCHITECTURE.md,
+/// "One message, end to end", step 1). Channels build it with their conversation-id normaliser,
+/// so `conversation` is canonical.
+public struct InboundMessage: Sendable, Equatable {
+    /// A file or media item attached to the message, as the platform described it.
+    public struct Attachment: Sendable, Equatable {
+        /// Platform file id or URL the pipeline can fetch it from.
+        public var reference: String
+        public var fileName: String?
+        public var mimeType: String?
+        public var sizeBytes: Int?
+
+        /// An attachment; only `reference` is required.
+        public init(reference: String, fileName: String? = nil, mimeType: String? = nil, sizeBytes: Int? = nil) {
+            self.reference = reference
+            self.fileName = fileName
+            self.mimeType = mimeType
+            self.sizeBytes = sizeBytes
+        }
+    }
+
+    /// Where it was posted.
+    public var conversation: ConversationRef
+    /// The sender's platform id (without the channel prefix: `111`, not `telegram:111`).
+    public var senderId: String
+    public var text: String
+    public var attachments: [Attachment]
+    /// The platform's id of this message (Telegram `message_id`, Discord snowflake, …).
+    public var platformMessageId: String?
+    /// Key under which the router dedupes a redelivered message: the same platform update must
+    /// always yield the same key (e.g. `telegram:<chat>:<message_id>`, the http `Idempotency-Key`).
+    public var idempotencyKey: String
+    /// When a button was pressed instead of text typed: the button's `payload` (see `ChatButton`).
+    public var buttonPayload: String?
+
+    /// A normalised inbound message.
+    public init(conversation: ConversationRef, senderId: String, text: String, attachments: [Attachment] = [],
+                platformMessageId: String? = nil, idempotencyKey: String, buttonPayload: String? = nil) {
+        self.conversation = conversation
+        self.senderId = senderId
+        self.text = text
+        self.attachments = attachments
+        self.platformMessageId = platformMessageId
+        self.idempotencyKey = idempotencyKey
+        self.buttonPayload = buttonPayload
+    }
+}

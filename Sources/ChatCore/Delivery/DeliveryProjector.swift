@@ -1,0 +1,363 @@
+import ACPControlPlane
+import Bindings
+
+/// Turns one run's stored events, in `seq` order, into the sends and edits a conversation sees.
+///
+/// A pure state machine: no clock, no I/O. The caller passes each event with the time it
+/// arrived, calls `tick(now:)` at `nextDeadline` to flush coalesced text, and hands the
+/// returned operations, in order, to the conversation's `ConversationSendQueue`.
+///
+/// The run's transcript (output text, shown thoughts, tool lines, the plan, terminal notes) is
+/// rendered, split at the message limit and compared with what was sent: a changed piece is
+/// edited, a new piece is sent. A permission prompt or a notice is its own message; in live
+/// mode the transcript then continues in a new message below it. After the terminal event the
+/// projector emits the run's final operation (exactly one with `isFinal`) and ignores the rest.
+///
+/// Secrets: each segment's whole rendered text is redacted before it is split, so a secret that
+/// arrived in several deltas, or that a split would cut, is still caught. While a run streams,
+/// a word still being written (the output's trailing run of non-blank characters, up to
+/// `heldWordLimit`) is held back until it is complete, so half a secret never shows in a live
+/// edit; the checkpoint then stops before the event that began the held word.
+public struct DeliveryProjector: Sendable {
+    public typealias Instant = ContinuousClock.Instant
+    /// Redacts secrets from outgoing text.
+    public typealias Redaction = @Sendable (String) -> String
+
+    /// The longest unfinished word a live flush holds back (longer runs, e.g. a blob, are shown).
+    public static let heldWordLimit = 512
+
+    public let settings: ProjectorSettings
+    private let splitter: TextSplitter
+    private let redact: Redaction
+
+    private enum Block: Sendable {
+        case output(String)
+        case thought(String)
+        case tool(id: String)
+        case plan
+        case note(String)
+    }
+
+    private struct Segment: Sendable {
+        var blocks: [Block] = []
+        var slots: [Int] = []
+        var sent: [String] = []
+    }
+
+    /// Where an output delta ended in the transcript's last output block, in characters.
+    private struct OutputMark: Sendable {
+        var seq: Int64
+        var end: Int
+    }
+
+    private struct Tool: Sendable { var title: String?; var kind: String?; var status: String? }
+
+    private var segments = [Segment()]
+    private var tools: [String: Tool] = [:]
+    private var plan: [PlanEntry] = []
+    private var hasPlanBlock = false
+    private var permissions: [Int64: (prompt: PermissionPrompt, slot: Int)] = [:]
+    private var nextSlot = 0
+    private var outputChars = 0
+    private var truncated = false
+    private var lastSeq: Int64 = 0
+    /// Deltas of the last block of the last segment, when it is output (for the hold-back checkpoint).
+    private var outputMarks: [OutputMark] = []
+    /// The first event whose effect has not been handed out yet.
+    private var firstPendingSeq: Int64?
+    private var dirtySince: Instant?
+    private var lastChange: Instant?
+    private var lastFlush: Instant?
+
+    /// True once the run's terminal event was handled; later events are ignored.
+    public private(set) var finished = false
+
+    /// A projector for one run; `redact` is applied to every segment's whole text before it is split.
+    public init(settings: ProjectorSettings, redact: @escaping Redaction = { $0 }) {
+        self.settings = settings
+        self.splitter = TextSplitter(limit: settings.messageLimit)
+        self.redact = redact
+    }
+
+    /// When `tick(now:)` should be called to flush held text; nil when nothing is held.
+    public var nextDeadline: Instant? {
+        guard settings.live, !finished, let dirtySince, let lastChange else { return nil }
+        let due = min(lastChange + settings.coalesceIdle, dirtySince + settings.maxCoalesceDelay)
+        guard let lastFlush else { return due }
+        return max(due, lastFlush + settings.minEditInterval)
+    }
+
+    /// Flushes held text if its deadline has passed.
+    public mutating func tick(now: Instant) -> [DeliveryOperation] {
+        guard let deadline = nextDeadline, now >= deadline else { return [] }
+        return flush(now: now)
+    }
+
+    /// Handles the run's next event (`seq` increasing) and returns what to send or edit now.
+    public mutating func handle(_ payload: EventPayload, seq: Int64, now: Instant) -> [DeliveryOperation] {
+        guard !finished else { return [] }
+        lastSeq = max(lastSeq, seq)
+        switch payload {
+        case .text(let delta):
+            guard delta.stream == .output || settings.showThoughts, !delta.text.isEmpty else { return [] }
+            if delta.stream == .output {
+                guard appendOutput(delta.text, seq: seq) else { return [] }
+            } else {
+                appendText(delta.text, thought: true)
+            }
+            markPending(seq: seq, now: now)
+            return tick(now: now)
+        case .toolCall(let info):
+            guard settings.showToolCalls else { return [] }
+            var tool = tools[info.id] ?? Tool()
+            if tools[info.id] == nil { segments[segments.count - 1].blocks.append(.tool(id: info.id)) }
+            tool.title = info.title ?? tool.title
+            tool.kind = info.kind ?? tool.kind
+            tool.status = info.status ?? tool.status
+            tools[info.id] = tool
+            markPending(seq: seq, now: now)
+            return settings.live ? flush(now: now) : []
+        case .plan(let entries):
+            guard settings.showToolCalls else { return [] }
+            plan = entries
+            if !hasPlanBlock {
+                hasPlanBlock = true
+                segments[segments.count - 1].blocks.append(.plan)
+            }
+            markPending(seq: seq, now: now)
+            return settings.live ? flush(now: now) : []
+        case .permissionRequested(let prompt):
+            var ops = settings.live ? flush(now: now, before: seq) : []
+            let slot = takeSlot()
+            permissions[prompt.id] = (prompt, slot)
+            if let automatic = prompt.automatic {
+                // Answered by acp.permissions.mode: one settled line, no prompt to edit afterwards.
+                ops.append(DeliveryOperation(.send, slot: slot, text: DeliveryText.fit(DeliveryText.permissionResolved(prompt, automatic),
+                                                                                       limit: splitter.limit),
+                                             kind: .permission, checkpoint: safeCheckpoint(seq)))
+            } else {
+                ops.append(DeliveryOperation(.send, slot: slot, text: DeliveryText.fit(DeliveryText.permissionPrompt(prompt), limit: splitter.limit,
+                                                                                       keepingLastLine: true),
+                                             buttons: settings.buttons ? DeliveryText.permissionButtons(prompt) : [],
+                                             kind: .permission, checkpoint: safeCheckpoint(seq)))
+            }
+            sealSegment()
+            return ops
+        case .permissionResolved(let resolution):
+            guard let (prompt, slot) = permissions[resolution.id] else {
+                // The prompt went out before this projection began (delivery resumed after a
+                // restart): its message is not known here, so say in a new one that it is settled.
+                return [DeliveryOperation(.send, slot: takeSlot(), text: DeliveryText.fit(DeliveryText.permissionSettled(resolution),
+                                                                                          limit: splitter.limit),
+                                          kind: .permission, checkpoint: safeCheckpoint(seq))]
+            }
+            if prompt.automatic == resolution { return [] }
+            let text = DeliveryText.fit(DeliveryText.permissionResolved(prompt, resolution), limit: splitter.limit)
+            if settings.edits {
+                return [DeliveryOperation(.edit, slot: slot, text: text, kind: .permission, checkpoint: safeCheckpoint(seq))]
+            }
+            return [DeliveryOperation(.send, slot: takeSlot(), text: text, kind: .permission, checkpoint: safeCheckpoint(seq))]
+        case .notice(let text):
+            return standaloneNotice(text, seq: seq, now: now)
+        case .contextLost(let reason):
+            return standaloneNotice("⚠️ The agent could not restore the earlier conversation (\(reason)); it starts fresh.",
+                                    seq: seq, now: now)
+        case .completed(let stopReason):
+            return finish(note: DeliveryText.note(forStopReason: stopReason), seq: seq)
+        case .failed(let code, let message):
+            return finish(note: DeliveryText.failure(code: code, message: message), seq: seq)
+        case .cancelled:
+            return finish(note: DeliveryText.stopped, seq: seq)
+        case .runStarted, .usage, .modeChanged, .commandsUpdated, .sessionInfo, .sessionClosed, .sessionReset:
+            return []
+        }
+    }
+
+    // MARK: - Transcript
+
+    /// Appends output within `maxOutputChars`; false when it was dropped.
+    private mutating func appendOutput(_ text: String, seq: Int64) -> Bool {
+        guard !truncated else { return false }
+        let room = settings.maxOutputChars - outputChars
+        if text.count <= room {
+            outputChars += text.count
+            appendText(text, thought: false)
+            if case .output(let block) = segments[segments.count - 1].blocks.last {
+                outputMarks.append(OutputMark(seq: seq, end: block.count))
+            }
+        } else {
+            truncated = true
+            outputChars = settings.maxOutputChars
+            appendText(String(text.prefix(max(0, room))), thought: false)
+            segments[segments.count - 1].blocks.append(.note(DeliveryText.outputTruncated(limit: settings.maxOutputChars)))
+        }
+        return true
+    }
+
+    private mutating func appendText(_ text: String, thought: Bool) {
+        let last = segments.count - 1
+        switch segments[last].blocks.last {
+        case .output(let existing) where !thought:
+            segments[last].blocks[segments[last].blocks.count - 1] = .output(existing + text)
+        case .thought(let existing) where thought:
+            segments[last].blocks[segments[last].blocks.count - 1] = .thought(existing + text)
+        default:
+            segments[last].blocks.append(thought ? .thought(text) : .output(text))
+            outputMarks = []
+        }
+    }
+
+    /// Characters at the end of the transcript's last output block that a live flush holds back:
+    /// an unfinished word (no blank after it yet), at most `heldWordLimit`; 0 when the transcript
+    /// does not end in output.
+    private var heldCharacters: Int {
+        guard case .output(let text) = segments[segments.count - 1].blocks.last else { return 0 }
+        var count = 0
+        for character in text.reversed() {
+            if character.isWhitespace { return count }
+            count += 1
+            if count > Self.heldWordLimit { return 0 }
+        }
+        return count
+    }
+
+    /// The segment's text as chat shows it: rendered, then redacted as a whole. `holdBack`
+    /// characters are left off the end of its last block (an output block).
+    private func render(_ segment: Segment, holdBack: Int = 0) -> String {
+        redact(renderBlocks(segment, holdBack: holdBack))
+    }
+
+    private func renderBlocks(_ segment: Segment, holdBack: Int) -> String {
+        var result = ""
+        var previousWasTool = false
+        for (index, block) in segment.blocks.enumerated() {
+            let (text, isTool): (String, Bool) = switch block {
+            case .output(let text) where holdBack > 0 && index == segment.blocks.count - 1: (String(text.dropLast(holdBack)), false)
+            case .output(let text): (text, false)
+            case .thought(let text): (DeliveryText.thought(text), false)
+            case .tool(let id): (tools[id].map { DeliveryText.toolLine(title: $0.title, kind: $0.kind, status: $0.status) } ?? "", true)
+            case .plan: (DeliveryText.plan(plan), false)
+            case .note(let text): (text, false)
+            }
+            let trimmed = Substring(text).drop(while: \.isNewline).trimmingTrailingWhitespace()
+            guard !trimmed.isEmpty else { continue }
+            if !result.isEmpty { result += previousWasTool && isTool ? "\n" : "\n\n" }
+            result += trimmed
+            previousWasTool = isTool
+        }
+        return result
+    }
+
+    /// Sends or edits every transcript piece that changed, leaving `holdBack` characters off the
+    /// end of the last segment; the caller sets the checkpoint.
+    private mutating func flushTranscript(holdBack: Int = 0) -> [DeliveryOperation] {
+        var ops: [DeliveryOperation] = []
+        for index in segments.indices {
+            var pieces = splitter.split(render(segments[index], holdBack: index == segments.count - 1 ? holdBack : 0))
+            let sentCount = segments[index].sent.count
+            if pieces.count < sentCount {
+                // The text got shorter across a split: blank the messages no longer needed.
+                pieces += Array(repeating: "…", count: sentCount - pieces.count)
+            }
+            for (position, piece) in pieces.enumerated() {
+                if position < sentCount {
+                    guard segments[index].sent[position] != piece else { continue }
+                    segments[index].sent[position] = piece
+                    ops.append(DeliveryOperation(.edit, slot: segments[index].slots[position], text: piece))
+                } else {
+                    let slot = takeSlot()
+                    segments[index].slots.append(slot)
+                    segments[index].sent.append(piece)
+                    ops.append(DeliveryOperation(.send, slot: slot, text: piece))
+                }
+            }
+        }
+        return ops
+    }
+
+    /// Flushes the transcript. `before`: the flush precedes event `before` (a prompt or notice
+    /// that seals the segment): an unfinished word is shown too, and the checkpoint stays below
+    /// that event, which its own message covers.
+    private mutating func flush(now: Instant, before sealing: Int64? = nil) -> [DeliveryOperation] {
+        let held = sealing == nil ? heldCharacters : 0
+        var ops = flushTranscript(holdBack: held)
+        dirtySince = nil
+        lastChange = nil
+        var checkpoint = held > 0 ? heldCheckpoint(held) : lastSeq
+        if let sealing { checkpoint = sealing > 1 ? min(lastSeq, sealing - 1) : nil }
+        if held > 0 {
+            // The held word's events are not delivered yet: a later flush (or the end) covers them.
+            firstPendingSeq = checkpoint.map { $0 + 1 } ?? firstPendingSeq
+        } else {
+            firstPendingSeq = nil
+        }
+        if !ops.isEmpty {
+            lastFlush = now
+            ops[ops.count - 1].checkpoint = checkpoint
+        }
+        return ops
+    }
+
+    /// The checkpoint of a flush that holds back `held` characters: the last event whose output
+    /// ended before the held word began (nil: none beyond what earlier flushes covered).
+    private func heldCheckpoint(_ held: Int) -> Int64? {
+        guard case .output(let text) = segments[segments.count - 1].blocks.last else { return lastSeq }
+        let shown = text.count - held
+        guard let firstHeld = outputMarks.first(where: { $0.end > shown }) else { return lastSeq }
+        let candidate = firstHeld.seq - 1
+        return candidate > 0 ? candidate : nil
+    }
+
+    private mutating func finish(note: String?, seq: Int64) -> [DeliveryOperation] {
+        finished = true
+        if let note { segments[segments.count - 1].blocks.append(.note(note)) }
+        guard let finalSegment = segments.lastIndex(where: { !render($0).isEmpty }) else {
+            segments[segments.count - 1].blocks.append(.note(DeliveryText.noOutput))
+            return finish(note: nil, seq: seq)
+        }
+        var ops = flushTranscript()
+        let finalSlot = segments[finalSegment].slots[segments[finalSegment].slots.count - 1]
+        if let index = ops.lastIndex(where: { $0.slot == finalSlot }), index == ops.count - 1 {
+            ops[index].isFinal = true
+        } else {
+            let text = segments[finalSegment].sent[segments[finalSegment].sent.count - 1]
+            ops.append(DeliveryOperation(.edit, slot: finalSlot, text: text, isFinal: true))
+        }
+        ops[ops.count - 1].checkpoint = seq
+        firstPendingSeq = nil
+        return ops
+    }
+
+    // MARK: - Bookkeeping
+
+    private mutating func standaloneNotice(_ text: String, seq: Int64, now: Instant) -> [DeliveryOperation] {
+        var ops = settings.live ? flush(now: now, before: seq) : []
+        let text = DeliveryText.fit(text, limit: splitter.limit)
+        ops.append(DeliveryOperation(.send, slot: takeSlot(), text: text, kind: .notice, checkpoint: safeCheckpoint(seq)))
+        sealSegment()
+        return ops
+    }
+
+    /// In live mode, later output goes to a new message below a prompt or notice.
+    private mutating func sealSegment() {
+        guard settings.live, !segments[segments.count - 1].blocks.isEmpty else { return }
+        segments.append(Segment())
+    }
+
+    private mutating func markPending(seq: Int64, now: Instant) {
+        if firstPendingSeq == nil { firstPendingSeq = seq }
+        if dirtySince == nil { dirtySince = now }
+        lastChange = now
+    }
+
+    /// The checkpoint an operation for event `seq` may carry: not past any held event.
+    private func safeCheckpoint(_ seq: Int64) -> Int64? {
+        guard let firstPendingSeq else { return seq }
+        return firstPendingSeq > 1 ? firstPendingSeq - 1 : nil
+    }
+
+    private mutating func takeSlot() -> Int {
+        defer { nextSlot += 1 }
+        return nextSlot
+    }
+}

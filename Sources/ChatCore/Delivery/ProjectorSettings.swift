@@ -1,0 +1,40 @@
+import Bindings
+
+/// What the projector needs from `acp.stream` and the channel, resolved once per run.
+public struct ProjectorSettings: Sendable, Equatable {
+    /// `live`: edit messages as output arrives; `final_only`: send the output when the run ends.
+    var live: Bool
+    /// Text deltas are held until no new one came for this long (`coalesceIdleMs`)…
+    var coalesceIdle: Duration
+    /// …or until the oldest held delta is this old (4 × `coalesceIdleMs`), so a steady stream
+    /// still shows progress.
+    var maxCoalesceDelay: Duration
+    /// Largest message, in UTF-16 code units: the smaller of `maxChunkChars` and the channel's limit.
+    var messageLimit: Int
+    /// Output characters kept per run (`maxOutputChars`); the rest is replaced by one notice.
+    var maxOutputChars: Int
+    var showToolCalls: Bool
+    var showThoughts: Bool
+    /// Whether permission prompts carry buttons.
+    var buttons: Bool
+    /// Whether the channel edits messages (a settled permission prompt is edited, else re-sent).
+    var edits: Bool
+    /// Shortest time between two live flushes (the channel's edit rate limit).
+    var minEditInterval: Duration
+
+    /// Settings from config and the channel. A channel that cannot edit gets `final_only`
+    /// for its output (it would otherwise see every flush as a new message).
+    public init(stream: StreamSettings, channel: ChannelCapabilities) {
+        live = stream.deliveryMode == .live && channel.supportsEdit
+        coalesceIdle = .milliseconds(max(0, stream.coalesceIdleMs))
+        maxCoalesceDelay = .milliseconds(max(0, stream.coalesceIdleMs) * 4)
+        messageLimit = min(stream.maxChunkChars, channel.maxMessageLength)
+        maxOutputChars = stream.maxOutputChars
+        showToolCalls = stream.showToolCalls
+        showThoughts = stream.showThoughts
+        buttons = channel.supportsButtons
+        edits = channel.supportsEdit
+        minEditInterval = channel.minEditInterval
+    }
+}
+

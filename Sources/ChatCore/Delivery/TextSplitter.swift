@@ -1,0 +1,158 @@
+import Bindings
+
+/// Splits text into pieces that each fit a channel's message limit.
+///
+/// Length is measured in UTF-16 code units (what Telegram counts; never less than what Discord
+/// counts), so a piece that fits here fits everywhere.
+///
+/// Policy, for each piece: take the longest prefix of whole grapheme clusters that fits, then cut
+/// it back to the last paragraph break (`\n\n`), else the last sentence end (`.`, `!`, `?`
+/// followed by whitespace, or a line break), else the last whitespace; only when none exists in
+/// the prefix is it hard-split at the last grapheme boundary that fits (a single grapheme longer
+/// than the limit is split between Unicode scalars). Surrogate pairs are never broken.
+///
+/// Whitespace at a cut is dropped: a piece has no trailing whitespace and the next piece no
+/// leading whitespace. So the input equals the pieces joined with (possibly empty) runs of
+/// whitespace between them, and pieces are never empty.
+///
+/// Code fences: when a cut falls inside a ``` block, the piece is closed with `\n```` and the
+/// next piece reopens the block with the same opening line (e.g. ```` ```swift ````), so each
+/// piece renders as valid Markdown. These added fence lines are the only text not in the input.
+public struct TextSplitter: Sendable {
+    /// Largest piece, in UTF-16 code units (at least 16; smaller values are raised to 16).
+    public let limit: Int
+
+    private static let fenceClose = "\n```"
+
+    /// A splitter for `limit` UTF-16 code units per piece.
+    public init(limit: Int) {
+        self.limit = max(16, limit)
+    }
+
+    /// The pieces of `text`, in order; `[]` when `text` is only whitespace.
+    public func split(_ text: String) -> [String] {
+        var pieces: [String] = []
+        var rest = Substring(text).drop(while: \.isWhitespace)
+        var reopen = ""
+        while !rest.isEmpty {
+            let body = Substring(reopen + rest)
+            if body.utf16.count <= limit {
+                pieces.append(String(body.trimmingTrailingWhitespace()))
+                break
+            }
+            // A reopened fence line is not a place to cut: every piece must carry new text.
+            let minimum = body.utf16.index(body.startIndex, offsetBy: reopen.utf16.count)
+            var (piece, remainder) = cut(body, limit: limit, minimum: minimum)
+            var opening = Self.openFence(in: piece)
+            if opening != nil {
+                // Leave room for the closing fence and cut again.
+                (piece, remainder) = cut(body, limit: limit - Self.fenceClose.utf16.count, minimum: minimum)
+                opening = Self.openFence(in: piece)
+            }
+            if let opening, opening.utf16.count + 1 <= limit / 2, !remainder.isEmpty {
+                pieces.append(String(piece) + Self.fenceClose)
+                reopen = opening + "\n"
+            } else {
+                pieces.append(String(piece))
+                reopen = ""
+            }
+            rest = remainder
+        }
+        return pieces
+    }
+
+    /// The first piece of `text` (≤ `limit`, non-empty, no trailing whitespace) and what follows
+    /// it with leading whitespace dropped. `text` is longer than `limit` and starts non-blank.
+    /// Boundaries at or before `minimum` are not used.
+    private func cut(_ text: Substring, limit: Int, minimum: String.Index) -> (Substring, Substring) {
+        // Longest prefix of whole graphemes that fits.
+        var end = text.startIndex
+        var used = 0
+        for index in text.indices {
+            let width = text[index].utf16.count
+            if used + width > limit { break }
+            used += width
+            end = text.index(after: index)
+        }
+        if end == text.startIndex {
+            return hardSplitScalars(text, limit: limit)
+        }
+        let window = text[text.startIndex..<end]
+        let boundary = Self.lastBoundary(in: window, followedBy: text[end...]).flatMap { $0 > minimum ? $0 : nil }
+        let pieceEnd = boundary ?? end
+        let piece = text[text.startIndex..<pieceEnd].trimmingTrailingWhitespace()
+        if piece.endIndex <= minimum {
+            if end <= minimum { return hardSplitScalars(text, limit: limit) }
+            return (text[text.startIndex..<end], text[end...].drop(while: \.isWhitespace))
+        }
+        return (piece, text[pieceEnd...].drop(while: \.isWhitespace))
+    }
+
+    /// Where to end a piece inside `window`: after a paragraph break, else a sentence end, else
+    /// at whitespace. Nil when the window has no boundary other than its very start.
+    private static func lastBoundary(in window: Substring, followedBy after: Substring) -> String.Index? {
+        var paragraph: String.Index?
+        var sentence: String.Index?
+        var space: String.Index?
+        var previous: Character?
+        var index = window.startIndex
+        while index < window.endIndex {
+            let character = window[index]
+            let next = window.index(after: index)
+            if character.isWhitespace, index > window.startIndex {
+                space = index
+                if character.isNewline {
+                    sentence = index
+                    if previous?.isNewline == true { paragraph = index }
+                }
+            }
+            if ".!?".contains(character) {
+                let following: Character? = next < window.endIndex ? window[next] : after.first
+                if following?.isWhitespace ?? false { sentence = next }
+            }
+            previous = character
+            index = next
+        }
+        // A boundary right at the end of the window means the text after it starts with whitespace.
+        if after.first?.isWhitespace == true { return window.endIndex }
+        return paragraph ?? sentence ?? space
+    }
+
+    /// Splits a leading grapheme longer than `limit` between Unicode scalars.
+    private func hardSplitScalars(_ text: Substring, limit: Int) -> (Substring, Substring) {
+        let scalars = text.unicodeScalars
+        var end = scalars.startIndex
+        var used = 0
+        for index in scalars.indices {
+            let width = scalars[index].utf16.count
+            if used + width > limit { break }
+            used += width
+            end = scalars.index(after: index)
+        }
+        return (Substring(scalars[scalars.startIndex..<end]), Substring(scalars[end...]).drop(while: \.isWhitespace))
+    }
+
+    /// The opening line (e.g. ```` ```swift ````) of a code fence left open at the end of `text`.
+    static func openFence(in text: Substring) -> String? {
+        var open: String?
+        for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
+            let trimmed = line.drop(while: { $0 == " " })
+            guard trimmed.hasPrefix("```") else { continue }
+            open = open == nil ? String(trimmed.trimmingTrailingWhitespace()) : nil
+        }
+        return open
+    }
+}
+
+extension Substring {
+    /// This text without trailing whitespace.
+    func trimmingTrailingWhitespace() -> Substring {
+        var end = endIndex
+        while end > startIndex {
+            let before = index(before: end)
+            guard self[before].isWhitespace else { break }
+            end = before
+        }
+        return self[startIndex..<end]
+    }
+}

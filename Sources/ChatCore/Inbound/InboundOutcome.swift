@@ -1,0 +1,75 @@
+import ACPControlPlane
+import Bindings
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+
+/// What the router did with one inbound message. The http channel answers exactly this as
+/// `{"accepted", "runId"?, "reply"?}`; an ignored sender gives `accepted: false`.
+public struct InboundOutcome: Sendable, Equatable, Codable {
+    /// False when the message was ignored (unknown sender under strict, not addressed to us, or
+    /// dispatch of an unbound prompt declined silently).
+    public var accepted: Bool
+    /// The run the message started or steered, if any.
+    public var runId: RunID?
+    /// The reply text sent to the conversation (already redacted), if any.
+    public var reply: String?
+    /// Why the message was refused before any handler ran, for channels that answer the sender
+    /// directly (the HTTP API answers `429` and `409`); nil otherwise.
+    public var refusal: Refusal?
+    /// The fingerprint of the message that first used the idempotency key (stored with the key,
+    /// never returned): a later message with the same key but other content is a conflict.
+    var request: String?
+
+    /// Why a message was refused.
+    public enum Refusal: String, Sendable, Codable {
+        /// The sender's rate limit is used up (`ERROR: rate limited (try again later)`).
+        case rateLimited = "rate_limited"
+        /// The idempotency key was first used by a different message; nothing was done.
+        case keyConflict = "key_conflict"
+    }
+
+    /// An outcome.
+    public init(accepted: Bool, runId: RunID? = nil, reply: String? = nil, refusal: Refusal? = nil) {
+        self.accepted = accepted
+        self.runId = runId
+        self.reply = reply
+        self.refusal = refusal
+    }
+
+    /// An ignored message.
+    public static let ignored = InboundOutcome(accepted: false)
+
+    /// A message whose idempotency key belongs to a different message: nothing done, nothing sent.
+    public static let keyConflict = InboundOutcome(accepted: false, refusal: .keyConflict)
+
+    /// A stable fingerprint of what a message asks (conversation, sender, text, button): FNV-1a
+    /// 64 over its UTF-8, hex. Not a security measure, only a guard against reusing a key. The
+    /// text of `/auth` is left out, so the stored fingerprint says nothing about the secret.
+    static func fingerprint(_ message: InboundMessage) -> String {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        let trimmed = message.text.drop { $0.isWhitespace }
+        let text = trimmed.hasPrefix("/auth") ? "/auth" : message.text
+        for part in [message.conversation.canonical, message.senderId, text, message.buttonPayload ?? ""] {
+            for byte in part.utf8 {
+                hash ^= UInt64(byte)
+                hash = hash &* 0x0000_0100_0000_01b3
+            }
+            hash ^= 0xff
+            hash = hash &* 0x0000_0100_0000_01b3
+        }
+        return String(hash, radix: 16)
+    }
+
+    /// The outcome as stored with its idempotency key (JSON).
+    var stored: String {
+        (try? String(decoding: JSONEncoder().encode(self), as: UTF8.self)) ?? #"{"accepted":true}"#
+    }
+
+    /// Decodes a stored outcome; a malformed one counts as accepted without reply.
+    init(stored: String) {
+        self = (try? JSONDecoder().decode(InboundOutcome.self, from: Data(stored.utf8))) ?? InboundOutcome(accepted: true)
+    }
+}

@@ -1,0 +1,84 @@
+import ACPControlPlane
+import Bindings
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+
+/// Plain messages and unknown senders.
+extension InboundRouter {
+    /// Queues a plain message as a run of the conversation's session.
+    ///
+    /// Unbound: the gate only lets allowlisted senders' prompts through to here (members bindings
+    /// resolve), so they get a short `ERROR: ACP_NOT_BOUND` hint; nobody else gets a reply.
+    func prompt(_ text: String, _ context: CommandContext) async -> InboundOutcome {
+        if case .unbound = context.resolution { return failure(ACPError(.notBound)) }
+        guard config.acp.dispatchEnabled else { return failure(ACPError(.dispatchDisabled)) }
+        do {
+            let key = try await boundSession(context)
+            let idempotency = IdempotencyKey(scope: "\(context.conversation.channel.rawValue):\(context.conversation.accountId):submit",
+                                             key: context.message.idempotencyKey)
+            let result = try await manager.submit(key, prompt: promptBlocks(text, context.message), from: context.conversation,
+                                                  idempotency: idempotency)
+            return InboundOutcome(accepted: true, runId: result.runId)
+        } catch {
+            return failure(error)
+        }
+    }
+
+    /// The prompt's content: the text, then one resource link per attachment.
+    func promptBlocks(_ text: String, _ message: InboundMessage) -> [ContentBlock] {
+        var blocks: [ContentBlock] = text.isEmpty ? [] : [.text(text)]
+        for attachment in message.attachments {
+            blocks.append(.resourceLink(uri: attachment.reference, name: attachment.fileName ?? attachment.reference,
+                                        mimeType: attachment.mimeType))
+        }
+        return blocks.isEmpty ? [.text(text)] : blocks
+    }
+
+    /// The sender's pairing state (`access.unknownSenders: request_approval`).
+    func pairingStatus(_ sender: SenderRef, conversation: ConversationRef) -> PairingStatus {
+        guard config.access.unknownSenders == .requestApproval else { return .none }
+        do {
+            // One request per sender (unique in the store): a keyed lookup, not a scan of all requests.
+            guard let latest = try store.pairingRequest(channel: sender.channel, accountId: conversation.accountId,
+                                                        senderId: sender.id) else { return .none }
+            switch latest.state {
+            case .pending: return .pending
+            case .approved: return .approved
+            case .denied: return .denied
+            }
+        } catch {
+            logger.error("pairing requests unavailable", metadata: ["error": "\(error)"])
+            return .none
+        }
+    }
+
+    /// Records one pairing request per unknown sender and tells the owners about a new one.
+    func requestApproval(_ sender: SenderRef, message: InboundMessage) async {
+        do {
+            let (request, created) = try store.recordPairingRequest(
+                channel: sender.channel, accountId: message.conversation.accountId, senderId: sender.id,
+                displayName: nil, conversationId: message.conversation.conversationId)
+            guard created else { return }
+            await notifyOwners(redactor.redact(
+                "pairing request \(request.id) from \(sender) in \(message.conversation.canonical): answer /acp approve \(request.id) or /acp deny \(request.id)"))
+        } catch {
+            logger.error("pairing request not recorded", metadata: ["error": "\(error)"])
+        }
+    }
+
+    /// `ERROR: …` for a thrown error: an `ACPError` with its code and hint; anything else is
+    /// logged and answered as a generic failure (details stay in the log).
+    func failure(_ error: any Error) -> InboundOutcome {
+        if let error = error as? ACPError { return InboundOutcome(accepted: true, reply: ChatReply.error(error)) }
+        logger.error("command failed", metadata: ["error": "\(error)"])
+        return InboundOutcome(accepted: true, reply: ChatReply.error("the request failed; see the daemon log"))
+    }
+
+    /// `OK: …`.
+    func ok(_ text: String, runId: RunID? = nil) -> InboundOutcome {
+        InboundOutcome(accepted: true, runId: runId, reply: ChatReply.ok(text))
+    }
+}

@@ -1,0 +1,158 @@
+import ACPControlPlane
+import Bindings
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+import Logging
+
+/// The one inbound path of every channel (ARCHITECTURE.md "One message, end to end"):
+/// idempotency reserve → binding resolution → `InboundGate` (access, rate limit, /auth) →
+/// command handler or prompt → idempotency completion with the outcome.
+///
+/// An actor: the gate's per-sender state lives here. A replayed idempotency key returns the
+/// first outcome and does nothing else, across restarts (the key is stored). Command replies are
+/// redacted and also sent to the conversation through its channel; agent output is delivered by
+/// `DeliveryService`, never by the router.
+public actor InboundRouter {
+    /// Returns the text of `/acp doctor` (the daemon runs its checks).
+    public typealias DoctorSummary = @Sendable () async -> String
+    /// Tells the owners about something (a new pairing request); `text` is already redacted.
+    public typealias OwnerNotifier = @Sendable (_ text: String) async -> Void
+
+    private(set) var config: ACPDConfig
+    let manager: SessionManager
+    let store: ControlPlaneStore
+    let bindings: ControlPlaneBindings
+    let channels: [any ChatChannel]
+    let logger: Logger
+    let doctorSummary: DoctorSummary
+    /// The notifier given at init; nil: `notifyOwnersDirectly`.
+    let ownerNotifier: OwnerNotifier?
+    private(set) var redactor: Redactor
+    private(set) var resolver: BindingResolver
+    var gate: InboundGate
+    var handledCount = 0
+
+    /// A router over the daemon's parts. `doctorSummary` defaults to a pointer at `acpd doctor`;
+    /// `notifyOwners` defaults to a direct message to every owner whose channel has them, plus
+    /// the log (`notifyOwnersDirectly`).
+    public init(config: ACPDConfig, manager: SessionManager, store: ControlPlaneStore, bindings: ControlPlaneBindings,
+                channels: [any ChatChannel], logger: Logger, doctorSummary: DoctorSummary? = nil,
+                notifyOwners: OwnerNotifier? = nil) {
+        self.config = config
+        self.manager = manager
+        self.store = store
+        self.bindings = bindings
+        self.channels = channels
+        self.logger = logger
+        self.doctorSummary = doctorSummary ?? { "OK: run `acpd doctor` on the host for the full report" }
+        ownerNotifier = notifyOwners
+        redactor = Redactor(config: config)
+        resolver = BindingResolver(index: BindingIndex(config: config), lookup: bindings, logger: logger)
+        gate = InboundGate(config.access)
+    }
+
+    /// Applies a reloaded config (SIGHUP): routing, access rules and redaction follow it from the
+    /// next message on. Per-sender rate-limit and `/auth` state is kept unless `access` changed.
+    public func apply(_ newConfig: ACPDConfig) {
+        if newConfig.access != config.access { gate = InboundGate(newConfig.access) }
+        config = newConfig
+        redactor = Redactor(config: newConfig)
+        resolver = BindingResolver(index: BindingIndex(config: newConfig), lookup: bindings, logger: logger)
+    }
+
+    /// How many inbound messages of one channel are handled at once (different conversations;
+    /// one conversation's messages always go one at a time, in arrival order).
+    public static let inFlightPerChannel = 32
+
+    /// Consumes every channel's `inbound` stream until they end or the calling task is cancelled.
+    /// A slow command in one conversation (a spawn waiting for its agent) does not hold up the
+    /// others; within a conversation, messages are handled in the order they arrived. Messages
+    /// already read are handled to the end before this returns.
+    public func run() async {
+        await withDiscardingTaskGroup { group in
+            for channel in channels {
+                group.addTask { [self] in
+                    let lanes = ConversationLanes(limit: Self.inFlightPerChannel)
+                    await withDiscardingTaskGroup { handlers in
+                        for await message in channel.inbound {
+                            if Task.isCancelled { break }
+                            await lanes.admit()
+                            let ticket = await lanes.ticket(for: message.conversation)
+                            handlers.addTask { [self] in
+                                await lanes.wait(for: ticket)
+                                _ = await self.handle(message, channel: channel)
+                                await lanes.done(with: ticket)
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Handles one inbound message end to end and returns what happened. Never throws: failures
+    /// become `ERROR: <CODE>: …` replies.
+    public func handle(_ message: InboundMessage, channel: any ChatChannel) async -> InboundOutcome {
+        let conversation = message.conversation
+        let key = IdempotencyKey(scope: "\(conversation.channel.rawValue):\(conversation.accountId)", key: message.idempotencyKey)
+        let ttl = TimeInterval(max(1, config.acp.idempotencyTTLHours)) * 3600
+        do {
+            switch try store.reserve(key, ttl: ttl) {
+            case .completed(let result):
+                var first = InboundOutcome(stored: result)
+                if let request = first.request, request != InboundOutcome.fingerprint(message) { return .keyConflict }
+                first.request = nil
+                return first
+            case .inProgress: return InboundOutcome(accepted: true)
+            case .new: break
+            }
+        } catch {
+            logger.error("idempotency reserve failed", metadata: ["error": "\(error)"])
+            return await finish(InboundOutcome(accepted: true, reply: ChatReply.error("the state store is unavailable, try again later")),
+                                conversation: conversation, channel: channel, key: nil)
+        }
+        let outcome = await process(message, channel: channel)
+        return await finish(outcome, conversation: conversation, channel: channel, key: key,
+                            request: InboundOutcome.fingerprint(message))
+    }
+
+    /// Sends the reply (redacted) and records the outcome under `key`, with the fingerprint of
+    /// the `request` it answers.
+    private func finish(_ outcome: InboundOutcome, conversation: ConversationRef, channel: any ChatChannel,
+                        key: IdempotencyKey?, request: String? = nil) async -> InboundOutcome {
+        var outcome = outcome
+        if let reply = outcome.reply {
+            let text = redactor.redact(reply)
+            outcome.reply = text
+            await sendReply(text, to: conversation, channel: channel)
+        }
+        if let key, outcome.refusal == .rateLimited {
+            // Refused for now, not handled: a retry with the same key is a new attempt.
+            do { try store.release(key) } catch {
+                logger.error("idempotency release failed", metadata: ["error": "\(error)"])
+            }
+        } else if let key {
+            var stored = outcome
+            stored.request = request
+            do { try store.complete(key, result: stored.stored) } catch {
+                logger.error("idempotency complete failed", metadata: ["error": "\(error)"])
+            }
+        }
+        return outcome
+    }
+
+    /// Posts a command reply, split to the channel's limit; failures are logged, not retried.
+    func sendReply(_ text: String, to conversation: ConversationRef, channel: any ChatChannel) async {
+        for part in TextSplitter(limit: channel.capabilities.maxMessageLength).split(text) {
+            do {
+                _ = try await channel.send(to: conversation, text: part, buttons: [], context: OutgoingContext(kind: .command))
+            } catch {
+                logger.warning("reply not delivered", metadata: ["conversation": "\(conversation.canonical)", "error": "\(error)"])
+                return
+            }
+        }
+    }
+}

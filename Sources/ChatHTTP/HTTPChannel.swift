@@ -1,0 +1,86 @@
+import ACPControlPlane
+import Bindings
+import ChatCore
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+import Synchronization
+
+/// The `http` channel (CONTRACT.md §7): inbound arrives through `POST /v1/messages`, which hands
+/// each message straight to the router (the HTTP answer carries the router's outcome), so
+/// `inbound` yields nothing and only ends at shutdown. Outbound goes into `HTTPMessageLog` (in the
+/// control-plane store), read back with `GET /v1/conversations/{id}/messages` and `/events`.
+///
+/// The daemon creates the channel before it opens the store, then `attach(store:)`es it; a
+/// send before that fails as transient (the send queue retries).
+public final class HTTPChannel: ChatChannel {
+    public let kind: ConversationRef.Channel = .http
+    public let capabilities = ChannelCapabilities(maxMessageLength: 16_000, supportsEdit: true, supportsButtons: false)
+    public let inbound: AsyncStream<InboundMessage>
+    private let inboundContinuation: AsyncStream<InboundMessage>.Continuation
+    private let attached: Mutex<HTTPMessageLog?>
+
+    /// A channel writing into `log` (nil: attach a store later).
+    public init(log: HTTPMessageLog? = nil) {
+        attached = Mutex(log)
+        (inbound, inboundContinuation) = AsyncStream<InboundMessage>.makeStream()
+    }
+
+    /// Where delivered messages are kept; nil until a store is attached.
+    public var log: HTTPMessageLog? { attached.withLock { $0 } }
+
+    /// Keeps the message log in `store` from now on (and applies its retention once).
+    public func attach(store: ControlPlaneStore) async {
+        let log = HTTPMessageLog(store: store)
+        attached.withLock { $0 = log }
+        await log.prune()
+    }
+
+    /// Normalises a `POST /v1/messages` body into an inbound message; throws `ACP_INVALID_ARGUMENT`
+    /// for a conversation id outside the http form.
+    public static func inboundMessage(accountId: String?, conversationId: String, senderId: String, text: String,
+                               messageId: String, idempotencyKey: String?) throws(ACPError) -> InboundMessage {
+        let conversation = try ConversationIDs.parse(conversationId, channel: .http,
+                                                     accountId: accountId ?? ConversationRef.defaultAccount)
+        let key = idempotencyKey ?? messageId
+        return InboundMessage(conversation: conversation, senderId: senderId, text: text, platformMessageId: messageId,
+                              idempotencyKey: "http:\(conversation.accountId):\(key)")
+    }
+
+    public func send(to conversation: ConversationRef, text: String, buttons: [[ChatButton]],
+              context: OutgoingContext) async throws -> MessageRef {
+        let log = try requireLog()
+        do {
+            let message = try await log.append(conversation: conversation, text: text, context: context)
+            return MessageRef(conversation: conversation, messageId: message.id)
+        } catch {
+            throw ChannelError.transient("the http message log cannot be written: \(error)")
+        }
+    }
+
+    public func edit(_ message: MessageRef, text: String, buttons: [[ChatButton]], context: OutgoingContext) async throws {
+        let log = try requireLog()
+        let found: Bool
+        do { found = try await log.edit(conversation: message.conversation, id: message.messageId, text: text, context: context) } catch {
+            throw ChannelError.transient("the http message log cannot be written: \(error)")
+        }
+        guard found else { throw ChannelError.permanent("message \(message.messageId) is no longer in the http message log") }
+    }
+
+    public func createThread(in parent: ConversationRef, title: String) async throws -> ConversationRef {
+        throw ChannelError.notSupported("the http channel has no threads")
+    }
+
+    /// Ends `inbound` and every event stream.
+    public func stop() async {
+        inboundContinuation.finish()
+        await log?.finishAll()
+    }
+
+    private func requireLog() throws -> HTTPMessageLog {
+        guard let log else { throw ChannelError.transient("the http message log is not open yet") }
+        return log
+    }
+}

@@ -1,0 +1,45 @@
+import ACPControlPlane
+@testable import Bindings
+@testable import ChatCore
+@testable import Bindings
+import Testing
+
+@Suite struct HelpAndReplyTests {
+    @Test func helpListsEveryCommandWithItsPolicy() {
+        let help = CommandHelp.text()
+        #expect(help.hasPrefix("OK: "))
+        for command in CommandName.allCases {
+            #expect(help.contains("\(command.usage) — \(command.summary) (\(command.policy.rawValue))"))
+        }
+        #expect(!help.contains("[guarded]"))
+    }
+
+    @Test func helpMarksGuardedCommandsWhenASecretIsSet() {
+        let lines = CommandHelp.text(guardedBySecret: true).split(separator: "\n")
+        for command in CommandName.allCases {
+            let line = lines.first { $0.hasPrefix(command.usage + " — ") }
+            #expect(line?.hasSuffix("[guarded]") == command.isGuarded, "\(command)")
+        }
+    }
+
+    @Test func policiesAndGuardsMatchTheContract() {
+        let owner: Set<CommandName> = [.doctor, .approve, .deny]
+        let bound: Set<CommandName> = [.cancel, .steer, .status, .allow, .reject, .new, .reset]
+        let guarded: Set<CommandName> = [.spawn, .bind, .unbind, .close, .sessions, .doctor, .approve, .deny]
+        for command in CommandName.allCases {
+            let expected: CommandPolicy = owner.contains(command) ? .owner : bound.contains(command) ? .bound : .allowlist
+            #expect(command.policy == expected, "\(command)")
+            #expect(command.isGuarded == guarded.contains(command), "\(command)")
+        }
+    }
+
+    @Test func replies() {
+        #expect(ChatReply.ok("bound") == "OK: bound")
+        #expect(ChatReply.error("nothing here") == "ERROR: nothing here")
+        #expect(ChatReply.unauthorized == "ERROR: unauthorized")
+        #expect(ChatReply.rateLimited == "ERROR: rate limited (try again later)")
+        #expect(ChatReply.error(ACPError(.notBound)) ==
+            "ERROR: ACP_NOT_BOUND: this conversation is not bound to a session\nnext: bind this conversation with /acp spawn --bind here or /acp bind <session>")
+        #expect(ChatReply.locked.hasPrefix("ERROR: "))
+    }
+}

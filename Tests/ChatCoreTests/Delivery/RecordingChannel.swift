@@ -1,0 +1,53 @@
+import ACPControlPlane
+@testable import Bindings
+@testable import ChatCore
+@testable import Bindings
+
+/// An in-process `ChatChannel` that records every call in one shared log and fails calls as
+/// scripted. Stands in for the real channels in the send-queue tests.
+final class RecordingChannel: ChatChannel {
+    /// The shared, ordered record of channel calls and queue callbacks.
+    actor Log {
+        private(set) var entries: [String] = []
+        private var failures: [(any Error)?] = []
+        private var nextId = 0
+
+        func record(_ entry: String) { entries.append(entry) }
+        /// The next channel calls throw these errors, in order (nil: that call succeeds).
+        func failNext(_ errors: [(any Error)?]) { failures += errors }
+        func nextFailure() -> (any Error)? { failures.isEmpty ? nil : failures.removeFirst() }
+        func newId() -> String { nextId += 1; return "m\(nextId)" }
+    }
+
+    let kind: ConversationRef.Channel = .http
+    let capabilities: ChannelCapabilities
+    let inbound: AsyncStream<InboundMessage> = AsyncStream { $0.finish() }
+    let log = Log()
+
+    init(capabilities: ChannelCapabilities = ChannelCapabilities(maxMessageLength: 4096, supportsEdit: true, supportsButtons: true)) {
+        self.capabilities = capabilities
+    }
+
+    func send(to conversation: ConversationRef, text: String, buttons: [[ChatButton]],
+              context: OutgoingContext) async throws -> MessageRef {
+        if let failure = await log.nextFailure() {
+            await log.record("fail send \(text)")
+            throw failure
+        }
+        let id = await log.newId()
+        await log.record("send \(id) \(text)\(context.isFinal ? " final" : "")")
+        return MessageRef(conversation: conversation, messageId: id)
+    }
+
+    func edit(_ message: MessageRef, text: String, buttons: [[ChatButton]], context: OutgoingContext) async throws {
+        if let failure = await log.nextFailure() {
+            await log.record("fail edit \(message.messageId) \(text)")
+            throw failure
+        }
+        await log.record("edit \(message.messageId) \(text)\(context.isFinal ? " final" : "")")
+    }
+
+    func createThread(in parent: ConversationRef, title: String) async throws -> ConversationRef {
+        throw ChannelError.notSupported("threads")
+    }
+}

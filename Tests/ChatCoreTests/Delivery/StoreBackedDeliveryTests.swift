@@ -1,0 +1,117 @@
+@_spi(Benchmarks) import ACPControlPlane
+@testable import ChatCore
+@testable import Bindings
+import Foundation
+import Logging
+import Testing
+import TestSupport
+
+/// A channel whose outbound lives in the control-plane store, as the http channel's: each write
+/// moves the operation's checkpoint in the same transaction.
+private final class StoreLogChannel: ChatChannel {
+    let kind: ConversationRef.Channel = .http
+    let capabilities = ChannelCapabilities(maxMessageLength: 4096, supportsEdit: true, supportsButtons: false)
+    let inbound: AsyncStream<InboundMessage> = AsyncStream { $0.finish() }
+    let store: ControlPlaneStore
+
+    init(store: ControlPlaneStore) { self.store = store }
+
+    func send(to conversation: ConversationRef, text: String, buttons: [[ChatButton]],
+              context: OutgoingContext) async throws -> MessageRef {
+        let write = try store.appendChannelMessage(to: conversation, kind: context.kind.rawValue, runId: context.runId, text: text,
+                                                   final: context.isFinal, advancing: context.checkpoint)
+        return MessageRef(conversation: conversation, messageId: write.message.id)
+    }
+
+    func edit(_ message: MessageRef, text: String, buttons: [[ChatButton]], context: OutgoingContext) async throws {
+        guard try store.editChannelMessage(in: message.conversation, id: message.messageId, text: text, final: context.isFinal,
+                                           runId: context.runId, advancing: context.checkpoint) != nil else {
+            throw ChannelError.permanent("gone")
+        }
+    }
+
+    func createThread(in parent: ConversationRef, title: String) async throws -> ConversationRef {
+        throw ChannelError.notSupported("threads")
+    }
+}
+
+@Suite("Delivery over a store-backed channel")
+struct StoreBackedDeliveryTests {
+    private static let conversation = ConversationRef(channel: .http, conversationId: "room")
+
+    /// Delivery over `store` until `done` holds on the conversation's log; then it drains.
+    private func deliver(_ store: ControlPlaneStore, config: ACPDConfig, until done: @escaping @Sendable ([ChannelMessage]) -> Bool) async throws {
+        let manager = SessionManager(store: store, backends: BackendRegistry(), agents: { _ in nil })
+        _ = try await manager.recover()
+        let delivery = DeliveryService(config: config, manager: manager, store: store, channels: [StoreLogChannel(store: store)],
+                                       logger: Logger(label: "test.delivery"))
+        let task = Task { await delivery.run() }
+        try await withDeadline(10, "delivery reaches the log") {
+            while !done(try store.channelMessages(in: Self.conversation)) { try await Task.sleep(for: .milliseconds(20)) }
+        }
+        task.cancel()
+        await task.value
+    }
+
+    /// A crash left a delivered message ahead of its checkpoint (a held-back word, or a flush of
+    /// several messages): after restart the run is re-rendered over its messages, edited in
+    /// place, so the output shows once and every message of the run ends final.
+    @Test func resumeEditsTheDeliveredMessagesInPlace() async throws {
+        try await withTemporaryDirectory { dir in
+            let config = try ConfigLoader.parse("acp: { stream: { deliveryMode: live } }\nchannels: { http: { enabled: true } }",
+                                                baseDirectory: dir.path, environment: [:])
+            let store = try ControlPlaneStore.open(stateDir: dir)
+            let key = SessionKey("agent:demo:acp:crashed")!
+            let run = try store.benchSessionWithRun(key, conversation: Self.conversation)
+            try store.benchAppend(session: key, run: run, firstSeq: 1, texts: ["Hello wor", "ld and more"])
+            // Before the crash: the first delta went out, but its checkpoint did not move.
+            let early = try store.appendChannelMessage(to: Self.conversation, kind: "reply", runId: run, text: "Hello wor", final: false).message
+
+            // Start again: recovery fails the run (a terminal event), delivery resumes it.
+            try await deliver(store, config: config) { messages in messages.contains { $0.final } }
+            let messages = try store.channelMessages(in: Self.conversation)
+            #expect(messages.map(\.seq) == [early.seq], "one message, edited in place: \(messages)")
+            let text = try #require(messages.first?.text)
+            #expect(text.hasPrefix("Hello world and more"), "\(text)")
+            #expect(text.components(separatedBy: "Hello").count == 2 && text.contains("acpd restarted"), "\(text)")
+            #expect(messages.allSatisfy { $0.final })
+            let last = try store.lastSeq(run: run)
+            #expect(try store.checkpoint(run: run, destination: Self.conversation.canonical) == last)
+            #expect(try store.pendingDeliveries().isEmpty)
+
+            // Another start finds nothing to deliver and changes nothing.
+            try await deliver(store, config: config) { _ in true }
+            #expect(try store.channelMessages(in: Self.conversation) == messages)
+        }
+    }
+
+    /// A conversation's send queue is dropped once it is idle (everything applied, no run's
+    /// messages still editable); output for the conversation afterwards gets a new queue.
+    @Test func idleSendQueuesAreDropped() async throws {
+        try await withTemporaryDirectory { dir in
+            let config = try ConfigLoader.parse("acp: { stream: { deliveryMode: final_only } }\nchannels: { http: { enabled: true } }",
+                                                baseDirectory: dir.path, environment: [:])
+            let store = try ControlPlaneStore.open(stateDir: dir)
+            let key = SessionKey("agent:demo:acp:idle")!
+            let run = try store.benchSessionWithRun(key, conversation: Self.conversation)
+            try store.benchAppend(session: key, run: run, firstSeq: 1, texts: ["first answer"])
+            let manager = SessionManager(store: store, backends: BackendRegistry(), agents: { _ in nil })
+            _ = try await manager.recover()
+            let delivery = DeliveryService(config: config, manager: manager, store: store, channels: [StoreLogChannel(store: store)],
+                                           logger: Logger(label: "test.delivery"), tickInterval: .milliseconds(10),
+                                           queueIdleTimeout: .milliseconds(100))
+            let task = Task { await delivery.run() }
+            try await withDeadline(10, "the resumed run is delivered") {
+                while try !store.channelMessages(in: Self.conversation).contains(where: { $0.final }) {
+                    try await Task.sleep(for: .milliseconds(10))
+                }
+            }
+            try await withDeadline(10, "the idle queue is dropped") {
+                while await delivery.queueCount > 0 { try await Task.sleep(for: .milliseconds(10)) }
+            }
+            task.cancel()
+            await task.value
+            #expect(try store.channelMessages(in: Self.conversation).map(\.text).first?.hasPrefix("first answer") == true)
+        }
+    }
+}

@@ -1,0 +1,112 @@
+import ACPControlPlane
+@testable import Bindings
+@testable import ChatCore
+@testable import Bindings
+import Foundation
+import TestSupport
+
+/// An in-process `http`-kind `ChatChannel` for the router tests: records every sent message and
+/// lets a test wait for one that matches. No edits (so delivery is `final_only`), threads
+/// optional (a created thread is `<parent>/t<n>`).
+final class ChatRecorder: ChatChannel {
+    /// One message as the channel received it.
+    struct Sent: Sendable, Equatable {
+        var conversation: ConversationRef
+        var text: String
+        var kind: OutgoingContext.Kind
+        var runId: RunID?
+        var isFinal: Bool
+    }
+
+    /// The record and its waiters.
+    actor Record {
+        private(set) var sent: [Sent] = []
+        private var waiters: [Int: (predicate: @Sendable ([Sent]) -> Bool, continuation: CheckedContinuation<Void, Never>)] = [:]
+        private var nextWaiter = 0
+        private var threads = 0
+
+        func append(_ message: Sent) {
+            sent.append(message)
+            for (id, waiter) in waiters where waiter.predicate(sent) {
+                waiters[id] = nil
+                waiter.continuation.resume()
+            }
+        }
+
+        /// Returns once `predicate` holds for the record, or when the calling task is cancelled.
+        func wait(until predicate: @escaping @Sendable ([Sent]) -> Bool) async {
+            if predicate(sent) { return }
+            nextWaiter += 1
+            let id = nextWaiter
+            await withTaskCancellationHandler {
+                await withCheckedContinuation { continuation in
+                    if Task.isCancelled { continuation.resume() } else { waiters[id] = (predicate, continuation) }
+                }
+            } onCancel: {
+                Task { await self.release(id) }
+            }
+        }
+
+        private func release(_ id: Int) {
+            waiters.removeValue(forKey: id)?.continuation.resume()
+        }
+
+        func nextThread() -> Int { threads += 1; return threads }
+
+        /// Threads removed with `removeThread`, in order.
+        private(set) var removedThreads: [ConversationRef] = []
+        func removed(_ thread: ConversationRef) { removedThreads.append(thread) }
+    }
+
+    let kind: ConversationRef.Channel = .http
+    let capabilities: ChannelCapabilities
+    let inbound: AsyncStream<InboundMessage>
+    let inboundContinuation: AsyncStream<InboundMessage>.Continuation
+    let record = Record()
+
+    init(threads: Bool = false) {
+        capabilities = ChannelCapabilities(maxMessageLength: 4000, supportsEdit: false, supportsButtons: false, supportsThreads: threads)
+        (inbound, inboundContinuation) = AsyncStream.makeStream(of: InboundMessage.self)
+    }
+
+    func send(to conversation: ConversationRef, text: String, buttons: [[ChatButton]], context: OutgoingContext) async throws -> MessageRef {
+        await record.append(Sent(conversation: conversation, text: text, kind: context.kind, runId: context.runId, isFinal: context.isFinal))
+        return MessageRef(conversation: conversation, messageId: UUID().uuidString)
+    }
+
+    func edit(_ message: MessageRef, text: String, buttons: [[ChatButton]], context: OutgoingContext) async throws {
+        throw ChannelError.notSupported("edit")
+    }
+
+    func createThread(in parent: ConversationRef, title: String) async throws -> ConversationRef {
+        guard capabilities.supportsThreads else { throw ChannelError.notSupported("threads") }
+        let number = await record.nextThread()
+        return ConversationRef(channel: kind, accountId: parent.accountId, conversationId: "\(parent.conversationId)/t\(number)",
+                               parentConversationId: parent.conversationId)
+    }
+
+    /// Direct messages: user `id`'s private conversation is `dm-<id>`.
+    func directConversation(with userId: String) async throws -> ConversationRef {
+        ConversationRef(channel: kind, accountId: ConversationRef.defaultAccount, conversationId: "dm-\(userId)")
+    }
+
+    func removeThread(_ thread: ConversationRef) async throws {
+        guard capabilities.supportsThreads else { throw ChannelError.notSupported("threads") }
+        await record.removed(thread)
+    }
+
+    /// Waits (up to `seconds`) for a message of `conversation` whose text contains `fragment`.
+    @discardableResult
+    func waitForMessage(in conversation: ConversationRef, containing fragment: String, seconds: Double = 20) async throws -> Sent {
+        let record = record
+        try await withDeadline(seconds, "a message containing \(fragment)") {
+            await record.wait { sent in sent.contains { $0.conversation == conversation && $0.text.contains(fragment) } }
+        }
+        return await record.sent.first { $0.conversation == conversation && $0.text.contains(fragment) }!
+    }
+
+    /// Every message sent to `conversation` whose text contains `fragment`.
+    func messages(in conversation: ConversationRef, containing fragment: String = "") async -> [Sent] {
+        await record.sent.filter { $0.conversation == conversation && (fragment.isEmpty || $0.text.contains(fragment)) }
+    }
+}

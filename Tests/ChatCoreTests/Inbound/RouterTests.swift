@@ -1,0 +1,327 @@
+import ACPControlPlane
+@testable import Bindings
+@testable import ChatCore
+@testable import Bindings
+import Foundation
+import TestSupport
+import Testing
+
+/// End to end through the router, the real session manager and store, and the demo agent.
+@Suite("Router end to end", .serialized)
+struct RouterTests {
+    static let routed = RouterHarness.routed
+
+    @Test("a prompt in a route-bound conversation streams back; the final message arrives once")
+    func routedPrompt() async throws {
+        try await RouterHarness.with { h in
+            let outcome = await h.send("hello there")
+            #expect(outcome.accepted)
+            #expect(outcome.reply == nil)
+            let runId = try #require(outcome.runId)
+            #expect(try await h.waitForRunEnd(runId).state == .completed)
+            let final = try await h.channel.waitForMessage(in: Self.routed, containing: "echo: hello there")
+            #expect(final.runId == runId)
+            await h.stopDelivery()
+            #expect(await h.channel.messages(in: Self.routed, containing: "echo: hello there").count == 1)
+            let destination = Self.routed.canonical
+            #expect(try h.store.checkpoint(run: runId, destination: destination) == h.store.lastSeq(run: runId))
+        }
+    }
+
+    @Test("spawn --bind here, then a prompt goes to the new session")
+    func spawnBindHere() async throws {
+        try await RouterHarness.with { h in
+            let chat = ConversationRef(channel: .http, conversationId: "spawned")
+            let spawn = await h.send("/acp spawn demo --bind here --label work", in: chat)
+            let reply = try #require(spawn.reply)
+            #expect(reply.hasPrefix("OK: spawned agent:demo:acp:"))
+            #expect(reply.contains("bound here"))
+            try await h.channel.waitForMessage(in: chat, containing: "OK: spawned")
+            let prompt = await h.send("hi [chunks=2]", in: chat)
+            let runId = try #require(prompt.runId)
+            #expect(try await h.waitForRunEnd(runId).state == .completed)
+            try await h.channel.waitForMessage(in: chat, containing: "echo: hi")
+            let sessions = await h.send("/acp sessions", in: chat)
+            #expect(sessions.reply?.contains("[work]") == true)
+        }
+    }
+
+    @Test("cancel while idle answers nothing to cancel and starts no agent")
+    func cancelIdle() async throws {
+        try await RouterHarness.with { h in
+            let outcome = await h.send("/acp cancel")
+            #expect(outcome.reply == "OK: nothing to cancel")
+            #expect(await h.manager.liveRuntimes() == 0)
+            let stored = try h.store.sessions()
+            #expect(stored.isEmpty)
+        }
+    }
+
+    @Test("the same message twice starts one run and answers the first outcome")
+    func idempotentReplay() async throws {
+        try await RouterHarness.with { h in
+            let first = await h.send("once only", key: "msg-1")
+            let second = await h.send("once only", key: "msg-1")
+            #expect(first == second)
+            let runId = try #require(first.runId)
+            _ = try await h.waitForRunEnd(runId)
+            let key = try SessionKeys.route(agentId: "demo", conversation: Self.routed)
+            #expect(try h.store.runs(session: key).count == 1)
+            let spawnA = await h.send("/acp status", key: "msg-2")
+            let spawnB = await h.send("/acp status", key: "msg-2")
+            #expect(spawnA == spawnB)
+            await h.stopDelivery()
+            #expect(await h.channel.messages(in: Self.routed, containing: "echo: once only").count == 1)
+            // The command reply went to the conversation once.
+            #expect(await h.channel.messages(in: Self.routed, containing: "OK: \(key) is").count == 1)
+        }
+    }
+
+    @Test("a key reused for a different message is a conflict: nothing runs, nothing is sent, the first outcome stays")
+    func keyReusedForAnotherMessage() async throws {
+        try await RouterHarness.with { h in
+            let first = await h.send("/acp status", key: "reused")
+            #expect(first.reply?.hasPrefix("OK: ") == true)
+            let other = await h.send("/acp cancel", key: "reused")
+            #expect(other == .keyConflict)
+            let otherSender = await h.send("/acp status", from: "owner", key: "reused")
+            #expect(otherSender == .keyConflict)
+            #expect(await h.send("/acp status", key: "reused") == first)
+            #expect(await h.channel.messages(in: Self.routed, containing: "nothing to cancel").isEmpty)
+            #expect(await h.channel.messages(in: Self.routed, containing: "OK: ").count == 1)
+        }
+    }
+
+    @Test("a used-up rate limit is marked as such in the outcome (the HTTP API answers 429)")
+    func rateLimitRefusal() async throws {
+        try await RouterHarness.with { h in
+            // Burst 100, 10 per second: the limit is reached within a few more than 100 messages.
+            var outcomes: [InboundOutcome] = []
+            for index in 0..<200 {
+                outcomes.append(await h.send("/acp status", key: "rl-\(index)"))
+                if outcomes.last?.refusal != nil { break }
+            }
+            #expect(outcomes.count > 100)
+            #expect(outcomes.dropLast().allSatisfy { $0.refusal == nil && $0.reply?.hasPrefix("OK: ") == true })
+            #expect(outcomes.last == InboundOutcome(accepted: true, reply: ChatReply.rateLimited, refusal: .rateLimited))
+        }
+    }
+
+    @Test("a reloaded config's new secret is redacted from delivered output from then on")
+    func reloadedSecretIsRedacted() async throws {
+        try await RouterHarness.with { h in
+            let secret = "reloaded-secret-4242"
+            let before = try #require(await h.send("before \(secret) end").runId)
+            _ = try await h.waitForRunEnd(before)
+            try await h.channel.waitForMessage(in: Self.routed, containing: "echo: before \(secret) end")
+            var reloaded = h.config
+            reloaded.access.secret = Secret(secret)
+            await h.router.apply(reloaded)
+            await h.delivery.apply(reloaded)
+            let after = try #require(await h.send("after \(secret) end").runId)
+            _ = try await h.waitForRunEnd(after)
+            try await h.channel.waitForMessage(in: Self.routed, containing: "echo: after [redacted] end")
+            #expect(await h.channel.messages(in: Self.routed, containing: "after \(secret)").isEmpty)
+        }
+    }
+
+    @Test("unauthorised senders: silent under strict, ERROR: unauthorized for a command above their rank")
+    func unauthorised() async throws {
+        try await RouterHarness.with { h in
+            #expect(await h.send("hello", from: "mallory") == .ignored)
+            #expect(await h.send("/acp sessions", from: "mallory") == .ignored)
+            let doctor = await h.send("/acp doctor", from: "alice")
+            #expect(doctor.reply == ChatReply.unauthorized)
+            let owner = await h.send("/acp doctor", from: "owner")
+            #expect(owner.reply?.hasPrefix("OK: ") == true)
+            let stored = try h.store.sessions()
+            #expect(stored.isEmpty)
+            #expect(await h.channel.messages(in: Self.routed, containing: "mallory").isEmpty)
+        }
+    }
+
+    @Test("request_approval records one pairing request; an owner approves; the sender may then prompt")
+    func pairing() async throws {
+        try await RouterHarness.with(unknownSenders: "request_approval") { h in
+            #expect(await h.send("hello", from: "bob") == .ignored)
+            #expect(await h.send("hello again", from: "bob") == .ignored)
+            let requests = try h.store.pairingRequests()
+            #expect(requests.count == 1)
+            let id = try #require(requests.first?.id)
+            #expect(await h.ownerNotices.texts == ["pairing request \(id) from http:bob in http:default:routed: answer /acp approve \(id) or /acp deny \(id)"])
+            #expect(await h.send("/acp approve \(id)", from: "alice").reply == ChatReply.unauthorized)
+            #expect(await h.send("/acp approve \(id)", from: "owner").reply == "OK: approved http:bob")
+            let prompt = try #require(await h.send("now me", from: "bob").runId)
+            #expect(try await h.waitForRunEnd(prompt).state == .completed)
+        }
+    }
+
+    @Test("a permission request is shown; /acp allow answers it and the agent continues")
+    func permission() async throws {
+        try await RouterHarness.with { h in
+            let outcome = await h.send("do it [permission]")
+            let runId = try #require(outcome.runId)
+            let key = try SessionKeys.route(agentId: "demo", conversation: Self.routed)
+            let events = h.manager.subscribe(key)
+            let manager = h.manager
+            let prompt = try await withDeadline(20, "the permission request") {
+                if let pending = try await manager.status(key).pendingPermissions.first { return pending }
+                for await event in events { if case .permissionRequested(let prompt) = event.payload { return prompt } }
+                throw CancellationError()
+            }
+            try await h.channel.waitForMessage(in: Self.routed, containing: "/acp allow \(prompt.id)")
+            let allow = await h.send("/acp allow \(prompt.id)")
+            #expect(allow.reply?.hasPrefix("OK: allowed \(prompt.id)") == true)
+            #expect(try await h.waitForRunEnd(runId).state == .completed)
+            try await h.channel.waitForMessage(in: Self.routed, containing: "permission: selected allow-once")
+            #expect(await h.send("/acp allow \(prompt.id)").reply?.hasPrefix("ERROR: ACP_INVALID_ARGUMENT") == true)
+        }
+    }
+
+    @Test("close ends the session and its runtime binding")
+    func close() async throws {
+        try await RouterHarness.with { h in
+            let chat = ConversationRef(channel: .http, conversationId: "to-close")
+            #expect(await h.send("/acp spawn --bind here", in: chat).reply?.hasPrefix("OK: spawned") == true)
+            let key = try #require(try h.store.activeBindings(for: chat).first?.sessionKey)
+            #expect(await h.send("/acp close", in: chat).reply == "OK: closed \(key)")
+            #expect(try h.store.session(key)?.state == .closed)
+            #expect(try h.store.activeBindings(for: chat).isEmpty)
+            #expect(await h.send("hello", in: chat).reply?.hasPrefix("ERROR: ACP_NOT_BOUND") == true)
+            let unbind = await h.send("/acp unbind", in: Self.routed)
+            #expect(unbind.reply?.hasPrefix("ERROR: ACP_INVALID_ARGUMENT") == true, "\(unbind)")
+        }
+    }
+
+    @Test("/new starts afresh in place with a first prompt; elsewhere ACP_NOT_BOUND")
+    func newSession() async throws {
+        try await RouterHarness.with { h in
+            let first = try #require(await h.send("remember").runId)
+            _ = try await h.waitForRunEnd(first)
+            let fresh = await h.send("/new again")
+            #expect(fresh.reply?.hasPrefix("OK: fresh session") == true)
+            let runId = try #require(fresh.runId)
+            #expect(try await h.waitForRunEnd(runId).state == .completed)
+            try await h.channel.waitForMessage(in: Self.routed, containing: "echo: again")
+            let elsewhere = ConversationRef(channel: .http, conversationId: "nowhere")
+            #expect(await h.send("/new", in: elsewhere).reply?.hasPrefix("ERROR: ACP_NOT_BOUND") == true)
+        }
+    }
+
+    @Test("after a restart on the same store: replays start nothing, undelivered output arrives once")
+    func restartReplay() async throws {
+        try await withTemporaryDirectory { dir in
+            let h = try await RouterHarness(dir: dir)
+            h.startDelivery()
+            let first = await h.send("before restart", key: "k1")
+            let firstRun = try #require(first.runId)
+            _ = try await h.waitForRunEnd(firstRun)
+            try await h.channel.waitForMessage(in: Self.routed, containing: "echo: before restart")
+            await h.stopDelivery()
+            // Delivery is down: this run's output stays undelivered.
+            let second = try #require(await h.send("while down", key: "k2").runId)
+            _ = try await h.waitForRunEnd(second)
+            try await h.restart()
+            #expect(await h.send("before restart", key: "k1") == first)
+            h.startDelivery()
+            try await h.channel.waitForMessage(in: Self.routed, containing: "echo: while down")
+            let third = try #require(await h.send("after restart", key: "k3").runId)
+            _ = try await h.waitForRunEnd(third)
+            try await h.channel.waitForMessage(in: Self.routed, containing: "echo: after restart")
+            await h.stopDelivery()
+            #expect(await h.channel.messages(in: Self.routed, containing: "echo: before restart").isEmpty)
+            #expect(await h.channel.messages(in: Self.routed, containing: "echo: while down").count == 1)
+            let key = try SessionKeys.route(agentId: "demo", conversation: Self.routed)
+            #expect(try h.store.runs(session: key).count == 3)
+            #expect(try h.store.pendingDeliveries().isEmpty)
+            await h.shutdown()
+        }
+    }
+
+    @Test("run() consumes the channel's inbound stream until cancelled")
+    func runLoop() async throws {
+        try await RouterHarness.with { h in
+            let router = h.router
+            let loop = Task { await router.run() }
+            h.channel.inboundContinuation.yield(InboundMessage(conversation: Self.routed, senderId: "alice", text: "/acp cancel",
+                                                               idempotencyKey: "loop-1"))
+            try await h.channel.waitForMessage(in: Self.routed, containing: "OK: nothing to cancel")
+            loop.cancel()
+            await loop.value
+        }
+    }
+
+    @Test("run(): a slow spawn in one conversation does not hold up another; each answers in its own conversation")
+    func inboundConversationsRunInParallel() async throws {
+        try await RouterHarness.with { h in
+            let router = h.router
+            let loop = Task { await router.run() }
+            let lobby = ConversationRef(channel: .http, conversationId: "lobby")
+            h.channel.inboundContinuation.yield(InboundMessage(conversation: lobby, senderId: "owner",
+                                                               text: "/acp spawn slow --bind here", idempotencyKey: "par-1"))
+            h.channel.inboundContinuation.yield(InboundMessage(conversation: Self.routed, senderId: "alice", text: "/acp cancel",
+                                                               idempotencyKey: "par-2"))
+            try await h.channel.waitForMessage(in: Self.routed, containing: "OK: nothing to cancel")
+            #expect(await h.channel.messages(in: lobby, containing: "spawned").isEmpty,
+                    "the slow agent (2 s start) cannot have answered yet unless the other conversation waited for it")
+            try await h.channel.waitForMessage(in: lobby, containing: "OK: spawned", seconds: 30)
+            loop.cancel()
+            await loop.value
+        }
+    }
+
+    @Test("spawn --thread auto binds a new thread; output goes there, not to the parent")
+    func spawnThread() async throws {
+        try await RouterHarness.with(threads: true) { h in
+            let parent = ConversationRef(channel: .http, conversationId: "lobby")
+            let spawn = await h.send("/acp spawn --thread auto", in: parent)
+            #expect(spawn.reply?.contains("bound to http:default:lobby/t1") == true, "\(spawn)")
+            let thread = ConversationRef(channel: .http, conversationId: "lobby/t1", parentConversationId: "lobby")
+            let runId = try #require(await h.send("in thread", in: thread).runId)
+            _ = try await h.waitForRunEnd(runId)
+            try await h.channel.waitForMessage(in: thread, containing: "echo: in thread")
+            #expect(await h.channel.messages(in: parent, containing: "echo:").isEmpty)
+            #expect(await h.send("/acp spawn --bind here --thread auto", in: parent).reply?.hasPrefix("ERROR: ACP_INVALID_ARGUMENT") == true)
+        }
+    }
+
+    @Test("spawn --thread auto where the agent cannot start: the new thread is removed, nothing is stored")
+    func spawnThreadRollsBackTheThread() async throws {
+        try await RouterHarness.with(threads: true) { h in
+            let parent = ConversationRef(channel: .http, conversationId: "lobby")
+            let spawn = await h.send("/acp spawn broken --thread auto", from: "owner", in: parent)
+            #expect(spawn.reply?.hasPrefix("ERROR: ") == true, "\(spawn)")
+            let removed = await h.channel.record.removedThreads
+            #expect(removed.map(\.conversationId) == ["lobby/t1"])
+            let sessions = try h.store.sessions()
+            let bindings = try h.store.bindings(activeOnly: true)
+            #expect(sessions.isEmpty)
+            #expect(!bindings.contains { $0.conversation.conversationId.hasPrefix("lobby") })
+        }
+    }
+
+    @Test("spawn --thread auto where the conversation cannot have threads is an error with a hint; nothing starts")
+    func spawnThreadWithoutThreads() async throws {
+        try await RouterHarness.with(threads: false) { h in
+            let parent = ConversationRef(channel: .http, conversationId: "lobby")
+            let spawn = await h.send("/acp spawn --thread auto", in: parent)
+            #expect(spawn.reply == "ERROR: ACP_INVALID_ARGUMENT: this conversation cannot have threads or topics\nnext: use --bind here to bind this conversation itself",
+                    "\(spawn)")
+            let sessions = try h.store.sessions()
+            #expect(sessions.isEmpty)
+        }
+    }
+
+    @Test("dispatch disabled: prompts answer ACP_DISPATCH_DISABLED and start nothing; commands still work")
+    func dispatchDisabled() async throws {
+        try await RouterHarness.with(dispatch: false) { h in
+            let outcome = await h.send("hello")
+            #expect(outcome.reply?.hasPrefix("ERROR: ACP_DISPATCH_DISABLED: ") == true)
+            #expect(outcome.reply?.contains("\nnext: ") == true)
+            #expect(outcome.runId == nil)
+            #expect(await h.send("/acp cancel").reply == "OK: nothing to cancel")
+            let stored = try h.store.sessions()
+            #expect(stored.isEmpty)
+        }
+    }
+}
