@@ -6,26 +6,41 @@ import FoundationEssentials
 #else
 import Foundation
 #endif
+import ServiceLifecycle
 import Synchronization
 
-/// The `http` channel (CONTRACT.md §7): inbound arrives through `POST /v1/messages`, which hands
-/// each message straight to the router (the HTTP answer carries the router's outcome), so
-/// `inbound` yields nothing and only ends at shutdown. Outbound goes into `HTTPMessageLog` (in the
-/// control-plane store), read back with `GET /v1/conversations/{id}/messages` and `/events`.
+/// The `http` channel (CONTRACT.md §7): inbound arrives through `POST /v1/messages`
+/// (`HTTPChannelRoutes`), which `submit`s each message into `inbound` and answers with the
+/// router's outcome. Outbound goes into `HTTPMessageLog` (in the control-plane store), read back
+/// with `GET /v1/conversations/{id}/messages` and `/events`.
 ///
+/// As a `Service` it takes messages until graceful shutdown, then closes intake (a POST then
+/// answers 503). The event streams end separately (`finishStreams`), after delivery drained.
 /// The daemon creates the channel before it opens the store, then `attach(store:)`es it; a
 /// send before that fails as transient (the send queue retries).
 public final class HTTPChannel: ChatChannel {
     public let kind: ConversationRef.Channel = .http
     public let capabilities = ChannelCapabilities(maxMessageLength: 16_000, supportsEdit: true, supportsButtons: false)
-    public let inbound: AsyncStream<InboundMessage>
-    private let inboundContinuation: AsyncStream<InboundMessage>.Continuation
+    private let queue = InboundQueue()
     private let attached: Mutex<HTTPMessageLog?>
 
     /// A channel writing into `log` (nil: attach a store later).
     public init(log: HTTPMessageLog? = nil) {
         attached = Mutex(log)
-        (inbound, inboundContinuation) = AsyncStream<InboundMessage>.makeStream()
+    }
+
+    public var inbound: AsyncStream<Inbound> { queue.stream }
+    public var isAcceptingInbound: Bool { queue.isOpen }
+
+    /// Takes messages until graceful shutdown (or cancellation), then closes intake.
+    public func run() async throws {
+        try? await gracefulShutdown()
+        queue.close()
+    }
+
+    /// Hands a message to the router and returns its outcome; nil once intake has closed.
+    public func submit(_ message: InboundMessage) async -> InboundOutcome? {
+        await queue.submit(message)
     }
 
     /// Where delivered messages are kept; nil until a store is attached.
@@ -73,10 +88,15 @@ public final class HTTPChannel: ChatChannel {
         throw ChannelError.notSupported("the http channel has no threads")
     }
 
-    /// Ends `inbound` and every event stream.
-    public func stop() async {
-        inboundContinuation.finish()
+    /// Ends every event stream (after delivery drained, before the HTTP server stops).
+    public func finishStreams() async {
         await log?.finishAll()
+    }
+
+    /// Closes intake and ends every event stream.
+    public func stop() async {
+        queue.close()
+        await finishStreams()
     }
 
     private func requireLog() throws -> HTTPMessageLog {

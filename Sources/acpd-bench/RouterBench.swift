@@ -7,7 +7,8 @@ import Foundation
 /// (`RouterStack`), one conversation, one message at a time after the previous one's final
 /// message was delivered:
 ///
-/// - inbound → `runTurn`: from `router.handle(message)` entry to the runtime's `runTurn` call;
+/// - inbound → `runTurn`: from the channel's `submit(message)` (the inbound stream, the router's
+///   lanes, `handle`) to the runtime's `runTurn` call;
 /// - inbound → `session/prompt` written: to the line handed to the agent's pipe;
 /// - chunk → delivered: from the runtime's stream yielding an output chunk to the first channel
 ///   send/edit whose text shows it.
@@ -67,7 +68,7 @@ enum RouterBench {
             let text = alignedPrompt(chunks: chunks, delay: delay)
             let message = stack.message(text, conversation: "bench", key: "m\(index)")
             let start = monotonicSeconds()
-            let outcome = await stack.router.handle(message, channel: stack.channel)
+            let outcome = await stack.channel.submit(message) ?? .ignored
             let returned = monotonicSeconds()
             guard let runId = outcome.runId else { throw BenchError("message \(index) started no run: \(outcome)") }
             await stack.probe.waitForFinal(runId)

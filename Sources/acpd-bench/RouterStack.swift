@@ -76,10 +76,10 @@ final class RouterStack: Sendable {
         let reloader = ConfigReloader(load: { loaded }, target: bindings, logger: quietLogger("bench.config"))
         _ = try await reloader.start()
         channel = BenchChannel(probe: probe)
-        router = ChatCore.InboundRouter(config: config, manager: manager, store: store, bindings: bindings,
-                                 channels: [channel], logger: quietLogger("bench.router"))
         delivery = DeliveryService(config: config, manager: manager, store: store, channels: [channel],
                                    logger: quietLogger("bench.delivery"))
+        router = ChatCore.InboundRouter(config: config, manager: manager, store: store, bindings: bindings,
+                                        channels: [channel], outbox: delivery, logger: quietLogger("bench.router"))
         let (router, delivery) = (router, delivery)
         tasks = [Task { await router.run() }, Task { await delivery.run() }]
     }
@@ -149,14 +149,21 @@ struct TimingRuntime: AgentRuntime {
 final class BenchChannel: ChatChannel {
     let kind: ConversationRef.Channel = .http
     let capabilities = ChannelCapabilities(maxMessageLength: 16_000, supportsEdit: true, supportsButtons: false)
-    let inbound: AsyncStream<InboundMessage>
-    private let continuation: AsyncStream<InboundMessage>.Continuation
+    private let queue = InboundQueue()
     private let probe: LatencyProbe
     private let counter = Counter()
 
     init(probe: LatencyProbe) {
         self.probe = probe
-        (inbound, continuation) = AsyncStream<InboundMessage>.makeStream()
+    }
+
+    var inbound: AsyncStream<Inbound> { queue.stream }
+    var isAcceptingInbound: Bool { queue.isOpen }
+    func run() async throws {}
+
+    /// Hands a message to the router through the inbound stream, as the http channel does.
+    func submit(_ message: InboundMessage) async -> InboundOutcome? {
+        await queue.submit(message)
     }
 
     func send(to conversation: ConversationRef, text: String, buttons: [[ChatButton]],
@@ -173,5 +180,5 @@ final class BenchChannel: ChatChannel {
         throw ChannelError.notSupported("no threads")
     }
 
-    func stop() { continuation.finish() }
+    func stop() { queue.close() }
 }

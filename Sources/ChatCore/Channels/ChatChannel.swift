@@ -5,18 +5,32 @@ import FoundationEssentials
 #else
 import Foundation
 #endif
+import ServiceLifecycle
 
 /// A chat platform as acpd drives it: Telegram, Discord, the http channel and the console each
-/// implement this. The router reads `inbound`; the delivery send queue calls `send`/`edit`, one
-/// call at a time per conversation, in order, and retries on `ChannelError.rateLimited` and
-/// `.transient`. Implementations must be safe to call from any task.
-public protocol ChatChannel: Sendable {
+/// implement this.
+///
+/// Inbound: the channel is a `Service` (its `run()` polls, listens or reads, and on graceful
+/// shutdown stops taking messages and ends `inbound`) and an inbound source: `InboundRouter`
+/// consumes `inbound` and completes each `Inbound` with its outcome.
+///
+/// Outbound: only the conversation's send queue (`ConversationSendQueue`, owned by
+/// `DeliveryService`) calls `send`/`edit`, one call at a time per conversation, in order, paced
+/// to `capabilities.minSendInterval`, retried on `ChannelError.rateLimited` and `.transient`,
+/// never repeated after `.outcomeUnknown`. Implementations must be safe to call from any task.
+public protocol ChatChannel: Service {
     /// Which channel kind this is (`ConversationRef.channel` of everything it handles).
     var kind: ConversationRef.Channel { get }
+    /// The account this channel serves (`ConversationRef.accountId`), or nil when it serves every
+    /// account of its kind (the http channel, the console). Default: nil.
+    var accountId: String? { get }
     /// What the platform allows; constant for the channel's lifetime.
     var capabilities: ChannelCapabilities { get }
-    /// Messages as they arrive, normalised. Ends when the channel stops.
-    var inbound: AsyncStream<InboundMessage> { get }
+    /// Messages as they arrive, normalised, each to be completed with the router's outcome. Ends
+    /// when the channel stops taking messages (graceful shutdown).
+    var inbound: AsyncStream<Inbound> { get }
+    /// Whether the channel takes messages now (false once it stopped intake at shutdown).
+    var isAcceptingInbound: Bool { get }
 
     /// Posts a new message and returns its reference. `buttons` are rows of buttons; a channel
     /// without buttons ignores them (the text always carries a typed alternative).
@@ -41,6 +55,14 @@ public protocol ChatChannel: Sendable {
 }
 
 extension ChatChannel {
+    /// Channels that serve every account of their kind keep this default.
+    public var accountId: String? { nil }
+
+    /// Whether this channel carries `conversation` (its kind, and its account when it has one).
+    public func carries(_ conversation: ConversationRef) -> Bool {
+        conversation.channel == kind && (accountId == nil || accountId == conversation.accountId)
+    }
+
     /// Channels without threads, or that cannot remove them, keep this default.
     public func removeThread(_ thread: ConversationRef) async throws {
         throw ChannelError.notSupported("\(kind.rawValue) cannot remove threads")
@@ -65,15 +87,20 @@ public struct ChannelCapabilities: Sendable, Equatable {
     /// Shortest interval between two edits of one message the platform tolerates; delivery
     /// never flushes live edits faster than this.
     public var minEditInterval: Duration
+    /// Shortest interval between two calls (send or edit) into one conversation: the send queue
+    /// waits this long after a call before the next one (e.g. Telegram's one message per second
+    /// per chat). Zero: no pacing.
+    public var minSendInterval: Duration
 
     /// Capabilities of a channel.
     public init(maxMessageLength: Int, supportsEdit: Bool, supportsButtons: Bool, supportsThreads: Bool = false,
-                minEditInterval: Duration = .zero) {
+                minEditInterval: Duration = .zero, minSendInterval: Duration = .zero) {
         self.maxMessageLength = maxMessageLength
         self.supportsEdit = supportsEdit
         self.supportsButtons = supportsButtons
         self.supportsThreads = supportsThreads
         self.minEditInterval = minEditInterval
+        self.minSendInterval = minSendInterval
     }
 }
 
@@ -140,4 +167,8 @@ public enum ChannelError: Error, Sendable, Equatable {
     case permanent(String)
     /// The channel lacks this feature (edit, threads).
     case notSupported(String)
+    /// The request may or may not have taken effect (a timeout after it left, a dropped
+    /// connection before the answer). The send queue never repeats such a send blindly: it
+    /// counts the message as possibly delivered and repeats only idempotent edits.
+    case outcomeUnknown(String)
 }

@@ -1,4 +1,5 @@
 import ACPControlPlane
+import Synchronization
 import Bindings
 import Metrics
 
@@ -26,27 +27,65 @@ public struct RetryPolicy: Sendable, Equatable {
     }
 }
 
-/// One conversation's outbound queue: applies delivery operations through its `ChatChannel`
-/// strictly in the order they were enqueued, one at a time.
+/// What became of a standalone message (a command reply, a notice) handed to a send queue.
+public struct PostReceipt: Sendable, Equatable {
+    /// The messages the channel reported as sent, one per part, in order.
+    public var messages: [MessageRef]
+    /// Why a part did not go out (given up after retries, or an unknown outcome that is not
+    /// repeated); nil when every part was delivered.
+    public var failure: String?
+
+    /// A receipt.
+    public init(messages: [MessageRef] = [], failure: String? = nil) {
+        self.messages = messages
+        self.failure = failure
+    }
+
+    /// True when every part reached the channel.
+    public var delivered: Bool { failure == nil }
+}
+
+/// One conversation's outbound queue: the only caller of `ChatChannel.send` and `edit`. Applies
+/// what it is given strictly in the order it was enqueued, one call at a time: a run's delivery
+/// operations (`enqueue(runId:_:)`) and standalone messages such as command replies and notices
+/// (`enqueueMessage(_:completion:)`), so a reply never overtakes output queued before it.
 ///
 /// `enqueue` never waits (it is nonisolated and feeds an unbounded stream), so a session actor
-/// handing over operations is never blocked on the network. `run()` consumes the stream: a
-/// failed call is retried with exponential backoff (or after the channel's retry-after) up to
-/// `RetryPolicy.maxAttempts`, then given up and reported; later operations still go out. The
-/// checkpoint callback runs only after a send or edit succeeded, with the operation's
-/// checkpoint, so the control plane's delivery checkpoint never passes undelivered output. The
-/// checkpoint also travels in `OutgoingContext.checkpoint` (destination: the conversation's
-/// canonical string), for channels that write it atomically with the message.
+/// handing over operations is never blocked on the network. `run()` consumes the stream:
+/// - calls are paced: at least `ChannelCapabilities.minSendInterval` between two calls;
+/// - a call that fails with `rateLimited` is retried after the channel's retry-after (capped by
+///   the policy), a `transient` one with exponential backoff, up to `RetryPolicy.maxAttempts`,
+///   then given up and reported; later operations still go out;
+/// - a send whose outcome is unknown (`ChannelError.outcomeUnknown`) is never repeated: the
+///   message may exist, so it counts as sent (its checkpoint moves); the run's later live edits of
+///   that message are skipped (there is no reference to edit) and only its final text is posted
+///   anew, once. An edit with an unknown outcome is repeated (an edit is idempotent).
+///
+/// The checkpoint callback runs only after a send or edit succeeded (or was possibly delivered),
+/// with the operation's checkpoint, so the control plane's delivery checkpoint never passes
+/// output that was not handed to the platform. The checkpoint also travels in
+/// `OutgoingContext.checkpoint` (destination: the conversation's canonical string), for channels
+/// that write it atomically with the message.
 public actor ConversationSendQueue {
-    /// An operation of one run.
+    /// An operation of one run, or of a standalone message (`runId` nil).
     public struct Item: Sendable, Equatable {
-        public var runId: RunID
+        public var runId: RunID?
         public var operation: DeliveryOperation
     }
 
     public typealias Sleep = @Sendable (Duration) async throws -> Void
+    public typealias Completion = @Sendable (PostReceipt) -> Void
 
-    private struct SlotKey: Hashable { var runId: RunID; var slot: Int }
+    /// Whose message a slot is: a run's, or one standalone message's (numbered per queue).
+    private enum Owner: Hashable { case run(RunID), message(UInt64) }
+    private struct SlotKey: Hashable { var owner: Owner; var slot: Int }
+
+    /// One `enqueue` call.
+    private struct Batch: Sendable {
+        var owner: Owner
+        var items: [Item]
+        var completion: Completion?
+    }
 
     public let conversation: ConversationRef
     private let channel: any ChatChannel
@@ -54,10 +93,14 @@ public actor ConversationSendQueue {
     private let sleep: Sleep
     private let onCheckpoint: @Sendable (RunID, Int64) async -> Void
     private let onFailure: @Sendable (Item, any Error) async -> Void
-    private let stream: AsyncStream<[Item]>
-    private let continuation: AsyncStream<[Item]>.Continuation
+    private let stream: AsyncStream<Batch>
+    private let continuation: AsyncStream<Batch>.Continuation
+    private let messageNumbers = Mutex<UInt64>(0)
     private var refs: [SlotKey: MessageRef] = [:]
+    /// Slots whose send had an unknown outcome: the message may exist, but there is no reference.
+    private var unknownSlots: Set<SlotKey> = []
     private var appliedBatches = 0
+    private var lastCall: ContinuousClock.Instant?
 
     /// What a queue has done so far, so its owner can tell when it is idle.
     public struct Activity: Sendable, Equatable {
@@ -80,13 +123,31 @@ public actor ConversationSendQueue {
         self.sleep = sleep
         self.onCheckpoint = checkpoint
         self.onFailure = failure
-        (stream, continuation) = AsyncStream.makeStream(of: [Item].self)
+        (stream, continuation) = AsyncStream.makeStream(of: Batch.self)
     }
 
     /// Queues a run's operations behind everything queued before. Never waits.
     public nonisolated func enqueue(runId: RunID, _ operations: [DeliveryOperation]) {
         guard !operations.isEmpty else { return }
-        continuation.yield(operations.map { Item(runId: runId, operation: $0) })
+        continuation.yield(Batch(owner: .run(runId), items: operations.map { Item(runId: runId, operation: $0) }))
+    }
+
+    /// Queues a standalone message (its parts as `.send` operations of slots 0, 1, …) behind
+    /// everything queued before; `completion` is called once it was applied, with what became of
+    /// it (also when the queue finished without applying it). Never waits.
+    public nonisolated func enqueueMessage(_ operations: [DeliveryOperation], completion: Completion? = nil) {
+        guard !operations.isEmpty else {
+            completion?(PostReceipt())
+            return
+        }
+        let number = messageNumbers.withLock { value -> UInt64 in
+            value += 1
+            return value
+        }
+        let batch = Batch(owner: .message(number), items: operations.map { Item(runId: nil, operation: $0) }, completion: completion)
+        if case .terminated = continuation.yield(batch) {
+            completion?(PostReceipt(failure: "the conversation's send queue is closed"))
+        }
     }
 
     /// Stops taking operations; `run()` returns once the queued ones are applied.
@@ -97,75 +158,127 @@ public actor ConversationSendQueue {
     /// Applies queued operations until `finish()` (or cancellation of the calling task).
     public func run() async {
         for await batch in stream {
-            for item in batch {
-                if Task.isCancelled { return }
-                await apply(item)
+            var receipt = PostReceipt()
+            for item in batch.items {
+                if Task.isCancelled {
+                    batch.completion?(PostReceipt(failure: "cancelled"))
+                    return
+                }
+                switch await apply(item, owner: batch.owner) {
+                case .delivered(let ref): receipt.messages.append(ref)
+                case .failed(let reason): receipt.failure = receipt.failure ?? reason
+                }
             }
+            if case .message = batch.owner { forget(batch.owner) }
             appliedBatches += 1
+            batch.completion?(receipt)
         }
     }
 
     /// The queue's progress: compare `appliedBatches` with the number of `enqueue` calls.
     public var activity: Activity {
-        Activity(appliedBatches: appliedBatches, tracksMessages: !refs.isEmpty)
+        Activity(appliedBatches: appliedBatches, tracksMessages: !refs.isEmpty || !unknownSlots.isEmpty)
     }
 
-    private func apply(_ item: Item) async {
+    private enum Applied { case delivered(MessageRef), failed(String) }
+
+    private func apply(_ item: Item, owner: Owner) async -> Applied {
         // After a run's final operation (delivered or given up) nothing edits its messages.
-        defer { if item.operation.isFinal { forget(item.runId) } }
+        defer { if item.operation.isFinal, case .run = owner { forget(owner) } }
         let operation = item.operation
-        let key = SlotKey(runId: item.runId, slot: operation.slot)
+        let key = SlotKey(owner: owner, slot: operation.slot)
         let context = OutgoingContext(kind: operation.kind, runId: item.runId, isFinal: operation.isFinal,
-                                      checkpoint: operation.checkpoint.map {
-                                          CheckpointAdvance(run: item.runId, destination: conversation.canonical, seq: $0)
+                                      checkpoint: item.runId.flatMap { run in
+                                          operation.checkpoint.map {
+                                              CheckpointAdvance(run: run, destination: conversation.canonical, seq: $0)
+                                          }
                                       })
+        if unknownSlots.contains(key), refs[key] == nil {
+            // The slot's message may exist without a reference: never post it again for a live
+            // update; the run's final text goes out once, as a new message.
+            guard operation.isFinal else {
+                await checkpoint(item)
+                return .failed("the first send's outcome is unknown")
+            }
+            unknownSlots.remove(key)
+        }
         var attempt = 0
         while true {
             attempt += 1
+            await pace()
+            let editing = refs[key] != nil
             do {
+                let ref: MessageRef
                 // An edit, or a send of a slot adopted from before a restart: change that message.
-                if let ref = refs[key] {
+                if let existing = refs[key] {
                     do {
-                        try await channel.edit(ref, text: operation.text, buttons: operation.buttons, context: context)
+                        try await channel.edit(existing, text: operation.text, buttons: operation.buttons, context: context)
+                        ref = existing
                     } catch ChannelError.notSupported {
-                        refs[key] = try await channel.send(to: conversation, text: operation.text,
-                                                           buttons: operation.buttons, context: context)
+                        ref = try await channel.send(to: conversation, text: operation.text,
+                                                     buttons: operation.buttons, context: context)
                     }
                 } else {
                     // A send, or an edit of a message whose send was given up: post it now.
-                    refs[key] = try await channel.send(to: conversation, text: operation.text,
-                                                       buttons: operation.buttons, context: context)
+                    ref = try await channel.send(to: conversation, text: operation.text,
+                                                 buttons: operation.buttons, context: context)
                 }
-                Counter(label: "acpd_delivery_total", dimensions: [("channel", conversation.channel.rawValue), ("result", "ok")]).increment()
-                if let seq = operation.checkpoint { await onCheckpoint(item.runId, seq) }
-                return
+                refs[key] = ref
+                count("ok")
+                await checkpoint(item)
+                return .delivered(ref)
+            } catch ChannelError.outcomeUnknown(let reason) where !editing {
+                // Possibly delivered: never repeated (a duplicate is worse than a gap here).
+                unknownSlots.insert(key)
+                count("unknown")
+                await checkpoint(item)
+                await onFailure(item, ChannelError.outcomeUnknown(reason))
+                return .failed("outcome unknown, not repeated: \(reason)")
             } catch {
                 guard let retryAfter = Self.retryDelay(for: error), attempt < policy.maxAttempts else {
-                    Counter(label: "acpd_delivery_total", dimensions: [("channel", conversation.channel.rawValue), ("result", "failed")]).increment()
+                    count("failed")
                     await onFailure(item, error)
-                    return
+                    return .failed("\(error)")
                 }
                 Counter(label: "acpd_delivery_retries_total", dimensions: [("channel", conversation.channel.rawValue)]).increment()
                 do {
                     try await sleep(policy.delay(afterAttempt: attempt, retryAfter: retryAfter.value))
                 } catch {
                     await onFailure(item, error)
-                    return
+                    return .failed("\(error)")
                 }
             }
         }
+    }
+
+    private func checkpoint(_ item: Item) async {
+        if let runId = item.runId, let seq = item.operation.checkpoint { await onCheckpoint(runId, seq) }
+    }
+
+    private func count(_ result: String) {
+        Counter(label: "acpd_delivery_total", dimensions: [("channel", conversation.channel.rawValue), ("result", result)]).increment()
+    }
+
+    /// Waits until `minSendInterval` has passed since the previous call into this conversation.
+    private func pace() async {
+        let interval = channel.capabilities.minSendInterval
+        defer { lastCall = .now }
+        guard interval > .zero, let lastCall else { return }
+        let wait = interval - (ContinuousClock.now - lastCall)
+        if wait > .zero { try? await sleep(wait) }
     }
 
     /// Takes over the messages a run already has in this conversation (from before a restart),
     /// as its slots 0, 1, … in order: operations for those slots edit them instead of posting new
     /// ones. Call before the run's operations are enqueued.
     public func adopt(runId: RunID, messages: [MessageRef]) {
-        for (slot, ref) in messages.enumerated() { refs[SlotKey(runId: runId, slot: slot)] = ref }
+        for (slot, ref) in messages.enumerated() { refs[SlotKey(owner: .run(runId), slot: slot)] = ref }
     }
 
-    /// Drops the message references of a finished run: nothing edits them any more.
-    private func forget(_ runId: RunID) {
-        refs = refs.filter { $0.key.runId != runId }
+    /// Drops the message references of a finished run or an applied standalone message.
+    private func forget(_ owner: Owner) {
+        refs = refs.filter { $0.key.owner != owner }
+        unknownSlots = unknownSlots.filter { $0.owner != owner }
     }
 
     private struct RetryAfter { var value: Duration? }
@@ -174,7 +287,7 @@ public actor ConversationSendQueue {
     private static func retryDelay(for error: any Error) -> RetryAfter? {
         switch error {
         case ChannelError.rateLimited(let after): RetryAfter(value: after)
-        case ChannelError.transient: RetryAfter(value: nil)
+        case ChannelError.transient, ChannelError.outcomeUnknown: RetryAfter(value: nil)
         case ChannelError.permanent, ChannelError.notSupported: nil
         case is CancellationError: nil
         default: RetryAfter(value: nil)

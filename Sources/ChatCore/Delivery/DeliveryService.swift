@@ -6,8 +6,13 @@ import FoundationEssentials
 import Foundation
 #endif
 import Logging
+import ServiceLifecycle
 
-/// Delivers agent output to chat: follows the control plane's event stream, keeps one
+/// Sends everything acpd says in chat, through one send queue per conversation (the only caller
+/// of `ChatChannel.send`): agent output, and standalone messages (command replies, notices, owner
+/// notices) handed to `post`.
+///
+/// Agent output: follows the control plane's event stream, keeps one
 /// `DeliveryProjector` per (run, destination conversation) and one `ConversationSendQueue` per
 /// conversation, ticks projectors at their `nextDeadline`, and advances the delivery checkpoint
 /// after each successful send (the send queue's callback), so the checkpoint never passes
@@ -17,12 +22,15 @@ import Logging
 /// without one, or whose channel is not running, is not delivered (fail closed). At start-up the
 /// undelivered events of finished runs are offered again from their checkpoints, so nothing is
 /// delivered twice. Every outgoing text is redacted before the projector splits it.
-public actor DeliveryService {
+///
+/// As a `Service` it runs until graceful shutdown (or cancellation), then drains: in the daemon it
+/// stops last among the chat parts, after the runtimes, so what the runs left is sent.
+public actor DeliveryService: Service, ChatOutbox {
     /// The config in force: `acp.stream` applies to runs whose delivery starts after a reload.
     private(set) var config: ACPDConfig
     let manager: SessionManager
     let store: ControlPlaneStore
-    let channels: [ConversationRef.Channel: any ChatChannel]
+    let channels: ChannelSet
     let logger: Logger
     /// The redactor in force, shared with the projectors so that a reload's new secrets are
     /// hidden from every later send, also of runs already streaming.
@@ -60,9 +68,7 @@ public actor DeliveryService {
         self.config = config
         self.manager = manager
         self.store = store
-        var byKind: [ConversationRef.Channel: any ChatChannel] = [:]
-        for channel in channels { byKind[channel.kind] = channel }
-        self.channels = byKind
+        self.channels = ChannelSet(channels)
         self.logger = logger
         redaction = RedactorBox(Redactor(config: config))
         self.tickInterval = tickInterval
@@ -71,9 +77,11 @@ public actor DeliveryService {
 
     /// Offers undelivered output of finished runs again, then follows new events until the
     /// calling task is cancelled or the event stream ends; then drains (see `drain()`) and
-    /// returns once everything it took on was sent (or given up) and checkpointed.
+    /// returns once everything it took on was sent (or given up) and checkpointed. Graceful
+    /// shutdown ends the following like cancellation does; when the event stream ends first (the
+    /// control plane stopped), it drains and then waits for graceful shutdown or cancellation.
     public func run() async {
-        let events = manager.subscribe(nil)
+        let events = manager.subscribe(nil).cancelOnGracefulShutdown()
         await resumePending()
         await withTaskGroup(of: Void.self) { group in
             group.addTask { [self] in
@@ -89,6 +97,9 @@ public actor DeliveryService {
             group.cancelAll()
         }
         await drain()
+        // A service returns only once shutdown reached it (the event stream also ends when the
+        // control plane stops, which happens before delivery's turn).
+        try? await gracefulShutdown()
     }
 
     /// Shutdown: catches up on events the stream did not hand over (a cancelled stream drops
@@ -109,7 +120,7 @@ public actor DeliveryService {
             guard let deadline = delivery.projector.nextDeadline else { continue }
             let operations = delivery.projector.tick(now: deadline)
             runs[runId] = delivery
-            if let channel = channels[delivery.conversation.channel] {
+            if let channel = channels.channel(for: delivery.conversation) {
                 send(operations, run: runId, to: delivery.conversation, channel: channel)
             }
         }
@@ -143,7 +154,7 @@ public actor DeliveryService {
         }
         for item in pending where !skipping.contains(item.run.id) {
             guard let conversation = item.run.conversation, conversation.canonical == item.destination,
-                  let channel = channels[conversation.channel] else { continue }
+                  let channel = channels.channel(for: conversation) else { continue }
             do {
                 var after = item.deliveredSeq
                 let delivered = try store.channelMessages(of: item.run.id, in: conversation)
@@ -175,7 +186,7 @@ public actor DeliveryService {
     }
 
     private func handle(_ event: ControlPlaneEvent, conversation: ConversationRef) {
-        guard let runId = event.runId, let channel = channels[conversation.channel] else { return }
+        guard let runId = event.runId, let channel = channels.channel(for: conversation) else { return }
         var delivery = runs[runId] ?? RunDelivery(
             conversation: conversation,
             projector: DeliveryProjector(settings: ProjectorSettings(stream: config.acp.stream, channel: channel.capabilities),
@@ -195,7 +206,7 @@ public actor DeliveryService {
             guard let deadline = delivery.projector.nextDeadline, deadline <= now else { continue }
             let operations = delivery.projector.tick(now: now)
             runs[runId] = delivery
-            if let channel = channels[delivery.conversation.channel] {
+            if let channel = channels.channel(for: delivery.conversation) {
                 send(operations, run: runId, to: delivery.conversation, channel: channel)
             }
         }
@@ -227,6 +238,33 @@ public actor DeliveryService {
     public func apply(_ newConfig: ACPDConfig) {
         config = newConfig
         redaction.current = Redactor(config: newConfig)
+    }
+
+    /// Posts a standalone message (a command reply, a notice) to `conversation` through its send
+    /// queue, behind everything queued there before: redacted, split to the channel's limit (the
+    /// buttons go under the last part), paced and retried like agent output. Returns once it was
+    /// applied, with what became of it; a conversation without a running channel is refused.
+    public func post(_ text: String, to conversation: ConversationRef, kind: OutgoingContext.Kind,
+                     buttons: [[ChatButton]] = []) async -> PostReceipt {
+        guard let channel = channels.channel(for: conversation) else {
+            return PostReceipt(failure: "no \(conversation.channel.rawValue) channel runs for account \(conversation.accountId)")
+        }
+        let parts = TextSplitter(limit: channel.capabilities.maxMessageLength).split(redactor.redact(text))
+        let operations = parts.enumerated().map { slot, part in
+            DeliveryOperation(.send, slot: slot, text: part, buttons: slot == parts.count - 1 ? buttons : [], kind: kind)
+        }
+        var entry = queueEntry(for: conversation, channel: channel)
+        entry.enqueuedBatches += 1
+        entry.lastUsed = .now
+        queues[conversation.canonical] = entry
+        let queue = entry.queue
+        let receipt = await withCheckedContinuation { (waiter: CheckedContinuation<PostReceipt, Never>) in
+            queue.enqueueMessage(operations) { waiter.resume(returning: $0) }
+        }
+        if let failure = receipt.failure {
+            logger.warning("message not delivered", metadata: ["conversation": "\(conversation.canonical)", "error": "\(failure)"])
+        }
+        return receipt
     }
 
     /// How many conversations have a send queue (tests and diagnostics).
@@ -264,7 +302,7 @@ public actor DeliveryService {
                 logger.error("checkpoint not advanced", metadata: ["run": "\(run)", "error": "\(error)"])
             }
         }, failure: { item, error in
-            logger.warning("delivery given up", metadata: ["run": "\(item.runId)", "conversation": "\(destination)", "error": "\(error)"])
+            logger.warning("delivery given up", metadata: ["run": "\(item.runId.map(\.rawValue) ?? "-")", "conversation": "\(destination)", "error": "\(error)"])
         })
         return QueueEntry(queue: queue, task: Task { await queue.run() }, lastUsed: .now)
     }

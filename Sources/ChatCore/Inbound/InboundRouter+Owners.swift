@@ -19,10 +19,10 @@ extension InboundRouter {
     func notifyOwnersDirectly(_ text: String) async {
         logger.notice("owner notice", metadata: ["text": "\(text)"])
         for owner in config.access.owners {
-            guard let channel = channels.first(where: { $0.kind == owner.channel }) else { continue }
+            guard let channel = channels.channels(of: owner.channel).first else { continue }
             do {
                 let conversation = try await channel.directConversation(with: owner.id)
-                _ = try await channel.send(to: conversation, text: text, buttons: [], context: OutgoingContext(kind: .notice))
+                await outbox.post(text, to: conversation, kind: .notice)
             } catch ChannelError.notSupported {
                 continue
             } catch {

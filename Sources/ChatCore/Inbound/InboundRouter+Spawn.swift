@@ -83,7 +83,7 @@ extension InboundRouter {
         }
         let reason = (error as? ACPError).map { redactor.redact($0.chatText) } ?? "ERROR: the session could not be started"
         let text = "\(reason)\nThis thread is not bound to a session; spawn again from the parent conversation."
-        _ = try? await context.channel.send(to: thread, text: text, buttons: [], context: OutgoingContext(kind: .notice))
+        await outbox.post(text, to: thread, kind: .notice)
     }
 
     /// `--cwd` resolved against the agent's cwd; it must lie under `acp.workspaceRoots` when set.

@@ -6,6 +6,7 @@ import FoundationEssentials
 import Foundation
 #endif
 import Logging
+import ServiceLifecycle
 
 /// The one inbound path of every channel (ARCHITECTURE.md "One message, end to end"):
 /// idempotency reserve → binding resolution → `InboundGate` (access, rate limit, /auth) →
@@ -13,9 +14,12 @@ import Logging
 ///
 /// An actor: the gate's per-sender state lives here. A replayed idempotency key returns the
 /// first outcome and does nothing else, across restarts (the key is stored). Command replies are
-/// redacted and also sent to the conversation through its channel; agent output is delivered by
-/// `DeliveryService`, never by the router.
-public actor InboundRouter {
+/// redacted and posted to the conversation through the outbox (its send queue, behind the output
+/// queued there); agent output is delivered by `DeliveryService`, never by the router.
+///
+/// As a `Service` it consumes every channel's `inbound` until the streams end (the channels stop
+/// intake first at shutdown) or graceful shutdown reaches it.
+public actor InboundRouter: Service {
     /// Returns the text of `/acp doctor` (the daemon runs its checks).
     public typealias DoctorSummary = @Sendable () async -> String
     /// Tells the owners about something (a new pairing request); `text` is already redacted.
@@ -25,7 +29,9 @@ public actor InboundRouter {
     let manager: SessionManager
     let store: ControlPlaneStore
     let bindings: ControlPlaneBindings
-    let channels: [any ChatChannel]
+    let channels: ChannelSet
+    /// Where replies and notices go: the conversations' send queues.
+    let outbox: any ChatOutbox
     let logger: Logger
     let doctorSummary: DoctorSummary
     /// The notifier given at init; nil: `notifyOwnersDirectly`.
@@ -39,13 +45,14 @@ public actor InboundRouter {
     /// `notifyOwners` defaults to a direct message to every owner whose channel has them, plus
     /// the log (`notifyOwnersDirectly`).
     public init(config: ACPDConfig, manager: SessionManager, store: ControlPlaneStore, bindings: ControlPlaneBindings,
-                channels: [any ChatChannel], logger: Logger, doctorSummary: DoctorSummary? = nil,
+                channels: [any ChatChannel], outbox: any ChatOutbox, logger: Logger, doctorSummary: DoctorSummary? = nil,
                 notifyOwners: OwnerNotifier? = nil) {
         self.config = config
         self.manager = manager
         self.store = store
         self.bindings = bindings
-        self.channels = channels
+        self.channels = ChannelSet(channels)
+        self.outbox = outbox
         self.logger = logger
         self.doctorSummary = doctorSummary ?? { "OK: run `acpd doctor` on the host for the full report" }
         ownerNotifier = notifyOwners
@@ -67,30 +74,36 @@ public actor InboundRouter {
     /// one conversation's messages always go one at a time, in arrival order).
     public static let inFlightPerChannel = 32
 
-    /// Consumes every channel's `inbound` stream until they end or the calling task is cancelled.
-    /// A slow command in one conversation (a spawn waiting for its agent) does not hold up the
-    /// others; within a conversation, messages are handled in the order they arrived. Messages
-    /// already read are handled to the end before this returns.
+    /// Consumes every channel's `inbound` stream until they end, graceful shutdown, or
+    /// cancellation of the calling task, completing each message with its outcome. A slow command
+    /// in one conversation (a spawn waiting for its agent) does not hold up the others; within a
+    /// conversation, messages are handled in the order they arrived. Messages already read are
+    /// handled to the end before this returns, which is at graceful shutdown or cancellation.
     public func run() async {
         await withDiscardingTaskGroup { group in
-            for channel in channels {
+            for channel in channels.all {
                 group.addTask { [self] in
                     let lanes = ConversationLanes(limit: Self.inFlightPerChannel)
                     await withDiscardingTaskGroup { handlers in
-                        for await message in channel.inbound {
-                            if Task.isCancelled { break }
+                        for await inbound in channel.inbound.cancelOnGracefulShutdown() {
+                            if Task.isCancelled {
+                                inbound.complete(nil)
+                                break
+                            }
                             await lanes.admit()
-                            let ticket = await lanes.ticket(for: message.conversation)
+                            let ticket = await lanes.ticket(for: inbound.message.conversation)
                             handlers.addTask { [self] in
                                 await lanes.wait(for: ticket)
-                                _ = await self.handle(message, channel: channel)
+                                inbound.complete(await self.handle(inbound.message, channel: channel))
                                 await lanes.done(with: ticket)
                             }
                         }
                     }
                 }
             }
-        }
+        }        // The channels stop first at shutdown, ending their streams; a service returns only once
+        // shutdown reached it.
+        try? await gracefulShutdown()
     }
 
     /// Handles one inbound message end to end and returns what happened. Never throws: failures
@@ -119,16 +132,13 @@ public actor InboundRouter {
                             request: InboundOutcome.fingerprint(message))
     }
 
-    /// Sends the reply (redacted) and records the outcome under `key`, with the fingerprint of
-    /// the `request` it answers.
+    /// Records the outcome under `key` (with the fingerprint of the `request` it answers), then
+    /// posts the reply (redacted) and returns once it was applied: a redelivered message finds the
+    /// outcome and never causes a second reply.
     private func finish(_ outcome: InboundOutcome, conversation: ConversationRef, channel: any ChatChannel,
                         key: IdempotencyKey?, request: String? = nil) async -> InboundOutcome {
         var outcome = outcome
-        if let reply = outcome.reply {
-            let text = redactor.redact(reply)
-            outcome.reply = text
-            await sendReply(text, to: conversation, channel: channel)
-        }
+        outcome.reply = outcome.reply.map(redactor.redact)
         if let key, outcome.refusal == .rateLimited {
             // Refused for now, not handled: a retry with the same key is a new attempt.
             do { try store.release(key) } catch {
@@ -141,18 +151,9 @@ public actor InboundRouter {
                 logger.error("idempotency complete failed", metadata: ["error": "\(error)"])
             }
         }
-        return outcome
-    }
-
-    /// Posts a command reply, split to the channel's limit; failures are logged, not retried.
-    func sendReply(_ text: String, to conversation: ConversationRef, channel: any ChatChannel) async {
-        for part in TextSplitter(limit: channel.capabilities.maxMessageLength).split(text) {
-            do {
-                _ = try await channel.send(to: conversation, text: part, buttons: [], context: OutgoingContext(kind: .command))
-            } catch {
-                logger.warning("reply not delivered", metadata: ["conversation": "\(conversation.canonical)", "error": "\(error)"])
-                return
-            }
+        if let reply = outcome.reply {
+            await outbox.post(reply, to: conversation, kind: .command)
         }
+        return outcome
     }
 }

@@ -1,6 +1,7 @@
 import ACPControlPlane
 import Bindings
 import ChatCore
+import ServiceLifecycle
 import Synchronization
 #if canImport(FoundationEssentials)
 import FoundationEssentials
@@ -9,15 +10,14 @@ import Foundation
 #endif
 
 /// The `console` channel of `acpd chat`: lines typed on stdin are inbound messages of one
-/// conversation, and whatever acpd delivers is printed to stdout as it streams. A terminal cannot
+/// conversation (`ConsoleSession` submits them), and whatever acpd delivers is printed to stdout as it streams. A terminal cannot
 /// rewrite what it printed, so an edit that only extends the last message printed appends the new
 /// text in place (live streaming); any other edit prints the message again in full on a new line;
 /// an edit that changes nothing prints nothing. The console's sender is an owner (CONTRACT.md §4).
 final class ConsoleChannel: ChatChannel, @unchecked Sendable {
     let kind: ConversationRef.Channel = .console
     let capabilities = ChannelCapabilities(maxMessageLength: 100_000, supportsEdit: true, supportsButtons: false)
-    let inbound: AsyncStream<InboundMessage>
-    private let continuation: AsyncStream<InboundMessage>.Continuation
+    private let queue = InboundQueue()
     private let lock = Mutex(())
     private var nextId = 1
     private var printed: [String: String] = [:]
@@ -26,9 +26,21 @@ final class ConsoleChannel: ChatChannel, @unchecked Sendable {
     private var finishedRuns: Set<RunID> = []
     private var waiters: [(RunID, CheckedContinuation<Void, Never>)] = []
 
-    /// The console channel; `inbound` is unused (acpd chat hands lines to the router itself).
-    init() {
-        (inbound, continuation) = AsyncStream<InboundMessage>.makeStream()
+    /// The console channel.
+    init() {}
+
+    var inbound: AsyncStream<Inbound> { queue.stream }
+    var isAcceptingInbound: Bool { queue.isOpen }
+
+    /// Takes lines until graceful shutdown, then closes intake.
+    func run() async throws {
+        try? await gracefulShutdown()
+        queue.close()
+    }
+
+    /// Hands a typed line to the router and returns its outcome (nil once intake has closed).
+    func submit(_ message: InboundMessage) async -> InboundOutcome? {
+        await queue.submit(message)
     }
 
     func send(to conversation: ConversationRef, text: String, buttons: [[ChatButton]],
@@ -82,8 +94,6 @@ final class ConsoleChannel: ChatChannel, @unchecked Sendable {
         }
     }
 
-    /// Ends `inbound`.
-    func stop() { continuation.finish() }
 
     /// Writes to stdout at once (no buffering: this is the live view). Called under `lock`.
     private func write(_ text: String) {

@@ -8,6 +8,7 @@ import FoundationEssentials
 import Foundation
 #endif
 import Logging
+import ServiceLifecycle
 
 /// `acpd chat`: the `console` channel — a terminal chat through the same router, commands and
 /// store as `acpd run`. The console's sender is an owner.
@@ -48,32 +49,52 @@ struct ChatCommand: AsyncParsableCommand {
             StandardStreams.error("cannot start: \(error)\n")
             throw ExitCode(1)
         }
-        let delivery = Task { await parts.delivery.run() }
+        let session = ConsoleSession(console: console, conversation: ref, parts: parts,
+                                     agent: agent ?? loaded.config.acp.defaultAgent)
+        // As `acpd run`, in the same order; the terminal session ends the group at EOF (its
+        // runs delivered), and the rest stops in reverse: delivery drains last.
+        let group = ServiceGroup(configuration: .init(services: [
+            .init(service: StoreService(store: parts.store, logger: logger)),
+            .init(service: parts.delivery),
+            .init(service: ControlPlaneService(manager: parts.manager, store: parts.store, grace: Daemon.shutdownGrace, logger: logger)),
+            .init(service: parts.router),
+            .init(service: console),
+            .init(service: session, successTerminationBehavior: .gracefullyShutdownGroup),
+        ], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        try await group.run()
+    }
+}
+
+/// The terminal side of `acpd chat`: spawns a session bound to the console conversation when it
+/// has none, submits each stdin line, and at EOF waits until the runs it started reached the
+/// terminal, then returns (which shuts the group down).
+struct ConsoleSession: Service {
+    let console: ConsoleChannel
+    let conversation: ConversationRef
+    let parts: DaemonParts
+    let agent: String?
+
+    func run() async throws {
         var counter = 0
-        func say(_ text: String) async -> InboundOutcome {
+        func say(_ text: String) async -> InboundOutcome? {
             counter += 1
-            let message = InboundMessage(conversation: ref, senderId: "operator", text: text,
+            let message = InboundMessage(conversation: conversation, senderId: "operator", text: text,
                                          idempotencyKey: "console:\(UUID().uuidString):\(counter)")
-            return await parts.router.handle(message, channel: console)
+            return await console.submit(message)
         }
-        if try await parts.bindings.runtimeBinding(for: ref) == nil,
-           (try? parts.store.bindings(activeOnly: true).contains { $0.conversation == ref }) != true {
-            let agentId = agent ?? loaded.config.acp.defaultAgent
-            if let agentId { _ = await say("/acp spawn \(agentId) --bind here") }
+        if try await parts.bindings.runtimeBinding(for: conversation) == nil,
+           (try? parts.store.bindings(activeOnly: true).contains { $0.conversation == conversation }) != true,
+           let agent {
+            _ = await say("/acp spawn \(agent) --bind here")
         }
         var runs: [RunID] = []
-        for await line in StandardInputLines.stream() {
+        for await line in StandardInputLines.stream().cancelOnGracefulShutdown() {
             let text = line.trimmingHorizontalWhitespace()
             if text.isEmpty { continue }
-            if let runId = await say(text).runId { runs.append(runId) }
+            if let runId = await say(text)?.runId { runs.append(runId) }
         }
-        // EOF: let the runs started here reach the terminal before leaving.
+        // EOF: let the runs started here reach the terminal before the group stops.
         for runId in runs { await console.waitUntilDelivered(runId) }
-        // Stop delivery and wait for it: its send queues drain and record their checkpoints, so the
-        // next start does not offer what this one already printed.
-        delivery.cancel()
-        await delivery.value
-        await parts.manager.shutdown()
     }
 }
 

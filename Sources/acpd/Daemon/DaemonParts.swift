@@ -50,10 +50,10 @@ struct DaemonParts {
                                       logger: Logger(label: "acpd.config"))
         // The reloader logs the reconcile summary line (`reconcile: +N -N ~N =N`).
         try await reloader.start()
-        let router = ChatCore.InboundRouter(config: config, manager: manager, store: store, bindings: bindings,
-                                     channels: channels, logger: Logger(label: "acpd.router"))
         let delivery = DeliveryService(config: config, manager: manager, store: store, channels: channels,
                                        logger: Logger(label: "acpd.delivery"))
+        let router = ChatCore.InboundRouter(config: config, manager: manager, store: store, bindings: bindings,
+                                            channels: channels, outbox: delivery, logger: Logger(label: "acpd.router"))
         return DaemonParts(store: store, manager: manager, bindings: bindings, reloader: reloader, router: router,
                            delivery: delivery, agents: agents, backends: backends)
     }

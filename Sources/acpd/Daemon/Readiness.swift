@@ -1,4 +1,5 @@
 import ACPControlPlane
+import ChatCore
 
 /// What `GET /readyz` reports: whether acpd can take work now, why not, and each runtime
 /// backend's health.
@@ -14,13 +15,14 @@ struct ReadinessReport: Sendable, Equatable {
 /// while another still serves is reported in `backends` but keeps acpd ready: the agents on the
 /// healthy backend still work, and chat commands answer either way.
 struct Readiness: Sendable {
-    let intake: IntakeGate
+    /// The chat channels: once none takes messages, acpd is shutting down.
+    let channels: [any ChatChannel]
     let store: ControlPlaneStore
     let registry: BackendRegistry
     let agents: AgentCatalog
 
     func check() async -> ReadinessReport {
-        guard await intake.isOpen else { return ReadinessReport(ready: false, detail: "shutting down", backends: [:]) }
+        guard channels.isEmpty || channels.contains(where: \.isAcceptingInbound) else { return ReadinessReport(ready: false, detail: "shutting down", backends: [:]) }
         do { _ = try store.schemaVersion() } catch {
             return ReadinessReport(ready: false, detail: "store: \(error)", backends: [:])
         }

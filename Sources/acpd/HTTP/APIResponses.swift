@@ -13,24 +13,12 @@ import RuntimeBackends
 
 /// JSON bodies and errors of the HTTP API (CONTRACT.md §7).
 enum APIResponses {
-    /// A JSON response: compact, keys sorted, `/` not escaped.
-    static func json(_ value: JSONValue, status: HTTPResponse.Status = .ok) -> Response {
-        let text = value.jsonText(options: [.sortedKeys, .withoutEscapingSlashes])
-        var headers = HTTPFields()
-        headers[.contentType] = "application/json; charset=utf-8"
-        return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(string: text)))
-    }
-
-    /// `{"error": {"code", "message"}}` with `status`.
+    static func json(_ value: JSONValue, status: HTTPResponse.Status = .ok) -> Response { HTTPResponses.json(value, status: status) }
     static func error(_ status: HTTPResponse.Status, code: String, _ message: String) -> Response {
-        json(["error": ["code": JSONValue(code), "message": JSONValue(message)]], status: status)
+        HTTPResponses.error(status, code: code, message)
     }
-
-    /// Plain text (metrics, health).
     static func text(_ text: String, contentType: String = "text/plain; charset=utf-8", status: HTTPResponse.Status = .ok) -> Response {
-        var headers = HTTPFields()
-        headers[.contentType] = contentType
-        return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(string: text)))
+        HTTPResponses.text(text, contentType: contentType, status: status)
     }
 
     static func time(_ date: Date?) -> JSONValue { JSONValue(date.map { $0.formatted(.iso8601) }) }
@@ -64,10 +52,5 @@ enum APIResponses {
             "errorMessage": JSONValue(run.errorMessage.map(redactor.redact)), "submittedAt": time(run.submittedAt),
             "startedAt": time(run.startedAt), "endedAt": time(run.endedAt),
         ]
-    }
-
-    static func message(_ message: HTTPLoggedMessage) -> JSONValue {
-        ["seq": .int(message.seq), "id": JSONValue(message.id), "kind": JSONValue(message.kind), "runId": JSONValue(message.runId),
-         "text": JSONValue(message.text), "final": JSONValue(message.final)]
     }
 }

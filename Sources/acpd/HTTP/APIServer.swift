@@ -21,34 +21,34 @@ struct APIDependencies: Sendable {
     var httpChannel: HTTPChannel?
     /// The redaction in force (follows reloads): API answers hide secrets as chat replies do.
     var redaction: RedactorBox
-    /// Hands one `POST /v1/messages` to the router; answers nil once intake has closed (503).
-    var handle: @Sendable (InboundMessage, HTTPChannel) async -> InboundOutcome?
     /// Whether the daemon can take work (`/readyz`), why not, and the backends' health.
     var readiness: @Sendable () async -> ReadinessReport
 }
 
 /// The HTTP API of `acpd run` (CONTRACT.md §7, docs/http-api.md) on Hummingbird.
 enum APIServer {
-    /// The routes; every path but `/healthz` needs `Authorization: Bearer <api.token>`.
+    /// The routes; every path but `/healthz` needs `Authorization: Bearer <api.token>`
+    /// (`BearerTokenMiddleware`). The http channel mounts its own route collection.
     static func router(_ deps: APIDependencies) -> Hummingbird.Router<BasicRequestContext> {
-        let router = Hummingbird.Router()
-        router.get("/healthz") { _, _ in APIResponses.json(["status": "ok"]) }
+        let root = Hummingbird.Router()
+        root.get("/healthz") { _, _ in APIResponses.json(["status": "ok"]) }
+        let router = root.group().add(middleware: BearerTokenMiddleware(token: deps.token))
         router.get("/readyz") { request, _ in
-            try await authorized(request, deps) {
+            do {
                 let state = await deps.readiness()
                 return APIResponses.json(["ready": JSONValue(state.ready), "detail": JSONValue(state.detail), "backends": JSONValue(state.backends.mapValues(JSONValue.string))],
                                          status: state.ready ? .ok : .serviceUnavailable)
             }
         }
         router.get("/metrics") { request, _ in
-            try await authorized(request, deps) {
+            do {
                 var buffer: [UInt8] = []
                 deps.registry.emit(into: &buffer)
                 return APIResponses.text(String(decoding: buffer, as: UTF8.self), contentType: "text/plain; version=0.0.4; charset=utf-8")
             }
         }
         router.get("/v1/sessions") { request, _ in
-            try await authorized(request, deps) {
+            do {
                 let sessions = try deps.store.sessions().sorted { $0.lastActivityAt > $1.lastActivityAt }
                 var bound: [SessionKey: [BindingRecord]] = [:]
                 for binding in try deps.store.bindings(activeOnly: true) { bound[binding.sessionKey, default: []].append(binding) }
@@ -56,7 +56,7 @@ enum APIServer {
             }
         }
         router.get("/v1/sessions/{key}") { request, context in
-            try await authorized(request, deps) {
+            do {
                 guard let raw = context.parameters.get("key"), let key = SessionKey(raw) else {
                     return APIResponses.error(.badRequest, code: ACPError.Code.invalidArgument.rawValue, "not a session key")
                 }
@@ -68,12 +68,12 @@ enum APIServer {
             }
         }
         router.get("/v1/bindings") { request, _ in
-            try await authorized(request, deps) {
-                APIResponses.json(["bindings": .array(try deps.store.bindings(activeOnly: true).map(APIResponses.binding))])
+            do {
+                return APIResponses.json(["bindings": .array(try deps.store.bindings(activeOnly: true).map(APIResponses.binding))])
             }
         }
         router.get("/v1/runs/{id}") { request, context in
-            try await authorized(request, deps) {
+            do {
                 guard let raw = context.parameters.get("id"), let id = RunID(raw) else {
                     return APIResponses.error(.badRequest, code: ACPError.Code.invalidArgument.rawValue, "not a run id")
                 }
@@ -83,21 +83,27 @@ enum APIServer {
                 return APIResponses.json(APIResponses.run(run, redactor: deps.redaction.current))
             }
         }
-        HTTPChannelRoutes.add(to: router, deps)
-        return router
+        router.addRoutes(HTTPChannelRoutes.collection(deps.httpChannel))
+        return root
     }
+}
 
-    /// Runs `body` when the request carries the bearer token (or no token is configured), else 401.
-    /// Store failures become 503.
-    static func authorized(_ request: Request, _ deps: APIDependencies,
-                           _ body: () async throws -> Response) async throws -> Response {
-        if let token = deps.token {
+/// Every API path but `/healthz`: answers 401 without `Authorization: Bearer <api.token>` (when a
+/// token is configured), and 503 when a route fails on the store.
+struct BearerTokenMiddleware: RouterMiddleware {
+    typealias Context = BasicRequestContext
+    let token: Secret?
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        if let token {
             let header = request.headers[.authorization] ?? ""
             guard header == "Bearer \(token.value)" else {
                 return APIResponses.error(.unauthorized, code: "HTTP_UNAUTHORIZED", "missing or wrong bearer token")
             }
         }
-        do { return try await body() } catch {
+        do { return try await next(request, context) } catch let error as any HTTPResponseError {
+            throw error
+        } catch {
             return APIResponses.error(.serviceUnavailable, code: "HTTP_UNAVAILABLE", "the state store is unavailable: \(error)")
         }
     }

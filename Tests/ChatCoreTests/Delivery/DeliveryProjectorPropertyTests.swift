@@ -2,7 +2,6 @@ import TestSupport
 import ACPControlPlane
 @testable import Bindings
 @testable import ChatCore
-@testable import Bindings
 import Testing
 
 /// Invariants of the projector over random runs (seeded, so failures reproduce).

@@ -1,7 +1,6 @@
 import ACPControlPlane
 @testable import Bindings
 @testable import ChatCore
-@testable import Bindings
 import Testing
 
 private typealias H = ProjectorHarness

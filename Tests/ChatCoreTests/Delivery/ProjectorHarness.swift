@@ -1,7 +1,6 @@
 import ACPControlPlane
 @testable import Bindings
 @testable import ChatCore
-@testable import Bindings
 import Foundation
 
 /// Drives a `DeliveryProjector` the way the pipeline does: event `i` (seq `i + 1`) arrives at

@@ -1,7 +1,6 @@
 import ACPControlPlane
 @testable import Bindings
 @testable import ChatCore
-@testable import Bindings
 
 /// An in-process `ChatChannel` that records every call in one shared log and fails calls as
 /// scripted. Stands in for the real channels in the send-queue tests.
@@ -21,8 +20,11 @@ final class RecordingChannel: ChatChannel {
 
     let kind: ConversationRef.Channel = .http
     let capabilities: ChannelCapabilities
-    let inbound: AsyncStream<InboundMessage> = AsyncStream { $0.finish() }
+    let inbound: AsyncStream<Inbound> = AsyncStream { $0.finish() }
+    let isAcceptingInbound = false
     let log = Log()
+
+    func run() async throws {}
 
     init(capabilities: ChannelCapabilities = ChannelCapabilities(maxMessageLength: 4096, supportsEdit: true, supportsButtons: true)) {
         self.capabilities = capabilities

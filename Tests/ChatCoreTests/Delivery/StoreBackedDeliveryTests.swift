@@ -11,8 +11,11 @@ import TestSupport
 private final class StoreLogChannel: ChatChannel {
     let kind: ConversationRef.Channel = .http
     let capabilities = ChannelCapabilities(maxMessageLength: 4096, supportsEdit: true, supportsButtons: false)
-    let inbound: AsyncStream<InboundMessage> = AsyncStream { $0.finish() }
+    let inbound: AsyncStream<Inbound> = AsyncStream { $0.finish() }
+    let isAcceptingInbound = false
     let store: ControlPlaneStore
+
+    func run() async throws {}
 
     init(store: ControlPlaneStore) { self.store = store }
 

@@ -1,7 +1,6 @@
 import ACPControlPlane
 @testable import Bindings
 @testable import ChatCore
-@testable import Bindings
 import Foundation
 import TestSupport
 
@@ -60,14 +59,16 @@ final class ChatRecorder: ChatChannel {
 
     let kind: ConversationRef.Channel = .http
     let capabilities: ChannelCapabilities
-    let inbound: AsyncStream<InboundMessage>
-    let inboundContinuation: AsyncStream<InboundMessage>.Continuation
+    let queue = InboundQueue()
     let record = Record()
 
     init(threads: Bool = false) {
         capabilities = ChannelCapabilities(maxMessageLength: 4000, supportsEdit: false, supportsButtons: false, supportsThreads: threads)
-        (inbound, inboundContinuation) = AsyncStream.makeStream(of: InboundMessage.self)
     }
+
+    var inbound: AsyncStream<Inbound> { queue.stream }
+    var isAcceptingInbound: Bool { queue.isOpen }
+    func run() async throws {}
 
     func send(to conversation: ConversationRef, text: String, buttons: [[ChatButton]], context: OutgoingContext) async throws -> MessageRef {
         await record.append(Sent(conversation: conversation, text: text, kind: context.kind, runId: context.runId, isFinal: context.isFinal))

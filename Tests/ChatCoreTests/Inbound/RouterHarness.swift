@@ -1,7 +1,6 @@
 import ACPControlPlane
 @testable import Bindings
 @testable import ChatCore
-@testable import Bindings
 import Foundation
 import Logging
 import RuntimeBackends
@@ -68,9 +67,9 @@ final class RouterHarness: @unchecked Sendable {
         _ = try await manager.recover()
         let channel = ChatRecorder(threads: threads)
         let logger = Logger(label: "test.router")
-        let router = InboundRouter(config: config, manager: manager, store: store, bindings: ControlPlaneBindings(manager: manager),
-                            channels: [channel], logger: logger, notifyOwners: { await notices.append($0) })
         let delivery = DeliveryService(config: config, manager: manager, store: store, channels: [channel], logger: logger)
+        let router = InboundRouter(config: config, manager: manager, store: store, bindings: ControlPlaneBindings(manager: manager),
+                                   channels: [channel], outbox: delivery, logger: logger, notifyOwners: { await notices.append($0) })
         return (store, manager, router, delivery, channel)
     }
 

@@ -1,7 +1,6 @@
 import ACPControlPlane
 @testable import Bindings
 @testable import ChatCore
-@testable import Bindings
 import Foundation
 import Logging
 import RuntimeBackends
@@ -20,8 +19,10 @@ struct RouterOwnerNoticeTests {
             let agents = config.agents
             let manager = SessionManager(store: store, backends: registry, agents: { agents[$0]?.spec })
             let channel = ChatRecorder()
+            let delivery = DeliveryService(config: config, manager: manager, store: store, channels: [channel],
+                                           logger: Logger(label: "test.owners"))
             let router = InboundRouter(config: config, manager: manager, store: store, bindings: ControlPlaneBindings(manager: manager),
-                                channels: [channel], logger: Logger(label: "test.owners"))
+                                       channels: [channel], outbox: delivery, logger: Logger(label: "test.owners"))
             let stranger = InboundMessage(conversation: RouterHarness.routed, senderId: "stranger", text: "hello", idempotencyKey: "o-1")
             #expect(await router.handle(stranger, channel: channel) == .ignored)
             let again = InboundMessage(conversation: RouterHarness.routed, senderId: "stranger", text: "hello?", idempotencyKey: "o-2")

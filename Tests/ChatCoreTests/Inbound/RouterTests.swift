@@ -1,7 +1,6 @@
 import ACPControlPlane
 @testable import Bindings
 @testable import ChatCore
-@testable import Bindings
 import Foundation
 import TestSupport
 import Testing
@@ -243,8 +242,8 @@ struct RouterTests {
         try await RouterHarness.with { h in
             let router = h.router
             let loop = Task { await router.run() }
-            h.channel.inboundContinuation.yield(InboundMessage(conversation: Self.routed, senderId: "alice", text: "/acp cancel",
-                                                               idempotencyKey: "loop-1"))
+            h.channel.queue.offer(InboundMessage(conversation: Self.routed, senderId: "alice", text: "/acp cancel",
+                                                               idempotencyKey: "loop-1")) { _ in }
             try await h.channel.waitForMessage(in: Self.routed, containing: "OK: nothing to cancel")
             loop.cancel()
             await loop.value
@@ -257,10 +256,10 @@ struct RouterTests {
             let router = h.router
             let loop = Task { await router.run() }
             let lobby = ConversationRef(channel: .http, conversationId: "lobby")
-            h.channel.inboundContinuation.yield(InboundMessage(conversation: lobby, senderId: "owner",
-                                                               text: "/acp spawn slow --bind here", idempotencyKey: "par-1"))
-            h.channel.inboundContinuation.yield(InboundMessage(conversation: Self.routed, senderId: "alice", text: "/acp cancel",
-                                                               idempotencyKey: "par-2"))
+            h.channel.queue.offer(InboundMessage(conversation: lobby, senderId: "owner",
+                                                               text: "/acp spawn slow --bind here", idempotencyKey: "par-1")) { _ in }
+            h.channel.queue.offer(InboundMessage(conversation: Self.routed, senderId: "alice", text: "/acp cancel",
+                                                               idempotencyKey: "par-2")) { _ in }
             try await h.channel.waitForMessage(in: Self.routed, containing: "OK: nothing to cancel")
             #expect(await h.channel.messages(in: lobby, containing: "spawned").isEmpty,
                     "the slow agent (2 s start) cannot have answered yet unless the other conversation waited for it")

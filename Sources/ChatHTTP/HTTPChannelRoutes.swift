@@ -9,14 +9,14 @@ import FoundationEssentials
 import Foundation
 #endif
 import Hummingbird
-import RuntimeBackends
 
-/// The `http` channel's endpoints: `POST /v1/messages`, `GET /v1/conversations/{id}/messages`
-/// (`?after=<seq>`, optional `&limit=` up to `HTTPMessageLog.readLimit`) and
-/// `GET /v1/conversations/{id}/events` (Server-Sent Events).
-enum HTTPChannelRoutes {
+/// The `http` channel's endpoints, as a route collection the daemon mounts (behind its bearer
+/// token middleware): `POST /v1/messages`, `GET /v1/conversations/{id}/messages` (`?after=<seq>`,
+/// optional `&limit=` up to `HTTPMessageLog.readLimit`) and `GET /v1/conversations/{id}/events`
+/// (Server-Sent Events). With the channel disabled (`channel` nil) every route answers 404.
+public enum HTTPChannelRoutes {
     /// Largest accepted `POST /v1/messages` body.
-    static let maxBodyBytes = 1 << 20
+    public static let maxBodyBytes = 1 << 20
 
     private struct PostBody: Decodable {
         var accountId: String?
@@ -26,23 +26,25 @@ enum HTTPChannelRoutes {
         var messageId: String
     }
 
-    static func add(to router: Hummingbird.Router<BasicRequestContext>, _ deps: APIDependencies) {
+    /// The routes over `channel` (nil: the channel is disabled).
+    public static func collection(_ channel: HTTPChannel?) -> RouteCollection<BasicRequestContext> {
+        let router = RouteCollection(context: BasicRequestContext.self)
         router.post("/v1/messages") { request, _ in
-            try await APIServer.authorized(request, deps) {
-                guard let channel = deps.httpChannel else {
-                    return APIResponses.error(.notFound, code: ACPError.Code.invalidArgument.rawValue, "the http channel is disabled (channels.http.enabled)")
+            do {
+                guard let channel else {
+                    return HTTPResponses.error(.notFound, code: ACPError.Code.invalidArgument.rawValue, "the http channel is disabled (channels.http.enabled)")
                 }
                 let bytes = try await request.body.collect(upTo: maxBodyBytes)
                 let body: PostBody
                 do { body = try JSONDecoder().decode(PostBody.self, from: Data(buffer: bytes)) } catch {
-                    return APIResponses.error(.badRequest, code: ACPError.Code.invalidArgument.rawValue,
+                    return HTTPResponses.error(.badRequest, code: ACPError.Code.invalidArgument.rawValue,
                                               "the body must be JSON {accountId?, conversationId, senderId, text, messageId}")
                 }
                 guard !body.senderId.isEmpty, !body.messageId.isEmpty else {
-                    return APIResponses.error(.badRequest, code: ACPError.Code.invalidArgument.rawValue, "senderId and messageId must not be empty")
+                    return HTTPResponses.error(.badRequest, code: ACPError.Code.invalidArgument.rawValue, "senderId and messageId must not be empty")
                 }
                 guard body.text.contains(where: { !$0.isWhitespace }) else {
-                    return APIResponses.error(.badRequest, code: ACPError.Code.invalidArgument.rawValue, "text must not be blank")
+                    return HTTPResponses.error(.badRequest, code: ACPError.Code.invalidArgument.rawValue, "text must not be blank")
                 }
                 let message: InboundMessage
                 do {
@@ -50,40 +52,40 @@ enum HTTPChannelRoutes {
                                                              senderId: body.senderId, text: body.text, messageId: body.messageId,
                                                              idempotencyKey: idempotencyKey(request))
                 } catch let error as ACPError {
-                    return APIResponses.error(.badRequest, code: error.code.rawValue, error.message)
+                    return HTTPResponses.error(.badRequest, code: error.code.rawValue, error.message)
                 }
-                guard let outcome = await deps.handle(message, channel) else {
-                    return APIResponses.error(.serviceUnavailable, code: "HTTP_UNAVAILABLE", "acpd is shutting down and takes no new messages")
+                guard let outcome = await channel.submit(message) else {
+                    return HTTPResponses.error(.serviceUnavailable, code: "HTTP_UNAVAILABLE", "acpd is shutting down and takes no new messages")
                 }
                 switch outcome.refusal {
                 case .rateLimited:
-                    return APIResponses.error(.tooManyRequests, code: "HTTP_RATE_LIMITED", "rate limited (try again later)")
+                    return HTTPResponses.error(.tooManyRequests, code: "HTTP_RATE_LIMITED", "rate limited (try again later)")
                 case .keyConflict:
-                    return APIResponses.error(.conflict, code: "HTTP_IDEMPOTENCY_CONFLICT",
+                    return HTTPResponses.error(.conflict, code: "HTTP_IDEMPOTENCY_CONFLICT",
                                               "this idempotency key was first used for a different message; nothing was done")
                 case nil: break
                 }
                 var answer: [String: JSONValue] = ["accepted": JSONValue(outcome.accepted)]
                 if let runId = outcome.runId { answer["runId"] = JSONValue(runId.rawValue) }
                 if let reply = outcome.reply { answer["reply"] = JSONValue(reply) }
-                return APIResponses.json(JSONValue(answer), status: .accepted)
+                return HTTPResponses.json(JSONValue(answer), status: .accepted)
             }
         }
         router.get("/v1/conversations/{id}/messages") { request, context in
-            try await APIServer.authorized(request, deps) {
-                guard let (log, ref) = conversation(request, context, deps) else { return notFound(deps) }
+            do {
+                guard let (log, ref) = conversation(request, context, channel) else { return notFound(channel) }
                 let after = request.uri.queryParameters.get("after").flatMap { Int64($0) } ?? 0
                 let limit = request.uri.queryParameters.get("limit").flatMap { Int($0) } ?? HTTPMessageLog.readLimit
                 let messages: [HTTPLoggedMessage]
                 do { messages = try log.messages(conversation: ref, after: after, limit: limit) } catch {
-                    return APIResponses.error(.serviceUnavailable, code: "HTTP_UNAVAILABLE", "the message log cannot be read: \(error)")
+                    return HTTPResponses.error(.serviceUnavailable, code: "HTTP_UNAVAILABLE", "the message log cannot be read: \(error)")
                 }
-                return APIResponses.json(["messages": .array(messages.map(APIResponses.message))])
+                return HTTPResponses.json(["messages": .array(messages.map(HTTPResponses.message))])
             }
         }
         router.get("/v1/conversations/{id}/events") { request, context in
-            try await APIServer.authorized(request, deps) {
-                guard let (log, ref) = conversation(request, context, deps) else { return notFound(deps) }
+            do {
+                guard let (log, ref) = conversation(request, context, channel) else { return notFound(channel) }
                 let events = await log.subscribe(conversation: ref)
                 var headers = HTTPFields()
                 headers[.contentType] = "text/event-stream"
@@ -92,17 +94,18 @@ enum HTTPChannelRoutes {
                     try await writer.write(ByteBuffer(string: ": acpd http channel events\n\n"))
                     for await event in events {
                         // Compact and sorted, `/` escaped as `\/` (as JSONSerialization wrote it).
-                        let data = APIResponses.message(event.message).jsonText(options: [.sortedKeys])
+                        let data = HTTPResponses.message(event.message).jsonText(options: [.sortedKeys])
                         try await writer.write(ByteBuffer(string: "event: \(event.change.rawValue)\nid: \(event.message.seq)\ndata: \(data)\n\n"))
                     }
                     try await writer.finish(nil)
                 })
             }
         }
+        return router
     }
 
     /// The `Idempotency-Key` header, if present and not empty.
-    static func idempotencyKey(_ request: Request) -> String? {
+    public static func idempotencyKey(_ request: Request) -> String? {
         let value = request.headers.first { $0.name.canonicalName == "idempotency-key" }?.value
         return value?.isEmpty == false ? value : nil
     }
@@ -110,17 +113,17 @@ enum HTTPChannelRoutes {
     /// The message log and the conversation a request names; nil when the channel is off (or
     /// its log not open yet) or the id is not an http conversation id.
     private static func conversation(_ request: Request, _ context: BasicRequestContext,
-                                     _ deps: APIDependencies) -> (HTTPMessageLog, ConversationRef)? {
-        guard let log = deps.httpChannel?.log, let id = context.parameters.get("id") else { return nil }
+                                     _ channel: HTTPChannel?) -> (HTTPMessageLog, ConversationRef)? {
+        guard let log = channel?.log, let id = context.parameters.get("id") else { return nil }
         let account = request.uri.queryParameters.get("accountId").map { String($0) } ?? ConversationRef.defaultAccount
         guard let ref = try? ConversationIDs.parse(id, channel: .http, accountId: account) else { return nil }
         return (log, ref)
     }
 
-    private static func notFound(_ deps: APIDependencies) -> Response {
-        deps.httpChannel == nil
-            ? APIResponses.error(.notFound, code: ACPError.Code.invalidArgument.rawValue, "the http channel is disabled (channels.http.enabled)")
-            : APIResponses.error(.badRequest, code: ACPError.Code.invalidArgument.rawValue,
+    private static func notFound(_ channel: HTTPChannel?) -> Response {
+        channel == nil
+            ? HTTPResponses.error(.notFound, code: ACPError.Code.invalidArgument.rawValue, "the http channel is disabled (channels.http.enabled)")
+            : HTTPResponses.error(.badRequest, code: ACPError.Code.invalidArgument.rawValue,
                                  "conversation id: expected \(ConversationIDs.expectedForm(for: .http))")
     }
 }
