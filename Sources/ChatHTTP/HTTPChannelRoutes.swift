@@ -2,7 +2,6 @@ import JSONKit
 import ACPControlPlane
 import Bindings
 import ChatCore
-import ChatHTTP
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else

@@ -1,7 +1,6 @@
 import JSONKit
 import ACPControlPlane
 import ArgumentParser
-import RuntimeBackends
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else

@@ -13,7 +13,6 @@ import Glibc
 import Darwin
 #endif
 import NIOCore
-import RuntimeBackends
 
 /// Doctor's chat account checks: each Telegram token answers `getMe`, each Discord token answers
 /// `/users/@me`. Tokens never appear in the output: every message is redacted before it is shown.

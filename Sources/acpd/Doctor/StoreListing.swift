@@ -3,7 +3,6 @@ import ACPControlPlane
 import ArgumentParser
 import Bindings
 import ChatCore
-import RuntimeBackends
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else

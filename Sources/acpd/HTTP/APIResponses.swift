@@ -9,7 +9,6 @@ import FoundationEssentials
 import Foundation
 #endif
 import Hummingbird
-import RuntimeBackends
 
 /// JSON bodies and errors of the HTTP API (CONTRACT.md §7).
 enum APIResponses {

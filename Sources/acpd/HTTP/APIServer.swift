@@ -9,7 +9,6 @@ import FoundationEssentials
 import Foundation
 #endif
 import Hummingbird
-import RuntimeBackends
 import Logging
 import Prometheus
 

@@ -1,7 +1,6 @@
 import JSONKit
 import Bindings
 import ChatCore
-import RuntimeBackends
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else

@@ -96,4 +96,97 @@ struct ConversationSendQueueTests {
         #expect(sent != nil && checkpoint != nil && sent! < checkpoint!)
         #expect(entries.filter { $0.hasPrefix("checkpoint") } == ["checkpoint 7"])
     }
+
+    @Test("a send whose outcome is unknown is never repeated; live edits of it are skipped, the final text goes out once")
+    func unknownSendIsNotRepeated() async {
+        let channel = RecordingChannel()
+        await channel.log.failNext([ChannelError.outcomeUnknown("timeout after the request left")])
+        let entries = await drain(channel, makeQueue(channel), [
+            [Op(.send, slot: 0, text: "a", checkpoint: 1)],
+            [Op(.edit, slot: 0, text: "ab", checkpoint: 2)],
+            [Op(.edit, slot: 0, text: "abc", isFinal: true, checkpoint: 3)],
+        ])
+        #expect(entries == ["send m1 a (answer lost)", "checkpoint 1", "gave up slot 0",
+                            // No reference to edit: the live edit is skipped (never a second "a…" message) …
+                            "checkpoint 2",
+                            // … and the run's final text is posted once.
+                            "send m2 abc final", "checkpoint 3"])
+        #expect(entries.filter { $0.hasPrefix("send") }.count == 2)
+    }
+
+    @Test("an edit whose outcome is unknown is repeated (an edit is idempotent)")
+    func unknownEditIsRetried() async {
+        let channel = RecordingChannel()
+        await channel.log.failNext([nil, ChannelError.outcomeUnknown("connection reset")])
+        let entries = await drain(channel, makeQueue(channel), [
+            [Op(.send, slot: 0, text: "a", checkpoint: 1)],
+            [Op(.edit, slot: 0, text: "ab", isFinal: true, checkpoint: 2)],
+        ])
+        #expect(entries == ["send m1 a", "checkpoint 1", "edit m1 ab (answer lost)", "sleep 0.1 seconds",
+                            "edit m1 ab final", "checkpoint 2"])
+    }
+
+    @Test("a standalone message with an unknown outcome is not re-sent; its receipt says so")
+    func unknownStandaloneMessage() async {
+        let channel = RecordingChannel()
+        let queue = makeQueue(channel)
+        await channel.log.failNext([ChannelError.outcomeUnknown("timeout")])
+        let receipts = Receipts()
+        queue.enqueueMessage([Op(.send, slot: 0, text: "OK: done", kind: .command)]) { receipt in Task { await receipts.add(receipt) } }
+        queue.enqueueMessage([Op(.send, slot: 0, text: "OK: next", kind: .command)]) { receipt in Task { await receipts.add(receipt) } }
+        queue.finish()
+        await queue.run()
+        #expect(await channel.log.entries == ["send m1 OK: done (answer lost)", "gave up slot 0", "send m2 OK: next"])
+        let all = await receipts.wait(count: 2)
+        #expect(all.contains { $0.failure?.contains("outcome unknown") == true && $0.messages.isEmpty })
+        #expect(all.contains { $0.delivered && $0.messages.map(\.messageId) == ["m2"] })
+    }
+
+    @Test("a standalone message queued behind a run's output goes out after it, in enqueue order")
+    func standaloneMessageKeepsItsPlace() async {
+        let channel = RecordingChannel()
+        let queue = makeQueue(channel)
+        queue.enqueue(runId: run, [Op(.send, slot: 0, text: "output", checkpoint: 1)])
+        queue.enqueueMessage([Op(.send, slot: 0, text: "OK: status", kind: .command)])
+        queue.enqueue(runId: run, [Op(.edit, slot: 0, text: "output done", isFinal: true, checkpoint: 2)])
+        queue.finish()
+        await queue.run()
+        // The standalone message's slot 0 is its own: the run's edit still reaches the run's message.
+        #expect(await channel.log.entries == ["send m1 output", "checkpoint 1", "send m2 OK: status",
+                                              "edit m1 output done final", "checkpoint 2"])
+    }
+
+    @Test("calls into one conversation are paced to the channel's minSendInterval")
+    func pacing() async {
+        let channel = RecordingChannel(capabilities: ChannelCapabilities(maxMessageLength: 4096, supportsEdit: true,
+                                                                         supportsButtons: false, minSendInterval: .seconds(1)))
+        let entries = await drain(channel, makeQueue(channel), [
+            [Op(.send, slot: 0, text: "a", checkpoint: 1)],
+            [Op(.edit, slot: 0, text: "ab", isFinal: true, checkpoint: 2)],
+        ])
+        #expect(entries.count == 5)
+        #expect(entries[0] == "send m1 a" && entries[1] == "checkpoint 1")
+        // The recorded sleep is what was left of the interval (the queue's clock is real): a
+        // little under one second, never zero.
+        let sleep = entries[2]
+        #expect(sleep.hasPrefix("sleep 0.9") || sleep.hasPrefix("sleep 1.0"), "\(entries)")
+        #expect(entries[3] == "edit m1 ab final")
+    }
+}
+
+/// Receipts collected from completion callbacks.
+private actor Receipts {
+    private var receipts: [PostReceipt] = []
+    private var waiters: [(Int, CheckedContinuation<[PostReceipt], Never>)] = []
+
+    func add(_ receipt: PostReceipt) {
+        receipts.append(receipt)
+        for (count, waiter) in waiters where receipts.count >= count { waiter.resume(returning: receipts) }
+        waiters.removeAll { receipts.count >= $0.0 }
+    }
+
+    func wait(count: Int) async -> [PostReceipt] {
+        if receipts.count >= count { return receipts }
+        return await withCheckedContinuation { waiters.append((count, $0)) }
+    }
 }

@@ -3,7 +3,8 @@ import ACPControlPlane
 @testable import ChatCore
 
 /// An in-process `ChatChannel` that records every call in one shared log and fails calls as
-/// scripted. Stands in for the real channels in the send-queue tests.
+/// scripted (an `outcomeUnknown` failure is applied first, then thrown: the answer was lost).
+/// Stands in for the real channels in the send-queue tests.
 final class RecordingChannel: ChatChannel {
     /// The shared, ordered record of channel calls and queue callbacks.
     actor Log {
@@ -33,7 +34,12 @@ final class RecordingChannel: ChatChannel {
     func send(to conversation: ConversationRef, text: String, buttons: [[ChatButton]],
               context: OutgoingContext) async throws -> MessageRef {
         if let failure = await log.nextFailure() {
-            await log.record("fail send \(text)")
+            if case ChannelError.outcomeUnknown = failure {
+                // The platform took the message, but the answer never came back.
+                await log.record("send \(await log.newId()) \(text) (answer lost)")
+            } else {
+                await log.record("fail send \(text)")
+            }
             throw failure
         }
         let id = await log.newId()
@@ -43,7 +49,11 @@ final class RecordingChannel: ChatChannel {
 
     func edit(_ message: MessageRef, text: String, buttons: [[ChatButton]], context: OutgoingContext) async throws {
         if let failure = await log.nextFailure() {
-            await log.record("fail edit \(message.messageId) \(text)")
+            if case ChannelError.outcomeUnknown = failure {
+                await log.record("edit \(message.messageId) \(text) (answer lost)")
+            } else {
+                await log.record("fail edit \(message.messageId) \(text)")
+            }
             throw failure
         }
         await log.record("edit \(message.messageId) \(text)\(context.isFinal ? " final" : "")")

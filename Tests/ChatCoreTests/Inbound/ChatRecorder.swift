@@ -70,7 +70,42 @@ final class ChatRecorder: ChatChannel {
     var isAcceptingInbound: Bool { queue.isOpen }
     func run() async throws {}
 
+    /// Scripted trouble: command replies fail with these errors first (in order); run output
+    /// waits while `holdRunOutput` is closed.
+    actor Trouble {
+        var commandFailures: [ChannelError] = []
+        private var held: [CheckedContinuation<Void, Never>] = []
+        private(set) var holding = false
+        /// Calls that found the output held (a test waits for one before it goes on).
+        private(set) var heldCalls = 0
+
+        func failCommands(_ errors: [ChannelError]) { commandFailures += errors }
+        func nextCommandFailure() -> ChannelError? { commandFailures.isEmpty ? nil : commandFailures.removeFirst() }
+        func hold() { holding = true }
+        func release() {
+            holding = false
+            for waiter in held { waiter.resume() }
+            held.removeAll()
+        }
+        func waitIfHeld() async {
+            guard holding else { return }
+            heldCalls += 1
+            await withCheckedContinuation { held.append($0) }
+        }
+    }
+
+    let trouble = Trouble()
+    /// Every call into `send`, failed ones too: (kind, text).
+    let attempts = Attempts()
+    actor Attempts {
+        private(set) var all: [(OutgoingContext.Kind, String)] = []
+        func add(_ kind: OutgoingContext.Kind, _ text: String) { all.append((kind, text)) }
+    }
+
     func send(to conversation: ConversationRef, text: String, buttons: [[ChatButton]], context: OutgoingContext) async throws -> MessageRef {
+        await attempts.add(context.kind, text)
+        if context.runId != nil { await trouble.waitIfHeld() }
+        if context.kind == .command, let failure = await trouble.nextCommandFailure() { throw failure }
         await record.append(Sent(conversation: conversation, text: text, kind: context.kind, runId: context.runId, isFinal: context.isFinal))
         return MessageRef(conversation: conversation, messageId: UUID().uuidString)
     }

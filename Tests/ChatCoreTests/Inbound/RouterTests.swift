@@ -323,4 +323,46 @@ struct RouterTests {
             #expect(stored.isEmpty)
         }
     }
+
+    @Test("one send path: a command reply queued behind a run's output arrives after it")
+    func replyQueuedBehindOutput() async throws {
+        try await RouterHarness.with { h in
+            await h.channel.trouble.hold()
+            let prompt = await h.send("hello ordering")
+            let runId = try #require(prompt.runId)
+            // The run's final message is in the channel's hands (held): the conversation's queue is busy.
+            try await withDeadline(20, "the run's output to reach the channel") {
+                while await h.channel.trouble.heldCalls == 0 { try await Task.sleep(for: .milliseconds(10)) }
+            }
+            let status = Task { await h.send("/acp status") }
+            // The reply waits in the queue behind the held output; let the output go.
+            try await Task.sleep(for: .milliseconds(200))
+            #expect(await h.channel.messages(in: Self.routed, containing: "OK: ").isEmpty,
+                    "the reply must not overtake the run's output")
+            await h.channel.trouble.release()
+            let outcome = await status.value
+            #expect(outcome.reply?.hasPrefix("OK: ") == true)
+            let sent = await h.channel.messages(in: Self.routed)
+            let output = try #require(sent.firstIndex { $0.runId == runId && $0.text.contains("echo: hello ordering") })
+            let reply = try #require(sent.firstIndex { $0.kind == .command && $0.text.hasPrefix("OK: ") })
+            #expect(output < reply, "\(sent.map(\.text))")
+        }
+    }
+
+    @Test("one send path: a reply hit by a 429 arrives once, after the retry-after")
+    func replyRetriedAfterRateLimit() async throws {
+        try await RouterHarness.with { h in
+            await h.channel.trouble.failCommands([.rateLimited(retryAfter: .milliseconds(400))])
+            let clock = ContinuousClock()
+            let started = clock.now
+            let outcome = await h.send("/acp sessions")
+            let elapsed = clock.now - started
+            #expect(outcome.reply?.hasPrefix("OK: ") == true)
+            #expect(elapsed >= .milliseconds(400), "the reply went out before the retry-after: \(elapsed)")
+            let replies = await h.channel.messages(in: Self.routed).filter { $0.kind == .command }
+            #expect(replies.count == 1, "\(replies.map(\.text))")
+            let attempts = await h.channel.attempts.all.filter { $0.0 == .command }
+            #expect(attempts.count == 2, "one refused attempt, one delivered")
+        }
+    }
 }
