@@ -1,3 +1,4 @@
+import ACPControlPlane
 import Foundation
 import Testing
 import TestSupport
@@ -183,6 +184,41 @@ struct DaemonRunTests {
             #expect(Self.occurrences(of: "echo: during shutdown [chunks=3] [delay=700]", in: final) == 1, "\(final)")
             #expect(final.filter { $0.runId != duringRun } == afterAgain)
             #expect(try await fourth.stop(signal: SIGTERM) == 0)
+        }
+    }
+
+    @Test("graceful shutdown stops intake first: a POST during the grace answers 503 and starts nothing, /readyz says shutting down, the running turn still lands its final message")
+    func shutdownStopsIntakeFirst() async throws {
+        try await withTemporaryDirectory { directory in
+            let port = try DaemonProcess.freePort()
+            try DaemonProcess.writeConfig(in: directory, port: port, token: Self.token)
+            let daemon = try await DaemonProcess(directory: directory, port: port, token: Self.token)
+            let (_, outcome) = try await post(daemon, text: "slow goodbye [chunks=4] [delay=500]", messageId: "s-1")
+            let runId = try #require(outcome["runId"] as? String, "\(outcome)\n\(daemon.log)")
+            kill(daemon.process.processIdentifier, SIGTERM)
+            // The turn takes ~2 s: intake is closed meanwhile, while the API still answers.
+            let code = try await withDeadline(10, "a POST refused while shutting down") {
+                while true {
+                    let (status, body) = try await post(daemon, text: "too late", messageId: "s-2")
+                    if status == 503 { return (body["error"] as? [String: Any])?["code"] as? String }
+                    try await Task.sleep(for: .milliseconds(20))
+                }
+            }
+            #expect(code == "HTTP_UNAVAILABLE")
+            let (ready, readyBody) = try await daemon.json("GET", "/readyz")
+            #expect(ready == 503)
+            #expect(readyBody["detail"] as? String == "shutting down", "\(readyBody)")
+            #expect(try await daemon.stop(signal: SIGTERM) == 0, "log:\n\(daemon.log)")
+            // After exit, the store says what happened: the turn finished and was delivered; the
+            // refused message started nothing.
+            let store = try ControlPlaneStore.open(stateDir: directory.appendingPathComponent("state"))
+            defer { try? store.close() }
+            let run = try #require(try store.run(RunID(runId)!))
+            #expect(run.state.rawValue == "completed")
+            let runs = try store.runs(session: run.sessionKey)
+            #expect(runs.count == 1, "the refused message started nothing: \(runs.map(\.id))")
+            let delivered = try store.channelMessages(of: RunID(runId)!, in: ConversationRef(channel: .http, conversationId: "room1"))
+            #expect(delivered.contains { $0.final && $0.text.contains("slow goodbye") }, "\(delivered)")
         }
     }
 }
