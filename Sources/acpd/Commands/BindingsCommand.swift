@@ -17,14 +17,13 @@ struct BindingsCommand: ParsableCommand {
         discussion: "Columns: source, conversation, session, expiry, and STALE when the session is missing or closed. See docs/operations.md."
     )
 
-    @Option(name: .long, help: ArgumentHelp("The config file.", valueName: "PATH"))
-    var config: String?
+    @OptionGroup var config: ConfigOptions
 
     @Flag(name: .long, help: "Print JSON: {\"bindings\": [...]}.")
     var json = false
 
     func run() throws {
-        let store = try StoreListing.open(configOption: config)
+        let store = try StoreListing.open(configOption: config.path)
         defer { try? store.close() }
         let rows = try store.activeBindingsWithSessions(sources: Set(BindingSource.allCases))
         let stale = { (session: SessionRecord?) -> String? in

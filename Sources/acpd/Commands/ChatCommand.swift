@@ -19,8 +19,7 @@ struct ChatCommand: AsyncParsableCommand {
         discussion: "Each line is a message; /acp commands work. When the conversation is not bound, the first line spawns a session of --agent (else acp.defaultAgent) bound to it. End with EOF (Ctrl-D)."
     )
 
-    @Option(name: .long, help: ArgumentHelp("The config file.", valueName: "PATH"))
-    var config: String?
+    @OptionGroup var config: ConfigOptions
 
     @Option(name: .long, help: ArgumentHelp("The agent to spawn when the conversation is not bound.", valueName: "ID"))
     var agent: String?
@@ -28,17 +27,12 @@ struct ChatCommand: AsyncParsableCommand {
     @Option(name: .long, help: ArgumentHelp("The console conversation id.", valueName: "ID"))
     var conversation: String = "local"
 
-    @Flag(name: .long, help: "Log at debug level (to stderr).")
-    var verbose = false
+    @OptionGroup var log: LogOptions
 
     func run() async throws {
-        LogSetup.bootstrap(level: verbose ? .debug : .warning)
+        log.bootstrap(defaultLevel: .warning)
         let logger = Logger(label: "acpd.chat")
-        let loaded: (config: ACPDConfig, description: String)
-        do { loaded = try ConfigSource.loadForServing(option: config) } catch {
-            StandardStreams.error("\(error)\n")
-            throw ExitCode(1)
-        }
+        let loaded = try config.loadOrExit(serving: true)
         let ref: ConversationRef
         do { ref = try ConversationIDs.parse(conversation, channel: .console) } catch {
             throw ValidationError("--conversation: \(error.message)")

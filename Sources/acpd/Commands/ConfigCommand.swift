@@ -23,14 +23,13 @@ struct ConfigCommand: ParsableCommand {
             discussion: "The file is --config PATH, else $ACPD_CONFIG, else ./acpd.yaml. Exit status 0 when valid, 1 when invalid, missing or unreadable."
         )
 
-        @Option(name: .long, help: ArgumentHelp("The config file.", valueName: "PATH"))
-        var config: String?
+        @OptionGroup var config: ConfigOptions
 
         @Flag(name: .long, help: "Print the result as JSON.")
         var json = false
 
         func run() throws {
-            let report = ConfigValidationReport.run(option: config, environment: ProcessInfo.processInfo.environment,
+            let report = ConfigValidationReport.run(option: config.path, environment: ProcessInfo.processInfo.environment,
                                                     currentDirectory: FileManager.default.currentDirectoryPath)
             print(json ? report.jsonText : report.humanText, terminator: "")
             if report.exitCode != 0 { throw ExitCode(report.exitCode) }

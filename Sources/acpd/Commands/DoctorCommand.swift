@@ -20,8 +20,7 @@ struct DoctorCommand: AsyncParsableCommand {
         """
     )
 
-    @Option(name: .long, help: ArgumentHelp("The config file.", valueName: "PATH"))
-    var config: String?
+    @OptionGroup var config: ConfigOptions
 
     @Flag(name: .long, help: "Print the checks as JSON: {\"checks\": [{name, status, detail, hint}], \"ok\": bool}.")
     var json = false
@@ -29,11 +28,10 @@ struct DoctorCommand: AsyncParsableCommand {
     @Flag(name: .long, help: "Also send one prompt to every agent and check that the turn ends.")
     var smoke = false
 
-    @Flag(name: .long, help: "Log protocol traffic and agent stderr.")
-    var verbose = false
+    @OptionGroup var trace: AgentTraceOptions
 
     func run() async throws {
-        let report = await Self.checks(configOption: config, smoke: smoke, verbose: verbose)
+        let report = await Self.checks(configOption: config.path, smoke: smoke, verbose: trace.verbose)
         print(json ? report.json() : report.human())
         if !report.ok { throw ExitCode(1) }
     }

@@ -29,8 +29,7 @@ struct PromptCommand: AsyncParsableCommand {
         """
     )
 
-    @Option(name: .long, help: ArgumentHelp("The config file.", valueName: "PATH"))
-    var config: String?
+    @OptionGroup var config: ConfigOptions
 
     @Option(name: .long, help: ArgumentHelp("The agent id (default: acp.defaultAgent).", valueName: "ID"))
     var agent: String?
@@ -44,8 +43,7 @@ struct PromptCommand: AsyncParsableCommand {
     @Flag(name: .long, help: "Print the agent's thoughts too.")
     var showThoughts = false
 
-    @Flag(name: .long, help: "Log protocol traffic and agent stderr.")
-    var verbose = false
+    @OptionGroup var trace: AgentTraceOptions
 
     @Argument(help: "The prompt text.")
     var text: [String]
@@ -56,11 +54,7 @@ struct PromptCommand: AsyncParsableCommand {
         let prompt = text.joined(separator: " ")
         guard !prompt.isEmpty else { throw ValidationError("give the prompt text") }
         let logger = Logger(label: "acpd.prompt")
-        let loaded: (config: ACPDConfig, description: String)
-        do { loaded = try ConfigSource.load(option: config) } catch {
-            StandardStreams.error("\(error)\n")
-            throw ExitCode(1)
-        }
+        let loaded = try config.loadOrExit()
         let settings = loaded.config
         guard let agentId = agent ?? settings.acp.defaultAgent else {
             throw ValidationError("no agent: pass --agent ID or set acp.defaultAgent")
@@ -71,7 +65,7 @@ struct PromptCommand: AsyncParsableCommand {
         let sessionCwd = cwd.map { URL(fileURLWithPath: $0).standardizedFileURL.path } ?? agentConfig.cwd
         try FileManager.default.createDirectory(atPath: sessionCwd, withIntermediateDirectories: true)
 
-        let registry = await RuntimeRegistryFactory.make(config: settings, verbose: verbose)
+        let registry = await RuntimeRegistryFactory.make(config: settings, verbose: trace.verbose)
         let runtime: any AgentRuntime
         do { runtime = try await registry.requireHealthy(agentConfig.backend) } catch {
             print(error.chatText)

@@ -18,19 +18,17 @@ struct RunCommand: AsyncParsableCommand {
         discussion: "SIGHUP reloads the config (an invalid file keeps the running one). See docs/http-api.md."
     )
 
-    @Option(name: .long, help: ArgumentHelp("The config file.", valueName: "PATH"))
-    var config: String?
+    @OptionGroup var config: ConfigOptions
 
-    @Flag(name: .long, help: "Log at debug level.")
-    var verbose = false
+    @OptionGroup var log: LogOptions
 
     func run() async throws {
-        LogSetup.bootstrap(level: verbose ? .debug : .info)
+        log.bootstrap(defaultLevel: .info)
         let registry = PrometheusCollectorRegistry()
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
         let logger = Logger(label: "acpd")
         let loaded: (config: ACPDConfig, description: String)
-        do { loaded = try ConfigSource.loadForServing(option: config) } catch {
+        do { loaded = try config.load(serving: true) } catch {
             logger.error("cannot load the config", metadata: ["errors": "\(error.issues.count)"])
             for issue in error.issues { logger.error("config: \(issue)") }
             throw ExitCode(1)

@@ -16,8 +16,7 @@ struct SessionsCommand: ParsableCommand {
         discussion: "Columns: key, label, agent, state, binding (source:conversation), last activity. See docs/operations.md."
     )
 
-    @Option(name: .long, help: ArgumentHelp("The config file.", valueName: "PATH"))
-    var config: String?
+    @OptionGroup var config: ConfigOptions
 
     @Flag(name: .long, help: "Print JSON: {\"sessions\": [...]}.")
     var json = false
@@ -26,7 +25,7 @@ struct SessionsCommand: ParsableCommand {
     var all = false
 
     func run() throws {
-        let store = try StoreListing.open(configOption: config)
+        let store = try StoreListing.open(configOption: config.path)
         defer { try? store.close() }
         let states: Set<SessionState>? = all ? nil : Set(SessionState.allCases).subtracting([.closed])
         let sessions = try store.sessions(states: states).sorted { $0.lastActivityAt > $1.lastActivityAt }

@@ -16,14 +16,13 @@ struct StatusCommand: ParsableCommand {
         discussion: "See docs/operations.md."
     )
 
-    @Option(name: .long, help: ArgumentHelp("The config file.", valueName: "PATH"))
-    var config: String?
+    @OptionGroup var config: ConfigOptions
 
     @Flag(name: .long, help: "Print JSON.")
     var json = false
 
     func run() throws {
-        let store = try StoreListing.open(configOption: config)
+        let store = try StoreListing.open(configOption: config.path)
         defer { try? store.close() }
         let version = try store.schemaVersion()
         let counts = try store.sessionCounts()
