@@ -62,15 +62,13 @@ struct HTTPAccessE2ETests {
             #expect(unbound.reply?.hasPrefix("ERROR: ACP_NOT_BOUND: ") == true, "\(unbound)")
             #expect(unbound.runId == nil)
 
-            // `bound` policy: a stranger may use bound commands in a config `acp` binding's conversation...
-            let strangerStatus = try await daemon.post("room1", from: "mallory", "/acp status")
-            #expect(strangerStatus.reply?.hasPrefix("OK: agent:demo:acp:binding:http:default:") == true, "\(strangerStatus)")
-            let strangerCancel = try await daemon.post("room1", from: "mallory", "/acp cancel")
-            #expect(strangerCancel.reply == "OK: nothing to cancel", "\(strangerCancel)")
-            // ... but not prompts there (access: allowlist), nor allowlist commands, and nothing is delivered.
+            // `bound` policy under `access: allowlist` (issue 11, CONTRACT.md §4 amended): a stranger
+            // may do nothing at all in a config `acp` binding's conversation: no bound commands, no
+            // prompts, no allowlist commands, and nothing is delivered.
             let room1Before = try await daemon.messages("room1").count
             let runsBefore = try daemon.runCount()
-            for text in ["please run this", "/acp sessions", "/acp spawn --bind here", "/acp frobnicate", "/acp doctor"] {
+            for text in ["/acp status", "/acp cancel", "/new", "/acp allow 1",
+                         "please run this", "/acp sessions", "/acp spawn --bind here", "/acp frobnicate", "/acp doctor"] {
                 let answer = try await daemon.post("room1", from: "mallory", text)
                 #expect(answer.status == 202)
                 #expect(answer.accepted == false && answer.keys == ["accepted"], "\(text): \(answer)")

@@ -153,6 +153,9 @@ public struct BindingConfig: Sendable, Equatable {
     public var peer: Peer?
     public var overrides: Overrides
     public var access: Access
+    /// `approvers`: senders who may also answer permission requests in this binding's
+    /// conversations ([] = the allowlist only).
+    public var approvers: [SenderRef] = []
 
     /// The conversation this binding names (account `*` stays `*`), or nil for a channel-wide route.
     public var conversation: ConversationRef? {

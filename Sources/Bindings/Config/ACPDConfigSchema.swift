@@ -100,7 +100,8 @@ enum ACPDConfigSchema {
                 optional("cwd", string(.path, "Session cwd; must be absolute.", defaultDoc: "agents.<id>.cwd")),
                 optional("backend", enumeration(backends, "Runtime backend.", defaultDoc: "agents.<id>.backend")),
             ])),
-            optional("access", enumeration(["allowlist", "members"], "`allowlist`: owners and `access.allowFrom` may prompt. `members`: anyone who can post in the conversation may prompt.", default: "allowlist")),
+            optional("access", enumeration(["allowlist", "members"], "`allowlist`: owners and `access.allowFrom` may prompt; nobody else may do anything here. `members`: anyone who can post in the conversation may prompt and use the conversation's own session commands (`bound`).", default: "allowlist")),
+            optional("approvers", ConfigSchema(.array(string(.sender, "A sender."), minItems: 0), doc: "Senders who may also answer the agent's permission requests here (`/acp allow|reject`, buttons). Membership never does: `[]` = the allowlist only.", default: .array([]))),
         ])
         schema.jsonSchemaExtras = ["if": .object(["properties": .object(["type": .object(["const": .string("acp")])]),
                                                   "required": .array([.string("type")])]),

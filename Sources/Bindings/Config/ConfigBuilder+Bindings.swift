@@ -51,10 +51,14 @@ extension ConfigBuilder {
         let peer = buildPeer(match["peer"], channel: channel, kind: kind, path: path.key("match").key("peer"))
         let overrides = buildOverrides(value["acp"] ?? .object([:]), kind: kind, agent: agentId.flatMap { agents[$0] },
                                        acp: acp, path: path.key("acp"))
+        let approvers = (value["approvers"]?.strings ?? []).enumerated().compactMap { offset, text in
+            sender(text, at: path.key("approvers").index(offset))
+        }
         guard let agentId, let channel else { return nil }
         return BindingConfig(index: index, kind: kind, agentId: agentId, channel: channel, accountId: accountId,
                              peer: peer, overrides: overrides,
-                             access: value["access"]?.string.flatMap(BindingConfig.Access.init) ?? .allowlist)
+                             access: value["access"]?.string.flatMap(BindingConfig.Access.init) ?? .allowlist,
+                             approvers: approvers)
     }
 
     /// An exact account of Telegram or Discord must be declared when that channel declares accounts.

@@ -139,7 +139,7 @@ struct ConfigBuilder {
     }
 
     /// `<channel>:<id>` with the id in that channel's form (the schema already checked the shape).
-    private mutating func sender(_ text: String, at path: ConfigPath) -> SenderRef? {
+    mutating func sender(_ text: String, at path: ConfigPath) -> SenderRef? {
         let parts = text.split(separator: ":", maxSplits: 1)
         guard parts.count == 2 else { return nil }
         let channel = ConversationRef.Channel(String(parts[0])), id = String(parts[1])

@@ -60,6 +60,7 @@ public enum ConfigExample {
               peer: { kind: group, id: "-1001234567890:topic:42" }
             acp: { label: tg-demo-42, mode: persistent, cwd: /srv/repo, backend: stdio }
             access: allowlist            # [allowlist] allowlist | members (anyone who can post there may prompt)
+            approvers: []                # [] = allowlist only; senders who may also answer permission requests here
           - type: route                  # every matching conversation gets its own session, on its first message
             agentId: claude
             match: { channel: discord, accountId: default, peer: { kind: channel, id: "222222222222222222" } }

@@ -6,13 +6,15 @@ import Bindings
 /// Rank of a sender: console and `access.owners` → owner; `access.allowFrom`, an approved pairing, or
 /// any unknown sender under `unknownSenders: public` → allowlist; otherwise unknown.
 /// A command needs its `CommandName.policy`; a plain message needs `allowlist`, or any sender when
-/// the matched binding says `access: members`. `bound` admits any sender in a conversation that
-/// resolved to a config `acp` binding (not a runtime or route binding), for that conversation's own
-/// session only: a `bound` command naming another session by key or label needs `allowlist`, and
-/// one that sends the agent text (`/acp steer`, `/new <text>`) needs what a plain message needs.
-/// When the rank falls short: known senders (owner/allowlist) get `.deny`; unknown senders get
-/// `.ignore` under `strict`, `.requestApproval` under `request_approval` with no pairing yet, and
-/// `.ignore` when their pairing is pending or denied.
+/// the matched binding says `access: members`. `bound` admits, beyond the allowlist, the senders
+/// who may prompt in a conversation that resolved to a config `acp` binding with `access: members`
+/// (not `access: allowlist`, not a runtime or route binding), for that conversation's own session
+/// only: a `bound` command naming another session by key or label needs `allowlist`. `approver`
+/// (permission answers) admits the allowlist and the binding's `approvers`, never mere members.
+/// When the rank falls short: known senders (owner/allowlist) get `.deny`, and so does a member
+/// refused an `approver` command (they can see the prompt; they are told they may not answer it);
+/// other unknown senders get `.ignore` under `strict`, `.requestApproval` under
+/// `request_approval` with no pairing yet, and `.ignore` when their pairing is pending or denied.
 public struct AccessEvaluator: Sendable {
     private let owners: Set<SenderRef>
     private let allowFrom: Set<SenderRef>
@@ -46,6 +48,7 @@ public struct AccessEvaluator: Sendable {
         let rank = rank(request.sender, pairing: request.pairing)
         if admits(rank, request) { return .allow }
         if rank > .unknown { return .deny }
+        if case .command(let name) = request.action, name.policy == .approver, request.conversation.isMembers { return .deny }
         switch (unknownSenders, request.pairing) {
         case (.requestApproval, .none): return .requestApproval
         default: return .ignore
@@ -63,8 +66,10 @@ public struct AccessEvaluator: Sendable {
             case .allowlist: return rank >= .allowlist
             case .bound:
                 if rank >= .allowlist { return true }
-                guard case .configACP = conversation, !request.namesSession else { return false }
-                return !request.sendsPrompt || conversation.isMembers
+                guard case .configACP(.members) = conversation else { return false }
+                return !request.namesSession
+            case .approver:
+                return rank >= .allowlist || request.approvers.contains(request.sender)
             }
         }
     }

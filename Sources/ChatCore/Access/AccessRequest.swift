@@ -81,16 +81,20 @@ public struct AccessRequest: Sendable, Equatable {
     /// `/reset <text>`). Beyond `allowlist`, only a conversation whose binding admits plain
     /// messages (`access: members`) lets a sender do that: a command is no way around the rule for prompts.
     public var sendsPrompt: Bool
+    /// The matched binding's `approvers`: senders who may answer permission requests here besides
+    /// the allowlist (empty without a config or route binding).
+    public var approvers: Set<SenderRef>
 
     /// A request to authorise `action` by `sender` in a conversation that resolved as `conversation`.
     public init(sender: SenderRef, action: AccessAction, conversation: ConversationAccess, pairing: PairingStatus = .none,
-                namesSession: Bool = false, sendsPrompt: Bool = false) {
+                namesSession: Bool = false, sendsPrompt: Bool = false, approvers: Set<SenderRef> = []) {
         self.sender = sender
         self.action = action
         self.conversation = conversation
         self.pairing = pairing
         self.namesSession = namesSession
         self.sendsPrompt = sendsPrompt
+        self.approvers = approvers
     }
 }
 

@@ -44,10 +44,10 @@ public struct InboundGate: Sendable {
     ///
     /// Only authorised messages use up rate-limit tokens; the console is never rate limited or gated.
     public mutating func check(_ input: ChatInput, sender: SenderRef, conversation: ConversationAccess,
-                               pairing: PairingStatus = .none, now: Date) -> Verdict {
+                               pairing: PairingStatus = .none, approvers: Set<SenderRef> = [], now: Date) -> Verdict {
         guard let action = AccessAction(input) else { return .ignore }
         let request = AccessRequest(sender: sender, action: action, conversation: conversation, pairing: pairing,
-                                    namesSession: input.namesSession, sendsPrompt: input.sendsPrompt)
+                                    namesSession: input.namesSession, sendsPrompt: input.sendsPrompt, approvers: approvers)
         switch evaluator.evaluate(request) {
         case .allow: break
         case .deny: return .reply(ChatReply.unauthorized)

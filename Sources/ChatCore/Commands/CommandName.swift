@@ -11,7 +11,8 @@ public enum CommandName: String, Sendable, CaseIterable, Hashable {
     public var policy: CommandPolicy {
         switch self {
         case .doctor, .approve, .deny: .owner
-        case .cancel, .steer, .status, .allow, .reject, .new, .reset: .bound
+        case .cancel, .steer, .status, .new, .reset: .bound
+        case .allow, .reject: .approver
         case .spawn, .bind, .unbind, .close, .sessions, .help, .auth, .lock: .allowlist
         }
     }

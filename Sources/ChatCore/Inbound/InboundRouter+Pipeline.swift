@@ -19,7 +19,8 @@ extension InboundRouter {
         }
         let sender = SenderRef(channel: conversation.channel, id: message.senderId)
         purgeGateNowAndThen()
-        switch gate.check(input, sender: sender, conversation: ConversationAccess(resolution), pairing: pairingStatus(sender, conversation: conversation), now: Date()) {
+        switch gate.check(input, sender: sender, conversation: ConversationAccess(resolution), pairing: pairingStatus(sender, conversation: conversation),
+                         approvers: Set(resolution.match?.binding?.approvers ?? []), now: Date()) {
         case .ignore: return .ignored
         case .reply(let text): return InboundOutcome(accepted: true, reply: text)
         case .rateLimited: return InboundOutcome(accepted: true, reply: ChatReply.rateLimited, refusal: .rateLimited)

@@ -21,7 +21,7 @@ import Testing
     static let conversations: [ConversationAccess] = [
         .none, .runtime, .configACP(.allowlist), .configACP(.members), .route(.allowlist), .route(.members),
     ]
-    static let actions: [AccessAction] = [.prompt, .command(.doctor), .command(.spawn), .command(.cancel)]
+    static let actions: [AccessAction] = [.prompt, .command(.doctor), .command(.spawn), .command(.cancel), .command(.allow)]
 
     /// The contract, written as a table of who needs what.
     static func expected(rank: String, pairing: PairingStatus, mode: AccessConfig.UnknownSenders,
@@ -31,17 +31,21 @@ import Testing
         let isOwner = effective == "owner"
         let isAllowlisted = isOwner || effective == "allowlist"
         let members = conversation == .configACP(.members) || conversation == .route(.members)
-        let configACP = conversation == .configACP(.allowlist) || conversation == .configACP(.members)
         let allowed = switch action {
         case .prompt: isAllowlisted || members
         case .command(let name) where name.policy == .owner: isOwner
         case .command(let name) where name.policy == .allowlist: isAllowlisted
-        // bound: a config acp binding admits its own session only, and a prompt sent by command
-        // only where plain messages are admitted.
-        default: isAllowlisted || (configACP && !namesSession && (!sendsPrompt || members))
+        // approver (issue 11, CONTRACT.md §4 amended): the allowlist (or the binding's approvers,
+        // none here), never mere membership.
+        case .command(let name) where name.policy == .approver: isAllowlisted
+        // bound: beyond the allowlist, only a config acp binding with `access: members` admits, for
+        // its own session (under `access: allowlist` a stranger may do nothing at all).
+        default: isAllowlisted || (conversation == .configACP(.members) && !namesSession)
         }
         if allowed { return .allow }
         if effective != "unknown" { return .deny }
+        // A member refused an answer to the agent's request is told so.
+        if case .command(let name) = action, name.policy == .approver, members { return .deny }
         return mode == .requestApproval && pairing == .none ? .requestApproval : .ignore
     }
 
@@ -70,7 +74,7 @@ import Testing
                 }
             }
         }
-        #expect(checked == 5 * 4 * 4 * 6 * 3)
+        #expect(checked == 5 * 4 * 5 * 6 * 3)
     }
 
     struct Row: Sendable, CustomTestStringConvertible {
@@ -94,8 +98,17 @@ import Testing
         Row(mode: .strict, sender: stranger, action: .prompt, conversation: .configACP(.allowlist), decision: .ignore),
         Row(mode: .strict, sender: stranger, action: .prompt, conversation: .configACP(.members), decision: .allow),
         Row(mode: .strict, sender: stranger, action: .prompt, conversation: .route(.members), decision: .allow),
-        // `bound`: a config acp binding admits anyone; a runtime or route binding does not.
-        Row(mode: .strict, sender: stranger, action: .command(.cancel), conversation: .configACP(.allowlist), decision: .allow),
+        // `bound`: a config acp binding with `access: members` admits its members; under `access:
+        // allowlist` a stranger may do nothing; a runtime or route binding never widens access.
+        Row(mode: .strict, sender: stranger, action: .command(.cancel), conversation: .configACP(.members), decision: .allow),
+        Row(mode: .strict, sender: stranger, action: .command(.cancel), conversation: .configACP(.allowlist), decision: .ignore),
+        Row(mode: .strict, sender: stranger, action: .command(.status), conversation: .configACP(.allowlist), decision: .ignore),
+        Row(mode: .strict, sender: stranger, action: .command(.new), conversation: .configACP(.allowlist), decision: .ignore),
+        // Permission answers: the allowlist, never mere membership (a member is told no).
+        Row(mode: .strict, sender: stranger, action: .command(.allow), conversation: .configACP(.allowlist), decision: .ignore),
+        Row(mode: .strict, sender: stranger, action: .command(.allow), conversation: .configACP(.members), decision: .deny),
+        Row(mode: .strict, sender: stranger, action: .command(.reject), conversation: .route(.members), decision: .deny),
+        Row(mode: .strict, sender: member, action: .command(.allow), conversation: .configACP(.allowlist), decision: .allow),
         Row(mode: .strict, sender: stranger, action: .command(.status), conversation: .runtime, decision: .ignore),
         Row(mode: .strict, sender: stranger, action: .command(.reset), conversation: .route(.members), decision: .ignore),
         Row(mode: .strict, sender: stranger, action: .command(.spawn), conversation: .configACP(.members), decision: .ignore),
@@ -116,7 +129,7 @@ import Testing
         let evaluator = AccessEvaluator(Self.config(.strict))
         func decide(_ sender: SenderRef, _ text: String) -> AccessDecision {
             let input = CommandParser.parse(text)
-            return evaluator.evaluate(AccessRequest(sender: sender, action: AccessAction(input)!, conversation: .configACP(.allowlist),
+            return evaluator.evaluate(AccessRequest(sender: sender, action: AccessAction(input)!, conversation: .configACP(.members),
                                                     namesSession: input.namesSession))
         }
         #expect(decide(Self.stranger, "/acp status") == .allow)
@@ -163,5 +176,23 @@ import Testing
                                      createdAt: Date(), lastActivityAt: Date())
         #expect(ConversationAccess(BindingResolver.match(here, runtime: runtime, index: index)) == .runtime)
         #expect(ConversationAccess(Resolution.unbound) == .none)
+    }
+
+    @Test("a binding's approvers may answer permission requests, and nothing more")
+    func approvers() {
+        let evaluator = AccessEvaluator(Self.config(.strict))
+        let approver = SenderRef(channel: .telegram, id: "444")
+        func decide(_ sender: SenderRef, _ action: AccessAction, in conversation: ConversationAccess) -> AccessDecision {
+            evaluator.evaluate(AccessRequest(sender: sender, action: action, conversation: conversation, approvers: [approver]))
+        }
+        for conversation in [ConversationAccess.configACP(.allowlist), .configACP(.members), .route(.allowlist)] {
+            #expect(decide(approver, .command(.allow), in: conversation) == .allow)
+            #expect(decide(approver, .command(.reject), in: conversation) == .allow)
+            #expect(decide(Self.stranger, .command(.allow), in: conversation) != .allow)
+        }
+        // Approving is all the key grants: no prompts, no session commands under `allowlist`.
+        #expect(decide(approver, .prompt, in: .configACP(.allowlist)) == .ignore)
+        #expect(decide(approver, .command(.status), in: .configACP(.allowlist)) == .ignore)
+        #expect(decide(approver, .command(.spawn), in: .configACP(.members)) == .ignore)
     }
 }

@@ -40,8 +40,11 @@ import Testing
     /// conversation's session only: naming another session by key or label needs allowlist, and so
     /// does sending the agent text through a command (the binding's `access: allowlist`).
     @Test(arguments: [
-        ("/acp status", AccessConfig.UnknownSenders.strict, InboundGate.Verdict.proceed),
-        ("/acp cancel", .strict, .proceed),
+        // Under `access: allowlist` a stranger may do nothing at all (issue 11, CONTRACT.md §4).
+        ("/acp status", AccessConfig.UnknownSenders.strict, InboundGate.Verdict.ignore),
+        ("/acp cancel", .strict, .ignore),
+        ("/acp allow 1", .strict, .ignore),
+        ("/acp reject 1", .requestApproval, .requestApproval),
         ("/acp status agent:demo:acp:other", .strict, .ignore),
         ("/acp cancel some-label", .strict, .ignore),
         ("/acp close agent:demo:acp:other", .strict, .ignore),
@@ -51,8 +54,8 @@ import Testing
         ("/acp steer do this", .strict, .ignore),
         ("/new do this", .strict, .ignore),
         ("/reset do this", .requestApproval, .requestApproval),
-        ("/new", .strict, .proceed),
-        ("/reset   ", .strict, .proceed),
+        ("/new", .strict, .ignore),
+        ("/reset   ", .strict, .ignore),
         ("hello", .strict, .ignore),
     ])
     func boundCommandsNamingAnotherSessionNeedAllowlist(_ text: String, _ mode: AccessConfig.UnknownSenders,

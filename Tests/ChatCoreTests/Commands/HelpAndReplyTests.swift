@@ -23,10 +23,13 @@ import Testing
 
     @Test func policiesAndGuardsMatchTheContract() {
         let owner: Set<CommandName> = [.doctor, .approve, .deny]
-        let bound: Set<CommandName> = [.cancel, .steer, .status, .allow, .reject, .new, .reset]
+        let bound: Set<CommandName> = [.cancel, .steer, .status, .new, .reset]
+        // Permission answers: allowlist or the binding's approvers (issue 11, CONTRACT.md §4 amended).
+        let approver: Set<CommandName> = [.allow, .reject]
         let guarded: Set<CommandName> = [.spawn, .bind, .unbind, .close, .sessions, .doctor, .approve, .deny]
         for command in CommandName.allCases {
-            let expected: CommandPolicy = owner.contains(command) ? .owner : bound.contains(command) ? .bound : .allowlist
+            let expected: CommandPolicy = owner.contains(command) ? .owner : bound.contains(command) ? .bound
+                : approver.contains(command) ? .approver : .allowlist
             #expect(command.policy == expected, "\(command)")
             #expect(command.isGuarded == guarded.contains(command), "\(command)")
         }

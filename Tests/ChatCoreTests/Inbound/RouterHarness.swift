@@ -31,6 +31,11 @@ final class RouterHarness: @unchecked Sendable {
               - type: route
                 agentId: demo
                 match: { channel: http, accountId: default, peer: { kind: direct, id: routed } }
+              - type: route
+                agentId: demo
+                match: { channel: http, accountId: default, peer: { kind: direct, id: members-room } }
+                access: members
+                approvers: ["http:quinn"]
             channels: { http: { enabled: true } }
             access:
               owners: ["http:owner"]

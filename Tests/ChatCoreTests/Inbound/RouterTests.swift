@@ -365,4 +365,30 @@ struct RouterTests {
             #expect(attempts.count == 2, "one refused attempt, one delivered")
         }
     }
+
+    @Test("a permission button follows the typed command's rule: a member is refused, an approver answers")
+    func permissionButtons() async throws {
+        try await RouterHarness.with { h in
+            let room = ConversationRef(channel: .http, conversationId: "members-room")
+            let outcome = await h.send("do it [permission]", from: "mallory", in: room)
+            let runId = try #require(outcome.runId, "a member may prompt: \(outcome)")
+            let key = try SessionKeys.route(agentId: "demo", conversation: room)
+            let manager = h.manager
+            let events = manager.subscribe(key)
+            let prompt = try await withDeadline(20, "the permission request") {
+                if let pending = try await manager.status(key).pendingPermissions.first { return pending }
+                for await event in events { if case .permissionRequested(let prompt) = event.payload { return prompt } }
+                throw CancellationError()
+            }
+            func press(_ sender: String) async -> InboundOutcome {
+                await h.router.handle(InboundMessage(conversation: room, senderId: sender, text: "", idempotencyKey: UUID().uuidString,
+                                                     buttonPayload: "/acp allow \(prompt.id)"), channel: h.channel)
+            }
+            #expect(await press("mallory").reply == "ERROR: unauthorized")
+            #expect(await press("stranger-elsewhere").reply == "ERROR: unauthorized")
+            #expect(try await manager.status(key).pendingPermissions.map(\.id) == [prompt.id], "still pending")
+            #expect(await press("quinn").reply?.hasPrefix("OK: allowed \(prompt.id)") == true)
+            #expect(try await h.waitForRunEnd(runId).state == .completed)
+        }
+    }
 }
