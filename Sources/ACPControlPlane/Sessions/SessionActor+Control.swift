@@ -68,7 +68,6 @@ extension SessionActor {
         if let current = active, !current.detached {
             active?.detached = true
             context.metrics.runEnded(.cancelled, code: nil, duration: .now - current.startedAt)
-            for timer in current.timers { timer.cancel() }
         }
         for _ in queue { context.metrics.runEnded(.cancelled, code: nil, duration: nil) }
         queue.removeAll()
@@ -151,12 +150,13 @@ extension SessionActor {
     }
 
     /// Waits for the task of a detached run to end (its runtime was just stopped, so its stream
-    /// ends); after `cancelGrace` the task is cancelled, which ends the wait on its stream.
+    /// ended); after `runDrainTimeout` the task is cancelled (e.g. one still waiting out the
+    /// restart backoff), which ends the wait.
     private func drain(_ task: Task<Void, Never>?) async {
         guard let task else { return }
-        let grace = context.settings.cancelGrace
+        let timeout = context.settings.runDrainTimeout
         let watchdog = Task {
-            do { try await Task.sleep(for: grace) } catch { return }
+            do { try await Task.sleep(for: timeout) } catch { return }
             task.cancel()
         }
         await task.value

@@ -40,7 +40,6 @@ actor SessionActor {
         var detached = false
         var handle: RuntimeHandle?
         var task: Task<Void, Never>?
-        var timers: [Task<Void, Never>] = []
     }
 
     /// A permission request waiting for its answer.
