@@ -24,7 +24,7 @@ enum RunOutcome {
 
 extension SessionActor {
     /// Runs the active run's turn to its end, then starts the next queued run.
-    func execute(_ runId: RunID) async {
+    func runToEnd(_ runId: RunID) async {
         let outcome = await performTurn(runId)
         finish(runId, outcome)
         if active?.run.id == runId { active = nil }
@@ -156,7 +156,7 @@ extension SessionActor {
         guard agentSessionId != record.agentSessionId else { return }
         let stamp = time
         do {
-            try store.write { db in try SessionTables.setAgentSessionId(db, key: key, agentSessionId, at: stamp) }
+            try store.setAgentSessionId(agentSessionId, for: key, at: stamp)
             record.agentSessionId = agentSessionId
         } catch {
             logger.error("cannot store the agent session id", metadata: ["error": "\(error)"])
@@ -194,12 +194,8 @@ extension SessionActor {
         do {
             let state = try nextState(sessionFails ? .failed : .runEnded)
             let pending = pendingEvents([payload], runId: runId, firstSeq: active?.nextSeq ?? current.nextSeq)
-            let ids = try store.write { db in
-                try RunTables.markEnded(db, id: runId, runState, stopReason: stopReason, error: failure, at: stamp)
-                try SessionTables.setState(db, key: key, state, at: stamp, error: failure)
-                try SessionTables.touch(db, key: key, at: stamp)
-                return try EventLog.append(db, pending, at: stamp)
-            }
+            let ids = try store.finishRun(runId, runState, stopReason: stopReason, error: failure, session: key, sessionState: state,
+                                          events: pending, at: stamp)
             adopt(state, error: failure)
             record.lastActivityAt = context.now()
             active?.detached = true

@@ -37,6 +37,12 @@ enum SessionTables {
                              record.lastActivityAt.timeIntervalSince1970, record.closedAt?.timeIntervalSince1970])
     }
 
+    /// Inserts `record` as `insert(_:_:)` does and, if given, binds it (`insertBinding`).
+    static func insert(_ db: Database, _ record: SessionRecord, binding: NewBinding?, at time: Double) throws -> BindingRecord? {
+        try insert(db, record)
+        return try binding.map { try insertBinding(db, key: record.key, $0, at: time) }
+    }
+
     /// Writes the state (and optionally the last error) of a session.
     static func setState(_ db: Database, key: SessionKey, _ state: SessionState, at time: Double,
                          error: ACPError? = nil, clearError: Bool = false) throws {
@@ -115,6 +121,11 @@ enum SessionTables {
             throw RecordDecodingError("acp_bindings.id", "\(db.lastInsertedRowID)")
         }
         return record
+    }
+
+    /// Makes binding `id` persistent (no expiry).
+    static func makePersistent(_ db: Database, bindingId id: Int64) throws {
+        try db.cachedStatement(sql: "UPDATE acp_bindings SET persist = 1, expires_at = NULL WHERE id = ?").execute(arguments: [id])
     }
 
     /// Ends the active bindings of a session with the given sources; returns how many ended.
