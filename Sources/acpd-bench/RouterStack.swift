@@ -51,9 +51,7 @@ final class RouterStack: Sendable {
         probe = LatencyProbe()
         store = try ControlPlaneStore.open(stateDir: URL(fileURLWithPath: config.stateDir))
         let backends = BackendRegistry()
-        // As RuntimeRegistryFactory: the manager applies the restart backoff, not the backend.
         var options = StdioRuntimeOptions()
-        options.restartBackoffBase = 0
         let probe = probe
         options.wireTap = { line in
             if line.direction == .outgoing, line.text.contains(#""method":"session/prompt""#) { probe.promptWritten() }

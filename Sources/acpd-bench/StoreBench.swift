@@ -1,4 +1,4 @@
-@_spi(Benchmarks) import ACPControlPlane
+import ACPControlPlane
 import Foundation
 
 /// Control-plane store benchmarks: event append throughput, start-up recovery time on a big

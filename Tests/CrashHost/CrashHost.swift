@@ -22,9 +22,11 @@ enum CrashHost {
                                  + arguments.dropFirst(2))
         let store = try ControlPlaneStore.open(stateDir: stateDir)
         let registry = BackendRegistry()
-        await registry.register(StdioRuntime())
+        var options = StdioRuntimeOptions()
+        options.cancelGrace = .seconds(2)
+        await registry.register(StdioRuntime(options: options))
         var settings = ControlPlaneSettings()
-        settings.cancelGrace = .seconds(2)
+        settings.runDrainTimeout = .seconds(2)
         let manager = SessionManager(store: store, backends: registry, agents: { $0 == "demo" ? spec : nil }, settings: settings)
         let host = Host(manager: manager, store: store, log: stateDir.appendingPathComponent("delivered.log"), cwd: stateDir.path)
         for await line in stdinLines() {

@@ -15,7 +15,8 @@ public struct PendingDelivery: Sendable, Equatable {
 
 /// Delivery checkpoints: per (run, destination), the last event `seq` that was sent successfully.
 /// A checkpoint only moves forward and never passes the last committed event of its run.
-enum DeliveryCheckpoints {
+/// (`package`: acpd-bench seeds stores with it.)
+package enum DeliveryCheckpoints {
     static func get(_ db: Database, run: RunID, destination: String) throws -> Int64 {
         try Int64.fetchOne(db.cachedStatement(sql: "SELECT last_seq FROM acp_delivery_checkpoint WHERE run_id = ? AND destination = ?"),
                            arguments: [run.rawValue, destination]) ?? 0
@@ -23,7 +24,7 @@ enum DeliveryCheckpoints {
 
     /// Moves the checkpoint to `seq` (no-op when it is already there or beyond) and returns it.
     /// `seq` beyond the run's last committed event is an error: it would skip events never written.
-    static func advance(_ db: Database, run: RunID, destination: String, to seq: Int64, at time: Double) throws -> Int64 {
+    package static func advance(_ db: Database, run: RunID, destination: String, to seq: Int64, at time: Double) throws -> Int64 {
         let last = try EventLog.lastSeq(db, run: run)
         guard seq <= last else {
             throw ACPError(.invalidArgument, message: "delivery checkpoint \(seq) is beyond the last committed event \(last) of run \(run)")

@@ -7,17 +7,25 @@ import Foundation
 /// Appends to and reads `acp_events`. The caller allocates `seq` (the session actor owns the
 /// counter of its runs); the unique index `(run_id, seq)` rejects any duplicate, and `append`
 /// refuses a `seq` that does not exceed the run's last one, so `seq` strictly increases per run.
-enum EventLog {
+/// (`package`: acpd-bench appends with it.)
+package enum EventLog {
     /// One event to append.
-    struct Pending {
+    package struct Pending {
         var sessionKey: SessionKey
         var runId: RunID?
         var seq: Int64
         var payload: EventPayload
+
+        package init(sessionKey: SessionKey, runId: RunID?, seq: Int64, payload: EventPayload) {
+            self.sessionKey = sessionKey
+            self.runId = runId
+            self.seq = seq
+            self.payload = payload
+        }
     }
 
     /// Appends events in the caller's transaction and returns their global ids.
-    static func append(_ db: Database, _ events: [Pending], at time: Double) throws -> [Int64] {
+    package static func append(_ db: Database, _ events: [Pending], at time: Double) throws -> [Int64] {
         let statement = try db.cachedStatement(sql: """
             INSERT INTO acp_events (session_key, run_id, seq, kind, text, data, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)
             """)

@@ -57,6 +57,16 @@ enum IdempotencyTable {
             """).execute(arguments: [key.scope, key.key, result, time, time])
     }
 
+    /// The stored result of a completed, unexpired key; nil otherwise (reservations in progress included).
+    static func completedResult(_ db: Database, _ key: IdempotencyKey, ttl: TimeInterval, at time: Double) throws -> String? {
+        guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT state, result, created_at FROM acp_idempotency WHERE scope = ? AND key = ?"),
+                                         arguments: [key.scope, key.key]) else { return nil }
+        let created: Double = try row["created_at"]
+        let state: String = try row["state"]
+        guard state == "completed", created + ttl > time else { return nil }
+        return try row["result"] ?? ""
+    }
+
     static func release(_ db: Database, _ key: IdempotencyKey) throws {
         try db.cachedStatement(sql: "DELETE FROM acp_idempotency WHERE scope = ? AND key = ? AND state = 'in_progress'").execute(arguments: [key.scope, key.key])
     }

@@ -23,21 +23,14 @@ extension SessionActor {
         let stamp = time
         let prompt: PermissionPrompt
         do {
-            let optionsJSON = String(decoding: try JSONEncoder().encode(request.options), as: UTF8.self)
             let seq = current.nextSeq
             var pending: [EventLog.Pending] = []
-            let (id, ids) = try store.write { db in
-                try db.cachedStatement(sql: """
-                    INSERT INTO acp_permission_requests (session_key, run_id, tool_call_id, title, tool_kind, options, state, deadline, created_at)
-                    VALUES (?, ?, ?, ?, ?, ?, 'pending', ?, ?)
-                    """).execute(arguments: [key.rawValue, run.rawValue, request.toolCallId, request.title, request.kind, optionsJSON,
-                                     deadline.timeIntervalSince1970, stamp])
-                let id = db.lastInsertedRowID
+            let (id, ids) = try store.insertPermissionRequest(request, session: key, run: run, deadline: deadline, at: stamp) { id in
                 let automatic = automaticOption.map { PermissionResolution(id: id, how: .auto, optionId: $0) }
                 let prompt = PermissionPrompt(id: id, toolCallId: request.toolCallId, title: request.title, toolKind: request.kind,
                                               options: request.options, deadline: deadline, automatic: automatic)
                 pending = pendingEvents([.permissionRequested(prompt)], runId: run, firstSeq: seq)
-                return (id, try EventLog.append(db, pending, at: stamp))
+                return pending
             }
             active?.nextSeq += 1
             prompt = PermissionPrompt(id: id, toolCallId: request.toolCallId, title: request.title, toolKind: request.kind,
@@ -112,9 +105,7 @@ extension SessionActor {
         }
         let stamp = time
         do {
-            try store.write { db in
-                try db.cachedStatement(sql: "UPDATE acp_permission_requests SET state = ?, outcome = ?, answered_at = ? WHERE id = ?").execute(arguments: [state, optionId ?? "cancelled", stamp, pending.prompt.id])
-            }
+            try store.resolvePermissionRequest(pending.prompt.id, state: state, outcome: optionId ?? "cancelled", at: stamp)
         } catch {
             logger.error("cannot store a permission answer", metadata: ["error": "\(error)"])
         }

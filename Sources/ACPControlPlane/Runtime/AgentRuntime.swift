@@ -10,7 +10,8 @@ public protocol AgentRuntime: Sendable {
     /// Makes sure a live agent-side session exists for `request.sessionKey`: returns the live one,
     /// or starts the agent, initialises it and creates (`session/new`) or restores
     /// (`session/load`, when `resumeAgentSessionId` is set and the agent supports it) a session.
-    /// A failed restore falls back to a fresh session and says so in `resumeFailure`.
+    /// A failed restore falls back to a fresh session and says so in `resumeFailure`. Starts at
+    /// once: pacing restarts after crashes is the control plane's job, not the backend's.
     /// Throws `ACPError` (`ACP_SESSION_INIT_FAILED`, `ACP_PROTOCOL_ERROR`, …).
     func ensureSession(_ request: EnsureSessionRequest) async throws(ACPError) -> EnsuredSession
 
@@ -22,6 +23,10 @@ public protocol AgentRuntime: Sendable {
     /// Asks the agent to stop the current turn (`session/cancel`), after answering every pending
     /// permission request of that session with `cancelled`. Returns at once; the turn's stream
     /// ends when the agent answers. Does nothing when no turn is in flight; never starts anything.
+    ///
+    /// The backend owns the escalation: when the agent has not ended the turn within the backend's
+    /// cancel grace, the backend stops the agent's process itself, so the stream always ends (the
+    /// control plane arms no kill timer of its own).
     func cancel(_ handle: RuntimeHandle) async
 
     /// Stops the runtime of this session: ends any turn, then shuts the agent down (stdin closed,

@@ -35,9 +35,12 @@ public struct ControlPlaneSettings: Sendable, Equatable {
     public var envPassthrough: [String] = ["PATH", "HOME", "LANG"]
     /// `acp.allowedAgents` ([] = every agent the lookup knows).
     public var allowedAgents: [String] = []
-    /// After `session/cancel`, how long the agent gets to end the turn before its process group is killed.
-    public var cancelGrace: Duration = .seconds(10)
-    /// First delay before restarting an agent that crashed; doubles per crash in a row.
+    /// After close or reset stopped a session's runtime (which ends the run's stream), how long they
+    /// wait for the ended run's task to finish before cancelling it. Not a cancel grace: killing an
+    /// agent that ignores `session/cancel` is the runtime backend's job (its own `cancelGrace`).
+    public var runDrainTimeout: Duration = .seconds(10)
+    /// First delay before restarting an agent that crashed; doubles per crash in a row. The control
+    /// plane is the only one that backs off restarts (the backends restart at once when asked).
     public var restartBackoffInitial: Duration = .milliseconds(500)
     /// Upper bound of the restart delay.
     public var restartBackoffMax: Duration = .seconds(30)

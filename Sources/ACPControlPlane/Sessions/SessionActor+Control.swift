@@ -17,11 +17,7 @@ extension SessionActor {
         let stamp = time
         let newState: SessionState? = activeRun == nil ? nil : try nextState(.cancelRequested)
         let pending = queued.flatMap { pendingEvents([.cancelled], runId: $0.id, firstSeq: 1) }
-        let ids = try store.write { db in
-            for run in queued { try RunTables.markEnded(db, id: run.id, .cancelled, at: stamp) }
-            if let newState { try SessionTables.setState(db, key: key, newState, at: stamp) }
-            return try EventLog.append(db, pending, at: stamp)
-        }
+        let ids = try store.cancelQueuedRuns(queued.map(\.id), session: key, settingState: newState, events: pending, at: stamp)
         let cancelledIds = Set(queued.map(\.id))
         queue.removeAll { cancelledIds.contains($0.id) }
         if let newState { adopt(newState) }
@@ -35,24 +31,26 @@ extension SessionActor {
         return CancelOutcome(activeRun: activeRun?.id, queuedRuns: queued.map(\.id))
     }
 
-    /// Ends the active run (if any) and all queued runs as cancelled inside `db`, returning
-    /// the events to publish after the commit. The active run is detached: its stream is ignored.
-    /// Its pending permission requests get a `cancelled` resolution event ahead of the run's
-    /// terminal event, so the conversation's prompt says it was withdrawn.
-    private func cancelEverything(_ db: Database, at stamp: Double) throws -> [EventLog.Pending] {
+    /// The runs that close and reset end as cancelled (the active one, if any, then the queued
+    /// ones) and their events, to write in one transaction; after the commit the active run is
+    /// detached (`afterCancelEverything`): its stream is ignored. Its pending permission requests
+    /// get a `cancelled` resolution event ahead of the run's terminal event, so the conversation's
+    /// prompt says it was withdrawn.
+    private func cancelEverything() -> (runs: [RunID], events: [EventLog.Pending]) {
+        var runs: [RunID] = []
         var pending: [EventLog.Pending] = []
         if let current = active, !current.detached {
-            try RunTables.markEnded(db, id: current.run.id, .cancelled, at: stamp)
+            runs.append(current.run.id)
             let withdrawn = pendingPermissionPrompts.filter { permissions[$0.id]?.runId == current.run.id }.map {
                 EventPayload.permissionResolved(PermissionResolution(id: $0.id, how: .cancelled, optionId: nil))
             }
             pending += pendingEvents(withdrawn + [.cancelled], runId: current.run.id, firstSeq: current.nextSeq)
         }
         for run in queue {
-            try RunTables.markEnded(db, id: run.id, .cancelled, at: stamp)
+            runs.append(run.id)
             pending += pendingEvents([.cancelled], runId: run.id, firstSeq: 1)
         }
-        return pending
+        return (runs, pending)
     }
 
     private func conversationsOfActiveAndQueued() -> [RunID: ConversationRef?] {
@@ -68,7 +66,6 @@ extension SessionActor {
         if let current = active, !current.detached {
             active?.detached = true
             context.metrics.runEnded(.cancelled, code: nil, duration: .now - current.startedAt)
-            for timer in current.timers { timer.cancel() }
         }
         for _ in queue { context.metrics.runEnded(.cancelled, code: nil, duration: nil) }
         queue.removeAll()
@@ -78,36 +75,25 @@ extension SessionActor {
     /// Closes the session in one transaction (runs cancelled, state `closed`, runtime bindings
     /// ended, close event), then stops its runtime. Returns false when it was already closed.
     ///
-    /// `alsoEnding`: active bindings of these sources end too (reason `reason`), and `extra` runs
-    /// last, both inside that same transaction; on a session that is already closed they still
-    /// run (in one transaction of their own), so a caller can finish what it came for.
+    /// `alsoEnding`: active bindings of these sources end too (reason `reason`), and the session
+    /// `thenCreating` (with its binding) is created last, both inside that same transaction; on a
+    /// session that is already closed they still happen (in one transaction of their own), so a
+    /// caller can finish what it came for.
     func close(reason: String, alsoEnding sources: Set<BindingSource> = [],
-               extra: (@Sendable (Database, Double) throws -> Void)? = nil) async throws -> Bool {
+               thenCreating new: (session: SessionRecord, binding: NewBinding)? = nil) async throws -> Bool {
         let others = sources.subtracting([.runtime]).sorted { $0.rawValue < $1.rawValue }
         guard record.state != .closed else {
-            if !others.isEmpty || extra != nil {
-                let stamp = time
-                try store.write { db in
-                    if !others.isEmpty { try SessionTables.endBindings(db, key: key, sources: others, reason: reason, at: stamp) }
-                    try extra?(db, stamp)
-                }
+            if !others.isEmpty || new != nil {
+                try store.endBindings(of: key, sources: others, reason: reason, thenCreating: new, at: time)
             }
             return false
         }
         let stamp = time
         let state = try nextState(.closed)
-        var pending: [EventLog.Pending] = []
+        let (runs, pending) = cancelEverything()
         let sessionEvent = pendingEvents([.sessionClosed(reason: reason)], runId: nil, firstSeq: sessionSeq + 1)
-        let ids = try store.write { db in
-            pending = try cancelEverything(db, at: stamp)
-            try SessionTables.setState(db, key: key, state, at: stamp)
-            try SessionTables.endBindings(db, key: key, sources: [.runtime], reason: "session closed", at: stamp)
-            if !others.isEmpty { try SessionTables.endBindings(db, key: key, sources: others, reason: reason, at: stamp) }
-            try db.cachedStatement(sql: "UPDATE acp_permission_requests SET state = 'cancelled', outcome = 'cancelled', answered_at = ? WHERE session_key = ? AND state = 'pending'").execute(arguments: [stamp, key.rawValue])
-            let ids = try EventLog.append(db, pending + sessionEvent, at: stamp)
-            try extra?(db, stamp)
-            return ids
-        }
+        let ids = try store.closeSession(key, state: state, cancelling: runs, endingBindingsFrom: others, reason: reason,
+                                         events: pending + sessionEvent, thenCreating: new, at: stamp)
         sessionSeq += 1
         cancelPermissions(of: nil, appendEvents: false)
         afterCancelEverything(pending + sessionEvent, ids: ids)
@@ -128,16 +114,10 @@ extension SessionActor {
         if state == .running { state = try nextState(.cancelRequested, from: state) }
         if state == .cancelling { state = try nextState(.runEnded, from: state) }
         if state == .error || state == .creating { state = try nextState(.recovered, from: state) }
-        var pending: [EventLog.Pending] = []
+        let (runs, pending) = cancelEverything()
         let sessionEvent = pendingEvents([.sessionReset], runId: nil, firstSeq: sessionSeq + 1)
         let finalState = state
-        let ids = try store.write { db in
-            pending = try cancelEverything(db, at: stamp)
-            try SessionTables.setState(db, key: key, finalState, at: stamp)
-            try SessionTables.setAgentSessionId(db, key: key, nil, at: stamp)
-            try db.cachedStatement(sql: "UPDATE acp_permission_requests SET state = 'cancelled', outcome = 'cancelled', answered_at = ? WHERE session_key = ? AND state = 'pending'").execute(arguments: [stamp, key.rawValue])
-            return try EventLog.append(db, pending + sessionEvent, at: stamp)
-        }
+        let ids = try store.resetSession(key, state: finalState, cancelling: runs, events: pending + sessionEvent, at: stamp)
         sessionSeq += 1
         cancelPermissions(of: nil, appendEvents: false)
         afterCancelEverything(pending + sessionEvent, ids: ids)
@@ -151,12 +131,13 @@ extension SessionActor {
     }
 
     /// Waits for the task of a detached run to end (its runtime was just stopped, so its stream
-    /// ends); after `cancelGrace` the task is cancelled, which ends the wait on its stream.
+    /// ended); after `runDrainTimeout` the task is cancelled (e.g. one still waiting out the
+    /// restart backoff), which ends the wait.
     private func drain(_ task: Task<Void, Never>?) async {
         guard let task else { return }
-        let grace = context.settings.cancelGrace
+        let timeout = context.settings.runDrainTimeout
         let watchdog = Task {
-            do { try await Task.sleep(for: grace) } catch { return }
+            do { try await Task.sleep(for: timeout) } catch { return }
             task.cancel()
         }
         await task.value
@@ -211,21 +192,8 @@ extension SessionActor {
         let state = try nextState(.ready)
         var stored = record
         stored.state = state
-        let runId = firstPrompt == nil ? nil : RunID()
-        let (result, run): (SpawnResult, RunRecord?) = try store.write { db in
-            try SessionTables.insert(db, stored)
-            let bound = try binding.map { try SessionTables.insertBinding(db, key: key, $0, at: stamp) }
-            let run = try runId.map { id in
-                try RunTables.insert(db, id: id, key: key, lane: .normal, conversation: conversation ?? binding?.conversation,
-                                     prompt: firstPrompt ?? [], at: stamp)
-            }
-            let result = SpawnResult(sessionKey: key, bindingId: bound?.id, firstRun: runId, replayed: false)
-            if let idempotency {
-                try IdempotencyTable.complete(db, idempotency, result: String(decoding: try JSONEncoder().encode(result), as: UTF8.self),
-                                              at: stamp)
-            }
-            return (result, run)
-        }
+        let firstRun = firstPrompt.map { prompt in (id: RunID(), conversation: conversation ?? binding?.conversation, prompt: prompt) }
+        let (result, run) = try store.commitSpawn(stored, binding: binding, firstRun: firstRun, idempotency: idempotency, at: stamp)
         record.state = state
         context.metrics.sessionMoved(from: nil, to: state)
         if let run { queue.append(run) }

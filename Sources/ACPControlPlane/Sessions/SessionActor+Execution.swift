@@ -24,13 +24,10 @@ enum RunOutcome {
 
 extension SessionActor {
     /// Runs the active run's turn to its end, then starts the next queued run.
-    func execute(_ runId: RunID) async {
+    func runToEnd(_ runId: RunID) async {
         let outcome = await performTurn(runId)
         finish(runId, outcome)
-        if active?.run.id == runId {
-            for timer in active?.timers ?? [] { timer.cancel() }
-            active = nil
-        }
+        if active?.run.id == runId { active = nil }
         if record.mode == .oneshot, runtime != nil, record.state != .closed {
             await closeRuntime(reason: .oneshotDone)
         }
@@ -159,7 +156,7 @@ extension SessionActor {
         guard agentSessionId != record.agentSessionId else { return }
         let stamp = time
         do {
-            try store.write { db in try SessionTables.setAgentSessionId(db, key: key, agentSessionId, at: stamp) }
+            try store.setAgentSessionId(agentSessionId, for: key, at: stamp)
             record.agentSessionId = agentSessionId
         } catch {
             logger.error("cannot store the agent session id", metadata: ["error": "\(error)"])
@@ -197,12 +194,8 @@ extension SessionActor {
         do {
             let state = try nextState(sessionFails ? .failed : .runEnded)
             let pending = pendingEvents([payload], runId: runId, firstSeq: active?.nextSeq ?? current.nextSeq)
-            let ids = try store.write { db in
-                try RunTables.markEnded(db, id: runId, runState, stopReason: stopReason, error: failure, at: stamp)
-                try SessionTables.setState(db, key: key, state, at: stamp, error: failure)
-                try SessionTables.touch(db, key: key, at: stamp)
-                return try EventLog.append(db, pending, at: stamp)
-            }
+            let ids = try store.finishRun(runId, runState, stopReason: stopReason, error: failure, session: key, sessionState: state,
+                                          events: pending, at: stamp)
             adopt(state, error: failure)
             record.lastActivityAt = context.now()
             active?.detached = true
@@ -239,7 +232,8 @@ extension SessionActor {
 
     // MARK: Timeouts and cancellation
 
-    /// The turn ran past `acp.turnTimeoutSeconds`: cancel, then kill after the grace period.
+    /// The turn ran past `acp.turnTimeoutSeconds`: cancel it. The run then fails with
+    /// ACP_TURN_TIMEOUT whichever way its stream ends.
     func turnTimedOut(_ runId: RunID) async {
         guard let current = active, current.run.id == runId, !current.detached else { return }
         active?.timedOut = true
@@ -247,37 +241,13 @@ extension SessionActor {
         await requestStop(runId)
     }
 
-    /// Sends `session/cancel` for the active run and arms the kill after `cancelGrace`.
+    /// Answers the run's pending permission requests `cancelled` and sends `session/cancel`. No
+    /// timer here: an agent that ignores the cancel is the backend's to stop (`AgentRuntime.cancel`
+    /// guarantees the turn's stream ends after the backend's cancel grace).
     func requestStop(_ runId: RunID) async {
         cancelPermissions(of: runId, appendEvents: true)
-        let grace = context.settings.cancelGrace
-        let timer = Task { [weak self] in
-            do { try await Task.sleep(for: grace) } catch { return }
-            await self?.graceExpired(runId)
-        }
-        active?.timers.append(timer)
         if let handle = active?.handle, let backend = runtime?.backend {
             await backend.cancel(handle)
         }
-    }
-
-    /// The agent did not end the turn within the grace period after `session/cancel`: kill it.
-    /// If even that does not end the stream, stop waiting for it one more grace period later.
-    private func graceExpired(_ runId: RunID) async {
-        guard let current = active, current.run.id == runId, current.handle != nil else { return }
-        logger.warning("agent ignored session/cancel; stopping its process", metadata: ["run": "\(runId)"])
-        let grace = context.settings.cancelGrace
-        let abandon = Task { [weak self] in
-            do { try await Task.sleep(for: grace) } catch { return }
-            await self?.abandon(runId)
-        }
-        active?.timers.append(abandon)
-        await closeRuntime(reason: .turnTimeout)
-    }
-
-    private func abandon(_ runId: RunID) {
-        guard let current = active, current.run.id == runId else { return }
-        logger.error("turn stream did not end after the kill; abandoning it", metadata: ["run": "\(runId)"])
-        current.task?.cancel()
     }
 }

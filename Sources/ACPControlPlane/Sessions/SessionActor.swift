@@ -40,7 +40,6 @@ actor SessionActor {
         var detached = false
         var handle: RuntimeHandle?
         var task: Task<Void, Never>?
-        var timers: [Task<Void, Never>] = []
     }
 
     /// A permission request waiting for its answer.
@@ -85,8 +84,8 @@ actor SessionActor {
 
     // MARK: State changes
 
-    /// Applies a session event through the state machine inside `db`, returning the new state;
-    /// the caller assigns it to `record.state` after the commit (see `adopt`).
+    /// Applies a session event through the state machine, returning the new state; the caller
+    /// writes it, then assigns it to `record.state` after the commit (see `adopt`).
     func nextState(_ event: SessionEvent, from state: SessionState? = nil) throws(StateMachineViolation) -> SessionState {
         try (state ?? record.state).next(on: event, subject: "session \(key)")
     }
@@ -104,7 +103,7 @@ actor SessionActor {
         context.metrics.sessionMoved(from: old, to: state)
     }
 
-    /// Appends events of the active run (or session events when `runId` is nil) in `db`.
+    /// Events of the active run (or session events when `runId` is nil) to append, from `firstSeq`.
     func pendingEvents(_ payloads: [EventPayload], runId: RunID?, firstSeq: Int64) -> [EventLog.Pending] {
         payloads.enumerated().map { offset, payload in
             EventLog.Pending(sessionKey: key, runId: runId, seq: firstSeq + Int64(offset), payload: payload)
@@ -129,7 +128,7 @@ actor SessionActor {
         let pending = pendingEvents([payload], runId: run, firstSeq: current.nextSeq)
         let stamp = time
         do {
-            let ids = try store.write { db in try EventLog.append(db, pending, at: stamp) }
+            let ids = try store.appendEvents(pending, at: stamp)
             active?.nextSeq += 1
             let events = committed(pending, ids: ids) { _ in current.run.conversation }
             context.hub.publish(events)
@@ -153,32 +152,18 @@ actor SessionActor {
         // it (one commit instead of two on every message's path).
         let startState: SessionState? = active == nil && queue.isEmpty ? try? nextState(.runStarted) : nil
         let started = startState == nil ? [] : pendingEvents([.runStarted], runId: runId, firstSeq: 1)
-        let outcome: SubmitOutcome = try store.write { db in
-            if let idempotency, let replay = try IdempotencyTable.completedResult(db, idempotency, ttl: ttl, at: stamp) {
-                guard let previous = try? JSONDecoder().decode(SubmitResult.self, from: Data(replay.utf8)) else {
-                    throw ACPError(.invalidArgument, message: "this message id was already used for something else",
-                                   detail: "idempotency \(idempotency) holds \(replay.prefix(80))")
-                }
-                return .replayed(SubmitResult(runId: previous.runId, position: previous.position, replayed: true))
-            }
-            // A run that starts at once is inserted running, and the session's touch carries its
-            // new state: one INSERT and one UPDATE instead of two of each.
-            let run = try RunTables.insert(db, id: runId, key: key, lane: lane, conversation: conversation, prompt: prompt,
-                                           at: stamp, startedAt: startState == nil ? nil : stamp)
-            try SessionTables.touch(db, key: key, at: stamp, settingState: startState)
-            if let idempotency {
-                let result = SubmitResult(runId: runId, position: 0, replayed: false)
-                try IdempotencyTable.complete(db, idempotency, result: StoredJSON.submitResult(result), at: stamp)
-            }
-            if let startState {
-                return .started(run, startState, try EventLog.append(db, started, at: stamp))
-            }
-            return .queued(run)
+        let stored = idempotency.map { idempotency in
+            (key: idempotency, ttl: ttl, result: StoredJSON.submitResult(SubmitResult(runId: runId, position: 0, replayed: false)))
         }
-        switch outcome {
+        switch try store.submitRun(runId, session: key, lane: lane, conversation: conversation, prompt: prompt,
+                                   idempotency: stored, startState: startState, events: started, at: stamp) {
         case .replayed(let replay):
+            guard let previous = try? JSONDecoder().decode(SubmitResult.self, from: Data(replay.utf8)) else {
+                throw ACPError(.invalidArgument, message: "this message id was already used for something else",
+                               detail: "idempotency \(idempotency?.description ?? "") holds \(replay.prefix(80))")
+            }
             context.metrics.idempotencyReplay()
-            return replay
+            return SubmitResult(runId: previous.runId, position: previous.position, replayed: true)
         case .started(let run, let state, let ids):
             record.lastActivityAt = context.now()
             begin(run, state: state, pending: started, ids: ids, at: stamp)
@@ -193,21 +178,6 @@ actor SessionActor {
         }
     }
 
-    private enum SubmitOutcome {
-        case queued(RunRecord)
-        /// Queued and started in the same transaction (event ids of `runStarted`).
-        case started(RunRecord, SessionState, [Int64])
-        case replayed(SubmitResult)
-    }
-
-    /// The statements that start run `run`: running, the session's new state, the `runStarted` event.
-    private static func startStatements(_ db: Database, run: RunID, key: SessionKey, state: SessionState,
-                                        events: [EventLog.Pending], at stamp: Double) throws -> [Int64] {
-        try RunTables.markStarted(db, id: run, at: stamp)
-        try SessionTables.setState(db, key: key, state, at: stamp)
-        return try EventLog.append(db, events, at: stamp)
-    }
-
     /// After the start of `run` committed: the session's state, the active run, the event
     /// published, and the turn under way.
     private func begin(_ run: RunRecord, state: SessionState, pending: [EventLog.Pending], ids: [Int64], at stamp: Double) {
@@ -218,7 +188,7 @@ actor SessionActor {
         active = ActiveRun(run: started, nextSeq: 2, startedAt: .now)
         context.metrics.queueWait(.seconds(max(0, stamp - run.submittedAt.timeIntervalSince1970)))
         context.hub.publish(committed(pending, ids: ids) { _ in run.conversation })
-        active?.task = Task { await self.execute(run.id) }
+        active?.task = Task { await self.runToEnd(run.id) }
     }
 
     /// Starts the next queued run when none is in flight.
@@ -229,9 +199,7 @@ actor SessionActor {
             do {
                 let state = try nextState(.runStarted)
                 let pending = pendingEvents([.runStarted], runId: run.id, firstSeq: 1)
-                let ids = try store.write { db in
-                    try Self.startStatements(db, run: run.id, key: key, state: state, events: pending, at: stamp)
-                }
+                let ids = try store.startRun(run.id, session: key, state: state, events: pending, at: stamp)
                 begin(run, state: state, pending: pending, ids: ids, at: stamp)
             } catch {
                 logger.error("cannot start run", metadata: ["run": "\(run.id)", "error": "\(error)"])
@@ -245,24 +213,9 @@ actor SessionActor {
         let failure = ACPError(.turnFailed, detail: "\(error)")
         let pending = pendingEvents([.failed(code: failure.code, message: failure.message)], runId: run.id, firstSeq: 1)
         let stamp = time
-        if let ids = try? store.write({ db in
-            try RunTables.markEnded(db, id: run.id, .failed, error: failure, at: stamp)
-            return try EventLog.append(db, pending, at: stamp)
-        }) {
+        if let ids = try? store.failUnstartedRun(run.id, error: failure, events: pending, at: stamp) {
             context.hub.publish(committed(pending, ids: ids) { _ in run.conversation })
             context.metrics.runEnded(.failed, code: failure.code, duration: nil)
         }
-    }
-}
-
-extension IdempotencyTable {
-    /// The stored result of a completed, unexpired key; nil otherwise (reservations in progress included).
-    static func completedResult(_ db: Database, _ key: IdempotencyKey, ttl: TimeInterval, at time: Double) throws -> String? {
-        guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT state, result, created_at FROM acp_idempotency WHERE scope = ? AND key = ?"),
-                                         arguments: [key.scope, key.key]) else { return nil }
-        let created: Double = try row["created_at"]
-        let state: String = try row["state"]
-        guard state == "completed", created + ttl > time else { return nil }
-        return try row["result"] ?? ""
     }
 }

@@ -36,11 +36,7 @@ public actor SessionManager {
 
     func sessionActor(_ key: SessionKey) throws -> SessionActor {
         if let existing = actors[key] { return existing }
-        let loaded = try store.read { db -> (SessionRecord, [RunRecord], Int64)? in
-            guard let record = try SessionTables.fetch(db, key: key) else { return nil }
-            return (record, try RunTables.active(db, key: key), try EventLog.lastSessionSeq(db, key: key))
-        }
-        guard let (record, runs, sessionSeq) = loaded else {
+        guard let (record, runs, sessionSeq) = try store.sessionForActor(key) else {
             throw ACPError(.sessionNotFound, message: "no session \(key)")
         }
         let actor = SessionActor(record: record, queued: runs, sessionSeq: sessionSeq, context: context)
@@ -58,10 +54,7 @@ public actor SessionManager {
         let record = SessionRecord(key: new.key, agentId: new.agentId, cwd: new.cwd, mode: new.mode, backend: new.backend,
                                    label: new.label, state: .idle, createdAt: now)
         let previous = try store.session(new.key)
-        let bound = try store.write { db in
-            try SessionTables.insert(db, record)
-            return try binding.map { try SessionTables.insertBinding(db, key: new.key, $0, at: now.timeIntervalSince1970) }
-        }
+        let bound = try store.insertSession(record, binding: binding, at: now.timeIntervalSince1970)
         actors[new.key] = nil
         context.metrics.sessionMoved(from: previous?.state, to: .idle)
         return (record, bound)
@@ -73,7 +66,7 @@ public actor SessionManager {
     public func ensureSession(_ new: NewSession, binding: NewBinding? = nil) throws -> (session: SessionRecord, binding: BindingRecord?, created: Bool) {
         if let existing = try store.session(new.key), existing.state != .closed {
             let stamp = context.now().timeIntervalSince1970
-            let bound = try binding.map { binding in try store.write { db in try SessionTables.insertBinding(db, key: new.key, binding, at: stamp) } }
+            let bound = try binding.map { try store.insertBinding($0, for: new.key, at: stamp) }
             return (existing, bound, false)
         }
         let (record, bound) = try createSession(new, binding: binding)
@@ -169,15 +162,11 @@ public actor SessionManager {
         let record = SessionRecord(key: new.key, agentId: new.agentId, cwd: new.cwd, mode: new.mode, backend: new.backend,
                                    label: new.label, state: .idle, createdAt: context.now())
         let previous = new.key == old ? nil : try store.session(new.key)?.state
-        let create: @Sendable (Database, Double) throws -> Void = { db, stamp in
-            try SessionTables.insert(db, record)
-            _ = try SessionTables.insertBinding(db, key: new.key, binding, at: stamp)
-        }
         if try store.session(old) != nil {
-            _ = try await sessionActor(old).close(reason: reason, alsoEnding: sources, extra: create)
+            _ = try await sessionActor(old).close(reason: reason, alsoEnding: sources, thenCreating: (record, binding))
         } else {
             // No session row (only possible in a store written without foreign keys): nothing to close.
-            try store.write { db in try create(db, context.now().timeIntervalSince1970) }
+            _ = try store.insertSession(record, binding: binding, at: context.now().timeIntervalSince1970)
         }
         actors[new.key] = nil
         context.metrics.sessionMoved(from: new.key == old ? .closed : previous, to: .idle)
@@ -198,10 +187,7 @@ public actor SessionManager {
     /// Answers permission request `id` (the number shown to the conversation). Returns false when
     /// it is not pending any more. An option the request did not offer is `ACP_INVALID_ARGUMENT`.
     public func answerPermission(_ id: Int64, outcome: PermissionOutcome) async throws -> Bool {
-        let key = try store.read { db in
-            try String.fetchOne(db.cachedStatement(sql: "SELECT session_key FROM acp_permission_requests WHERE id = ?"), arguments: [id])
-        }
-        guard let key, let sessionKey = SessionKey(key), let actor = actors[sessionKey] else { return false }
+        guard let sessionKey = try store.sessionOfPermissionRequest(id), let actor = actors[sessionKey] else { return false }
         return try await actor.answerPermission(id, outcome: outcome)
     }
 
@@ -214,19 +200,14 @@ public actor SessionManager {
         guard let session = try store.session(key) else { throw ACPError(.sessionNotFound, message: "no session \(key)") }
         guard session.state != .closed else { throw ACPError(.sessionClosed) }
         let stamp = context.now().timeIntervalSince1970
-        return try store.write { db in
-            let record = try SessionTables.insertBinding(db, key: key, binding, at: stamp)
-            guard binding.persist, !record.persist else { return record }
-            try db.cachedStatement(sql: "UPDATE acp_bindings SET persist = 1, expires_at = NULL WHERE id = ?").execute(arguments: [record.id])
-            return try SessionTables.binding(db, id: record.id) ?? record
-        }
+        return try store.bind(binding, to: key, at: stamp)
     }
 
     /// Ends one binding (unbind, expiry, config removal). False when it was not active.
     @discardableResult
     public func endBinding(id: Int64, reason: String) throws -> Bool {
         let stamp = context.now().timeIntervalSince1970
-        return try store.write { db in try SessionTables.endBinding(db, id: id, reason: reason, at: stamp) }
+        return try store.endBinding(id: id, reason: reason, at: stamp)
     }
 
     /// Ends the active runtime binding of exactly `conversation` if it still points to `session`
@@ -236,10 +217,8 @@ public actor SessionManager {
     public func endRuntimeBinding(_ conversation: ConversationRef, session: SessionKey, ifLastActivityAt lastActivityAt: Date,
                                   reason: String) throws -> Bool {
         let stamp = context.now().timeIntervalSince1970
-        return try store.write { db in
-            try SessionTables.endRuntimeBinding(db, conversation: conversation, key: session,
-                                                ifLastActivityAt: lastActivityAt.timeIntervalSince1970, reason: reason, at: stamp)
-        }
+        return try store.endRuntimeBinding(conversation, session: session, ifLastActivityAt: lastActivityAt.timeIntervalSince1970,
+                                           reason: reason, at: stamp)
     }
 
     // MARK: Events
@@ -303,7 +282,7 @@ public actor SessionManager {
     private func replayed<T: Decodable>(_ key: IdempotencyKey, as: T.Type) throws -> T? {
         let stamp = context.now().timeIntervalSince1970
         let ttl = context.settings.idempotencyTTL.seconds
-        guard let stored = try store.read({ db in try IdempotencyTable.completedResult(db, key, ttl: ttl, at: stamp) }) else { return nil }
+        guard let stored = try store.completedIdempotencyResult(key, ttl: ttl, at: stamp) else { return nil }
         guard let value = try? JSONDecoder().decode(T.self, from: Data(stored.utf8)) else {
             throw ACPError(.invalidArgument, message: "this message id was already used for something else",
                            detail: "idempotency \(key) holds \(stored.prefix(80))")

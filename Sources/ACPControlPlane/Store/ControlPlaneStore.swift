@@ -169,7 +169,7 @@ public final class ControlPlaneStore: Sendable {
 
     /// Runs `body` in one write transaction (committed when it returns, rolled back when it throws).
     /// `ACPError`s thrown by `body` pass through unchanged; database failures become `StoreError(.io)`.
-    func write<T>(_ body: (Database) throws -> T) throws -> T {
+    package func write<T>(_ body: (Database) throws -> T) throws -> T {
         do {
             return try pool.write(body)
         } catch let error as ACPError {
@@ -190,5 +190,5 @@ public final class ControlPlaneStore: Sendable {
         }
     }
 
-    var timestamp: Double { now().timeIntervalSince1970 }
+    package var timestamp: Double { now().timeIntervalSince1970 }
 }

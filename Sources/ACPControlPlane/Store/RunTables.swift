@@ -4,8 +4,8 @@ import FoundationEssentials
 import Foundation
 #endif
 
-/// Statements on `acp_runs`, run inside a caller's transaction.
-enum RunTables {
+/// Statements on `acp_runs`, run inside a caller's transaction. (`package`: acpd-bench seeds stores with them.)
+package enum RunTables {
     static func fetch(_ db: Database, id: RunID) throws -> RunRecord? {
         try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM acp_runs WHERE id = ?"), arguments: [id.rawValue]).map(RunRecord.init(row:))
     }
@@ -19,7 +19,7 @@ enum RunTables {
 
     /// Inserts a run with the next ordinal of its session: queued, or already running since
     /// `startedAt` when it starts at once (one statement instead of an INSERT and an UPDATE).
-    static func insert(_ db: Database, id: RunID, key: SessionKey, lane: RunLane, conversation: ConversationRef?,
+    package static func insert(_ db: Database, id: RunID, key: SessionKey, lane: RunLane, conversation: ConversationRef?,
                        prompt: [ContentBlock], at time: Double, startedAt: Double? = nil) throws -> RunRecord {
         let ordinal = (try Int64.fetchOne(db.cachedStatement(sql: "SELECT MAX(ordinal) FROM acp_runs WHERE session_key = ?"),
                                           arguments: [key.rawValue]) ?? 0) + 1
@@ -37,13 +37,13 @@ enum RunTables {
                          startedAt: startedAt.map(Date.init(timeIntervalSince1970:)))
     }
 
-    static func markStarted(_ db: Database, id: RunID, at time: Double) throws {
+    package static func markStarted(_ db: Database, id: RunID, at time: Double) throws {
         try db.cachedStatement(sql: "UPDATE acp_runs SET state = 'running', started_at = ? WHERE id = ? AND state = 'queued'").execute(arguments: [time, id.rawValue])
         try requireChanged(db, id: id, to: .running)
     }
 
     /// Writes a terminal state. Only a queued or running run can end.
-    static func markEnded(_ db: Database, id: RunID, _ state: RunState, stopReason: String? = nil, error: ACPError? = nil,
+    package static func markEnded(_ db: Database, id: RunID, _ state: RunState, stopReason: String? = nil, error: ACPError? = nil,
                           at time: Double) throws {
         try db.cachedStatement(sql: """
             UPDATE acp_runs SET state = ?, stop_reason = ?, error_code = ?, error_message = ?, ended_at = ?

@@ -5,15 +5,15 @@ import Foundation
 #endif
 
 /// Statements on `acp_sessions` and `acp_bindings`, run inside a caller's transaction so that
-/// several of them commit (or roll back) together.
-enum SessionTables {
+/// several of them commit (or roll back) together. (`package`: acpd-bench seeds stores with them.)
+package enum SessionTables {
     static func fetch(_ db: Database, key: SessionKey) throws -> SessionRecord? {
         try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM acp_sessions WHERE key = ?"), arguments: [key.rawValue]).map(SessionRecord.init(row:))
     }
 
     /// Inserts `record`. A closed session with the same key is replaced by the new incarnation
     /// (its runs and events stay); an open one is an error.
-    static func insert(_ db: Database, _ record: SessionRecord) throws {
+    package static func insert(_ db: Database, _ record: SessionRecord) throws {
         if let existing = try fetch(db, key: record.key) {
             guard existing.state == .closed else {
                 throw ACPError(.invalidArgument, message: "session \(record.key) already exists", hint: "use /acp status \(record.key)")
@@ -37,8 +37,14 @@ enum SessionTables {
                              record.lastActivityAt.timeIntervalSince1970, record.closedAt?.timeIntervalSince1970])
     }
 
+    /// Inserts `record` as `insert(_:_:)` does and, if given, binds it (`insertBinding`).
+    static func insert(_ db: Database, _ record: SessionRecord, binding: NewBinding?, at time: Double) throws -> BindingRecord? {
+        try insert(db, record)
+        return try binding.map { try insertBinding(db, key: record.key, $0, at: time) }
+    }
+
     /// Writes the state (and optionally the last error) of a session.
-    static func setState(_ db: Database, key: SessionKey, _ state: SessionState, at time: Double,
+    package static func setState(_ db: Database, key: SessionKey, _ state: SessionState, at time: Double,
                          error: ACPError? = nil, clearError: Bool = false) throws {
         var sql = "UPDATE acp_sessions SET state = ?, updated_at = ?"
         var arguments: StatementArguments = [state.rawValue, time]
@@ -97,7 +103,7 @@ enum SessionTables {
     /// Binds `binding.conversation` to `key`. Binding the same conversation to the same session
     /// again with the same source returns the existing binding; another session already bound
     /// there with that source is `ACP_BINDING_CONFLICT`.
-    static func insertBinding(_ db: Database, key: SessionKey, _ binding: NewBinding, at time: Double) throws -> BindingRecord {
+    package static func insertBinding(_ db: Database, key: SessionKey, _ binding: NewBinding, at time: Double) throws -> BindingRecord {
         let existing = try activeBindings(db, conversation: binding.conversation).filter { $0.source == binding.source }
         if let current = existing.first {
             if current.sessionKey == key { return current }
@@ -115,6 +121,11 @@ enum SessionTables {
             throw RecordDecodingError("acp_bindings.id", "\(db.lastInsertedRowID)")
         }
         return record
+    }
+
+    /// Makes binding `id` persistent (no expiry).
+    static func makePersistent(_ db: Database, bindingId id: Int64) throws {
+        try db.cachedStatement(sql: "UPDATE acp_bindings SET persist = 1, expires_at = NULL WHERE id = ?").execute(arguments: [id])
     }
 
     /// Ends the active bindings of a session with the given sources; returns how many ended.

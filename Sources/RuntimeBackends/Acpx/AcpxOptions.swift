@@ -34,8 +34,9 @@ public struct AcpxOptions: Sendable, Equatable {
     /// turn. Nil leaves acpx's default (300 s).
     public var queueOwnerTTLSeconds: Int?
     /// How long `cancel` waits for the prompt process to end on its own before it terminates the
-    /// process group (SIGTERM, then SIGKILL after `killGraceSeconds`).
-    public var cancelGraceSeconds: Double
+    /// process group (SIGTERM, then SIGKILL after `killGraceSeconds`). The only timer that
+    /// escalates an ignored cancel (the session manager arms none).
+    public var cancelGrace: Duration
     /// Grace between SIGTERM and SIGKILL when a process group is terminated.
     public var killGraceSeconds: Double
     /// Time limit of the short control commands (`sessions ensure`, `cancel`, `sessions close`,
@@ -55,7 +56,7 @@ public struct AcpxOptions: Sendable, Equatable {
 
     public init(
         command: [String] = ["acpx"], permissionMode: AcpxPermissionMode = .ask, queueOwnerTTLSeconds: Int? = nil,
-        cancelGraceSeconds: Double = 10, killGraceSeconds: Double = 2, controlTimeoutSeconds: Double = 120,
+        cancelGrace: Duration = .seconds(10), killGraceSeconds: Double = 2, controlTimeoutSeconds: Double = 120,
         healthCacheSeconds: Double = 30, envPassthrough: [String] = ["PATH", "HOME", "LANG"],
         sessionRecordDirectory: String? = nil
     ) {
@@ -63,7 +64,7 @@ public struct AcpxOptions: Sendable, Equatable {
         self.command = command
         self.permissionMode = permissionMode
         self.queueOwnerTTLSeconds = queueOwnerTTLSeconds
-        self.cancelGraceSeconds = cancelGraceSeconds
+        self.cancelGrace = cancelGrace
         self.killGraceSeconds = killGraceSeconds
         self.controlTimeoutSeconds = controlTimeoutSeconds
         self.healthCacheSeconds = healthCacheSeconds

@@ -18,7 +18,7 @@ import Logging
 /// command and cwd. `ensureSession` runs `acpx … sessions ensure`, a turn runs
 /// `acpx … prompt --session NAME --file -` and maps its raw ACP JSON-RPC stream to runtime
 /// events, `cancel` runs `acpx … cancel` (then terminates the prompt process if it does not end
-/// within `AcpxOptions.cancelGraceSeconds`), and `close` runs `acpx … sessions close`.
+/// within `AcpxOptions.cancelGrace`), and `close` runs `acpx … sessions close`.
 ///
 /// acpx keeps the agent process alive between calls in its own detached queue-owner process, and
 /// answers the agent's permission requests itself from `AcpxOptions.permissionMode`: no
@@ -141,7 +141,7 @@ public final class AcpxRuntime: AgentRuntime {
     static let capabilities = RuntimeCapabilities(protocolVersion: 1, loadSession: false, prompt: PromptCapabilities())
 
     /// Asks acpx to cancel the turn in flight (`acpx cancel`, which sends ACP `session/cancel`).
-    /// If the prompt process has not ended after `cancelGraceSeconds`, its process group is
+    /// If the prompt process has not ended after `cancelGrace`, its process group is
     /// terminated. Returns once the cancel was sent; never starts a turn or a session.
     public func cancel(_ handle: RuntimeHandle) async {
         guard let session = await sessions.session(for: handle), let turn = await sessions.turn(handle.sessionKey) else {
@@ -172,7 +172,7 @@ public final class AcpxRuntime: AgentRuntime {
     /// Terminates the prompt process if it outlives the grace period (in the background, so
     /// `cancel` returns at once).
     func escalate(_ prompt: ChildProcess, log: Logger) {
-        let grace = options.cancelGraceSeconds
+        let grace = options.cancelGrace
         let kill = options.killGraceSeconds
         Task {
             if await prompt.waitForExit(timeout: grace) != nil { return }

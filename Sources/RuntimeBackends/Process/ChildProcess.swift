@@ -172,12 +172,17 @@ public final class ChildProcess: Sendable {
 
     /// Waits at most `seconds` for the exit; nil on timeout or when the task is cancelled.
     public func waitForExit(timeout seconds: Double) async -> ProcessExit? {
+        await waitForExit(timeout: .nanoseconds(Int64(max(0, seconds) * 1_000_000_000)))
+    }
+
+    /// Waits at most `timeout` for the exit; nil on timeout or when the task is cancelled.
+    public func waitForExit(timeout: Duration) async -> ProcessExit? {
         if let exit = exitBox.exit { return exit }
         let box = exitBox
         return await withTaskGroup(of: ProcessExit?.self) { group in
             group.addTask { await box.waitCancellable() }
             group.addTask {
-                try? await Task.sleep(nanoseconds: UInt64(max(0, seconds) * 1_000_000_000))
+                try? await Task.sleep(for: max(.zero, timeout))
                 return nil
             }
             let first = await group.next() ?? nil

@@ -54,11 +54,6 @@ extension AgentConnection {
         permissions = [:]
         current.continuation.yield(event)
         current.continuation.finish()
-        if case .done = event {
-            let key = sessionKey
-            let done = onTurnDone
-            Task { await done(key) }
-        }
     }
 
     func promptAnswered(token: UInt64, result: Result<JSONValue, JSONRPCError>) {
@@ -225,7 +220,7 @@ extension AgentConnection {
         let token = current.token
         let grace = options.cancelGrace
         current.graceTask = Task { [weak self] in
-            do { try await Task.sleep(nanoseconds: UInt64(grace * 1_000_000_000)) } catch { return }
+            do { try await Task.sleep(for: grace) } catch { return }
             await self?.cancelGraceExpired(token: token)
         }
         turn = current
@@ -242,7 +237,7 @@ extension AgentConnection {
 
     private func cancelGraceExpired(token: UInt64) async {
         guard let current = turn, current.token == token else { return }
-        logger.warning("the agent did not answer the cancelled prompt within \(options.cancelGrace) s; killing its process group")
+        logger.warning("the agent did not answer the cancelled prompt within \(options.cancelGrace); killing its process group")
         finishTurn(.failed(ACPError(.turnTimeout, message: "agent did not stop after cancel",
                                     hint: "send the message again; the session is restored on a fresh agent process"),
                            retryable: false))

@@ -55,8 +55,7 @@ actor AgentConnection {
     let cwd: String
     let options: StdioRuntimeOptions
     let logger: Logger
-    private let onDeath: @Sendable (AgentConnection, ACPError, _ expected: Bool) async -> Void
-    let onTurnDone: @Sendable (SessionKey) async -> Void
+    private let onDeath: @Sendable (AgentConnection, ACPError) async -> Void
 
     var capabilities = RuntimeCapabilities()
     var authMethods: [AuthMethod] = []
@@ -80,8 +79,7 @@ actor AgentConnection {
     private var readTask: Task<Void, Never>?
 
     init(child: ChildProcess, sessionKey: SessionKey, agent: AgentSpec, cwd: String, options: StdioRuntimeOptions,
-         logger: Logger, onDeath: @escaping @Sendable (AgentConnection, ACPError, Bool) async -> Void,
-         onTurnDone: @escaping @Sendable (SessionKey) async -> Void) {
+         logger: Logger, onDeath: @escaping @Sendable (AgentConnection, ACPError) async -> Void) {
         self.child = child
         self.instance = "\(child.pid)-\(UUID().uuidString.prefix(8))"
         self.sessionKey = sessionKey
@@ -94,7 +92,6 @@ actor AgentConnection {
         logger[metadataKey: "agent"] = "\(agent.id)"
         self.logger = logger
         self.onDeath = onDeath
-        self.onTurnDone = onTurnDone
     }
 
     /// Starts reading the agent's stdout. Call once.
@@ -190,8 +187,7 @@ actor AgentConnection {
         }
         permissions = [:]
         finishTurn(.failed(error, retryable: true))
-        let expected = stopping
-        Task { await onDeath(self, error, expected) }
+        Task { await onDeath(self, error) }
     }
 
     // MARK: Writing

@@ -12,10 +12,11 @@ import Synchronization
 ///
 /// Guarantees: the agent runs in its own process group with the session cwd as process cwd and
 /// an environment of only the passthrough names plus `agent.env`; each turn stream ends with
-/// exactly one `.done` or `.failed`; every permission request is answered exactly once; a hung
-/// agent is killed after the cancel grace period; a dead agent is restarted on the next
-/// `ensureSession` (with backoff after repeated crashes) and its session restored with
-/// `session/load` when the agent supports it. Safe to use concurrently for different keys.
+/// exactly one `.done` or `.failed`; every permission request is answered exactly once; an agent
+/// that ignores `session/cancel` is killed after `cancelGrace` (this backend is the only one to
+/// arm that timer); a dead agent is restarted at once on the next `ensureSession` (the session
+/// manager paces restarts after crashes) and its session restored with `session/load` when the
+/// agent supports it. Safe to use concurrently for different keys.
 public final class StdioRuntime: AgentRuntime {
     public let id = "stdio"
     private let options: StdioRuntimeOptions
@@ -41,19 +42,13 @@ public final class StdioRuntime: AgentRuntime {
             }
             // Dead or dying (crash, kill after cancel): retire it now rather than waiting for its
             // death report, so its agent session id is remembered for session/load.
-            await table.connectionDied(current, key: key, agentSessionId: await current.agentSessionId,
-                                       crashed: !(await current.stopping))
+            await table.connectionDied(current, key: key, agentSessionId: await current.agentSessionId)
         }
         guard request.cwd.hasPrefix("/") else {
             throw ACPError(.invalidArgument, message: "the session cwd must be an absolute path: \(request.cwd)")
         }
         guard let executable = request.agent.command.first, !executable.isEmpty else {
             throw ACPError(.sessionInitFailed, message: "agent \"\(request.agent.id)\" has an empty command")
-        }
-        let delay = await table.restartDelay(for: key, base: options.restartBackoffBase, max: options.restartBackoffMax)
-        if delay > .zero {
-            logger.notice("agent for \(key) crashed repeatedly; waiting \(delay) before restarting it")
-            try? await Task.sleep(for: delay)
         }
         let resumeId: String?
         if let explicit = request.resumeAgentSessionId {
@@ -70,11 +65,9 @@ public final class StdioRuntime: AgentRuntime {
         let table = self.table
         let connection = AgentConnection(
             child: child, sessionKey: key, agent: request.agent, cwd: request.cwd, options: options, logger: logger,
-            onDeath: { connection, _, expected in
-                await table.connectionDied(connection, key: key, agentSessionId: await connection.agentSessionId,
-                                           crashed: !expected)
-            },
-            onTurnDone: { key in await table.turnSucceeded(key) })
+            onDeath: { connection, _ in
+                await table.connectionDied(connection, key: key, agentSessionId: await connection.agentSessionId)
+            })
         await connection.start()
 
         let origin: EnsuredSession.Origin

@@ -26,8 +26,9 @@ public struct StdioRuntimeOptions: Sendable {
     /// (prompt turns have no timeout here: the session manager's turn watchdog cancels them).
     public var requestTimeout: Double = 120
     /// After `session/cancel`, how long to wait for the prompt response before killing the
-    /// agent's process group and failing the turn with ACP_TURN_TIMEOUT.
-    public var cancelGrace: Double = 10
+    /// agent's process group and failing the turn with ACP_TURN_TIMEOUT. The only timer that
+    /// stops an agent which ignores a cancel (the session manager arms none).
+    public var cancelGrace: Duration = .seconds(10)
     /// Each step of the shutdown: close stdin → wait → SIGTERM → wait → SIGKILL.
     public var terminateGrace: Double = 2
     /// Advertise and serve `fs/read_text_file` / `fs/write_text_file`, confined to the session
@@ -35,11 +36,6 @@ public struct StdioRuntimeOptions: Sendable {
     public var fileSystem: Bool = false
     /// The version acpd reports in `clientInfo`.
     public var clientVersion: String = "0.1.0"
-    /// First delay of the restart backoff after repeated crashes; doubles per crash. 0 turns the
-    /// backend's own backoff off (the daemon does: its session manager applies one for every backend).
-    public var restartBackoffBase: Double = 0.5
-    /// Upper bound of the restart backoff.
-    public var restartBackoffMax: Double = 30
     /// The level at which agent stderr lines are logged.
     public var stderrLogLevel: Logger.Level = .debug
     /// Called with every raw line in both directions (tests capture what acpd sends with it).

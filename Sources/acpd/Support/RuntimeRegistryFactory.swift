@@ -11,9 +11,6 @@ enum RuntimeRegistryFactory {
         logger.logLevel = verbose ? .debug : .warning
         var stdioOptions = StdioRuntimeOptions()
         stdioOptions.clientVersion = ACPDVersion.current
-        // The session manager applies the crash-restart backoff for every backend
-        // (ControlPlaneSettings.restartBackoff*); a second one in the stdio backend would stack.
-        stdioOptions.restartBackoffBase = 0
         var acpxOptions = AcpxOptions(
             command: [config.acpxCommand],
             permissionMode: AcpxPermissionMode(rawValue: config.acp.permissions.mode.rawValue) ?? .ask,

@@ -26,7 +26,7 @@ struct RecoveryTests {
             #expect(try store.reserve(IdempotencyKey(scope: "s", key: "interrupted"), ttl: 3600) == .new)
             try store.complete(IdempotencyKey(scope: "s", key: "finished"), result: "r")
 
-            let report = try store.write { db in try Recovery.run(db, at: 10) }
+            let report = try store.runRecovery(at: 10)
             #expect(Set(report.interruptedRuns) == [running, queued])
             #expect(report.sessionsReturnedToIdle == 1)
             #expect(report.abandonedPermissions == 1)
@@ -50,7 +50,7 @@ struct RecoveryTests {
             #expect(try store.reserve(IdempotencyKey(scope: "s", key: "finished"), ttl: 3600) == .completed(result: "r"))
 
             // A second recovery finds nothing more to do: the conversation is told once.
-            let again = try store.write { db in try Recovery.run(db, at: 11) }
+            let again = try store.runRecovery(at: 11)
             #expect(again.interruptedRuns.isEmpty)
             #expect(try store.events(run: running).filter(\.payload.isTerminal).count == 1)
         }

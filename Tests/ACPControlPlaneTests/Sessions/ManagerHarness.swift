@@ -93,15 +93,13 @@ struct ManagerHarness {
 
     init(dir: URL, settings: ControlPlaneSettings = ControlPlaneSettings(), agentArguments: [String] = [],
          now: @escaping @Sendable () -> Date = { Date() }, metrics: ControlPlaneMetrics = ControlPlaneMetrics(),
-         agentCommand: [String]? = nil) async throws {
+         agentCommand: [String]? = nil, cancelGrace: Duration = .seconds(2)) async throws {
         self.dir = dir
         store = try ControlPlaneStore.open(stateDir: dir.appendingPathComponent("state"), now: now)
         registry = BackendRegistry()
         var options = StdioRuntimeOptions()
-        options.cancelGrace = 2
+        options.cancelGrace = cancelGrace
         options.terminateGrace = 0.5
-        options.restartBackoffBase = 0.05
-        options.restartBackoffMax = 0.2
         await registry.register(StdioRuntime(options: options))
         let spec = agentCommand.map { AgentSpec(id: "demo", command: $0) } ?? Self.demoSpec(dir, extra: agentArguments)
         manager = SessionManager(store: store, backends: registry, agents: { id in id == "demo" ? spec : nil },
@@ -113,7 +111,7 @@ struct ManagerHarness {
         var settings = ControlPlaneSettings()
         settings.restartBackoffInitial = .milliseconds(50)
         settings.restartBackoffMax = .milliseconds(200)
-        settings.cancelGrace = .seconds(2)
+        settings.runDrainTimeout = .seconds(2)
         return settings
     }
 

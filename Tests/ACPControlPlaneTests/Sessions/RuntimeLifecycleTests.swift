@@ -87,8 +87,7 @@ struct RuntimeLifecycleTests {
         try await withTemporaryDirectory { dir in
             var settings = ManagerHarness.fastSettings
             settings.turnTimeout = .milliseconds(800)
-            settings.cancelGrace = .milliseconds(800)
-            let h = try await ManagerHarness(dir: dir, settings: settings)
+            let h = try await ManagerHarness(dir: dir, settings: settings, cancelGrace: .milliseconds(800))
             defer { Task { await h.shutdown() } }
             let (key, collector) = try await h.makeSession()
             let run = try await h.submit(key, prompt)

@@ -1,4 +1,4 @@
-@_spi(Benchmarks) import ACPControlPlane
+import ACPControlPlane
 @testable import ChatCore
 @testable import Bindings
 import Foundation
@@ -65,8 +65,8 @@ struct StoreBackedDeliveryTests {
                                                 baseDirectory: dir.path, environment: [:])
             let store = try ControlPlaneStore.open(stateDir: dir)
             let key = SessionKey("agent:demo:acp:crashed")!
-            let run = try store.benchSessionWithRun(key, conversation: Self.conversation)
-            try store.benchAppend(session: key, run: run, firstSeq: 1, texts: ["Hello wor", "ld and more"])
+            let run = try store.insertSessionWithRunningRun(key, conversation: Self.conversation)
+            try store.appendText(session: key, run: run, firstSeq: 1, texts: ["Hello wor", "ld and more"])
             // Before the crash: the first delta went out, but its checkpoint did not move.
             let early = try store.appendChannelMessage(to: Self.conversation, kind: "reply", runId: run, text: "Hello wor", final: false).message
 
@@ -96,8 +96,8 @@ struct StoreBackedDeliveryTests {
                                                 baseDirectory: dir.path, environment: [:])
             let store = try ControlPlaneStore.open(stateDir: dir)
             let key = SessionKey("agent:demo:acp:idle")!
-            let run = try store.benchSessionWithRun(key, conversation: Self.conversation)
-            try store.benchAppend(session: key, run: run, firstSeq: 1, texts: ["first answer"])
+            let run = try store.insertSessionWithRunningRun(key, conversation: Self.conversation)
+            try store.appendText(session: key, run: run, firstSeq: 1, texts: ["first answer"])
             let manager = SessionManager(store: store, backends: BackendRegistry(), agents: { _ in nil })
             _ = try await manager.recover()
             let delivery = DeliveryService(config: config, manager: manager, store: store, channels: [StoreLogChannel(store: store)],

@@ -64,9 +64,11 @@ final class RouterHarness: @unchecked Sendable {
         -> (ControlPlaneStore, SessionManager, InboundRouter, DeliveryService, ChatRecorder) {
         let store = try ControlPlaneStore.open(stateDir: dir.appendingPathComponent("state"))
         let registry = BackendRegistry()
-        await registry.register(StdioRuntime())
+        var options = StdioRuntimeOptions()
+        options.cancelGrace = .seconds(2)
+        await registry.register(StdioRuntime(options: options))
         var settings = ControlPlaneSettings()
-        settings.cancelGrace = .seconds(2)
+        settings.runDrainTimeout = .seconds(2)
         let agents = config.agents
         let manager = SessionManager(store: store, backends: registry, agents: { agents[$0]?.spec }, settings: settings)
         _ = try await manager.recover()

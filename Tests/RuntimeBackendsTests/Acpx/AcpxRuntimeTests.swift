@@ -102,7 +102,7 @@ struct AcpxRuntimeTests {
     @Test("cancel mid-turn: acpx cancel reaches the agent, the turn ends cancelled")
     func cancelMidTurn() async throws {
         try await withTemporaryDirectory { dir in
-            let fake = FakeAcpx(dir: dir, cancelGrace: 10)
+            let fake = FakeAcpx(dir: dir, cancelGrace: .seconds(10))
             let session = try await fake.runtime.ensureSession(fake.request())
             let runtime = fake.runtime
             let summary = try await withDeadline(20, "the cancelled turn") {
@@ -125,7 +125,7 @@ struct AcpxRuntimeTests {
     @Test("cancel of a turn that ignores it: the prompt process group is terminated after the grace period")
     func cancelEscalates() async throws {
         try await withTemporaryDirectory { dir in
-            let fake = FakeAcpx(dir: dir, cancelGrace: 0.5)
+            let fake = FakeAcpx(dir: dir, cancelGrace: .milliseconds(500))
             let session = try await fake.runtime.ensureSession(fake.request())
             let runtime = fake.runtime
             let summary = try await withDeadline(20, "the terminated turn") {

@@ -20,7 +20,7 @@ struct FakeAcpx {
 
     static var command: [String] { [TestPaths.python, TestPaths.peer("fake-acpx/fake_acpx.py")] }
 
-    init(dir: URL, mode: AcpxPermissionMode = .ask, cancelGrace: Double = 1) {
+    init(dir: URL, mode: AcpxPermissionMode = .ask, cancelGrace: Duration = .seconds(1)) {
         self.dir = dir
         self.runtime = AcpxRuntime(options: Self.options(mode: mode, cancelGrace: cancelGrace), logger: Self.quietLogger)
     }
@@ -37,8 +37,8 @@ struct FakeAcpx {
 
     static func recordDirectory(_ dir: URL) -> URL { dir.appendingPathComponent("records", isDirectory: true) }
 
-    static func options(mode: AcpxPermissionMode = .ask, cancelGrace: Double = 1) -> AcpxOptions {
-        AcpxOptions(command: command, permissionMode: mode, cancelGraceSeconds: cancelGrace, killGraceSeconds: 1,
+    static func options(mode: AcpxPermissionMode = .ask, cancelGrace: Duration = .seconds(1)) -> AcpxOptions {
+        AcpxOptions(command: command, permissionMode: mode, cancelGrace: cancelGrace, killGraceSeconds: 1,
                     controlTimeoutSeconds: 20, healthCacheSeconds: 30)
     }
 

@@ -79,7 +79,7 @@ struct StdioHarness {
         self.peer = peer
         self.directory = directory
         var options = StdioRuntimeOptions()
-        options.cancelGrace = 5
+        options.cancelGrace = .seconds(5)
         options.terminateGrace = 1
         let capture = self.capture
         options.wireTap = { capture.record($0) }

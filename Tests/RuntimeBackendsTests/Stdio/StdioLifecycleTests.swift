@@ -36,7 +36,7 @@ struct StdioLifecycleTests {
     @Test("an agent that ignores session/cancel is killed after the grace period (ACP_TURN_TIMEOUT) and restored")
     func hangHardThenKill() async throws {
         try await withTemporaryDirectory { dir in
-            let harness = StdioHarness(peer: .demo, directory: dir) { $0.cancelGrace = 0.5 }
+            let harness = StdioHarness(peer: .demo, directory: dir) { $0.cancelGrace = .milliseconds(500) }
             let key = StdioHarness.key()
             let ensured = try await harness.ensure(key)
             let runtime = harness.runtime

@@ -5,7 +5,10 @@ import CSQLite
 ///
 /// Not thread-safe: `ConnectionPool` hands each connection to one caller at a time (SQLite is
 /// opened with `SQLITE_OPEN_NOMUTEX` for that reason).
-final class Database {
+///
+/// `package` only as a type, so that the store's table helpers can be called from acpd-bench and
+/// the tests inside a `write` transaction; its members stay internal: no other target runs SQL.
+package final class Database {
     /// How the file is opened.
     enum OpenMode {
         /// Read-write, creating the file when missing.

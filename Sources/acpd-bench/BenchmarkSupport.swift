@@ -1,15 +1,12 @@
-#if canImport(FoundationEssentials)
-import FoundationEssentials
-#else
+import ACPControlPlane
 import Foundation
-#endif
 
-/// Bulk helpers for `acpd-bench` (`@_spi(Benchmarks) import ACPControlPlane`). They write below
-/// the session manager and are not for the daemon: live runs belong to their session actors.
-@_spi(Benchmarks)
+/// Bulk store helpers for the benchmarks. They write below the session manager, through the
+/// store's `package` table helpers (no SQL here), and are not for the daemon: live runs belong to
+/// their session actors.
 extension ControlPlaneStore {
     /// Inserts a session (idle) and one running run for it; returns the run id.
-    public func benchSessionWithRun(_ key: SessionKey, conversation: ConversationRef) throws -> RunID {
+    func benchSessionWithRun(_ key: SessionKey, conversation: ConversationRef) throws -> RunID {
         let run = RunID()
         let stamp = timestamp
         try write { db in
@@ -21,7 +18,7 @@ extension ControlPlaneStore {
     }
 
     /// Appends text events `firstSeq…` to a run in one transaction, as the session actor would.
-    public func benchAppend(session: SessionKey, run: RunID, firstSeq: Int64, texts: [String]) throws {
+    func benchAppend(session: SessionKey, run: RunID, firstSeq: Int64, texts: [String]) throws {
         let stamp = timestamp
         let pending = texts.enumerated().map { offset, text in
             EventLog.Pending(sessionKey: session, runId: run, seq: firstSeq + Int64(offset),
@@ -33,16 +30,13 @@ extension ControlPlaneStore {
     /// Fills the store like a long-lived daemon: `sessions` sessions, each with finished runs
     /// totalling `eventsPerSession` events (last event terminal, fully delivered), a runtime
     /// binding, and — for every `interruptEvery`-th session — one run left `running`.
-    public func benchSeed(sessions: Int, runsPerSession: Int, eventsPerSession: Int, interruptEvery: Int) throws {
+    func benchSeed(sessions: Int, runsPerSession: Int, eventsPerSession: Int, interruptEvery: Int) throws {
         let stamp = timestamp
         let perRun = max(2, eventsPerSession / max(1, runsPerSession))
         var index = 0
         while index < sessions {
             let end = min(sessions, index + 200)
             try write { db in
-                let event = try db.cachedStatement(sql: """
-                    INSERT INTO acp_events (session_key, run_id, seq, kind, text, data, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)
-                    """)
                 for number in index..<end {
                     let key = SessionKey("agent:demo:acp:bench-\(number)")!
                     let conversation = ConversationRef(channel: .http, conversationId: "bench-\(number)")
@@ -55,15 +49,16 @@ extension ControlPlaneStore {
                                                  prompt: [.text("prompt \(runNumber)")], at: stamp)
                         try RunTables.markStarted(db, id: run, at: stamp)
                         let interrupted = interruptEvery > 0 && number % interruptEvery == 0 && runNumber == runsPerSession - 1
-                        for seq in 1...perRun {
+                        let events = (1...perRun).map { seq in
                             let terminal = seq == perRun && !interrupted
-                            try event.execute(arguments: [key.rawValue, run.rawValue, seq, terminal ? "completed" : "text",
-                                                          terminal ? nil : "chunk \(seq) of the agent's answer, some text", terminal ? "end_turn" : "m1",
-                                                          stamp])
+                            return EventLog.Pending(sessionKey: key, runId: run, seq: Int64(seq), payload: terminal
+                                ? .completed(stopReason: "end_turn")
+                                : .text(TextDelta(stream: .output, text: "chunk \(seq) of the agent's answer, some text", messageId: "m1")))
                         }
+                        // The terminal event also stamps the run's last_seq.
+                        _ = try EventLog.append(db, events, at: stamp)
                         if !interrupted {
-                            try db.execute(sql: "UPDATE acp_runs SET state = 'completed', stop_reason = 'end_turn', ended_at = ?, last_seq = ? WHERE id = ?",
-                                           arguments: [stamp, perRun, run.rawValue])
+                            try RunTables.markEnded(db, id: run, .completed, stopReason: "end_turn", at: stamp)
                             _ = try DeliveryCheckpoints.advance(db, run: run, destination: conversation.canonical, to: Int64(perRun), at: stamp)
                         } else {
                             try SessionTables.setState(db, key: key, .running, at: stamp)
