@@ -49,6 +49,35 @@ public struct Redactor: Sendable {
         self.init(secrets: secrets)
     }
 
+    /// How many characters at the end of `text` could be the beginning of a configured secret
+    /// value (the longest suffix that is a proper, non-empty prefix of one): a live edit holds them
+    /// back until more text shows whether the secret follows, so a multi-word secret streamed in
+    /// pieces never shows in part (`correct horse` of `correct horse battery staple`). 0 when none.
+    public func pendingSecretPrefix(in text: String) -> Int {
+        guard !literals.isEmpty, !text.isEmpty else { return 0 }
+        let longest = literals[0].count - 1
+        let tail = Array(text.utf16.suffix(longest))
+        var best = 0
+        for literal in literals where literal.count - 1 > best {
+            for length in stride(from: min(literal.count - 1, tail.count), to: best, by: -1)
+            where tail[(tail.count - length)...].elementsEqual(literal[..<length]) {
+                best = length
+                break
+            }
+        }
+        guard best > 0 else { return 0 }
+        // In characters, counting the character that holds the first unit whole.
+        let start = text.utf16.index(text.utf16.endIndex, offsetBy: -best)
+        var index = text.endIndex
+        var characters = 0
+        while index > text.startIndex {
+            index = text.index(before: index)
+            characters += 1
+            if index <= start { break }
+        }
+        return characters
+    }
+
     /// `text` with every secret replaced by `[redacted]`; text without secrets comes back unchanged.
     public func redact(_ text: String) -> String {
         guard !text.isEmpty else { return text }

@@ -22,6 +22,8 @@ public struct DeliveryProjector: Sendable {
     public typealias Instant = ContinuousClock.Instant
     /// Redacts secrets from outgoing text.
     public typealias Redaction = @Sendable (String) -> String
+    /// How many characters at the end of a text may begin a secret (`Redactor.pendingSecretPrefix`).
+    public typealias SecretPrefix = @Sendable (String) -> Int
 
     /// The longest unfinished word a live flush holds back (longer runs, e.g. a blob, are shown).
     public static let heldWordLimit = 512
@@ -29,6 +31,7 @@ public struct DeliveryProjector: Sendable {
     public let settings: ProjectorSettings
     private let splitter: TextSplitter
     private let redact: Redaction
+    private let secretPrefix: SecretPrefix
 
     private enum Block: Sendable {
         case output(String)
@@ -72,11 +75,14 @@ public struct DeliveryProjector: Sendable {
     /// True once the run's terminal event was handled; later events are ignored.
     public private(set) var finished = false
 
-    /// A projector for one run; `redact` is applied to every segment's whole text before it is split.
-    public init(settings: ProjectorSettings, redact: @escaping Redaction = { $0 }) {
+    /// A projector for one run; `redact` is applied to every segment's whole text before it is
+    /// split; `secretPrefix` tells how much of the end of the output may begin a secret (held back
+    /// from live edits along with the unfinished word).
+    public init(settings: ProjectorSettings, redact: @escaping Redaction = { $0 }, secretPrefix: @escaping SecretPrefix = { _ in 0 }) {
         self.settings = settings
         self.splitter = TextSplitter(limit: settings.messageLimit)
         self.redact = redact
+        self.secretPrefix = secretPrefix
     }
 
     /// When `tick(now:)` should be called to flush held text; nil when nothing is held.
@@ -208,17 +214,29 @@ public struct DeliveryProjector: Sendable {
     }
 
     /// Characters at the end of the transcript's last output block that a live flush holds back:
-    /// an unfinished word (no blank after it yet), at most `heldWordLimit`; 0 when the transcript
+    /// an unfinished word (no blank after it yet), at most `heldWordLimit`, or, when longer, the
+    /// end that may begin a configured secret across words (`secretPrefix`); 0 when the transcript
     /// does not end in output.
     private var heldCharacters: Int {
         guard case .output(let text) = segments[segments.count - 1].blocks.last else { return 0 }
-        var count = 0
+        var word = 0
         for character in text.reversed() {
-            if character.isWhitespace { return count }
-            count += 1
-            if count > Self.heldWordLimit { return 0 }
+            if character.isWhitespace { break }
+            word += 1
+            if word > Self.heldWordLimit {
+                word = 0
+                break
+            }
         }
-        return count
+        // What stays shown must not end in the beginning of a secret either (holding the word
+        // `staple` of `… battery staple` would otherwise show `… battery`).
+        var held = word
+        while held < text.count {
+            let more = secretPrefix(String(text.dropLast(held)))
+            if more == 0 { break }
+            held += more
+        }
+        return held
     }
 
     /// The segment's text as chat shows it: rendered, then redacted as a whole. `holdBack`

@@ -190,7 +190,8 @@ public actor DeliveryService: Service, ChatOutbox {
         var delivery = runs[runId] ?? RunDelivery(
             conversation: conversation,
             projector: DeliveryProjector(settings: ProjectorSettings(stream: config.acp.stream, channel: channel.capabilities),
-                                         redact: { [redaction] in redaction.current.redact($0) }),
+                                         redact: { [redaction] in redaction.current.redact($0) },
+                                         secretPrefix: { [redaction] in redaction.current.pendingSecretPrefix(in: $0) }),
             handledSeq: 0)
         guard event.seq > delivery.handledSeq, delivery.conversation == conversation else { return }
         delivery.handledSeq = event.seq

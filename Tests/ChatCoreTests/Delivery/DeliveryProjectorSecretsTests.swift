@@ -103,4 +103,38 @@ struct DeliveryProjectorPermissionAnswerTests {
                                 kind: .permission, checkpoint: 1))
         #expect(ops.last?.isFinal == true)
     }
+
+    @Test("a multi-word secret streamed one character per chunk never shows in part in a live edit (issue 11, finding 6)")
+    func multiWordSecretCharacterByCharacter() {
+        let secret = "correct horse battery staple"
+        let redactor = Redactor(secrets: [secret])
+        var harness = H()
+        harness.redact = { redactor.redact($0) }
+        harness.secretPrefix = { redactor.pendingSecretPrefix(in: $0) }
+        // Chunks 1 s apart: every chunk is flushed as a live edit on its own.
+        let text = "the phrase is \(secret) and more words follow here"
+        let ops = harness.run(text.map { H.text(String($0)) } + [H.done])
+        #expect(ops.count >= 8, "live edits happened: \(ops.count)")
+        // Any two or more leading words of the secret would give it away.
+        let words = secret.split(separator: " ")
+        let giveaways = (2..<words.count).map { words.prefix($0).joined(separator: " ") }
+        for op in ops {
+            for giveaway in giveaways { #expect(!op.text.contains(giveaway), "\(giveaway) shown in \(op.text)") }
+        }
+        #expect(ops.last?.text == "the phrase is [redacted] and more words follow here")
+        #expect(ops.last?.isFinal == true)
+        // What is held is only held: text that cannot begin the secret is shown as it streams.
+        #expect(ops.contains { $0.text == "the phrase is" })
+        #expect(ops.contains { $0.text.hasPrefix("the phrase is [redacted] and more") && !$0.isFinal })
+    }
+
+    @Test("pendingSecretPrefix: the longest end of a text that may begin a secret", arguments: [
+        ("the phrase is correct horse", 13), ("the phrase is correct horse ", 14), ("the phrase is c", 1),
+        ("the phrase is", 0), ("correct horse battery stapl", 27), ("x correct horse battery staple", 0),
+        ("tokens abcd", 3), ("tokens abcde", 4), ("tokens abcdex", 0), ("naïve correct", 7),
+    ])
+    func pendingSecretPrefix(_ text: String, _ held: Int) {
+        let redactor = Redactor(secrets: ["correct horse battery staple", "bcdefgh"])
+        #expect(redactor.pendingSecretPrefix(in: text) == held, "\(text)")
+    }
 }

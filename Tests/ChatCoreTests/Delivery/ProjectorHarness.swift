@@ -12,9 +12,11 @@ struct ProjectorHarness {
     var channel = ProjectorHarness.editingChannel
     var spacing: Duration = .seconds(1)
     var redact: DeliveryProjector.Redaction = { $0 }
+    var secretPrefix: DeliveryProjector.SecretPrefix = { _ in 0 }
 
     func run(_ events: [EventPayload]) -> [DeliveryOperation] {
-        var projector = DeliveryProjector(settings: ProjectorSettings(stream: stream, channel: channel), redact: redact)
+        var projector = DeliveryProjector(settings: ProjectorSettings(stream: stream, channel: channel), redact: redact,
+                                          secretPrefix: secretPrefix)
         let start = ContinuousClock.now
         var ops: [DeliveryOperation] = []
         for (index, event) in events.enumerated() {
