@@ -59,6 +59,9 @@ public enum HTTPChannelRoutes {
                 switch outcome.refusal {
                 case .rateLimited:
                     return HTTPResponses.error(.tooManyRequests, code: "HTTP_RATE_LIMITED", "rate limited (try again later)")
+                case .inProgress:
+                    return HTTPResponses.error(.conflict, code: "HTTP_IDEMPOTENCY_IN_PROGRESS",
+                                               "a message with this idempotency key is still being handled; retry later for its outcome")
                 case .keyConflict:
                     return HTTPResponses.error(.conflict, code: "HTTP_IDEMPOTENCY_CONFLICT",
                                               "this idempotency key was first used for a different message; nothing was done")

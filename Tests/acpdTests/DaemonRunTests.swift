@@ -221,4 +221,26 @@ struct DaemonRunTests {
             #expect(delivered.contains { $0.final && $0.text.contains("slow goodbye") }, "\(delivered)")
         }
     }
+
+    @Test("50 concurrent POSTs sharing one Idempotency-Key: one run, and every answer names it (issue 11, finding 5)")
+    func concurrentPostsShareOneKey() async throws {
+        try await withTemporaryDirectory { directory in
+            let port = try DaemonProcess.freePort()
+            try DaemonProcess.writeConfig(in: directory, port: port, token: Self.token)
+            let daemon = try await DaemonProcess(directory: directory, port: port, token: Self.token)
+            let answers = try await withThrowingTaskGroup(of: (Int, String?).self) { group in
+                for _ in 0..<50 {
+                    group.addTask {
+                        let (status, body) = try await self.post(daemon, text: "once for all", messageId: "c-1", key: "shared-key")
+                        return (status, body["runId"] as? String)
+                    }
+                }
+                return try await group.reduce(into: []) { $0.append($1) }
+            }
+            #expect(answers.allSatisfy { $0.0 == 202 }, "\(answers)")
+            let runIds = Set(answers.compactMap(\.1))
+            #expect(runIds.count == 1 && answers.allSatisfy { $0.1 != nil }, "\(answers)")
+            #expect(try await daemon.stop(signal: SIGTERM) == 0)
+        }
+    }
 }

@@ -29,6 +29,9 @@ public struct InboundOutcome: Sendable, Equatable, Codable {
         case rateLimited = "rate_limited"
         /// The idempotency key was first used by a different message; nothing was done.
         case keyConflict = "key_conflict"
+        /// A message with this idempotency key is still being handled and did not finish in time;
+        /// nothing was done for this one: retry later for the first outcome.
+        case inProgress = "in_progress"
     }
 
     /// An outcome.
@@ -44,6 +47,9 @@ public struct InboundOutcome: Sendable, Equatable, Codable {
 
     /// A message whose idempotency key belongs to a different message: nothing done, nothing sent.
     public static let keyConflict = InboundOutcome(accepted: false, refusal: .keyConflict)
+
+    /// A message whose idempotency key is still being handled: nothing done, nothing sent.
+    public static let inProgress = InboundOutcome(accepted: false, refusal: .inProgress)
 
     /// A stable fingerprint of what a message asks (conversation, sender, text, button): FNV-1a
     /// 64 over its UTF-8, hex. Not a security measure, only a guard against reusing a key. The

@@ -40,6 +40,8 @@ public actor InboundRouter: Service {
     private(set) var resolver: BindingResolver
     var gate: InboundGate
     var handledCount = 0
+    /// Messages waiting for the outcome of an earlier message with the same idempotency key.
+    private var waiters: [IdempotencyKey: [UUID: CheckedContinuation<InboundOutcome?, Never>]] = [:]
 
     /// A router over the daemon's parts. `doctorSummary` defaults to a pointer at `acpd doctor`;
     /// `notifyOwners` defaults to a direct message to every owner whose channel has them, plus
@@ -101,7 +103,8 @@ public actor InboundRouter: Service {
                     }
                 }
             }
-        }        // The channels stop first at shutdown, ending their streams; a service returns only once
+        }
+        // The channels stop first at shutdown, ending their streams; a service returns only once
         // shutdown reached it.
         try? await gracefulShutdown()
     }
@@ -119,7 +122,14 @@ public actor InboundRouter: Service {
                 if let request = first.request, request != InboundOutcome.fingerprint(message) { return .keyConflict }
                 first.request = nil
                 return first
-            case .inProgress: return InboundOutcome(accepted: true)
+            case .inProgress:
+                // The same key is being handled right now (by this process: recovery drops
+                // reservations a crash left). Answer what the first one answers, never a reply
+                // that looks final and is not.
+                guard var first = await firstOutcome(of: key, within: Self.inFlightWait) else { return .inProgress }
+                if let request = first.request, request != InboundOutcome.fingerprint(message) { return .keyConflict }
+                first.request = nil
+                return first
             case .new: break
             }
         } catch {
@@ -151,9 +161,50 @@ public actor InboundRouter: Service {
                 logger.error("idempotency complete failed", metadata: ["error": "\(error)"])
             }
         }
+        if let key {
+            var first = outcome
+            first.request = request
+            resumeWaiters(of: key, with: first)
+        }
         if let reply = outcome.reply {
             await outbox.post(reply, to: conversation, kind: .command)
         }
         return outcome
+    }
+
+    /// How long a message whose idempotency key is in flight waits for the first one's outcome
+    /// before it is answered `inProgress` (retry later).
+    static let inFlightWait: Duration = .seconds(30)
+
+    /// The outcome of the message now handling `key` (with its request fingerprint), or nil when
+    /// it did not come within `limit`.
+    func firstOutcome(of key: IdempotencyKey, within limit: Duration) async -> InboundOutcome? {
+        let token = UUID()
+        return await withTaskGroup(of: InboundOutcome?.self) { group in
+            group.addTask { await self.awaitOutcome(of: key, token: token) }
+            group.addTask {
+                try? await Task.sleep(for: limit)
+                await self.resumeWaiter(of: key, token: token, with: nil)
+                return nil
+            }
+            let first = await group.next() ?? nil
+            group.cancelAll()
+            return first
+        }
+    }
+
+    private func awaitOutcome(of key: IdempotencyKey, token: UUID) async -> InboundOutcome? {
+        await withCheckedContinuation { waiters[key, default: [:]][token] = $0 }
+    }
+
+    private func resumeWaiter(of key: IdempotencyKey, token: UUID, with outcome: InboundOutcome?) {
+        guard let waiter = waiters[key]?.removeValue(forKey: token) else { return }
+        if waiters[key]?.isEmpty == true { waiters[key] = nil }
+        waiter.resume(returning: outcome)
+    }
+
+    private func resumeWaiters(of key: IdempotencyKey, with outcome: InboundOutcome) {
+        guard let waiting = waiters.removeValue(forKey: key) else { return }
+        for waiter in waiting.values { waiter.resume(returning: outcome) }
     }
 }

@@ -391,4 +391,28 @@ struct RouterTests {
             #expect(try await h.waitForRunEnd(runId).state == .completed)
         }
     }
+
+    @Test("a key still in flight answers the first outcome, not an empty one (issue 11, finding 5)")
+    func keyInFlightAnswersTheFirstOutcome() async throws {
+        try await RouterHarness.with { h in
+            let router = h.router, channel = h.channel
+            let message = InboundMessage(conversation: Self.routed, senderId: "alice", text: "hello in flight", idempotencyKey: "same-key")
+            // Straight into handle, side by side (the lanes would serialise them): the same key at once.
+            let outcomes = await withTaskGroup(of: InboundOutcome.self) { group in
+                for _ in 0..<20 { group.addTask { await router.handle(message, channel: channel) } }
+                return await group.reduce(into: []) { $0.append($1) }
+            }
+            let runIds = Set(outcomes.compactMap(\.runId))
+            #expect(runIds.count == 1, "one run for one key: \(outcomes)")
+            #expect(outcomes.allSatisfy { $0.accepted && $0.runId != nil }, "every answer names the run: \(outcomes)")
+            // Another message under the same key while the first is in flight: a conflict, nothing done.
+            let other = InboundMessage(conversation: Self.routed, senderId: "alice", text: "something else", idempotencyKey: "key-2")
+            let first = InboundMessage(conversation: Self.routed, senderId: "alice", text: "first", idempotencyKey: "key-2")
+            async let a = router.handle(first, channel: channel)
+            async let b = router.handle(other, channel: channel)
+            let pair = await [a, b]
+            #expect(pair.filter { $0.refusal == .keyConflict }.count == 1, "\(pair)")
+            #expect(pair.filter { $0.runId != nil }.count == 1, "\(pair)")
+        }
+    }
 }
