@@ -176,7 +176,8 @@ let package = Package(
         ),
         .testTarget(
             name: "ChatCoreTests",
-            dependencies: ["ChatCore", "Bindings", "ACPControlPlane", "RuntimeBackends", "JSONKit", "TestSupport"],
+            dependencies: ["ChatCore", "Bindings", "ACPControlPlane", "RuntimeBackends", "JSONKit", "TestSupport",
+                           "ChatChannelConformance"],
             swiftSettings: strict
         ),
         // The http channel over a real SQLite store, through the conformance kit.
