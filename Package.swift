@@ -148,6 +148,14 @@ let package = Package(
         ),
         // Paths and helpers shared by the test targets (not shipped).
         .target(name: "TestSupport", path: "Tests/TestSupport", swiftSettings: strict),
+        // The channel conformance kit: cases every `ChatChannel` runs against its platform fake,
+        // through the real send queue; returns results, the test targets assert (not shipped).
+        .target(
+            name: "ChatChannelConformance",
+            dependencies: ["ChatCore", "Bindings", "ACPControlPlane"],
+            path: "Tests/ChannelConformance",
+            swiftSettings: strict
+        ),
         .testTarget(
             name: "ACPControlPlaneTests",
             dependencies: ["ACPControlPlane", "RuntimeBackends", "JSONKit", "TestSupport"],
@@ -168,7 +176,14 @@ let package = Package(
         ),
         .testTarget(
             name: "ChatCoreTests",
-            dependencies: ["ChatCore", "Bindings", "ACPControlPlane", "RuntimeBackends", "JSONKit", "TestSupport"],
+            dependencies: ["ChatCore", "Bindings", "ACPControlPlane", "RuntimeBackends", "JSONKit", "TestSupport",
+                           "ChatChannelConformance"],
+            swiftSettings: strict
+        ),
+        // The http channel over a real SQLite store, through the conformance kit.
+        .testTarget(
+            name: "ChatHTTPTests",
+            dependencies: ["ChatHTTP", "ChatCore", "ACPControlPlane", "TestSupport", "ChatChannelConformance"],
             swiftSettings: strict
         ),
     ]

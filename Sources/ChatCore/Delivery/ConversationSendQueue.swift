@@ -206,7 +206,9 @@ public actor ConversationSendQueue {
         while true {
             attempt += 1
             await pace()
-            let editing = refs[key] != nil
+            // Whether the call in flight posts a message (also the send that stands in for an edit
+            // the channel cannot do): only an edit is repeated after an unknown outcome.
+            var sending = refs[key] == nil
             do {
                 let ref: MessageRef
                 // An edit, or a send of a slot adopted from before a restart: change that message.
@@ -215,6 +217,7 @@ public actor ConversationSendQueue {
                         try await channel.edit(existing, text: operation.text, buttons: operation.buttons, context: context)
                         ref = existing
                     } catch ChannelError.notSupported {
+                        sending = true
                         ref = try await channel.send(to: conversation, text: operation.text,
                                                      buttons: operation.buttons, context: context)
                     }
@@ -227,7 +230,7 @@ public actor ConversationSendQueue {
                 count("ok")
                 await checkpoint(item)
                 return .delivered(ref)
-            } catch ChannelError.outcomeUnknown(let reason) where !editing {
+            } catch ChannelError.outcomeUnknown(let reason) where sending {
                 // Possibly delivered: never repeated (a duplicate is worse than a gap here).
                 unknownSlots.insert(key)
                 count("unknown")

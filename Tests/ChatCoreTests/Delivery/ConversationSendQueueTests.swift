@@ -84,6 +84,18 @@ struct ConversationSendQueueTests {
         #expect(entries == ["send m1 a", "fail edit m1 ab", "send m2 ab", "checkpoint 2"])
     }
 
+    @Test("the send that stands in for an edit the channel cannot do is not repeated after an unknown outcome")
+    func editFallbackSendWithUnknownOutcome() async {
+        let channel = RecordingChannel()
+        await channel.log.failNext([nil, ChannelError.notSupported("edit"), ChannelError.outcomeUnknown("timeout")])
+        let entries = await drain(channel, makeQueue(channel), [
+            [Op(.send, slot: 0, text: "a", checkpoint: 1)],
+            [Op(.edit, slot: 0, text: "ab", checkpoint: 2)],
+        ])
+        // Repeating it would post "ab" a second time (the edit is again not supported).
+        #expect(entries == ["send m1 a", "checkpoint 1", "fail edit m1 ab", "fail send ab", "checkpoint 2", "gave up slot 0"])
+    }
+
     @Test("the checkpoint callback runs only after the channel accepted the operation")
     func checkpointAfterSuccess() async {
         let channel = RecordingChannel()
