@@ -9,19 +9,24 @@ public struct RetryPolicy: Sendable, Equatable {
     public var maxAttempts: Int
     /// Delay before the second attempt; doubled for each further one.
     public var baseDelay: Duration
-    /// Upper bound of a backoff delay (a channel's retry-after is honoured up to this too).
+    /// Upper bound of a backoff delay.
     public var maxDelay: Duration
+    /// Upper bound of a wait a channel's retry-after asks for (a platform's flood wait is honoured
+    /// in full up to this: retrying earlier only earns another 429).
+    public var maxRetryAfter: Duration
 
-    /// A policy; the defaults retry 5 times over about 3 seconds.
-    public init(maxAttempts: Int = 5, baseDelay: Duration = .milliseconds(200), maxDelay: Duration = .seconds(30)) {
+    /// A policy; the defaults retry 5 times over about 3 seconds, or after each retry-after.
+    public init(maxAttempts: Int = 5, baseDelay: Duration = .milliseconds(200), maxDelay: Duration = .seconds(30),
+                maxRetryAfter: Duration = .seconds(900)) {
         self.maxAttempts = max(1, maxAttempts)
         self.baseDelay = baseDelay
         self.maxDelay = maxDelay
+        self.maxRetryAfter = maxRetryAfter
     }
 
     /// The wait before attempt `attempt + 1` after attempt `attempt` (1-based) failed.
     public func delay(afterAttempt attempt: Int, retryAfter: Duration?) -> Duration {
-        if let retryAfter { return min(retryAfter, maxDelay) }
+        if let retryAfter { return min(retryAfter, maxRetryAfter) }
         let factor = 1 << min(max(0, attempt - 1), 20)
         return min(baseDelay * factor, maxDelay)
     }
@@ -52,14 +57,15 @@ public struct PostReceipt: Sendable, Equatable {
 ///
 /// `enqueue` never waits (it is nonisolated and feeds an unbounded stream), so a session actor
 /// handing over operations is never blocked on the network. `run()` consumes the stream:
-/// - calls are paced: at least `ChannelCapabilities.minSendInterval` between two calls;
-/// - a call that fails with `rateLimited` is retried after the channel's retry-after (capped by
-///   the policy), a `transient` one with exponential backoff, up to `RetryPolicy.maxAttempts`,
-///   then given up and reported; later operations still go out;
+/// - calls are paced: at least `ChannelCapabilities.minSendInterval` between the starts of two calls;
+/// - a call that fails with `rateLimited` is retried after the channel's retry-after (in full, up
+///   to `RetryPolicy.maxRetryAfter`), a `transient` one with exponential backoff, up to
+///   `RetryPolicy.maxAttempts`, then given up and reported; later operations still go out;
 /// - a send whose outcome is unknown (`ChannelError.outcomeUnknown`) is never repeated: the
 ///   message may exist, so it counts as sent (its checkpoint moves); the run's later live edits of
 ///   that message are skipped (there is no reference to edit) and only its final text is posted
-///   anew, once. An edit with an unknown outcome is repeated (an edit is idempotent).
+///   anew, once. An edit with an unknown outcome is repeated (an edit is idempotent). An error
+///   that is not a `ChannelError` counts as an unknown outcome for a send.
 ///
 /// The checkpoint callback runs only after a send or edit succeeded (or was possibly delivered),
 /// with the operation's checkpoint, so the control plane's delivery checkpoint never passes
@@ -84,7 +90,22 @@ public actor ConversationSendQueue {
     private struct Batch: Sendable {
         var owner: Owner
         var items: [Item]
-        var completion: Completion?
+        var completion: CompletionOnce?
+    }
+
+    /// Calls a batch's completion once: when it was applied, or, if the batch is dropped unapplied
+    /// (the queue's task was cancelled), with a failure — a waiting poster never hangs.
+    private final class CompletionOnce: Sendable {
+        private let completion: Mutex<Completion?>
+        init(_ completion: @escaping Completion) { self.completion = Mutex(completion) }
+        func callAsFunction(_ receipt: PostReceipt) {
+            let pending = completion.withLock { current -> Completion? in
+                defer { current = nil }
+                return current
+            }
+            pending?(receipt)
+        }
+        deinit { self(PostReceipt(failure: "the send queue stopped before this message was sent")) }
     }
 
     public let conversation: ConversationRef
@@ -96,6 +117,8 @@ public actor ConversationSendQueue {
     private let stream: AsyncStream<Batch>
     private let continuation: AsyncStream<Batch>.Continuation
     private let messageNumbers = Mutex<UInt64>(0)
+    /// Set when `run()` stopped early (its task was cancelled): nothing queued later is applied.
+    private let stopped = Mutex(false)
     private var refs: [SlotKey: MessageRef] = [:]
     /// Slots whose send had an unknown outcome: the message may exist, but there is no reference.
     private var unknownSlots: Set<SlotKey> = []
@@ -144,10 +167,19 @@ public actor ConversationSendQueue {
             value += 1
             return value
         }
-        let batch = Batch(owner: .message(number), items: operations.map { Item(runId: nil, operation: $0) }, completion: completion)
-        if case .terminated = continuation.yield(batch) {
-            completion?(PostReceipt(failure: "the conversation's send queue is closed"))
+        let once = completion.map(CompletionOnce.init)
+        let batch = Batch(owner: .message(number), items: operations.map { Item(runId: nil, operation: $0) }, completion: once)
+        guard !stopped.withLock({ $0 }), case .enqueued = continuation.yield(batch) else {
+            once?(PostReceipt(failure: "the conversation's send queue is closed"))
+            return
         }
+    }
+
+    /// After a cancelled `run()`: later messages complete with a failure at once, and the stream
+    /// ends (what it still buffers is dropped, completing its messages with a failure).
+    private nonisolated func stop() {
+        stopped.withLock { $0 = true }
+        continuation.finish()
     }
 
     /// Stops taking operations; `run()` returns once the queued ones are applied.
@@ -161,6 +193,7 @@ public actor ConversationSendQueue {
             var receipt = PostReceipt()
             for item in batch.items {
                 if Task.isCancelled {
+                    stop()
                     batch.completion?(PostReceipt(failure: "cancelled"))
                     return
                 }
@@ -173,6 +206,7 @@ public actor ConversationSendQueue {
             appliedBatches += 1
             batch.completion?(receipt)
         }
+        if Task.isCancelled { stop() }
     }
 
     /// The queue's progress: compare `appliedBatches` with the number of `enqueue` calls.
@@ -207,7 +241,8 @@ public actor ConversationSendQueue {
             attempt += 1
             await pace()
             // Whether the call in flight posts a message (also the send that stands in for an edit
-            // the channel cannot do): only an edit is repeated after an unknown outcome.
+            // the channel cannot do): only an edit is repeated after an unknown outcome, and an
+            // error the channel did not classify counts as an unknown outcome for a send.
             var sending = refs[key] == nil
             do {
                 let ref: MessageRef
@@ -230,8 +265,9 @@ public actor ConversationSendQueue {
                 count("ok")
                 await checkpoint(item)
                 return .delivered(ref)
-            } catch ChannelError.outcomeUnknown(let reason) where sending {
+            } catch where sending && Self.outcomeMayBeUnknown(error) {
                 // Possibly delivered: never repeated (a duplicate is worse than a gap here).
+                let reason = if case ChannelError.outcomeUnknown(let text) = error { text } else { "\(error)" }
                 unknownSlots.insert(key)
                 count("unknown")
                 await checkpoint(item)
@@ -262,7 +298,8 @@ public actor ConversationSendQueue {
         Counter(label: "acpd_delivery_total", dimensions: [("channel", conversation.channel.rawValue), ("result", result)]).increment()
     }
 
-    /// Waits until `minSendInterval` has passed since the previous call into this conversation.
+    /// Waits until `minSendInterval` has passed since the start of the previous call into this
+    /// conversation (a platform's rate is counted in calls started).
     private func pace() async {
         let interval = channel.capabilities.minSendInterval
         defer { lastCall = .now }
@@ -285,6 +322,16 @@ public actor ConversationSendQueue {
     }
 
     private struct RetryAfter { var value: Duration? }
+
+    /// True for `outcomeUnknown` and for errors a channel let through without classifying them
+    /// (a raw timeout may have struck after the request left).
+    private static func outcomeMayBeUnknown(_ error: any Error) -> Bool {
+        switch error {
+        case ChannelError.outcomeUnknown: true
+        case is ChannelError, is CancellationError: false
+        default: true
+        }
+    }
 
     /// Nil when `error` is not worth retrying; else the channel's retry-after, if any.
     private static func retryDelay(for error: any Error) -> RetryAfter? {

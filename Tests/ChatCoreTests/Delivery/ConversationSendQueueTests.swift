@@ -185,6 +185,38 @@ struct ConversationSendQueueTests {
         #expect(sleep.hasPrefix("sleep 0.9") || sleep.hasPrefix("sleep 1.0"), "\(entries)")
         #expect(entries[3] == "edit m1 ab final")
     }
+
+    struct RawTimeout: Error {}
+
+    @Test("an error the channel did not classify counts as an unknown outcome for a send: not repeated")
+    func unclassifiedSendErrorIsNotRepeated() async {
+        let channel = RecordingChannel()
+        await channel.log.failNext([RawTimeout()])
+        let entries = await drain(channel, makeQueue(channel), [[Op(.send, slot: 0, text: "a", isFinal: true, checkpoint: 1)]])
+        #expect(entries == ["fail send a", "checkpoint 1", "gave up slot 0"])
+    }
+
+    @Test("a platform's retry-after is honoured in full beyond the backoff cap")
+    func longRetryAfter() async {
+        let channel = RecordingChannel()
+        await channel.log.failNext([ChannelError.rateLimited(retryAfter: .seconds(120))])
+        let entries = await drain(channel, makeQueue(channel), [[Op(.send, slot: 0, text: "a", checkpoint: 1)]])
+        #expect(entries == ["fail send a", "sleep 120.0 seconds", "send m1 a", "checkpoint 1"])
+    }
+
+    @Test("a standalone message the queue drops unsent (its task cancelled) completes with a failure")
+    func cancelledQueueCompletesWaiters() async {
+        let channel = RecordingChannel()
+        let queue = makeQueue(channel)
+        let runner = Task { await queue.run() }
+        runner.cancel()
+        await runner.value
+        let receipt = await withCheckedContinuation { (waiter: CheckedContinuation<PostReceipt, Never>) in
+            queue.enqueueMessage([Op(.send, slot: 0, text: "never", kind: .command)]) { waiter.resume(returning: $0) }
+        }
+        #expect(!receipt.delivered)
+        #expect(await channel.log.entries.isEmpty)
+    }
 }
 
 /// Receipts collected from completion callbacks.
