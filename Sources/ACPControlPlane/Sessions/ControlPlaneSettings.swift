@@ -33,6 +33,9 @@ public struct ControlPlaneSettings: Sendable, Equatable {
     public var permissionTimeout: Duration = .seconds(600)
     /// `acp.env.passthrough`.
     public var envPassthrough: [String] = ["PATH", "HOME", "LANG"]
+    /// `acp.workspaceRoots` ([] = any): every runtime's cwd must really (symlinks resolved) lie
+    /// under one of them; checked each time a runtime starts.
+    public var workspaceRoots: [String] = []
     /// `acp.allowedAgents` ([] = every agent the lookup knows).
     public var allowedAgents: [String] = []
     /// After close or reset stopped a session's runtime (which ends the run's stream), how long they
@@ -52,7 +55,8 @@ public struct ControlPlaneSettings: Sendable, Equatable {
     /// Convenience for the config layer: the contract's units (seconds, minutes, hours).
     public init(maxConcurrentSessions: Int = 16, turnTimeoutSeconds: Int = 1800, runtimeTTLMinutes: Int = 60,
                 idempotencyTTLHours: Int = 24, permissionMode: PermissionMode = .ask, permissionTimeoutSeconds: Int = 600,
-                envPassthrough: [String] = ["PATH", "HOME", "LANG"], allowedAgents: [String] = []) {
+                envPassthrough: [String] = ["PATH", "HOME", "LANG"], allowedAgents: [String] = [],
+                workspaceRoots: [String] = []) {
         self.maxConcurrentSessions = maxConcurrentSessions
         self.turnTimeout = .seconds(turnTimeoutSeconds)
         self.runtimeTTL = .seconds(runtimeTTLMinutes * 60)
@@ -60,6 +64,7 @@ public struct ControlPlaneSettings: Sendable, Equatable {
         self.permissionMode = permissionMode
         self.permissionTimeout = .seconds(permissionTimeoutSeconds)
         self.envPassthrough = envPassthrough
+        self.workspaceRoots = workspaceRoots
         self.allowedAgents = allowedAgents
     }
 

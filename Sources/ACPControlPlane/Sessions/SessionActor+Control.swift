@@ -169,6 +169,7 @@ extension SessionActor {
         guard let spec = context.agents(record.agentId) else {
             throw ACPError(.invalidArgument, message: "unknown agent \"\(record.agentId)\"", hint: "declare it under agents: in the config")
         }
+        try checkWorkspace()
         try await context.slots.acquire(key, owner: self)
         do {
             let ensured = try await backend.ensureSession(EnsureSessionRequest(
@@ -203,5 +204,18 @@ extension SessionActor {
     /// Undoes `startForSpawn` after a failed commit.
     func abortSpawn() async {
         await closeRuntime(reason: .sessionClosed)
+    }
+}
+
+extension SessionActor {
+    /// The session's cwd must really lie under `acp.workspaceRoots` (symlinks resolved: a link
+    /// inside a root that points at `/etc` does not count as inside). Checked before every
+    /// runtime start, so spawned, config and route sessions and restarts are all covered.
+    func checkWorkspace() throws(ACPError) {
+        let roots = context.settings.workspaceRoots
+        guard !RealPath.isWithin(record.cwd, roots: roots) else { return }
+        throw ACPError(.invalidArgument, message: "the session's cwd lies outside acp.workspaceRoots once symlinks are resolved",
+                       hint: "use a directory under \(roots.joined(separator: " or ")) that is not a link out of it",
+                       detail: "cwd \(record.cwd) resolves to \(RealPath.resolve(record.cwd))")
     }
 }

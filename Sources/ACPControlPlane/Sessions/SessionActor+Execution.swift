@@ -130,6 +130,7 @@ extension SessionActor {
         guard allowed.isEmpty || allowed.contains(record.agentId) else {
             throw ACPError(.agentNotAllowed, detail: "agent \(record.agentId) not in acp.allowedAgents")
         }
+        try checkWorkspace()
         try await context.slots.acquire(key, owner: self)
         let request = EnsureSessionRequest(sessionKey: key, agent: spec, cwd: record.cwd, mode: record.mode,
                                            envPassthrough: context.settings.envPassthrough,

@@ -109,7 +109,10 @@ public enum ConfigDocs {
           bindings with the same `acp.label`. Only `type: acp` bindings may have a label.
         - Every session cwd (each agent's `cwd`, each binding's `acp.cwd`) must lie inside one of
           `acp.workspaceRoots` when that list is not empty (compared by path components, without
-          resolving symlinks; `acpd doctor` checks that the roots exist).
+          resolving symlinks; `acpd doctor` checks that the roots exist). Before any agent starts
+          (`/acp spawn --cwd`, a config or route binding's session, a restart) the cwd is checked
+          again with symlinks resolved: a link inside a root that leads out of it is refused
+          (`ACP_INVALID_ARGUMENT`).
         - `api.token` is required when `api.listen` is not a loopback address.
         - Access lists name senders `<channel>:<id>`: `telegram:<user id>`, `discord:<user snowflake>`,
           `http:<senderId>`, `console:<anything>`.

@@ -91,8 +91,8 @@ extension InboundRouter {
         guard let typed else { return agentDefault }
         let path = typed.hasPrefix("/") ? typed : PathRules.join(agentDefault, typed)
         let standard = URL(fileURLWithPath: path).standardizedFileURL.path
-        let roots = config.acp.workspaceRoots.map { URL(fileURLWithPath: $0).standardizedFileURL.path }
-        guard roots.isEmpty || roots.contains(where: { standard == $0 || standard.hasPrefix($0.hasSuffix("/") ? $0 : $0 + "/") }) else {
+        // Symlinks resolved: a link inside a root must not lead out of it.
+        guard RealPath.isWithin(standard, roots: config.acp.workspaceRoots) else {
             throw ACPError(.invalidArgument, message: "--cwd must lie under acp.workspaceRoots")
         }
         return standard

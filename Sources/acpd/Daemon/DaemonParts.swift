@@ -84,5 +84,5 @@ func controlPlaneSettings(_ acp: ACPSettings) -> ControlPlaneSettings {
         runtimeTTLMinutes: acp.runtimeTTLMinutes, idempotencyTTLHours: acp.idempotencyTTLHours,
         permissionMode: PermissionMode(rawValue: acp.permissions.mode.rawValue) ?? .ask,
         permissionTimeoutSeconds: acp.permissions.timeoutSeconds,
-        envPassthrough: acp.envPassthrough, allowedAgents: acp.allowedAgents)
+        envPassthrough: acp.envPassthrough, allowedAgents: acp.allowedAgents, workspaceRoots: acp.workspaceRoots)
 }
