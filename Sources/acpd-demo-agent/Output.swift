@@ -14,6 +14,14 @@ actor Output {
         }
     }
 
+    /// Writes `text` and a newline as is: not JSON (the `[garbage]` keyword's broken line).
+    func raw(_ text: String) {
+        if !FD.writeAll(1, Array((text + "\n").utf8)) {
+            Log.line("stdout is closed (errno \(errno)); exiting")
+            exit(0)
+        }
+    }
+
     /// A JSON-RPC success response.
     func respond(id: JSON, result: JSON, asciiOnly: Bool = false) {
         send(.object([("jsonrpc", .string("2.0")), ("id", id), ("result", result)]), asciiOnly: asciiOnly)

@@ -69,6 +69,11 @@ struct TurnRunner: Sendable {
             answer = defaultAnswer()
         }
 
+        if script.garbage {
+            // Two lines the client cannot read: not JSON, and a session/update without its update.
+            await output.raw("this line is not JSON {")
+            await output.notify("session/update", .object([("sessionId", .string(sessionId))]))
+        }
         if script.hangHard { await Self.hangForever() }
         if script.hang { try await Self.hangUntilCancelled() }
 

@@ -23,6 +23,7 @@ struct TurnScript: Sendable, Equatable {
     var cwd = false
     var stderrBytes = 0
     var late = false
+    var garbage = false
 
     static let maxChunks = 10_000
     static let maxBig = 50_000_000
@@ -78,6 +79,7 @@ struct TurnScript: Sendable, Equatable {
         case ("env", 1): env = true
         case ("cwd", 1): cwd = true
         case ("late", 1): late = true
+        case ("garbage", 1): garbage = true
         default: break
         }
     }

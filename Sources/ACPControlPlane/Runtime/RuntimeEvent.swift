@@ -17,6 +17,9 @@ public enum RuntimeEvent: Sendable {
     case commandsUpdated([AgentCommand])
     /// The agent set or cleared the session title.
     case sessionInfo(title: String?)
+    /// Some of the agent's output could not be read (a line over the size cap, invalid JSON, an
+    /// invalid notification) and was dropped; reported at most once per run, with why.
+    case outputDropped(String)
     /// The turn ended with this stop reason (terminal).
     case done(StopReason)
     /// The turn failed (terminal). `retryable`: the same prompt may work on a new attempt.

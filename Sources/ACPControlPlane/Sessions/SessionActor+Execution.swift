@@ -173,6 +173,7 @@ extension SessionActor {
         case .modeChanged(let mode): recordEvent(.modeChanged(mode), run: run)
         case .commandsUpdated(let commands): recordEvent(.commandsUpdated(commands), run: run)
         case .sessionInfo(let title): recordEvent(.sessionInfo(title: title), run: run)
+        case .outputDropped(let reason): recordEvent(.notice("⚠️ some agent output could not be read: \(reason)"), run: run)
         case .permissionRequest(let request): await handlePermissionRequest(request, run: run)
         case .done, .failed: break
         }

@@ -6,6 +6,7 @@ import FoundationEssentials
 import Foundation
 #endif
 import Logging
+import Metrics
 
 /// Why a request acpd sent did not produce a result.
 enum CallFailure: Error {
@@ -42,6 +43,8 @@ actor AgentConnection {
         var cancelRequested = false
         var authRetried = false
         var graceTask: Task<Void, Never>?
+        /// Whether the run was told that some agent output was dropped (once per run).
+        var toldAboutDroppedOutput = false
     }
 
     struct PendingPermission {
@@ -116,6 +119,7 @@ actor AgentConnection {
         switch item {
         case .failure(let error):
             logger.error("\(error.message)", metadata: ["detail": "\(error.detail ?? "")"])
+            outputDropped("a line longer than the size cap was dropped", reason: "too_long")
             return
         case .success(let line):
             bytes = line
@@ -130,6 +134,7 @@ actor AgentConnection {
             message = try AgentMessage.decode(line: bytes)
         } catch {
             logger.warning("skipping a malformed line from the agent: \(error.message)", metadata: ["detail": "\(error.detail ?? "")"])
+            outputDropped("a line that is not valid JSON-RPC was skipped", reason: "malformed")
             return
         }
         dispatch(message)
@@ -154,6 +159,7 @@ actor AgentConnection {
             logger.debug("ignoring notification \(method)")
         case .invalidNotification(let method, let reason):
             logger.warning("ignoring invalid \(method) notification: \(reason)")
+            outputDropped("an invalid \(method) notification was skipped", reason: "invalid_notification")
         case .request(let id, let request):
             handleRequest(id: id, request)
         case .invalidRequest(let id, let method, let reason):
@@ -301,5 +307,18 @@ actor AgentConnection {
     func killNow() async {
         stopping = true
         _ = await child.kill()
+    }
+}
+
+extension AgentConnection {
+    /// Counts agent output that could not be read (`acpd_agent_output_dropped_total{reason}`) and
+    /// tells the run in progress once (`RuntimeEvent.outputDropped`): the conversation learns that
+    /// what it sees may be incomplete, instead of a run that silently ends `completed`.
+    func outputDropped(_ what: String, reason: String) {
+        Counter(label: "acpd_agent_output_dropped_total", dimensions: [("reason", reason)]).increment()
+        guard var current = turn, !current.toldAboutDroppedOutput else { return }
+        current.toldAboutDroppedOutput = true
+        turn = current
+        current.continuation.yield(.outputDropped(what))
     }
 }

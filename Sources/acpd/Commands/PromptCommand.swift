@@ -182,6 +182,8 @@ struct StreamPrinter: Sendable {
             write("\n[plan]\n" + entries.map { "  - [\($0.status)] \($0.content)" }.joined(separator: "\n") + "\n")
         case .usage(let usage):
             write("\n[usage] \(usage.used)/\(usage.size) tokens\n")
+        case .outputDropped(let reason):
+            StandardStreams.error("[warning] some agent output could not be read: \(reason)\n")
         case .done(let reason):
             write("\n[done: \(reason.wire)]\n")
             return .done(reason)
