@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
@@ -41,7 +44,11 @@ public final class ControlPlaneStore: Sendable {
     public static func open(stateDir: URL, integrity: IntegrityCheck = .quick,
                             now: @escaping @Sendable () -> Date = { Date() }) throws(StoreError) -> ControlPlaneStore {
         do {
-            try FileManager.default.createDirectory(at: stateDir, withIntermediateDirectories: true)
+            // The store holds prompts and agent output: a state dir acpd creates is 0700.
+            if !FileManager.default.fileExists(atPath: stateDir.path) {
+                try FileManager.default.createDirectory(at: stateDir, withIntermediateDirectories: true,
+                                                        attributes: [.posixPermissions: 0o700])
+            }
         } catch {
             throw StoreError(.cannotOpen, path: stateDir.path, message: "cannot create the state directory: \(error)",
                              hint: "check stateDir in the config and the permissions of its parent")
@@ -76,6 +83,7 @@ public final class ControlPlaneStore: Sendable {
             try db.execute(sql: "PRAGMA wal_autocheckpoint = \(ControlPlaneStore.autoCheckpointPages)")
         }
         config.prepareReader = { db throws(SQLiteError) in try db.execute(sql: "PRAGMA foreign_keys = ON") }
+        if !readOnly { Self.restrictPermissions(path) }
         let pool: ConnectionPool
         do {
             pool = try ConnectionPool(path: path, configuration: config)
@@ -94,6 +102,19 @@ public final class ControlPlaneStore: Sendable {
             checkpointer = WALCheckpointer(path: path)
         } else {
             checkpointer = nil
+        }
+    }
+
+    /// The database file is created (or kept) readable by its owner only (0600); SQLite gives
+    /// the `-wal` and `-shm` files it creates the database file's mode, so they are 0600 too.
+    private static func restrictPermissions(_ path: String) {
+        #if canImport(Glibc)
+        let fd = Glibc.open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+        if fd >= 0 { _ = Glibc.close(fd) }
+        #endif
+        _ = chmod(path, 0o600)
+        for suffix in ["-wal", "-shm"] where FileManager.default.fileExists(atPath: path + suffix) {
+            _ = chmod(path + suffix, 0o600)
         }
     }
 
