@@ -37,10 +37,18 @@ import time
 TOKEN = "crash-trials-token"
 
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+def free_port(rng):
+    """A free port below Linux's ephemeral range (32768-60999): acpd is restarted on the same
+    port after each kill, and an ephemeral port may meanwhile be taken as the source port of some
+    other connection on the machine."""
+    while True:
+        port = rng.randint(20000, 32000)
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+                return port
+            except OSError:
+                continue
 
 
 class Daemon:
@@ -173,7 +181,7 @@ def agent_processes(directory):
 def run_trial(trial, seed, binary, demo_agent):
     rng = random.Random(seed * 1_000_003 + trial)
     directory = tempfile.mkdtemp(prefix=f"acpd-crash-{trial}-")
-    port = free_port()
+    port = free_port(random.Random())
     write_config(directory, port, demo_agent)
     daemon = Daemon(binary, directory, port)
     daemon.start()

@@ -48,14 +48,13 @@ struct ChatCommand: AsyncParsableCommand {
         // As `acpd run`, in the same order; the terminal session ends the group at EOF (its
         // runs delivered), and the rest stops in reverse: delivery drains last.
         let group = ServiceGroup(configuration: .init(services: [
-            .init(service: StoreService(store: parts.store, logger: logger)),
             .init(service: parts.delivery),
             .init(service: ControlPlaneService(manager: parts.manager, store: parts.store, grace: Daemon.shutdownGrace, logger: logger)),
             .init(service: parts.router),
             .init(service: console),
             .init(service: session, successTerminationBehavior: .gracefullyShutdownGroup),
         ], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
-        try await group.run()
+        try await parts.store.serving(group, logger: logger)
     }
 }
 

@@ -13,7 +13,7 @@ import Prometheus
 import ServiceLifecycle
 import UnixSignals
 
-/// `acpd run`: one `ServiceGroup` (swift-service-lifecycle) of the store, the HTTP API, delivery,
+/// `acpd run`: one `ServiceGroup` (swift-service-lifecycle), in the store's scope, of the HTTP API, delivery,
 /// the control plane, the runtime-binding sweeper, the config reloader, the inbound router and
 /// the chat channels, started in that order and stopped in reverse on SIGTERM/SIGINT:
 /// 1. the channels stop taking messages (a POST answers 503);
@@ -22,7 +22,7 @@ import UnixSignals
 /// 4. running turns get `shutdownGrace` to finish, then every runtime is stopped;
 /// 5. delivery drains: what the runs left is sent and checkpointed;
 /// 6. the http channel's event streams end and the HTTP server stops;
-/// 7. the store is closed.
+/// 7. the group has ended: the store is closed.
 /// SIGHUP reloads the config (an invalid file keeps the running one).
 struct Daemon {
     /// How long a graceful shutdown waits for running turns before cancelling them.
@@ -56,7 +56,6 @@ struct Daemon {
                               },
                               logger: Logger(label: "acpd.http"))
         let services: [ServiceGroupConfiguration.ServiceConfiguration] = [
-            .init(service: StoreService(store: store, logger: logger)),
             .init(service: APIService(app: app, httpChannel: httpChannel)),
             .init(service: parts.delivery),
             .init(service: ControlPlaneService(manager: parts.manager, store: store, grace: Self.shutdownGrace, logger: logger)),
@@ -65,7 +64,7 @@ struct Daemon {
             .init(service: parts.router),
         ] + channels.map { .init(service: $0) }
         let group = ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
-        try await group.run()
+        try await store.serving(group, logger: logger)
         logger.notice("acpd stopped")
     }
 }

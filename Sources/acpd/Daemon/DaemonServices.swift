@@ -16,14 +16,15 @@ import UnixSignals
 // (Daemon.swift gives the order). A service returns only once graceful shutdown reached it:
 // ServiceGroup treats an earlier return as a failure.
 
-/// The store: open for the group's lifetime, closed last (after delivery wrote its checkpoints).
-struct StoreService: Service {
-    let store: ControlPlaneStore
-    let logger: Logger
-
-    func run() async throws {
-        try? await gracefulShutdown()
-        do { try store.close() } catch { logger.error("store not closed cleanly", metadata: ["error": "\(error)"]) }
+extension ControlPlaneStore {
+    /// Runs `group` and closes the store when it has returned or thrown: the store's lifetime is
+    /// the group's scope, so no service (delivery draining its checkpoints, even when the group is
+    /// cancelled because another service failed) ever finds it closed.
+    func serving(_ group: ServiceGroup, logger: Logger) async throws {
+        defer {
+            do { try close() } catch { logger.error("store not closed cleanly", metadata: ["error": "\(error)"]) }
+        }
+        try await group.run()
     }
 }
 
