@@ -12,7 +12,8 @@ struct ConfigSchema: Sendable {
         /// A conversation or platform id: a string, or an integer scalar kept exactly as written;
         /// `expected` describes the form (the exact rule depends on other keys, e.g. the channel).
         case id(expected: String)
-        case integer(min: Int, max: Int?)
+        /// An integer from `min` to `max` (both included): every number of the file is bounded.
+        case integer(min: Int, max: Int)
         case boolean
         case enumeration([String])
         case array(ConfigSchema, minItems: Int)
@@ -65,7 +66,7 @@ struct ConfigSchema: Sendable {
         switch kind {
         case .string(let format): format.name
         case .id: "id"
-        case .integer(let min, let max): max.map { "integer \(min)–\($0)" } ?? (min > 0 ? "integer ≥ \(min)" : "integer")
+        case .integer(let min, let max): "integer \(min)–\(max)"
         case .boolean: "boolean"
         case .enumeration(let values): values.joined(separator: " \\| ")
         case .array(let item, _): "list of \(item.typeName)"
