@@ -104,6 +104,25 @@ import Testing
         }
     }
 
+    /// Defence in depth: settings derived from numbers that never passed the validator (a config
+    /// changed in code, a key added without a range) saturate or clamp instead of trapping.
+    @Test(arguments: [Int.max, Int(Int64.max / 2), 1_000_000_000_000_000_000, 3_600_000_000, Int.min, -1, 0])
+    func derivedSettingsNeverTrapOnAnyInteger(_ value: Int) async throws {
+        var config = try Self.parseConfig("")
+        config.acp.maxConcurrentSessions = value
+        config.acp.turnTimeoutSeconds = value
+        config.acp.runtimeTTLMinutes = value
+        config.acp.idempotencyTTLHours = value
+        config.acp.runtimeBindings = RuntimeBindingPolicy(idleHours: value, maxAgeHours: value)
+        config.acp.stream.coalesceIdleMs = value
+        config.acp.stream.maxChunkChars = value
+        config.acp.stream.maxOutputChars = value
+        config.acp.permissions.timeoutSeconds = value
+        config.access.authTTLSeconds = value
+        config.access.rateLimit = .init(perMinute: value, burst: value)
+        await Self.buildAndUseDerivedSettings(config)
+    }
+
     /// Builds what `acpd run` derives from the config and exercises the arithmetic done with it:
     /// a trap here is the crash of finding 3.
     static func buildAndUseDerivedSettings(_ config: ACPDConfig) async {
