@@ -111,13 +111,13 @@ enum ACPDConfigSchema {
 
     static let channelsSchema: ConfigSchema = object("Chat channels.", [
         optional("telegram", object("Telegram bots.", [
-            optional("accounts", ConfigSchema(.map(key: .identifier, value: object("One Telegram bot.", [
+            optional("accounts", ConfigSchema(.map(key: .accountId, value: object("One Telegram bot.", [
                 required("botToken", string(.nonEmpty, "The bot token from @BotFather.", secret: true)),
                 optional("apiRoot", string(.url, "Bot API root.", default: .string("https://api.telegram.org"))),
             ])), doc: "Bots by account id.", default: .object([:]))),
         ])),
         optional("discord", object("Discord bots.", [
-            optional("accounts", ConfigSchema(.map(key: .identifier, value: object("One Discord bot.", [
+            optional("accounts", ConfigSchema(.map(key: .accountId, value: object("One Discord bot.", [
                 required("botToken", string(.nonEmpty, "The bot token.", secret: true)),
                 optional("apiBase", string(.url, "REST API base.", default: .string("https://discord.com/api/v10"))),
                 optional("applicationId", ConfigSchema(.id(expected: "a snowflake (e.g. 111111111111111111)"), doc: "The application's snowflake (for slash commands).")),

@@ -102,9 +102,11 @@ struct StringFormat: Sendable {
     static let identifier = StringFormat(
         name: "id", pattern: "[A-Za-z0-9][A-Za-z0-9_-]{0,63}",
         expected: "1–64 characters of A-Z a-z 0-9 _ - starting with a letter or digit (e.g. demo)", shape: .identifier)
+    static let accountId = StringFormat(
+        name: "account id", pattern: "[A-Za-z0-9][A-Za-z0-9_-]{0,63}", expected: AccountID.expectedForm, shape: .accountId)
     static let accountMatch = StringFormat(
         name: "account id or *", pattern: "\\*|[A-Za-z0-9][A-Za-z0-9_-]{0,63}",
-        expected: "an account id (e.g. default) or * for every account", shape: .accountMatch)
+        expected: "\(AccountID.expectedForm) or * for every account", shape: .accountMatch)
     static let label = StringFormat(
         name: "label", pattern: "[A-Za-z0-9][A-Za-z0-9._-]{0,63}",
         expected: "1–64 characters of A-Z a-z 0-9 . _ - starting with a letter or digit (e.g. tg-demo-42)", shape: .label)
