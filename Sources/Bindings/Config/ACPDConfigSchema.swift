@@ -19,7 +19,7 @@ enum ACPDConfigSchema {
         optional("channels", channelsSchema),
         optional("access", access),
         optional("api", object("The HTTP API (CONTRACT.md §7).", [
-            optional("listen", string(.hostPort, "Address of the HTTP API. Without `api.token` it must be a loopback address.", default: .string("127.0.0.1:7878"))),
+            optional("listen", string(.hostPort, "Address of the HTTP API. Without `api.token` it must be a loopback address: an IPv4 address in 127.0.0.0/8, `[::1]` or `localhost` (any other name needs a token, even one that resolves to 127.0.0.1).", default: .string("127.0.0.1:7878"))),
             optional("token", string(.nonEmpty, "Bearer token required on every endpoint but the health checks.", secret: true)),
         ])),
     ])

@@ -110,7 +110,10 @@ public enum ConfigDocs {
         - Every session cwd (each agent's `cwd`, each binding's `acp.cwd`) must lie inside one of
           `acp.workspaceRoots` when that list is not empty (compared by path components, without
           resolving symlinks; `acpd doctor` checks that the roots exist).
-        - `api.token` is required when `api.listen` is not a loopback address.
+        - `api.token` is required when `api.listen` is not a loopback address. Loopback is decided by the
+          spelling alone: an IPv4 address in 127.0.0.0/8 written as four decimal parts (`127.0.0.1`), the
+          IPv6 loopback (`[::1]`, also `[::ffff:127.0.0.1]`) and `localhost`. Any other name needs a token,
+          even one that resolves to 127.0.0.1 (`127.0.0.1.nip.io`), and so do `127.1` and `0.0.0.0`.
         - Access lists name senders `<channel>:<id>`: `telegram:<user id>`, `discord:<user snowflake>`,
           `http:<senderId>`, `console:<anything>`.
 
