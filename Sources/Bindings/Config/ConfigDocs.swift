@@ -85,8 +85,9 @@ public enum ConfigDocs {
         - Relative paths (`stateDir`, `agents.<id>.cwd`, `acp.workspaceRoots`) are resolved against the
           directory of the config file; `~` is not expanded. `bindings[].acp.cwd` must be absolute.
         - The file is UTF-8 (a leading byte order mark is fine) and holds one YAML document; acpd reads it
-          with libyaml. A key may appear once per mapping. YAML anchors and aliases work (the file may
-          expand to at most 100,000 values through them); merge keys (`<<`) are not supported.
+          with libyaml. A key may appear once per mapping. YAML anchors and aliases work; merge keys (`<<`)
+          are not supported. A file holds at most 100,000 values (scalars, lists and mappings, counting
+          what aliases repeat) nested at most 200 deep; the error says which limit was passed.
 
         """
 
