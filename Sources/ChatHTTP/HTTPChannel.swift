@@ -54,7 +54,8 @@ public final class HTTPChannel: ChatChannel {
     }
 
     /// Normalises a `POST /v1/messages` body into an inbound message; throws `ACP_INVALID_ARGUMENT`
-    /// for a conversation id outside the http form.
+    /// for an account id (`AccountID`) or a conversation id outside the http form, before
+    /// anything is stored.
     public static func inboundMessage(accountId: String?, conversationId: String, senderId: String, text: String,
                                messageId: String, idempotencyKey: String?) throws(ACPError) -> InboundMessage {
         let conversation = try ConversationIDs.parse(conversationId, channel: .http,

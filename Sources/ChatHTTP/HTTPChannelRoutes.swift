@@ -75,7 +75,11 @@ public enum HTTPChannelRoutes {
         }
         router.get("/v1/conversations/{id}/messages") { request, context in
             do {
-                guard let (log, ref) = conversation(request, context, channel) else { return notFound(channel) }
+                let (log, ref): (HTTPMessageLog, ConversationRef)
+                switch conversation(request, context, channel) {
+                case .success(let found): (log, ref) = found
+                case .failure(let refusal): return refusal.response
+                }
                 let after = request.uri.queryParameters.get("after").flatMap { Int64($0) } ?? 0
                 let limit = request.uri.queryParameters.get("limit").flatMap { Int($0) } ?? HTTPMessageLog.readLimit
                 let messages: [HTTPLoggedMessage]
@@ -87,7 +91,11 @@ public enum HTTPChannelRoutes {
         }
         router.get("/v1/conversations/{id}/events") { request, context in
             do {
-                guard let (log, ref) = conversation(request, context, channel) else { return notFound(channel) }
+                let (log, ref): (HTTPMessageLog, ConversationRef)
+                switch conversation(request, context, channel) {
+                case .success(let found): (log, ref) = found
+                case .failure(let refusal): return refusal.response
+                }
                 let events = await log.subscribe(conversation: ref)
                 var headers = HTTPFields()
                 headers[.contentType] = "text/event-stream"
@@ -112,20 +120,27 @@ public enum HTTPChannelRoutes {
         return value?.isEmpty == false ? value : nil
     }
 
-    /// The message log and the conversation a request names; nil when the channel is off (or
-    /// its log not open yet) or the id is not an http conversation id.
-    private static func conversation(_ request: Request, _ context: BasicRequestContext,
-                                     _ channel: HTTPChannel?) -> (HTTPMessageLog, ConversationRef)? {
-        guard let log = channel?.log, let id = context.parameters.get("id") else { return nil }
-        let account = request.uri.queryParameters.get("accountId").map { String($0) } ?? ConversationRef.defaultAccount
-        guard let ref = try? ConversationIDs.parse(id, channel: .http, accountId: account) else { return nil }
-        return (log, ref)
+    /// Why a conversation route cannot answer, as the response to send.
+    private struct Refusal: Error {
+        var response: Response
     }
 
-    private static func notFound(_ channel: HTTPChannel?) -> Response {
-        channel == nil
-            ? HTTPResponses.error(.notFound, code: ACPError.Code.invalidArgument.rawValue, "the http channel is disabled (channels.http.enabled)")
-            : HTTPResponses.error(.badRequest, code: ACPError.Code.invalidArgument.rawValue,
-                                 "conversation id: expected \(ConversationIDs.expectedForm(for: .http))")
+    /// The message log and the conversation a request names (`{id}`, `?accountId=`); refused with
+    /// 404 when the channel is off (or its log not open yet), 400 when the account or the
+    /// conversation id is not in its form.
+    private static func conversation(_ request: Request, _ context: BasicRequestContext,
+                                     _ channel: HTTPChannel?) -> Result<(HTTPMessageLog, ConversationRef), Refusal> {
+        guard let log = channel?.log, let id = context.parameters.get("id") else {
+            return .failure(Refusal(response: channel == nil
+                ? HTTPResponses.error(.notFound, code: ACPError.Code.invalidArgument.rawValue, "the http channel is disabled (channels.http.enabled)")
+                : HTTPResponses.error(.badRequest, code: ACPError.Code.invalidArgument.rawValue,
+                                      "conversation id: expected \(ConversationIDs.expectedForm(for: .http))")))
+        }
+        let account = request.uri.queryParameters.get("accountId").map { String($0) } ?? ConversationRef.defaultAccount
+        do {
+            return .success((log, try ConversationIDs.parse(id, channel: .http, accountId: account)))
+        } catch {
+            return .failure(Refusal(response: HTTPResponses.error(.badRequest, code: error.code.rawValue, error.message)))
+        }
     }
 }

@@ -39,7 +39,7 @@ final class RouterStack: Sendable {
             channels: { http: { enabled: true } }
             access:
               owners: ["http:bench"]
-              rateLimit: { perMinute: 10000000, burst: 10000000 }
+              rateLimit: { perMinute: 1000000, burst: 1000000 }
             """, baseDirectory: dir.path, environment: [:])
     }
 
@@ -59,15 +59,8 @@ final class RouterStack: Sendable {
         await backends.register(TimingRuntime(inner: StdioRuntime(options: options, logger: quietLogger("bench.runtime")),
                                               probe: probe))
         let agents = config.agents
-        let acp = config.acp
         manager = SessionManager(store: store, backends: backends, agents: { agents[$0]?.spec },
-                                 settings: ControlPlaneSettings(
-                                     maxConcurrentSessions: acp.maxConcurrentSessions, turnTimeoutSeconds: acp.turnTimeoutSeconds,
-                                     runtimeTTLMinutes: acp.runtimeTTLMinutes, idempotencyTTLHours: acp.idempotencyTTLHours,
-                                     permissionMode: PermissionMode(rawValue: acp.permissions.mode.rawValue) ?? .ask,
-                                     permissionTimeoutSeconds: acp.permissions.timeoutSeconds,
-                                     envPassthrough: acp.envPassthrough, allowedAgents: acp.allowedAgents),
-                                 logger: quietLogger("bench.control-plane"))
+                                 settings: config.acp.controlPlaneSettings, logger: quietLogger("bench.control-plane"))
         _ = try await manager.recover()
         let bindings = ControlPlaneBindings(manager: manager)
         let loaded = config

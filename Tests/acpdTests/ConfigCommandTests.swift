@@ -53,3 +53,28 @@ struct ConfigCommandTests {
         }
     }
 }
+
+/// Issue 11, finding 9, through `acpd config validate`: only a literal loopback address may serve
+/// the API without a token.
+@Suite("acpd config validate: api.listen without a token")
+struct ConfigLoopbackCommandTests {
+    @Test(arguments: [
+        ("127.0.0.1:7878", true), ("127.5.6.7:7878", true), ("[::1]:7878", true), ("localhost:7878", true),
+        ("127.0.0.1.nip.io:7878", false), ("127.evil.example:7878", false), ("localhost.example.com:7878", false),
+        ("0.0.0.0:7878", false), ("[::]:7878", false), ("10.0.0.1:7878", false), ("127.1:7878", false),
+    ])
+    func onlyLoopbackListensWithoutAToken(_ listen: String, _ loopback: Bool) async throws {
+        try await withTemporaryDirectory { dir in
+            let file = dir.appendingPathComponent("acpd.yaml")
+            try "api: { listen: \"\(listen)\" }\n".write(to: file, atomically: true, encoding: .utf8)
+            let run = try await CLI.run(["config", "validate", "--config", file.path], in: dir)
+            if loopback {
+                #expect(run.status == 0, "\(listen): \(run.stdout)\(run.stderr)")
+            } else {
+                #expect(run.status == 1, "\(listen) passed without a token")
+                #expect((run.stdout + run.stderr).contains("api.token: required when api.listen (\(listen)) is not a loopback address"),
+                        "\(run.stdout)\(run.stderr)")
+            }
+        }
+    }
+}

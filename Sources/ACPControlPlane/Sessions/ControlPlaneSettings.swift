@@ -52,17 +52,19 @@ public struct ControlPlaneSettings: Sendable, Equatable {
 
     public init() {}
 
-    /// Convenience for the config layer: the contract's units (seconds, minutes, hours).
+    /// Convenience for the config layer: the contract's units (seconds, minutes, hours). The
+    /// conversions saturate (`Duration.saturating`): no number makes them trap, a negative one is
+    /// zero and a huge one `Duration.longestWait` (the config layer keeps them in range anyway).
     public init(maxConcurrentSessions: Int = 16, turnTimeoutSeconds: Int = 1800, runtimeTTLMinutes: Int = 60,
                 idempotencyTTLHours: Int = 24, permissionMode: PermissionMode = .ask, permissionTimeoutSeconds: Int = 600,
                 envPassthrough: [String] = ["PATH", "HOME", "LANG"], allowedAgents: [String] = [],
                 workspaceRoots: [String] = []) {
         self.maxConcurrentSessions = maxConcurrentSessions
-        self.turnTimeout = .seconds(turnTimeoutSeconds)
-        self.runtimeTTL = .seconds(runtimeTTLMinutes * 60)
-        self.idempotencyTTL = .seconds(idempotencyTTLHours * 3600)
+        self.turnTimeout = .saturating(turnTimeoutSeconds)
+        self.runtimeTTL = .saturating(runtimeTTLMinutes, unitSeconds: 60)
+        self.idempotencyTTL = .saturating(idempotencyTTLHours, unitSeconds: 3600)
         self.permissionMode = permissionMode
-        self.permissionTimeout = .seconds(permissionTimeoutSeconds)
+        self.permissionTimeout = .saturating(permissionTimeoutSeconds)
         self.envPassthrough = envPassthrough
         self.workspaceRoots = workspaceRoots
         self.allowedAgents = allowedAgents

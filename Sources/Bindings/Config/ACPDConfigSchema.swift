@@ -19,7 +19,7 @@ enum ACPDConfigSchema {
         optional("channels", channelsSchema),
         optional("access", access),
         optional("api", object("The HTTP API (CONTRACT.md §7).", [
-            optional("listen", string(.hostPort, "Address of the HTTP API. Without `api.token` it must be a loopback address.", default: .string("127.0.0.1:7878"))),
+            optional("listen", string(.hostPort, "Address of the HTTP API. Without `api.token` it must be a loopback address: an IPv4 address in 127.0.0.0/8, `[::1]` or `localhost` (any other name needs a token, even one that resolves to 127.0.0.1).", default: .string("127.0.0.1:7878"))),
             optional("token", string(.nonEmpty, "Bearer token required on every endpoint but the health checks.", secret: true)),
         ])),
     ])
@@ -33,29 +33,29 @@ enum ACPDConfigSchema {
         optional("defaultAgent", string(.identifier, "Agent for `/acp spawn` without an agent argument; must be declared under `agents`.")),
         optional("allowedAgents", ConfigSchema(.array(string(.identifier, "An agent id."), minItems: 0),
                                                doc: "Agents that may be used; `[]` = every agent declared under `agents`.", default: .array([]))),
-        optional("maxConcurrentSessions", integer("Live runtimes at once; idle ones are evicted first.", 16, min: 1)),
-        optional("turnTimeoutSeconds", integer("The one time limit of a run.", 1800, min: 1)),
+        optional("maxConcurrentSessions", integer("Live runtimes at once; idle ones are evicted first.", 16, ConfigLimits.maxConcurrentSessions)),
+        optional("turnTimeoutSeconds", integer("The one time limit of a run (at most 7 days).", 1800, ConfigLimits.turnTimeoutSeconds)),
         optional("runtime", object("Agent processes.", [
-            optional("ttlMinutes", integer("An idle runtime is stopped after this long; the session stays and resumes.", 60, min: 1)),
+            optional("ttlMinutes", integer("An idle runtime is stopped after this long; the session stays and resumes (at most a year).", 60, ConfigLimits.runtimeTTLMinutes)),
         ])),
         optional("idempotency", object("Deduplication of inbound messages.", [
-            optional("ttlHours", integer("How long an idempotency key is remembered.", 24, min: 1)),
+            optional("ttlHours", integer("How long an idempotency key is remembered (at most a year).", 24, ConfigLimits.idempotencyTTLHours)),
         ])),
         optional("runtimeBindings", object("Expiry of bindings made by `/acp spawn --bind|--thread` and `/acp bind` without `--persist`.", [
-            optional("idleHours", integer("Ended after this long without traffic; `0` = never for idleness.", 24, min: 0)),
-            optional("maxAgeHours", integer("Ended this long after creation whatever the traffic; `0` = off.", 0, min: 0)),
+            optional("idleHours", integer("Ended after this long without traffic; `0` = never for idleness.", 24, ConfigLimits.runtimeBindingHours)),
+            optional("maxAgeHours", integer("Ended this long after creation whatever the traffic; `0` = off.", 0, ConfigLimits.runtimeBindingHours)),
         ])),
         optional("stream", object("How agent output reaches chat.", [
             optional("deliveryMode", enumeration(["live", "final_only"], "`live` edits a message as output arrives; `final_only` sends the result once.", default: "live")),
-            optional("coalesceIdleMs", integer("Output is flushed after this long without new output.", 350, min: 0)),
-            optional("maxChunkChars", integer("Longest message sent; longer output is split (channels may lower it to their own limit).", 1800, min: 1, max: 4096)),
-            optional("maxOutputChars", integer("Output of one run beyond this is cut, with one \"output truncated\" notice.", 24000, min: 1)),
+            optional("coalesceIdleMs", integer("Output is flushed after this long without new output (at most 60 s).", 350, ConfigLimits.coalesceIdleMs)),
+            optional("maxChunkChars", integer("Longest message sent; longer output is split (channels may lower it to their own limit).", 1800, ConfigLimits.maxChunkChars)),
+            optional("maxOutputChars", integer("Output of one run beyond this is cut, with one \"output truncated\" notice.", 24000, ConfigLimits.maxOutputChars)),
             optional("showToolCalls", bool("One compact line per tool call, edited in place.", true)),
             optional("showThoughts", bool("Show the agent's thoughts.", false)),
         ])),
         optional("permissions", object("Agent permission requests.", [
             optional("mode", enumeration(["ask", "approve-reads", "approve-all", "deny-all"], "How permission requests are answered.", default: "ask")),
-            optional("timeoutSeconds", integer("An unanswered `ask` is rejected after this long (the agent is told).", 600, min: 1)),
+            optional("timeoutSeconds", integer("An unanswered `ask` is rejected after this long (the agent is told; at most 7 days).", 600, ConfigLimits.permissionTimeoutSeconds)),
         ])),
         optional("workspaceRoots", ConfigSchema(.array(string(.path, "A directory."), minItems: 0),
                                                 doc: "`[]` = any; else every session cwd must lie under one of these. Relative entries are resolved against the config file's directory.",
@@ -111,13 +111,13 @@ enum ACPDConfigSchema {
 
     static let channelsSchema: ConfigSchema = object("Chat channels.", [
         optional("telegram", object("Telegram bots.", [
-            optional("accounts", ConfigSchema(.map(key: .identifier, value: object("One Telegram bot.", [
+            optional("accounts", ConfigSchema(.map(key: .accountId, value: object("One Telegram bot.", [
                 required("botToken", string(.nonEmpty, "The bot token from @BotFather.", secret: true)),
                 optional("apiRoot", string(.url, "Bot API root.", default: .string("https://api.telegram.org"))),
             ])), doc: "Bots by account id.", default: .object([:]))),
         ])),
         optional("discord", object("Discord bots.", [
-            optional("accounts", ConfigSchema(.map(key: .identifier, value: object("One Discord bot.", [
+            optional("accounts", ConfigSchema(.map(key: .accountId, value: object("One Discord bot.", [
                 required("botToken", string(.nonEmpty, "The bot token.", secret: true)),
                 optional("apiBase", string(.url, "REST API base.", default: .string("https://discord.com/api/v10"))),
                 optional("applicationId", ConfigSchema(.id(expected: "a snowflake (e.g. 111111111111111111)"), doc: "The application's snowflake (for slash commands).")),
@@ -133,10 +133,10 @@ enum ACPDConfigSchema {
         optional("allowFrom", ConfigSchema(.array(string(.sender, "A sender."), minItems: 0), doc: "Senders who may prompt agents and use ordinary commands.", default: .array([]))),
         optional("unknownSenders", enumeration(["strict", "request_approval", "public"], "Senders in no list: `strict` ignores them, `request_approval` records one pairing request per sender, `public` treats them as allowlisted.", default: "strict")),
         optional("secret", string(.nonEmpty, "When set, guarded commands need `/auth <secret>` first.", secret: true)),
-        optional("authTtlSeconds", integer("How long `/auth` unlocks guarded commands.", 600, min: 1)),
+        optional("authTtlSeconds", integer("How long `/auth` unlocks guarded commands (at most a year).", 600, ConfigLimits.authTTLSeconds)),
         optional("rateLimit", object("Per-sender rate limit (token bucket).", [
-            optional("perMinute", integer("Sustained messages per minute.", 10, min: 1)),
-            optional("burst", integer("Messages allowed at once.", 3, min: 1)),
+            optional("perMinute", integer("Sustained messages per minute.", 10, ConfigLimits.rateLimitPerMinute)),
+            optional("burst", integer("Messages allowed at once.", 3, ConfigLimits.rateLimitBurst)),
         ])),
     ])
 
@@ -163,8 +163,9 @@ enum ACPDConfigSchema {
         ConfigSchema(.boolean, doc: doc, default: .boolean(value))
     }
 
-    static func integer(_ doc: String, _ value: Int, min: Int, max: Int? = nil) -> ConfigSchema {
-        ConfigSchema(.integer(min: min, max: max), doc: doc, default: .integer(value))
+    /// An integer key; every one has a range (`ConfigLimits`), so no number of the file is unbounded.
+    static func integer(_ doc: String, _ value: Int, _ range: ClosedRange<Int>) -> ConfigSchema {
+        ConfigSchema(.integer(min: range.lowerBound, max: range.upperBound), doc: doc, default: .integer(value))
     }
 
     static func enumeration(_ values: [String], _ doc: String, default value: String? = nil, defaultDoc: String? = nil) -> ConfigSchema {

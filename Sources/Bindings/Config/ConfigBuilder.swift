@@ -177,8 +177,8 @@ struct ConfigBuilder {
         if !hasStructuralIssue(within: path.key("listen")) {
             if !(1...65535).contains(port) {
                 report(path.key("listen"), "port \(port) is out of range; expected <host>:<port> with a port from 1 to 65535")
-            } else if token == nil, !["127.0.0.1", "::1", "localhost"].contains(host), !host.hasPrefix("127.") {
-                report(path.key("token"), "required when api.listen (\(listen)) is not a loopback address; set api.token (e.g. \"${ACPD_API_TOKEN}\")")
+            } else if token == nil, !LoopbackHost.isLoopback(host) {
+                report(path.key("token"), "required when api.listen (\(listen)) is not a loopback address (127.x.y.z, [::1] or localhost; a name is not, whatever it resolves to); set api.token (e.g. \"${ACPD_API_TOKEN}\")")
             }
         }
         return APIConfig(listen: listen, host: host, port: port, token: token)

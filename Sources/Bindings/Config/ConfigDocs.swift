@@ -85,8 +85,9 @@ public enum ConfigDocs {
         - Relative paths (`stateDir`, `agents.<id>.cwd`, `acp.workspaceRoots`) are resolved against the
           directory of the config file; `~` is not expanded. `bindings[].acp.cwd` must be absolute.
         - The file is UTF-8 (a leading byte order mark is fine) and holds one YAML document; acpd reads it
-          with libyaml. A key may appear once per mapping. YAML anchors and aliases work (the file may
-          expand to at most 100,000 values through them); merge keys (`<<`) are not supported.
+          with libyaml. A key may appear once per mapping. YAML anchors and aliases work; merge keys (`<<`)
+          are not supported. A file holds at most 100,000 values (scalars, lists and mappings, counting
+          what aliases repeat) nested at most 200 deep; the error says which limit was passed.
 
         """
 
@@ -113,7 +114,10 @@ public enum ConfigDocs {
           (`/acp spawn --cwd`, a config or route binding's session, a restart) the cwd is checked
           again with symlinks resolved: a link inside a root that leads out of it is refused
           (`ACP_INVALID_ARGUMENT`).
-        - `api.token` is required when `api.listen` is not a loopback address.
+        - `api.token` is required when `api.listen` is not a loopback address. Loopback is decided by the
+          spelling alone: an IPv4 address in 127.0.0.0/8 written as four decimal parts (`127.0.0.1`), the
+          IPv6 loopback (`[::1]`, also `[::ffff:127.0.0.1]`) and `localhost`. Any other name needs a token,
+          even one that resolves to 127.0.0.1 (`127.0.0.1.nip.io`), and so do `127.1` and `0.0.0.0`.
         - Access lists name senders `<channel>:<id>`: `telegram:<user id>`, `discord:<user snowflake>`,
           `http:<senderId>`, `console:<anything>`.
 

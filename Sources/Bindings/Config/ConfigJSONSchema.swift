@@ -27,7 +27,7 @@ public enum ConfigJSONSchema {
         case .integer(let min, let max):
             out["type"] = .string("integer")
             out["minimum"] = .integer(min)
-            if let max { out["maximum"] = .integer(max) }
+            out["maximum"] = .integer(max)
         case .boolean:
             out["type"] = .string("boolean")
         case .enumeration(let values):

@@ -12,7 +12,8 @@ struct ConfigSchema: Sendable {
         /// A conversation or platform id: a string, or an integer scalar kept exactly as written;
         /// `expected` describes the form (the exact rule depends on other keys, e.g. the channel).
         case id(expected: String)
-        case integer(min: Int, max: Int?)
+        /// An integer from `min` to `max` (both included): every number of the file is bounded.
+        case integer(min: Int, max: Int)
         case boolean
         case enumeration([String])
         case array(ConfigSchema, minItems: Int)
@@ -65,7 +66,7 @@ struct ConfigSchema: Sendable {
         switch kind {
         case .string(let format): format.name
         case .id: "id"
-        case .integer(let min, let max): max.map { "integer \(min)–\($0)" } ?? (min > 0 ? "integer ≥ \(min)" : "integer")
+        case .integer(let min, let max): "integer \(min)–\(max)"
         case .boolean: "boolean"
         case .enumeration(let values): values.joined(separator: " \\| ")
         case .array(let item, _): "list of \(item.typeName)"
@@ -101,9 +102,11 @@ struct StringFormat: Sendable {
     static let identifier = StringFormat(
         name: "id", pattern: "[A-Za-z0-9][A-Za-z0-9_-]{0,63}",
         expected: "1–64 characters of A-Z a-z 0-9 _ - starting with a letter or digit (e.g. demo)", shape: .identifier)
+    static let accountId = StringFormat(
+        name: "account id", pattern: "[A-Za-z0-9][A-Za-z0-9_-]{0,63}", expected: AccountID.expectedForm, shape: .accountId)
     static let accountMatch = StringFormat(
         name: "account id or *", pattern: "\\*|[A-Za-z0-9][A-Za-z0-9_-]{0,63}",
-        expected: "an account id (e.g. default) or * for every account", shape: .accountMatch)
+        expected: "\(AccountID.expectedForm) or * for every account", shape: .accountMatch)
     static let label = StringFormat(
         name: "label", pattern: "[A-Za-z0-9][A-Za-z0-9._-]{0,63}",
         expected: "1–64 characters of A-Z a-z 0-9 . _ - starting with a letter or digit (e.g. tg-demo-42)", shape: .label)

@@ -190,11 +190,16 @@ extension SchemaValidator {
             }
             return .string(text)
         case .integer(let min, let max):
+            if plain, Self.integer(text) == nil, Self.isIntegerLiteral(text) {
+                // Digits beyond Int64: a number, just far out of range (not "a string").
+                report(path, "expected \(describe(schema)), got \(text.prefix(40))\(text.count > 40 ? "…" : "") (out of range)", node: node)
+                return nil
+            }
             guard plain, let value = Self.integer(text) else {
                 report(path, "expected \(describe(schema)), got \(plain ? "\(Self.nonStringKind(text) ?? "a string")" : "a quoted string")\(shown)", node: node)
                 return nil
             }
-            guard value >= min, value <= (max ?? .max) else {
+            guard value >= min, value <= max else {
                 report(path, "expected \(describe(schema)), got \(value)", node: node)
                 return nil
             }
@@ -244,7 +249,7 @@ extension SchemaValidator {
         switch schema.kind {
         case .string(let format): format.expected
         case .id(let expected): expected
-        case .integer(let min, let max): max.map { "an integer from \(min) to \($0)" } ?? (min > 0 ? "an integer ≥ \(min)" : "an integer ≥ 0")
+        case .integer(let min, let max): "an integer from \(min) to \(max)"
         case .boolean: "true or false"
         case .enumeration(let values): "one of \(values.joined(separator: " | "))"
         case .array(let item, _): "a list of \(describe(item))"
@@ -280,9 +285,14 @@ extension SchemaValidator {
     }
 
     static func integer(_ text: String) -> Int? {
-        let digits = text.first == "-" || text.first == "+" ? text.dropFirst() : Substring(text)
-        guard !digits.isEmpty, digits.allSatisfy(\.isASCII), digits.allSatisfy(\.isNumber) else { return nil }
+        guard isIntegerLiteral(text) else { return nil }
         return Int(text.first == "+" ? String(text.dropFirst()) : text)
+    }
+
+    /// An optional sign and ASCII digits: the integer form, whether or not it fits an `Int`.
+    static func isIntegerLiteral(_ text: String) -> Bool {
+        let digits = text.first == "-" || text.first == "+" ? text.dropFirst() : Substring(text)
+        return !digits.isEmpty && digits.allSatisfy(\.isASCII) && digits.allSatisfy(\.isNumber)
     }
 
     /// What a plain scalar is when it is not a string: used to say "got an integer".

@@ -11,7 +11,9 @@ extension StringFormat {
         case any
         /// `[A-Za-z0-9][A-Za-z0-9_-]{0,63}`
         case identifier
-        /// `\*|[A-Za-z0-9][A-Za-z0-9_-]{0,63}`
+        /// `[A-Za-z0-9][A-Za-z0-9_-]{0,63}`, checked by `AccountID.isValid`
+        case accountId
+        /// `\*|[A-Za-z0-9][A-Za-z0-9_-]{0,63}`, checked by `AccountID`
         case accountMatch
         /// `[A-Za-z0-9][A-Za-z0-9._-]{0,63}`
         case label
@@ -31,8 +33,10 @@ extension StringFormat {
                 return true
             case .identifier:
                 return Self.isName(text, extra: "_-")
+            case .accountId:
+                return AccountID.isValid(text)
             case .accountMatch:
-                return text == "*" || Self.isName(text, extra: "_-")
+                return text == AccountID.wildcard || AccountID.isValid(text)
             case .label:
                 return Self.isName(text, extra: "._-")
             case .envName:

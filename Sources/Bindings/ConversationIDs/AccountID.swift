@@ -13,10 +13,14 @@ public enum AccountID {
     /// True when `text` is a valid account id (the wildcard is not one).
     public static func isValid(_ text: String) -> Bool { isIdentifier(text, maxLength: 64) }
 
-    /// Validates an account id; throws `ACP_INVALID_ARGUMENT` naming the expected form.
+    /// Validates an account id; throws `ACP_INVALID_ARGUMENT` naming the expected form (and
+    /// showing at most 64 characters of `text`). Every parser of a conversation calls it, so an
+    /// account id from the http API or a canonical string is checked like the conversation id.
+    @discardableResult
     public static func validate(_ text: String) throws(ACPError) -> String {
         guard isValid(text) else {
-            throw ACPError(.invalidArgument, message: "\"\(text.prefix(64))\" is not an account id; expected \(expectedForm)")
+            let shown = text.count > 64 ? String(text.prefix(64)) + "…" : text
+            throw ACPError(.invalidArgument, message: "\"\(shown)\" is not an account id; expected \(expectedForm)")
         }
         return text
     }

@@ -13,8 +13,9 @@ public enum ConversationIDs {
         }
     }
 
-    /// Parses the conversation id `text` of `channel` (as written in config or chat).
-    /// Throws `ACP_INVALID_ARGUMENT` naming the expected form, also for an unknown channel.
+    /// Parses the conversation id `text` of `channel` (as written in config or chat) in account
+    /// `accountId`. Throws `ACP_INVALID_ARGUMENT` naming the expected form, also for an unknown
+    /// channel or an account id that is not one (`AccountID`).
     public static func parse(_ text: String, channel: ConversationRef.Channel,
                              accountId: String = ConversationRef.defaultAccount) throws(ACPError) -> ConversationRef {
         switch channel {

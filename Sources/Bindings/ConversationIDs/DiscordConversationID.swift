@@ -17,9 +17,10 @@ public enum DiscordConversationID {
 
     /// Parses a canonical Discord conversation id (as written in config and chat). A thread's
     /// parent cannot be known from its id alone, so the result has no parent.
-    /// Throws `ACP_INVALID_ARGUMENT` with the expected form for anything else.
+    /// Throws `ACP_INVALID_ARGUMENT` with the expected form for anything else (or a bad `accountId`).
     public static func parse(_ text: String, accountId: String = ConversationRef.defaultAccount) throws(ACPError) -> ConversationRef {
-        ConversationRef(channel: .discord, accountId: accountId, conversationId: try snowflake(text))
+        try AccountID.validate(accountId)
+        return ConversationRef(channel: .discord, accountId: accountId, conversationId: try snowflake(text))
     }
 
     /// The canonical id string of `ref` (its `conversationId`).

@@ -7,10 +7,12 @@ public enum OpaqueConversationID {
     public static let expectedForm = "1–128 characters of A-Z a-z 0-9 . _ : @ - (e.g. alice@example.com or build:42)"
 
     /// Parses an `http` or `console` conversation id; throws `ACP_INVALID_ARGUMENT` with the
-    /// expected form when it is empty, too long or has other characters.
+    /// expected form when it is empty, too long or has other characters, or `accountId` is not
+    /// an account id.
     public static func parse(_ text: String, channel: ConversationRef.Channel,
                              accountId: String = ConversationRef.defaultAccount,
                              parent: String? = nil) throws(ACPError) -> ConversationRef {
+        try AccountID.validate(accountId)
         try check(text, channel: channel)
         if let parent { try check(parent, channel: channel) }
         return ConversationRef(channel: channel, accountId: accountId, conversationId: text, parentConversationId: parent)

@@ -16,8 +16,9 @@ public enum TelegramConversationID {
         "<chatId> (e.g. 123456789 or -1001234567890) or <chatId>:topic:<topicId> for a forum topic (e.g. -1001234567890:topic:42)"
 
     /// Parses a canonical Telegram conversation id (as written in config and chat).
-    /// Throws `ACP_INVALID_ARGUMENT` with the expected form for anything else.
+    /// Throws `ACP_INVALID_ARGUMENT` with the expected form for anything else (or a bad `accountId`).
     public static func parse(_ text: String, accountId: String = ConversationRef.defaultAccount) throws(ACPError) -> ConversationRef {
+        try AccountID.validate(accountId)
         let parts = text.split(separator: ":", omittingEmptySubsequences: false)
         switch parts.count {
         case 1:

@@ -24,11 +24,14 @@ public enum RuntimeBindingExpiry {
     public static func deadline(of binding: RuntimeBinding, policy: RuntimeBindingPolicy) -> (at: Date, reason: Reason)? {
         guard !binding.persist else { return nil }
         var candidates: [(at: Date, reason: Reason)] = []
-        if policy.idleHours > 0 {
-            candidates.append((binding.lastActivityAt.addingTimeInterval(Double(policy.idleHours) * 3600), .idle))
+        // Clamped to the config range (at most a year), so the dates stay printable.
+        let idleHours = ConfigLimits.clamp(policy.idleHours, to: ConfigLimits.runtimeBindingHours)
+        let maxAgeHours = ConfigLimits.clamp(policy.maxAgeHours, to: ConfigLimits.runtimeBindingHours)
+        if idleHours > 0 {
+            candidates.append((binding.lastActivityAt.addingTimeInterval(Double(idleHours) * 3600), .idle))
         }
-        if policy.maxAgeHours > 0 {
-            candidates.append((binding.createdAt.addingTimeInterval(Double(policy.maxAgeHours) * 3600), .maxAge))
+        if maxAgeHours > 0 {
+            candidates.append((binding.createdAt.addingTimeInterval(Double(maxAgeHours) * 3600), .maxAge))
         }
         return candidates.min { $0.at < $1.at }
     }

@@ -25,10 +25,11 @@ public struct RateLimiter: Sendable {
         self.init(perMinute: config.perMinute, burst: config.burst)
     }
 
-    /// A limiter refilling `perMinute` tokens a minute up to `burst` (both at least 1).
+    /// A limiter refilling `perMinute` tokens a minute up to `burst`, each clamped to its config
+    /// range (`ConfigLimits`: 1 to a million).
     public init(perMinute: Int, burst: Int) {
-        capacity = Double(max(1, burst))
-        perSecond = Double(max(1, perMinute)) / 60
+        capacity = Double(ConfigLimits.clamp(burst, to: ConfigLimits.rateLimitBurst))
+        perSecond = Double(ConfigLimits.clamp(perMinute, to: ConfigLimits.rateLimitPerMinute)) / 60
     }
 
     /// Takes one token for `key` and returns true, or returns false when its bucket is empty

@@ -17,6 +17,7 @@ import Foundation
 public struct SecretGate: Sendable {
     private let secretDigest: SHA256.Digest?
     private let ttl: TimeInterval
+    private let ttlSeconds: Int
     /// Unlock expiry per sender.
     private var unlockedUntil: [SenderRef: Date] = [:]
 
@@ -25,10 +26,12 @@ public struct SecretGate: Sendable {
         self.init(secret: config.secret?.value, ttlSeconds: config.authTTLSeconds)
     }
 
-    /// A gate for `secret` (nil or empty: no gate) unlocking for `ttlSeconds`.
+    /// A gate for `secret` (nil or empty: no gate) unlocking for `ttlSeconds`, clamped to
+    /// `ConfigLimits.authTTLSeconds` (1 s to a year).
     public init(secret: String?, ttlSeconds: Int) {
         secretDigest = secret.flatMap { $0.isEmpty ? nil : SHA256.hash(data: Data($0.utf8)) }
-        ttl = TimeInterval(max(1, ttlSeconds))
+        self.ttlSeconds = ConfigLimits.clamp(ttlSeconds, to: ConfigLimits.authTTLSeconds)
+        ttl = TimeInterval(self.ttlSeconds)
     }
 
     /// True when a secret is configured.
@@ -58,7 +61,7 @@ public struct SecretGate: Sendable {
         }
         unlockedUntil[sender] = now.addingTimeInterval(ttl)
         purgeExpired(now: now)
-        return ChatReply.ok("unlocked for \(Int(ttl)) second\(Int(ttl) == 1 ? "" : "s")")
+        return ChatReply.ok("unlocked for \(ttlSeconds) second\(ttlSeconds == 1 ? "" : "s")")
     }
 
     /// Handles `/lock`: locks `sender` again. Returns `OK: locked`.

@@ -23,13 +23,15 @@ public struct ProjectorSettings: Sendable, Equatable {
     var minEditInterval: Duration
 
     /// Settings from config and the channel. A channel that cannot edit gets `final_only`
-    /// for its output (it would otherwise see every flush as a new message).
+    /// for its output (it would otherwise see every flush as a new message). The numbers are
+    /// clamped to their config ranges (`ConfigLimits`), so none of the arithmetic on them traps.
     public init(stream: StreamSettings, channel: ChannelCapabilities) {
         live = stream.deliveryMode == .live && channel.supportsEdit
-        coalesceIdle = .milliseconds(max(0, stream.coalesceIdleMs))
-        maxCoalesceDelay = .milliseconds(max(0, stream.coalesceIdleMs) * 4)
-        messageLimit = min(stream.maxChunkChars, channel.maxMessageLength)
-        maxOutputChars = stream.maxOutputChars
+        let coalesceMs = ConfigLimits.clamp(stream.coalesceIdleMs, to: ConfigLimits.coalesceIdleMs)
+        coalesceIdle = .milliseconds(coalesceMs)
+        maxCoalesceDelay = .milliseconds(coalesceMs * 4)
+        messageLimit = max(1, min(ConfigLimits.clamp(stream.maxChunkChars, to: ConfigLimits.maxChunkChars), channel.maxMessageLength))
+        maxOutputChars = ConfigLimits.clamp(stream.maxOutputChars, to: ConfigLimits.maxOutputChars)
         showToolCalls = stream.showToolCalls
         showThoughts = stream.showThoughts
         buttons = channel.supportsButtons

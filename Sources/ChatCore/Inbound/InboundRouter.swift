@@ -114,7 +114,7 @@ public actor InboundRouter: Service {
     public func handle(_ message: InboundMessage, channel: any ChatChannel) async -> InboundOutcome {
         let conversation = message.conversation
         let key = IdempotencyKey(scope: "\(conversation.channel.rawValue):\(conversation.accountId)", key: message.idempotencyKey)
-        let ttl = TimeInterval(max(1, config.acp.idempotencyTTLHours)) * 3600
+        let ttl = TimeInterval(ConfigLimits.clamp(config.acp.idempotencyTTLHours, to: ConfigLimits.idempotencyTTLHours)) * 3600
         do {
             switch try store.reserve(key, ttl: ttl) {
             case .completed(let result):

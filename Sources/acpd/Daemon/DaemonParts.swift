@@ -31,7 +31,7 @@ struct DaemonParts {
         let backends = await RuntimeRegistryFactory.make(config: config)
         let agents = AgentCatalog(config)
         let manager = SessionManager(store: store, backends: backends, agents: { agents.spec($0) },
-                                     settings: controlPlaneSettings(config.acp),
+                                     settings: config.acp.controlPlaneSettings,
                                      logger: Logger(label: "acpd.control-plane"))
         let recovery = try await manager.recover()
         logger.info("store recovered", metadata: [
@@ -74,15 +74,4 @@ struct DaemonParts {
             try ConfigLoader.load(path: file, environment: ProcessInfo.processInfo.environment)
         }
     }
-}
-
-/// The control plane's settings from `acp.*` (CONTRACT.md §3): limits, timeouts, TTLs, the
-/// permission policy, the environment passthrough and the allowed agents.
-func controlPlaneSettings(_ acp: ACPSettings) -> ControlPlaneSettings {
-    ControlPlaneSettings(
-        maxConcurrentSessions: acp.maxConcurrentSessions, turnTimeoutSeconds: acp.turnTimeoutSeconds,
-        runtimeTTLMinutes: acp.runtimeTTLMinutes, idempotencyTTLHours: acp.idempotencyTTLHours,
-        permissionMode: PermissionMode(rawValue: acp.permissions.mode.rawValue) ?? .ask,
-        permissionTimeoutSeconds: acp.permissions.timeoutSeconds,
-        envPassthrough: acp.envPassthrough, allowedAgents: acp.allowedAgents, workspaceRoots: acp.workspaceRoots)
 }

@@ -29,7 +29,7 @@ import Testing
         Case(name: "unknown key, no near match, lists allowed keys", yaml: "acp: { runtime: { zzz: 1 } }\n",
              path: "acp.runtime.zzz", fragment: "allowed keys: ttlMinutes"),
         Case(name: "wrong type: string for integer", yaml: "acp: { maxConcurrentSessions: many }\n",
-             path: "acp.maxConcurrentSessions", fragment: "expected an integer ≥ 1, got a string"),
+             path: "acp.maxConcurrentSessions", fragment: "expected an integer from 1 to 10000, got a string"),
         Case(name: "wrong type: quoted integer", yaml: "acp: { turnTimeoutSeconds: \"30\" }\n",
              path: "acp.turnTimeoutSeconds", fragment: "got a quoted string"),
         Case(name: "wrong type: list for mapping", yaml: "acp: [1, 2]\n", path: "acp", fragment: "expected a mapping, got a list"),

@@ -6,7 +6,7 @@ import Testing
 /// of the pattern, matched against the whole string, on many generated strings.
 @Suite struct StringFormatDifferentialTests {
     static let formats: [(String, StringFormat)] = [
-        ("identifier", .identifier), ("accountMatch", .accountMatch), ("label", .label), ("envName", .envName),
+        ("identifier", .identifier), ("accountId", .accountId), ("accountMatch", .accountMatch), ("label", .label), ("envName", .envName),
         ("sender", .sender), ("hostPort", .hostPort), ("url", .url),
     ]
 

@@ -126,12 +126,37 @@ import Testing
             yaml += "a\(level): &a\(level) [" + Array(repeating: "*a\(level - 1)", count: 10).joined(separator: ", ") + "]\n"
         }
         let error = composeError(yaml)
-        #expect(error?.kind == .tooManyNodes(limit: YAMLComposer.maxNodes))
-        #expect(error?.message.contains("more than 100000 nodes") == true)
+        #expect(error?.kind == .aliasExpansion(limit: YAMLComposer.maxNodes))
+        #expect(error?.message.contains("aliases expand the document to more than 100000 values") == true)
         #expect(error?.mark?.line == 5, "the first alias that crosses the limit (level 4 expands to 11,111 nodes per item)")
         // The same limit counts plain nodes too: a small cap refuses a small document.
         #expect(composeError("[1, 2, 3]", maxNodes: 3)?.kind == .tooManyNodes(limit: 3))
         #expect((try? YAMLComposer.compose("[1, 2, 3]", maxNodes: 4)) != nil)
+    }
+
+    /// Issue 11, finding 9: each limit says which one it is. A long list written out is too many
+    /// values (no alias involved); an alias bomb is alias expansion; nesting is depth.
+    @Test func eachLimitSaysWhatItLimits() throws {
+        let long = "[" + Array(repeating: "x", count: YAMLComposer.maxNodes + 1).joined(separator: ", ") + "]"
+        let tooMany = try #require(composeError(long))
+        #expect(tooMany.kind == .tooManyNodes(limit: YAMLComposer.maxNodes))
+        #expect(!tooMany.message.contains("alias"), "\(tooMany.message)")
+        #expect(tooMany.message.contains("more than 100000 values"), "\(tooMany.message)")
+        let listIssue = try #require(configIssues("acp: { allowedAgents: \(long) }\n").first)
+        #expect(!listIssue.message.contains("alias") && listIssue.message.contains("more than 100000 values"), "\(listIssue)")
+
+        var bomb = "a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n"
+        for level in 1...9 {
+            bomb += "a\(level): &a\(level) [" + Array(repeating: "*a\(level - 1)", count: 10).joined(separator: ", ") + "]\n"
+        }
+        let expanded = try #require(composeError(bomb))
+        #expect(expanded.message.contains("aliases expand the document to more than 100000 values"), "\(expanded.message)")
+        #expect(expanded.kind == .aliasExpansion(limit: YAMLComposer.maxNodes))
+
+        let deep = String(repeating: "[", count: YAMLComposer.maxDepth + 1) + String(repeating: "]", count: YAMLComposer.maxDepth + 1)
+        let nested = try #require(composeError(deep))
+        #expect(nested.message.contains("nest deeper than 200 levels") && !nested.message.contains("alias"), "\(nested.message)")
+        #expect(nested.kind == .tooDeep(limit: YAMLComposer.maxDepth))
     }
 
     @Test func deepNestingIsRefused() {

@@ -3,7 +3,8 @@
 /// Guarantees: exactly one document is read (an empty or comments-only text is `nil`; a second
 /// document is an error, as the config loader has always said); aliases are replaced by the node
 /// their anchor names, and the expanded tree is capped at `maxNodes` nodes so a handful of nested
-/// aliases cannot blow up into billions of nodes; nesting is capped at `maxDepth`; a mapping may
+/// aliases cannot blow up into billions of nodes (the error says whether aliases took the count
+/// over, or the written nodes alone); nesting is capped at `maxDepth`; a mapping may
 /// not hold the same key twice (same text and same resolved tag: `1` and `"1"` differ). A leading
 /// UTF-8 byte order mark is ignored. Every libyaml structure is freed before returning.
 enum YAMLComposer {
@@ -22,11 +23,12 @@ enum YAMLComposer {
         }
     }
 
-    /// Anchors seen so far and the running count of expanded nodes.
+    /// Anchors seen so far, the running count of expanded nodes and how many of them aliases added.
     private struct State {
         let maxNodes: Int
         var anchors: [String: (node: YAMLNode, size: Int)] = [:]
         var expanded = 0
+        var throughAliases = 0
 
         init(maxNodes: Int) { self.maxNodes = maxNodes }
 
@@ -52,7 +54,7 @@ enum YAMLComposer {
                 guard let target = anchors[anchor] else {
                     throw YAMLError(.syntax(problem: "found undefined alias"), mark: event.mark)
                 }
-                try count(target.size, at: event.mark)
+                try count(target.size, at: event.mark, throughAlias: true)
                 return target
             case .scalar(let value, let anchor, let tag, let style):
                 try count(1, at: event.mark)
@@ -91,9 +93,14 @@ enum YAMLComposer {
             }
         }
 
-        private mutating func count(_ nodes: Int, at mark: YAMLMark) throws(YAMLError) {
+        /// Adds `nodes` to the expanded count; past `maxNodes` the error names the cause: alias
+        /// expansion when aliases contributed, else the written nodes themselves.
+        private mutating func count(_ nodes: Int, at mark: YAMLMark, throughAlias: Bool = false) throws(YAMLError) {
             expanded += nodes
-            guard expanded <= maxNodes else { throw YAMLError(.tooManyNodes(limit: maxNodes), mark: mark) }
+            if throughAlias { throughAliases += nodes }
+            guard expanded <= maxNodes else {
+                throw YAMLError(throughAliases > 0 ? .aliasExpansion(limit: maxNodes) : .tooManyNodes(limit: maxNodes), mark: mark)
+            }
         }
 
         /// Records the node under its anchor (a later anchor of the same name replaces it).

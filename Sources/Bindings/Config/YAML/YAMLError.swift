@@ -6,8 +6,11 @@ struct YAMLError: Error, Sendable, Equatable {
         case syntax(problem: String)
         /// One mapping holds the same key more than once (each key listed once, sorted).
         case duplicateKeys([String])
-        /// Aliases expand the document to more than `limit` nodes (an "alias bomb").
+        /// The document, as written, holds more than `limit` nodes (scalars, lists, mappings).
         case tooManyNodes(limit: Int)
+        /// Aliases expand the document to more than `limit` nodes (an "alias bomb"): the count
+        /// includes what aliases repeat, and at least one alias added to it.
+        case aliasExpansion(limit: Int)
         /// Collections nest deeper than `limit` levels.
         case tooDeep(limit: Int)
     }
@@ -29,9 +32,11 @@ struct YAMLError: Error, Sendable, Equatable {
         case .duplicateKeys(let keys):
             "duplicate key \(keys.joined(separator: ", ")) in one mapping; a key may appear once"
         case .tooManyNodes(let limit):
-            "not valid YAML: aliases expand the document to more than \(limit) nodes; write the values out or use fewer aliases"
+            "too large: the document holds more than \(limit) values (scalars, lists and mappings); a config file needs far fewer"
+        case .aliasExpansion(let limit):
+            "too large: aliases expand the document to more than \(limit) values; write the values out or use fewer aliases"
         case .tooDeep(let limit):
-            "not valid YAML: lists and mappings nest deeper than \(limit) levels"
+            "too deep: lists and mappings nest deeper than \(limit) levels"
         }
     }
 }
