@@ -13,6 +13,9 @@ actor ConversationLanes {
     struct Ticket: Sendable {
         let conversation: String
         let number: UInt64
+        /// True when nothing of the conversation was in line when the ticket was issued: its
+        /// holder may go at once (no `wait(for:)` needed).
+        var isFirst = false
     }
 
     private struct Lane {
@@ -45,11 +48,18 @@ actor ConversationLanes {
         }
     }
 
+    /// `admit()` then `ticket(for:)` in one step (one hop on the inbound path): returns once fewer
+    /// than `limit` messages are in flight, with the next place in `conversation`'s line.
+    func enter(_ conversation: ConversationRef) async -> Ticket {
+        await admit()
+        return ticket(for: conversation)
+    }
+
     /// The next place in `conversation`'s line; call in arrival order.
     func ticket(for conversation: ConversationRef) -> Ticket {
         let key = conversation.canonical
         var lane = lanes[key] ?? Lane()
-        let ticket = Ticket(conversation: key, number: lane.issued)
+        let ticket = Ticket(conversation: key, number: lane.issued, isFirst: lane.issued == lane.serving)
         lane.issued += 1
         lanes[key] = lane
         return ticket

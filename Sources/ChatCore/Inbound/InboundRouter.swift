@@ -92,10 +92,9 @@ public actor InboundRouter: Service {
                                 inbound.complete(nil)
                                 break
                             }
-                            await lanes.admit()
-                            let ticket = await lanes.ticket(for: inbound.message.conversation)
+                            let ticket = await lanes.enter(inbound.message.conversation)
                             handlers.addTask { [self] in
-                                await lanes.wait(for: ticket)
+                                if !ticket.isFirst { await lanes.wait(for: ticket) }
                                 inbound.complete(await self.handle(inbound.message, channel: channel))
                                 await lanes.done(with: ticket)
                             }
