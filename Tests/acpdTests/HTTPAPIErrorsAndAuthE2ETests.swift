@@ -5,10 +5,60 @@ import TestSupport
 import FoundationNetworking
 #endif
 
-/// Issue 11, finding 9 through `acpd run`: `/healthz` and `/readyz` need no token (and `/readyz`
-/// tells an anonymous caller no reasons); the `Bearer` scheme is case-insensitive.
+/// Issue 11, findings 4 and 9 through `acpd run`: a client's mistake is answered as one (413 for a
+/// body over the limit, 400 for a malformed request), never as the store's 503; `/healthz` and
+/// `/readyz` need no token (and `/readyz` tells an anonymous caller no reasons); the `Bearer`
+/// scheme is case-insensitive.
 struct HTTPAPIErrorsAndAuthE2ETests {
     private static let token = "e2e-auth-\(UUID().uuidString.prefix(8))"
+
+    private static var config: String {
+        """
+        acp:
+          defaultAgent: demo
+        \(E2EConfig.demoAgent)
+        bindings:
+        \(E2EConfig.acpBinding("room1"))
+        channels:
+          http: { enabled: true }
+        access:
+          owners: ["http:alice"]
+          rateLimit: { perMinute: 600, burst: 200 }
+        """
+    }
+
+    /// The status and the `error.code` of a raw HTTP/1.1 response.
+    private static func statusAndCode(_ response: String) -> (Int, String?) {
+        let status = Int(response.split(separator: " ").dropFirst().first ?? "") ?? 0
+        let body = response.components(separatedBy: "\r\n\r\n").dropFirst().joined(separator: "\r\n\r\n")
+        let object = (try? JSONSerialization.jsonObject(with: Data(body.utf8))) as? [String: Any]
+        return (status, (object?["error"] as? [String: Any])?["code"] as? String)
+    }
+
+    @Test("a 2 MiB body is 413 HTTP_BODY_TOO_LARGE, a bad chunk 400 HTTP_BAD_REQUEST; neither is the store's 503, and nothing reaches the router")
+    func clientErrorsAreNotUnavailable() async throws {
+        try await withTemporaryDirectory { directory in
+            let daemon = try await DaemonProcess.start(in: directory, token: Self.token, config: Self.config)
+
+            let large = try JSONSerialization.data(withJSONObject: [
+                "conversationId": "room1", "senderId": "alice", "messageId": "big", "text": String(repeating: "x", count: 2 << 20)])
+            let (status, data) = try await daemon.raw("POST", "/v1/messages", body: large)
+            let error = ((try? JSONSerialization.jsonObject(with: data)) as? [String: Any])?["error"] as? [String: Any]
+            #expect(status == 413, "\(status) \(String(decoding: data.prefix(300), as: UTF8.self))")
+            #expect(error?["code"] as? String == "HTTP_BODY_TOO_LARGE", "\(String(decoding: data.prefix(300), as: UTF8.self))")
+
+            let badChunk = "POST /v1/messages HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer \(Self.token)\r\n"
+                + "Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\nnot-hex\r\n{}\r\n0\r\n\r\n"
+            let chunkAnswer = try await RawTCPConnection.exchange(port: daemon.port, badChunk, timeout: 10)
+            let (chunkStatus, chunkCode) = Self.statusAndCode(chunkAnswer)
+            #expect(chunkStatus == 400, "\(chunkAnswer)")
+            #expect(chunkCode == "HTTP_BAD_REQUEST", "\(chunkAnswer)")
+
+            #expect(try await daemon.messages("room1").isEmpty)
+            #expect(try daemon.runCount() == 0)
+            #expect(try await daemon.stop() == 0)
+        }
+    }
 
     @Test("/healthz and /readyz answer without the token; /readyz gives reasons only with it; the Bearer scheme is case-insensitive, a wrong token or scheme is 401")
     func openHealthAndBearerScheme() async throws {

@@ -27,9 +27,11 @@ struct APIDependencies: Sendable {
 /// The HTTP API of `acpd run` (CONTRACT.md §7, docs/http-api.md) on Hummingbird.
 enum APIServer {
     /// The routes; every path but `/healthz` and `/readyz` needs `Authorization: Bearer <api.token>`
-    /// (`BearerTokenMiddleware`). The http channel mounts its own route collection.
+    /// (`BearerTokenMiddleware`). Errors a route throws become JSON errors by kind
+    /// (`APIErrorMiddleware`). The http channel mounts its own route collection.
     static func router(_ deps: APIDependencies) -> Hummingbird.Router<BasicRequestContext> {
         let root = Hummingbird.Router()
+        root.add(middleware: APIErrorMiddleware())
         root.get("/healthz") { _, _ in APIResponses.json(["status": "ok"]) }
         // Open, like /healthz; the reasons behind "not ready" (paths, commands) only with the token.
         root.get("/readyz") { request, _ in
@@ -89,8 +91,7 @@ enum APIServer {
 }
 
 /// Every API path but `/healthz` and `/readyz`: answers 401 without `Authorization: Bearer
-/// <api.token>` (when a token is configured; the scheme in any case, see `BearerToken`), and 503
-/// when a route fails on the store.
+/// <api.token>` (when a token is configured; the scheme in any case, see `BearerToken`).
 struct BearerTokenMiddleware: RouterMiddleware {
     typealias Context = BasicRequestContext
     let token: Secret?
@@ -99,10 +100,6 @@ struct BearerTokenMiddleware: RouterMiddleware {
         if let token, !BearerToken(token: token).accepts(request.headers[.authorization]) {
             return APIResponses.error(.unauthorized, code: "HTTP_UNAUTHORIZED", "missing or wrong bearer token")
         }
-        do { return try await next(request, context) } catch let error as any HTTPResponseError {
-            throw error
-        } catch {
-            return APIResponses.error(.serviceUnavailable, code: "HTTP_UNAVAILABLE", "the state store is unavailable: \(error)")
-        }
+        return try await next(request, context)
     }
 }
