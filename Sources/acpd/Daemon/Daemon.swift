@@ -49,12 +49,18 @@ struct Daemon {
             readiness: { [readiness = Readiness(channels: channels, store: store, registry: parts.backends, agents: parts.agents)] in
                 await readiness.check()
             })
+        let httpLogger = Logger(label: "acpd.http")
+        let maxConnections = config.api.maxConnections
+        let limiter = ConnectionLimiter(limit: maxConnections, logger: httpLogger)
         let app = Application(router: APIServer.router(deps),
+                              server: APIServerChannel.builder(config.api, limiter: limiter),
                               configuration: .init(address: .hostname(config.api.host, port: config.api.port), serverName: "acpd"),
-                              onServerRunning: { [logger, config] _ in
-                                  logger.notice("acpd listening", metadata: ["listen": "\(config.api.listen)"])
+                              onServerRunning: { [logger, config, maxConnections] _ in
+                                  logger.notice("acpd listening", metadata: [
+                                      "listen": "\(config.api.listen)", "maxConnections": "\(maxConnections)",
+                                      "headerTimeoutSeconds": "\(config.api.headerTimeoutSeconds)", "idleTimeoutSeconds": "\(config.api.idleTimeoutSeconds)"])
                               },
-                              logger: Logger(label: "acpd.http"))
+                              logger: httpLogger)
         let services: [ServiceGroupConfiguration.ServiceConfiguration] = [
             .init(service: StoreService(store: store, logger: logger)),
             .init(service: APIService(app: app, httpChannel: httpChannel)),
