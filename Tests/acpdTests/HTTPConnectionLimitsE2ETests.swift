@@ -5,7 +5,8 @@ import TestSupport
 /// Issue 11, finding 2: idle TCP connections must not exhaust acpd's file descriptors. The API
 /// closes a connection whose request head does not arrive within `api.headerTimeoutSeconds` and
 /// one idle for `api.idleTimeoutSeconds`, and holds at most `api.maxConnections` (a new one
-/// replaces the longest-waiting idle one). Each test drives `acpd run` over real sockets.
+/// replaces the longest-waiting idle one, and the limit is kept under the open-file limit);
+/// `acpd run` raises its soft open-file limit. Each test drives `acpd run` over real sockets.
 @Suite(.serialized)
 struct HTTPConnectionLimitsE2ETests {
     private static let token = "e2e-limits-\(UUID().uuidString.prefix(8))"
@@ -138,6 +139,39 @@ struct HTTPConnectionLimitsE2ETests {
             #expect(closedAfter != nil, "kept-alive connection still open after the idle timeout")
             #expect(idleFor > 4, "kept-alive connection closed after \(idleFor) s (idle timeout 6 s)")
             #expect(daemon.process.isRunning)
+            #expect(try await daemon.stop() == 0)
+        }
+    }
+
+    @Test("acpd run raises its soft open-file limit to the hard one and logs it")
+    func raisesSoftOpenFileLimit() async throws {
+        try await withTemporaryDirectory { directory in
+            let daemon = try await DaemonProcess.start(in: directory, token: Self.token, config: Self.config, shell: "ulimit -S -n 200")
+            let limits = try String(contentsOfFile: "/proc/\(daemon.process.processIdentifier)/limits", encoding: .utf8)
+            let line = try #require(limits.split(separator: "\n").first { $0.hasPrefix("Max open files") }, "\(limits)")
+            let numbers = line.split(separator: " ").compactMap { Int($0) }
+            #expect(numbers.count == 2 && numbers[0] == numbers[1] && numbers[0] > 200, "\(line)")
+            #expect(daemon.log.contains("raised the open-file limit"), "\(daemon.log)")
+            #expect(try await daemon.stop() == 0)
+        }
+    }
+
+    @Test("with the default api.maxConnections (256) under nofile 256, acpd lowers the limit to what the descriptors afford beside its agents (64) and a flood of 300 idle connections cannot exhaust them")
+    func connectionLimitFitsTheOpenFileLimit() async throws {
+        try await withTemporaryDirectory { directory in
+            let daemon = try await DaemonProcess.start(in: directory, token: Self.token, config: Self.config,
+                                                       api: "  headerTimeoutSeconds: 30\n", shell: "ulimit -n 256")
+            #expect(daemon.log.contains("configured=256 effective=64"), "\(daemon.log)")
+            let idle = try (0..<300).map { _ in try RawTCPConnection(port: daemon.port) }
+            try await Task.sleep(for: .milliseconds(500))
+            let health = try await Self.healthz(daemon.port, timeout: 5)
+            #expect(health.hasPrefix("HTTP/1.1 200"), "\(health)")
+            let open = try FileManager.default.contentsOfDirectory(atPath: "/proc/\(daemon.process.processIdentifier)/fd").count
+            #expect(open < 256 - 100, "acpd holds \(open) descriptors")
+            let answer = try await daemon.post("room1", from: "alice", "hello beside 300 idle connections")
+            let runId = try #require(answer.runId, "\(answer)")
+            #expect(try await daemon.finalText("room1", run: runId).contains("hello beside 300 idle connections"))
+            _ = idle
             #expect(try await daemon.stop() == 0)
         }
     }

@@ -50,7 +50,7 @@ struct Daemon {
                 await readiness.check()
             })
         let httpLogger = Logger(label: "acpd.http")
-        let maxConnections = config.api.maxConnections
+        let maxConnections = Self.connectionLimit(config, logger: logger)
         let limiter = ConnectionLimiter(limit: maxConnections, logger: httpLogger)
         let app = Application(router: APIServer.router(deps),
                               server: APIServerChannel.builder(config.api, limiter: limiter),
@@ -73,5 +73,19 @@ struct Daemon {
         let group = ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
         logger.notice("acpd stopped")
+    }
+
+    /// `api.maxConnections`, lowered (with a warning) when the open-file limit cannot afford it
+    /// beside `acp.maxConcurrentSessions` agents (`OpenFileLimit.connectionBudget`).
+    static func connectionLimit(_ config: ACPDConfig, logger: Logger) -> Int {
+        let configured = config.api.maxConnections
+        guard let limit = OpenFileLimit.current() else { return configured }
+        let budget = OpenFileLimit.connectionBudget(configured: configured, maxSessions: config.acp.maxConcurrentSessions, limit: limit.soft)
+        if budget < configured {
+            logger.warning("api.maxConnections lowered to fit the open-file limit (nofile)", metadata: [
+                "configured": "\(configured)", "effective": "\(budget)", "nofile": "\(limit.soft)",
+                "maxConcurrentSessions": "\(config.acp.maxConcurrentSessions)"])
+        }
+        return budget
     }
 }

@@ -13,7 +13,8 @@ import NIOCore
 /// SwiftNIO's `ServerBootstrap` (Hummingbird's) has an `AcceptBackoffHandler` that pauses
 /// accepting for a second after EMFILE, but NIO leaves the listening socket registered for
 /// readability after the failed accept, so the event loop spins anyway; and libdispatch traps
-/// when it cannot open a file (docs/http-api.md "Limits").
+/// when it cannot open a file (docs/http-api.md "Limits"). `Daemon.connectionLimit` keeps
+/// `api.maxConnections` under the open-file limit.
 struct APIServerChannel: ServerChildChannel {
     typealias Value = HTTP1Channel.Value
 
