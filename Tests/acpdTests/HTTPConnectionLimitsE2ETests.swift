@@ -5,8 +5,9 @@ import TestSupport
 /// Issue 11, finding 2: idle TCP connections must not exhaust acpd's file descriptors. The API
 /// closes a connection whose request head does not arrive within `api.headerTimeoutSeconds` and
 /// one idle for `api.idleTimeoutSeconds`, and holds at most `api.maxConnections` (a new one
-/// replaces the longest-waiting idle one, and the limit is kept under the open-file limit);
-/// `acpd run` raises its soft open-file limit. Each test drives `acpd run` over real sockets.
+/// replaces the longest-waiting idle one); `acpd run` raises its soft open-file limit; an agent
+/// that cannot get descriptors fails with a typed error. Each test drives `acpd run` over real
+/// sockets.
 @Suite(.serialized)
 struct HTTPConnectionLimitsE2ETests {
     private static let token = "e2e-limits-\(UUID().uuidString.prefix(8))"
@@ -176,6 +177,44 @@ struct HTTPConnectionLimitsE2ETests {
         }
     }
 
+    @Test("an agent spawn without free descriptors fails with ACP_SESSION_INIT_FAILED naming the cause; acpd lives on and the next prompt works")
+    func spawnWithoutDescriptorsFailsTyped() async throws {
+        try await withTemporaryDirectory { directory in
+            let daemon = try await DaemonProcess.start(in: directory, token: Self.token, config: Self.config)
+            let pid = daemon.process.processIdentifier
+            // A connection to post through, opened before the limit drops.
+            let connection = try RawTCPConnection(port: daemon.port)
+            try await connection.waitConnected(timeout: 5)
+            try await Task.sleep(for: .milliseconds(200))
+            // The soft limit at acpd's lowest free descriptor number: no descriptor is left.
+            let used = Set(try FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/fd").compactMap { Int($0) })
+            let firstFree = (0...).first { !used.contains($0) }!
+            try Self.prlimit(pid: pid, soft: firstFree)
+
+            let body = #"{"conversationId": "room1", "senderId": "alice", "text": "hello without descriptors", "messageId": "m-nofd"}"#
+            try connection.send("POST /v1/messages HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer \(Self.token)\r\n"
+                                + "Content-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)")
+            let answer = try await connection.waitFor("}", timeout: 10)
+            #expect(answer.hasPrefix("HTTP/1.1 202"), "\(answer)")
+            let runId = try #require(answer.split(separator: "\"runId\":\"").dropFirst().first?.prefix { $0 != "\"" }, "\(answer)")
+            // Let the run fail while the limit holds, then restore it to read the outcome.
+            try await Task.sleep(for: .seconds(2))
+            #expect(daemon.process.isRunning, "acpd died:\n\(daemon.log)")
+            try Self.prlimit(pid: pid, soft: 4096)
+
+            let run = try await daemon.finishedRun(String(runId))
+            #expect(run.state == "failed" && run.errorCode == "ACP_SESSION_INIT_FAILED", "\(run)")
+            let text = try await daemon.finalText("room1", run: String(runId))
+            #expect(text.contains("ERROR: ACP_SESSION_INIT_FAILED: the agent could not be started: acpd has run out of file descriptors"), "\(text)")
+            #expect(text.contains("raise the open-file limit, nofile"), "\(text)")
+
+            let again = try await daemon.post("room1", from: "alice", "hello with descriptors")
+            let againId = try #require(again.runId, "\(again)")
+            #expect(try await daemon.finalText("room1", run: againId).contains("hello with descriptors"))
+            #expect(try await daemon.stop() == 0)
+        }
+    }
+
     /// The CPU time (user + system) process `pid` used so far, in seconds.
     private static func cpuSeconds(_ pid: Int32) throws -> Double {
         let stat = try String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8)
@@ -183,5 +222,17 @@ struct HTTPConnectionLimitsE2ETests {
         let fields = stat[stat.index(after: stat.lastIndex(of: ")")!)...].split(separator: " ")
         let ticks = (Double(fields[11]) ?? 0) + (Double(fields[12]) ?? 0)
         return ticks / Double(sysconf(Int32(_SC_CLK_TCK)))
+    }
+
+    /// Sets the soft open-file limit of a running process (util-linux `prlimit`), keeping the hard one.
+    private static func prlimit(pid: Int32, soft: Int) throws {
+        var limit = rlimit()
+        getrlimit(__rlimit_resource_t(RLIMIT_NOFILE.rawValue), &limit)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/prlimit")
+        process.arguments = ["--pid", "\(pid)", "--nofile=\(soft):\(limit.rlim_max)"]
+        try process.run()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else { throw DaemonTestError("prlimit --nofile=\(soft) failed") }
     }
 }
