@@ -9,18 +9,24 @@ struct CLIRun: Sendable {
 }
 
 enum CLI {
+    /// `shell`, when given, runs first in the `/bin/sh` that then execs acpd (e.g. `ulimit -n 128`).
     static func run(_ arguments: [String], in directory: URL, environment extra: [String: String] = [:],
-                    stdin: String? = nil, timeout: Double = 60) async throws -> CLIRun {
+                    stdin: String? = nil, shell: String? = nil, timeout: Double = 60) async throws -> CLIRun {
         try await withDeadline(timeout, "acpd \(arguments.joined(separator: " "))") {
-            try runBlocking(arguments, in: directory, environment: extra, stdin: stdin)
+            try runBlocking(arguments, in: directory, environment: extra, stdin: stdin, shell: shell)
         }
     }
 
     private static func runBlocking(_ arguments: [String], in directory: URL, environment extra: [String: String],
-                                    stdin: String?) throws -> CLIRun {
+                                    stdin: String?, shell: String?) throws -> CLIRun {
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: TestPaths.product("acpd"))
-        process.arguments = arguments
+        if let shell {
+            process.executableURL = URL(fileURLWithPath: "/bin/sh")
+            process.arguments = ["-c", "\(shell) && exec \"$0\" \"$@\"", TestPaths.product("acpd")] + arguments
+        } else {
+            process.executableURL = URL(fileURLWithPath: TestPaths.product("acpd"))
+            process.arguments = arguments
+        }
         process.currentDirectoryURL = directory
         var environment = ProcessInfo.processInfo.environment
         environment["ACPD_CONFIG"] = nil

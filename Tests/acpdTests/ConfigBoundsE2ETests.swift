@@ -23,7 +23,8 @@ struct ConfigBoundsE2ETests {
     /// The daemon tests' config (`DaemonProcess.writeConfig`) with `acp` and `access` written as
     /// blocks that also hold `numbers`.
     static func config(port: Int, token: String, numbers: [([String], String)]) -> String {
-        let entries: [([String], String)] = [(["acp", "defaultAgent"], "demo"), (["access", "owners"], "[\"http:alice\"]")] + numbers
+        let entries: [([String], String)] = [(["acp", "defaultAgent"], "demo"), (["access", "owners"], "[\"http:alice\"]"),
+                                             (["api", "listen"], "\"127.0.0.1:\(port)\""), (["api", "token"], "\"\(token)\"")] + numbers
         return yamlBlocks(entries) + """
         agents:
           demo:
@@ -36,9 +37,6 @@ struct ConfigBoundsE2ETests {
         channels:
           http: { enabled: true }
         stateDir: ./state
-        api:
-          listen: "127.0.0.1:\(port)"
-          token: "\(token)"
 
         """
     }

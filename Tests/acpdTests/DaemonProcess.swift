@@ -42,14 +42,22 @@ final class DaemonProcess: @unchecked Sendable {
     }
 
     /// Starts `acpd run --config acpd.yaml` in `directory` and waits until `/healthz` answers.
-    init(directory: URL, port: Int, token: String) async throws {
+    /// `shell`, when given, runs first in the `/bin/sh` that then execs acpd (same pid), e.g.
+    /// `ulimit -n 256` to start it under a low open-file limit.
+    init(directory: URL, port: Int, token: String, shell: String? = nil) async throws {
         self.directory = directory
         self.port = port
         self.token = token
         logFile = directory.appendingPathComponent("acpd-\(UUID().uuidString.prefix(8)).log")
         FileManager.default.createFile(atPath: logFile.path, contents: nil)
-        process.executableURL = URL(fileURLWithPath: TestPaths.product("acpd"))
-        process.arguments = ["run", "--config", directory.appendingPathComponent("acpd.yaml").path]
+        let arguments = ["run", "--config", directory.appendingPathComponent("acpd.yaml").path]
+        if let shell {
+            process.executableURL = URL(fileURLWithPath: "/bin/sh")
+            process.arguments = ["-c", "\(shell) && exec \"$0\" \"$@\"", TestPaths.product("acpd")] + arguments
+        } else {
+            process.executableURL = URL(fileURLWithPath: TestPaths.product("acpd"))
+            process.arguments = arguments
+        }
         process.currentDirectoryURL = directory
         var environment = ProcessInfo.processInfo.environment
         environment["ACPD_CONFIG"] = nil

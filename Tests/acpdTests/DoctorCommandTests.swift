@@ -184,4 +184,30 @@ struct DoctorCommandTests {
             #expect(left == ["acpd.sqlite"])
         }
     }
+
+    @Test("open files: a low hard nofile limit for acp.maxConcurrentSessions and api.maxConnections warns (8 descriptors per agent), a high one passes")
+    func openFileLimit() async throws {
+        try await withTemporaryDirectory { dir in
+            try Self.write("""
+            acp: { defaultAgent: demo, maxConcurrentSessions: 40 }
+            agents:
+              demo: { command: ["\(TestPaths.demoAgent)"] }
+            api: { maxConnections: 100 }
+            """, to: dir)
+            // 64 + 100 + 40 × 8 = 484 descriptors.
+            let low = try await CLI.run(["doctor", "--json"], in: dir, shell: "ulimit -n 256")
+            let lowReport = try JSONDecoder().decode(Report.self, from: Data(low.stdout.utf8))
+            let warned = try #require(lowReport.checks.first { $0.name == "open files" }, "\(low.stdout)")
+            #expect(warned.status == "warn", "\(warned)")
+            #expect(warned.detail.contains("nofile 256") && warned.detail.contains("= 484"), "\(warned.detail)")
+            #expect(warned.detail.contains("3 pipes = 6 descriptors per agent"), "\(warned.detail)")
+            #expect(warned.hint.contains("LimitNOFILE"), "\(warned.hint)")
+            #expect(low.status == 0, "a warning does not fail doctor: \(low.stdout)")
+
+            let high = try await CLI.run(["doctor", "--json"], in: dir, shell: "ulimit -n 4096")
+            let highReport = try JSONDecoder().decode(Report.self, from: Data(high.stdout.utf8))
+            let passed = try #require(highReport.checks.first { $0.name == "open files" }, "\(high.stdout)")
+            #expect(passed.status == "pass", "\(passed)")
+        }
+    }
 }

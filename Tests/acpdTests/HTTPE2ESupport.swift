@@ -42,12 +42,14 @@ struct LoggedMessage: CustomStringConvertible {
 extension DaemonProcess {
     /// Writes `stateDir`, `body` (everything but `stateDir` and `api`) and an `api` section to
     /// `acpd.yaml` in `directory`, and starts `acpd run` on it.
-    static func start(in directory: URL, token: String, config body: String) async throws -> DaemonProcess {
+    /// `api` holds more `api` keys (indented lines), `shell` runs before acpd (see `init`).
+    static func start(in directory: URL, token: String, config body: String, api: String = "",
+                      shell: String? = nil) async throws -> DaemonProcess {
         let port = try freePort()
-        let yaml = "stateDir: ./state\n" + body + "\napi:\n  listen: \"127.0.0.1:\(port)\"\n  token: \"\(token)\"\n"
+        let yaml = "stateDir: ./state\n" + body + "\napi:\n  listen: \"127.0.0.1:\(port)\"\n  token: \"\(token)\"\n" + api
         try FileManager.default.createDirectory(at: directory.appendingPathComponent("workspace"), withIntermediateDirectories: true)
         try yaml.write(to: directory.appendingPathComponent("acpd.yaml"), atomically: true, encoding: .utf8)
-        return try await DaemonProcess(directory: directory, port: port, token: token)
+        return try await DaemonProcess(directory: directory, port: port, token: token, shell: shell)
     }
 
     /// `POST /v1/messages` from `sender` (the bare http sender id) into `conversation`; the

@@ -30,3 +30,11 @@ public struct StoreError: Error, Sendable, Equatable, CustomStringConvertible {
 
     public var description: String { "store \(path): \(message) (next: \(hint))" }
 }
+
+extension StoreError {
+    /// True when `error` came from the store (opening it, a query or a write, a row it could not
+    /// read): what an API answers as "the store is unavailable", unlike a client's mistake.
+    public static func isStoreFailure(_ error: any Error) -> Bool {
+        error is StoreError || error is SQLiteError || error is RecordDecodingError
+    }
+}

@@ -223,6 +223,12 @@ public struct APIConfig: Sendable, Equatable {
     public var host: String
     public var port: Int
     public var token: Secret?
+    /// `api.headerTimeoutSeconds`: how long a request head may take to arrive.
+    public var headerTimeoutSeconds: Int = 10
+    /// `api.idleTimeoutSeconds`: how long a connection without a request in progress stays open.
+    public var idleTimeoutSeconds: Int = 60
+    /// `api.maxConnections`: open connections at once.
+    public var maxConnections: Int = 256
 }
 
 /// A secret config value (token, shared secret): compares by value, never prints it.

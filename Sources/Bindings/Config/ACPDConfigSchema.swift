@@ -21,6 +21,9 @@ enum ACPDConfigSchema {
         optional("api", object("The HTTP API (CONTRACT.md §7).", [
             optional("listen", string(.hostPort, "Address of the HTTP API. Without `api.token` it must be a loopback address: an IPv4 address in 127.0.0.0/8, `[::1]` or `localhost` (any other name needs a token, even one that resolves to 127.0.0.1).", default: .string("127.0.0.1:7878"))),
             optional("token", string(.nonEmpty, "Bearer token required on every endpoint but the health checks.", secret: true)),
+            optional("headerTimeoutSeconds", integer("A connection's request head (request line and headers) must arrive within this long of its first byte (of the connection's opening, for its first request); else the connection is closed.", 10, ConfigLimits.apiHeaderTimeoutSeconds)),
+            optional("idleTimeoutSeconds", integer("A connection with no request in progress and nothing received for this long is closed (event streams in progress are not idle).", 60, ConfigLimits.apiIdleTimeoutSeconds)),
+            optional("maxConnections", integer("Open connections at once. Over it, a new connection replaces the longest-waiting one without a request in progress, or is closed at once when every connection is busy.", 256, ConfigLimits.apiMaxConnections)),
         ])),
     ])
 

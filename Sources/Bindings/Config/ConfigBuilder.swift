@@ -181,7 +181,10 @@ struct ConfigBuilder {
                 report(path.key("token"), "required when api.listen (\(listen)) is not a loopback address (127.x.y.z, [::1] or localhost; a name is not, whatever it resolves to); set api.token (e.g. \"${ACPD_API_TOKEN}\")")
             }
         }
-        return APIConfig(listen: listen, host: host, port: port, token: token)
+        return APIConfig(listen: listen, host: host, port: port, token: token,
+                         headerTimeoutSeconds: value["headerTimeoutSeconds"]?.integer ?? 10,
+                         idleTimeoutSeconds: value["idleTimeoutSeconds"]?.integer ?? 60,
+                         maxConnections: value["maxConnections"]?.integer ?? 256)
     }
 
     // MARK: - Helpers

@@ -85,6 +85,9 @@ public enum ConfigExample {
         api:
           listen: "127.0.0.1:7878"       # [127.0.0.1:7878] a non-loopback address needs a token
           token: "${ACPD_API_TOKEN}"     # bearer token for everything but /healthz and /readyz
+          headerTimeoutSeconds: 10       # [10] a request head must arrive within this long, else the connection is closed
+          idleTimeoutSeconds: 60         # [60] a connection without a request in progress is closed after this long
+          maxConnections: 256            # [256] over it, the longest-waiting idle connection is dropped (or the new one, when all are busy)
 
         """
 }

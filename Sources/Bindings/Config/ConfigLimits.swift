@@ -30,6 +30,12 @@ public enum ConfigLimits {
     public static let rateLimitPerMinute = 1...1_000_000
     /// `access.rateLimit.burst`.
     public static let rateLimitBurst = 1...1_000_000
+    /// `api.headerTimeoutSeconds`: up to 5 minutes for a request head.
+    public static let apiHeaderTimeoutSeconds = 1...300
+    /// `api.idleTimeoutSeconds`: up to an hour.
+    public static let apiIdleTimeoutSeconds = 1...3_600
+    /// `api.maxConnections`.
+    public static let apiMaxConnections = 1...4_096
 
     /// `value` moved into `range` (the nearest bound when outside it).
     public static func clamp(_ value: Int, to range: ClosedRange<Int>) -> Int {

@@ -93,6 +93,7 @@ enum Spawner {
             close(stdinPipe.write)
             close(stdoutPipe.read)
             close(stderrPipe.read)
+            if result == EMFILE || result == ENFILE { throw outOfDescriptors(label, result) }
             throw failure(label, "cannot start \(executable): \(errnoText(result))")
         }
         return SpawnedChild(pid: pid, stdin: stdinPipe.write, stdout: stdoutPipe.read, stderr: stderrPipe.read)
@@ -131,7 +132,13 @@ enum Spawner {
                 _ = fcntl(fds[1], F_SETFD, FD_CLOEXEC)
             }
         }
-        guard result == 0 else { throw failure(label, "cannot create a pipe: \(errnoText())") }
+        guard result == 0 else {
+            let code = errno
+            if code == EMFILE || code == ENFILE {
+                throw outOfDescriptors(label, code)
+            }
+            throw failure(label, "cannot create a pipe: \(errnoText(code))")
+        }
         return (fds[0], fds[1])
     }
 
@@ -139,6 +146,16 @@ enum Spawner {
         var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
         guard getcwd(&buffer, buffer.count) != nil else { return "/" }
         return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+
+    /// The error of a spawn that found no free file descriptor (EMFILE: acpd's own limit,
+    /// ENFILE: the system's): an agent needs three pipes.
+    static func outOfDescriptors(_ label: String, _ code: Int32) -> ACPError {
+        let whose = code == ENFILE ? "the system has" : "acpd has"
+        return ACPError(.sessionInitFailed,
+                        message: "the agent could not be started: \(whose) run out of file descriptors (an agent needs three pipes; raise the open-file limit, nofile)",
+                        hint: "raise the open-file limit (nofile; `acpd doctor` shows it), lower acp.maxConcurrentSessions or api.maxConnections, or try again when fewer agents or connections are open",
+                        detail: "spawn \(label): \(errnoText(code))")
     }
 
     static func failure(_ label: String, _ reason: String) -> ACPError {

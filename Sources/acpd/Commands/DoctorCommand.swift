@@ -41,7 +41,7 @@ struct DoctorCommand: AsyncParsableCommand {
         let (loaded, configCheck) = ConfigChecks.load(option: configOption)
         guard let settings = loaded else {
             let reason = "not checked: the config does not load"
-            return DoctorReport(checks: [configCheck] + ["agents", "store", "workspace roots", "chat accounts"].map {
+            return DoctorReport(checks: [configCheck] + ["agents", "store", "workspace roots", ResourceChecks.name, "chat accounts"].map {
                 DoctorCheck.skip($0, reason, hint: "fix the config first")
             })
         }
@@ -50,6 +50,7 @@ struct DoctorCommand: AsyncParsableCommand {
         checks += await AgentChecks(config: settings, registry: registry, smoke: smoke).run()
         checks += StoreChecks(config: settings).run()
         checks.append(ConfigChecks.workspaceRoots(settings))
+        checks.append(ResourceChecks.openFiles(settings))
         checks += await ChannelChecks(config: settings).run()
         return DoctorReport(checks: checks)
     }

@@ -34,11 +34,38 @@ struct RunCommand: AsyncParsableCommand {
             throw ExitCode(1)
         }
         logger.notice("acpd starting", metadata: ["config": "\(loaded.description)", "version": "\(ACPDVersion.current)"])
+        Self.raiseOpenFileLimit(loaded.config, logger: logger)
         do {
             try await Daemon(config: loaded.config, configPath: loaded.config.file, registry: registry, logger: logger).run()
         } catch {
             logger.error("acpd failed", metadata: ["error": "\(error)"])
             throw ExitCode(1)
+        }
+    }
+
+    /// Raises the soft open-file limit to the hard one and logs the outcome, with a warning when
+    /// the limit is below what the config may need (`OpenFileLimit.needed`, as `acpd doctor` checks).
+    static func raiseOpenFileLimit(_ config: ACPDConfig, logger: Logger) {
+        let needed = OpenFileLimit.needed(maxSessions: config.acp.maxConcurrentSessions, maxConnections: config.api.maxConnections)
+        let limit: UInt64
+        switch OpenFileLimit.raiseSoftToHard() {
+        case .raised(let from, let to)?:
+            logger.notice("raised the open-file limit (nofile)", metadata: ["from": "\(from)", "to": "\(to)"])
+            limit = to
+        case .unchanged(let soft)?:
+            logger.info("open-file limit (nofile) is already the hard limit", metadata: ["limit": "\(soft)"])
+            limit = soft
+        case .failed(let soft, let error)?:
+            logger.warning("cannot raise the open-file limit (nofile)", metadata: ["limit": "\(soft)", "errno": "\(error)"])
+            limit = soft
+        case nil:
+            logger.warning("cannot read the open-file limit (nofile)")
+            return
+        }
+        if limit < needed {
+            logger.warning("the open-file limit (nofile) is low for this config", metadata: [
+                "limit": "\(limit)", "needed": "\(needed)", "maxConcurrentSessions": "\(config.acp.maxConcurrentSessions)",
+                "maxConnections": "\(config.api.maxConnections)"])
         }
     }
 }

@@ -49,12 +49,18 @@ struct Daemon {
             readiness: { [readiness = Readiness(channels: channels, store: store, registry: parts.backends, agents: parts.agents)] in
                 await readiness.check()
             })
+        let httpLogger = Logger(label: "acpd.http")
+        let maxConnections = Self.connectionLimit(config, logger: logger)
+        let limiter = ConnectionLimiter(limit: maxConnections, logger: httpLogger)
         let app = Application(router: APIServer.router(deps),
+                              server: APIServerChannel.builder(config.api, limiter: limiter),
                               configuration: .init(address: .hostname(config.api.host, port: config.api.port), serverName: "acpd"),
-                              onServerRunning: { [logger, config] _ in
-                                  logger.notice("acpd listening", metadata: ["listen": "\(config.api.listen)"])
+                              onServerRunning: { [logger, config, maxConnections] _ in
+                                  logger.notice("acpd listening", metadata: [
+                                      "listen": "\(config.api.listen)", "maxConnections": "\(maxConnections)",
+                                      "headerTimeoutSeconds": "\(config.api.headerTimeoutSeconds)", "idleTimeoutSeconds": "\(config.api.idleTimeoutSeconds)"])
                               },
-                              logger: Logger(label: "acpd.http"))
+                              logger: httpLogger)
         let services: [ServiceGroupConfiguration.ServiceConfiguration] = [
             .init(service: APIService(app: app, httpChannel: httpChannel)),
             .init(service: parts.delivery),
@@ -66,5 +72,19 @@ struct Daemon {
         let group = ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await store.serving(group, logger: logger)
         logger.notice("acpd stopped")
+    }
+
+    /// `api.maxConnections`, lowered (with a warning) when the open-file limit cannot afford it
+    /// beside `acp.maxConcurrentSessions` agents (`OpenFileLimit.connectionBudget`).
+    static func connectionLimit(_ config: ACPDConfig, logger: Logger) -> Int {
+        let configured = config.api.maxConnections
+        guard let limit = OpenFileLimit.current() else { return configured }
+        let budget = OpenFileLimit.connectionBudget(configured: configured, maxSessions: config.acp.maxConcurrentSessions, limit: limit.soft)
+        if budget < configured {
+            logger.warning("api.maxConnections lowered to fit the open-file limit (nofile)", metadata: [
+                "configured": "\(configured)", "effective": "\(budget)", "nofile": "\(limit.soft)",
+                "maxConcurrentSessions": "\(config.acp.maxConcurrentSessions)"])
+        }
+        return budget
     }
 }

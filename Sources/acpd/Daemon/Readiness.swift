@@ -8,6 +8,14 @@ struct ReadinessReport: Sendable, Equatable {
     var detail: String
     /// Backend id → `ok` or `unavailable: <reason>`, for the backends declared agents use.
     var backends: [String: String]
+    /// `detail` without reasons: `ok`, `shutting down`, `store unavailable` or `no runtime
+    /// backend is available`.
+    var summary: String
+
+    /// What a caller without the API token sees: no reasons (they may name paths and commands).
+    var withoutReasons: ReadinessReport {
+        ReadinessReport(ready: ready, detail: summary, backends: backends.mapValues { $0 == "ok" ? "ok" : "unavailable" }, summary: summary)
+    }
 }
 
 /// Decides readiness: not ready while shutting down, when the store cannot be read, or when
@@ -22,9 +30,9 @@ struct Readiness: Sendable {
     let agents: AgentCatalog
 
     func check() async -> ReadinessReport {
-        guard channels.isEmpty || channels.contains(where: \.isAcceptingInbound) else { return ReadinessReport(ready: false, detail: "shutting down", backends: [:]) }
+        guard channels.isEmpty || channels.contains(where: \.isAcceptingInbound) else { return ReadinessReport(ready: false, detail: "shutting down", backends: [:], summary: "shutting down") }
         do { _ = try store.schemaVersion() } catch {
-            return ReadinessReport(ready: false, detail: "store: \(error)", backends: [:])
+            return ReadinessReport(ready: false, detail: "store: \(error)", backends: [:], summary: "store unavailable")
         }
         var backends: [String: String] = [:]
         for id in agents.backendsInUse.sorted() {
@@ -37,8 +45,9 @@ struct Readiness: Sendable {
         }
         if !backends.isEmpty, !backends.values.contains("ok") {
             let summary = backends.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: "; ")
-            return ReadinessReport(ready: false, detail: "no runtime backend is available: \(summary)", backends: backends)
+            return ReadinessReport(ready: false, detail: "no runtime backend is available: \(summary)", backends: backends,
+                                   summary: "no runtime backend is available")
         }
-        return ReadinessReport(ready: true, detail: "ok", backends: backends)
+        return ReadinessReport(ready: true, detail: "ok", backends: backends, summary: "ok")
     }
 }

@@ -26,19 +26,22 @@ struct APIDependencies: Sendable {
 
 /// The HTTP API of `acpd run` (CONTRACT.md §7, docs/http-api.md) on Hummingbird.
 enum APIServer {
-    /// The routes; every path but `/healthz` needs `Authorization: Bearer <api.token>`
-    /// (`BearerTokenMiddleware`). The http channel mounts its own route collection.
+    /// The routes; every path but `/healthz` and `/readyz` needs `Authorization: Bearer <api.token>`
+    /// (`BearerTokenMiddleware`). Errors a route throws become JSON errors by kind
+    /// (`APIErrorMiddleware`). The http channel mounts its own route collection.
     static func router(_ deps: APIDependencies) -> Hummingbird.Router<BasicRequestContext> {
         let root = Hummingbird.Router()
+        root.add(middleware: APIErrorMiddleware())
         root.get("/healthz") { _, _ in APIResponses.json(["status": "ok"]) }
-        let router = root.group().add(middleware: BearerTokenMiddleware(token: deps.token))
-        router.get("/readyz") { request, _ in
-            do {
-                let state = await deps.readiness()
-                return APIResponses.json(["ready": JSONValue(state.ready), "detail": JSONValue(state.detail), "backends": JSONValue(state.backends.mapValues(JSONValue.string))],
-                                         status: state.ready ? .ok : .serviceUnavailable)
-            }
+        // Open, like /healthz; the reasons behind "not ready" (paths, commands) only with the token.
+        root.get("/readyz") { request, _ in
+            let full = await deps.readiness()
+            let authorised = deps.token.map { BearerToken(token: $0).accepts(request.headers[.authorization]) } ?? true
+            let state = authorised ? full : full.withoutReasons
+            return APIResponses.json(["ready": JSONValue(state.ready), "detail": JSONValue(state.detail), "backends": JSONValue(state.backends.mapValues(JSONValue.string))],
+                                     status: state.ready ? .ok : .serviceUnavailable)
         }
+        let router = root.group().add(middleware: BearerTokenMiddleware(token: deps.token))
         router.get("/metrics") { request, _ in
             do {
                 var buffer: [UInt8] = []
@@ -87,23 +90,16 @@ enum APIServer {
     }
 }
 
-/// Every API path but `/healthz`: answers 401 without `Authorization: Bearer <api.token>` (when a
-/// token is configured), and 503 when a route fails on the store.
+/// Every API path but `/healthz` and `/readyz`: answers 401 without `Authorization: Bearer
+/// <api.token>` (when a token is configured; the scheme in any case, see `BearerToken`).
 struct BearerTokenMiddleware: RouterMiddleware {
     typealias Context = BasicRequestContext
     let token: Secret?
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        if let token {
-            let header = request.headers[.authorization] ?? ""
-            guard header == "Bearer \(token.value)" else {
-                return APIResponses.error(.unauthorized, code: "HTTP_UNAUTHORIZED", "missing or wrong bearer token")
-            }
+        if let token, !BearerToken(token: token).accepts(request.headers[.authorization]) {
+            return APIResponses.error(.unauthorized, code: "HTTP_UNAUTHORIZED", "missing or wrong bearer token")
         }
-        do { return try await next(request, context) } catch let error as any HTTPResponseError {
-            throw error
-        } catch {
-            return APIResponses.error(.serviceUnavailable, code: "HTTP_UNAVAILABLE", "the state store is unavailable: \(error)")
-        }
+        return try await next(request, context)
     }
 }

@@ -26,6 +26,7 @@ import TestSupport
         #expect(config.access.unknownSenders == .strict && config.access.authTTLSeconds == 600)
         #expect(config.access.rateLimit == .init(perMinute: 10, burst: 3))
         #expect(config.api.listen == "127.0.0.1:7878" && config.api.port == 7878 && config.api.token == nil)
+        #expect(config.api.headerTimeoutSeconds == 10 && config.api.idleTimeoutSeconds == 60 && config.api.maxConnections == 256)
         #expect(config.channels.httpEnabled == false)
     }
 
