@@ -77,11 +77,14 @@ public actor DeliveryService: Service, ChatOutbox {
 
     /// Offers undelivered output of finished runs again, then follows new events until the
     /// calling task is cancelled or the event stream ends; then drains (see `drain()`) and
-    /// returns once everything it took on was sent (or given up) and checkpointed. Graceful
-    /// shutdown ends the following like cancellation does; when the event stream ends first (the
-    /// control plane stopped), it drains and then waits for graceful shutdown or cancellation.
+    /// returns once everything it took on was sent (or given up) and checkpointed. The following
+    /// ends with the event stream (the control plane stopped: in the daemon that happens before
+    /// delivery's turn at shutdown) or with cancellation; it then drains, and returns once graceful
+    /// shutdown reached it (or at once when cancelled).
     public func run() async {
-        let events = manager.subscribe(nil).cancelOnGracefulShutdown()
+        // The event stream ends when the control plane stops (before delivery's turn at shutdown)
+        // or when this task is cancelled; no per-event graceful-shutdown wrapper on the hot path.
+        let events = manager.subscribe(nil)
         await resumePending()
         await withTaskGroup(of: Void.self) { group in
             group.addTask { [self] in

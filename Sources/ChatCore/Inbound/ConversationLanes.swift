@@ -1,14 +1,19 @@
 import ACPControlPlane
 import Bindings
+import Synchronization
 
 /// Ordering and admission for a channel's inbound stream: messages of one conversation are
 /// handled one at a time in arrival order, different conversations in parallel, with at most
 /// `limit` messages in flight per channel (reading the stream pauses beyond that, so a flood
 /// applies backpressure instead of piling up tasks).
 ///
-/// Use: `admit()` then `ticket(for:)` in the reading loop (arrival order), then in the handling
-/// task `wait(for:)`, handle, `done(with:)`.
-actor ConversationLanes {
+/// Use: `enter(_:)` in the reading loop (arrival order), then in the handling task
+/// `wait(for:)` unless the ticket `isFirst`, handle, `done(with:)`.
+///
+/// A lock, not an actor: on the inbound path of every message, the uncontended case (room in
+/// flight, nobody ahead in the conversation) takes no suspension and no hop; only a full channel
+/// or a busy conversation waits on a continuation.
+final class ConversationLanes: Sendable {
     /// A place in one conversation's line.
     struct Ticket: Sendable {
         let conversation: String
@@ -24,10 +29,14 @@ actor ConversationLanes {
         var waiting: [UInt64: CheckedContinuation<Void, Never>] = [:]
     }
 
+    private struct State {
+        var lanes: [String: Lane] = [:]
+        var inFlight = 0
+        var admissions: [CheckedContinuation<Void, Never>] = []
+    }
+
     let limit: Int
-    private var lanes: [String: Lane] = [:]
-    private var inFlight = 0
-    private var admissions: [CheckedContinuation<Void, Never>] = []
+    private let state = Mutex(State())
 
     /// Lanes with at most `limit` (≥ 1) messages in flight.
     init(limit: Int) {
@@ -35,21 +44,34 @@ actor ConversationLanes {
     }
 
     /// Number of conversations with a message in flight or waiting (for tests and metrics).
-    var activeConversations: Int { lanes.count }
+    var activeConversations: Int { state.withLock { $0.lanes.count } }
     /// Number of `admit()` calls waiting for room.
-    var pendingAdmissions: Int { admissions.count }
+    var pendingAdmissions: Int { state.withLock { $0.admissions.count } }
 
     /// Returns once fewer than `limit` messages are in flight, and counts this one.
     func admit() async {
-        if inFlight >= limit {
-            await withCheckedContinuation { admissions.append($0) }
-        } else {
-            inFlight += 1
+        let admitted = state.withLock { state -> Bool in
+            guard state.inFlight < limit else { return false }
+            state.inFlight += 1
+            return true
+        }
+        if admitted { return }
+        await withCheckedContinuation { (waiter: CheckedContinuation<Void, Never>) in
+            let now = state.withLock { state -> Bool in
+                // Room may have been made between the two locks.
+                if state.inFlight < limit {
+                    state.inFlight += 1
+                    return true
+                }
+                state.admissions.append(waiter)
+                return false
+            }
+            if now { waiter.resume() }
         }
     }
 
-    /// `admit()` then `ticket(for:)` in one step (one hop on the inbound path): returns once fewer
-    /// than `limit` messages are in flight, with the next place in `conversation`'s line.
+    /// `admit()` then `ticket(for:)`: returns once fewer than `limit` messages are in flight, with
+    /// the next place in `conversation`'s line.
     func enter(_ conversation: ConversationRef) async -> Ticket {
         await admit()
         return ticket(for: conversation)
@@ -58,35 +80,47 @@ actor ConversationLanes {
     /// The next place in `conversation`'s line; call in arrival order.
     func ticket(for conversation: ConversationRef) -> Ticket {
         let key = conversation.canonical
-        var lane = lanes[key] ?? Lane()
-        let ticket = Ticket(conversation: key, number: lane.issued, isFirst: lane.issued == lane.serving)
-        lane.issued += 1
-        lanes[key] = lane
-        return ticket
+        return state.withLock { state in
+            var lane = state.lanes[key] ?? Lane()
+            let ticket = Ticket(conversation: key, number: lane.issued, isFirst: lane.issued == lane.serving)
+            lane.issued += 1
+            state.lanes[key] = lane
+            return ticket
+        }
     }
 
     /// Returns once every earlier ticket of the same conversation is done.
     func wait(for ticket: Ticket) async {
-        guard let lane = lanes[ticket.conversation], lane.serving != ticket.number else { return }
-        await withCheckedContinuation { lanes[ticket.conversation]?.waiting[ticket.number] = $0 }
+        await withCheckedContinuation { (waiter: CheckedContinuation<Void, Never>) in
+            let ready = state.withLock { state -> Bool in
+                guard let lane = state.lanes[ticket.conversation], lane.serving != ticket.number else { return true }
+                state.lanes[ticket.conversation]?.waiting[ticket.number] = waiter
+                return false
+            }
+            if ready { waiter.resume() }
+        }
     }
 
     /// Ends `ticket`'s turn: the conversation's next message may go, and one more may be admitted.
     func done(with ticket: Ticket) {
-        if var lane = lanes[ticket.conversation] {
-            lane.serving += 1
-            if lane.serving == lane.issued {
-                lanes[ticket.conversation] = nil
-            } else {
-                let next = lane.waiting.removeValue(forKey: lane.serving)
-                lanes[ticket.conversation] = lane
-                next?.resume()
+        let (next, admission) = state.withLock { state -> (CheckedContinuation<Void, Never>?, CheckedContinuation<Void, Never>?) in
+            var next: CheckedContinuation<Void, Never>?
+            if var lane = state.lanes[ticket.conversation] {
+                lane.serving += 1
+                if lane.serving == lane.issued {
+                    state.lanes[ticket.conversation] = nil
+                } else {
+                    next = lane.waiting.removeValue(forKey: lane.serving)
+                    state.lanes[ticket.conversation] = lane
+                }
             }
+            if state.admissions.isEmpty {
+                state.inFlight -= 1
+                return (next, nil)
+            }
+            return (next, state.admissions.removeFirst())
         }
-        if admissions.isEmpty {
-            inFlight -= 1
-        } else {
-            admissions.removeFirst().resume()
-        }
+        next?.resume()
+        admission?.resume()
     }
 }

@@ -87,7 +87,9 @@ public actor InboundRouter: Service {
                 group.addTask { [self] in
                     let lanes = ConversationLanes(limit: Self.inFlightPerChannel)
                     await withDiscardingTaskGroup { handlers in
-                        for await inbound in channel.inbound.cancelOnGracefulShutdown() {
+                        // No graceful-shutdown wrapper on the stream (it costs hops per message): a
+                        // channel ends its stream at its own graceful shutdown, which comes first.
+                        for await inbound in channel.inbound {
                             if Task.isCancelled {
                                 inbound.complete(nil)
                                 break
@@ -96,7 +98,7 @@ public actor InboundRouter: Service {
                             handlers.addTask { [self] in
                                 if !ticket.isFirst { await lanes.wait(for: ticket) }
                                 inbound.complete(await self.handle(inbound.message, channel: channel))
-                                await lanes.done(with: ticket)
+                                lanes.done(with: ticket)
                             }
                         }
                     }
