@@ -178,24 +178,17 @@ public actor InboundRouter: Service {
     static let inFlightWait: Duration = .seconds(30)
 
     /// The outcome of the message now handling `key` (with its request fingerprint), or nil when
-    /// it did not come within `limit`.
+    /// it did not come within `limit`. The waiter is registered before this suspends (the
+    /// continuation's body runs on the actor at once), so a first handler that finishes right
+    /// after can never miss it.
     func firstOutcome(of key: IdempotencyKey, within limit: Duration) async -> InboundOutcome? {
         let token = UUID()
-        return await withTaskGroup(of: InboundOutcome?.self) { group in
-            group.addTask { await self.awaitOutcome(of: key, token: token) }
-            group.addTask {
-                try? await Task.sleep(for: limit)
-                await self.resumeWaiter(of: key, token: token, with: nil)
-                return nil
-            }
-            let first = await group.next() ?? nil
-            group.cancelAll()
-            return first
+        let timeout = Task { [weak self] in
+            try? await Task.sleep(for: limit)
+            await self?.resumeWaiter(of: key, token: token, with: nil)
         }
-    }
-
-    private func awaitOutcome(of key: IdempotencyKey, token: UUID) async -> InboundOutcome? {
-        await withCheckedContinuation { waiters[key, default: [:]][token] = $0 }
+        defer { timeout.cancel() }
+        return await withCheckedContinuation { waiters[key, default: [:]][token] = $0 }
     }
 
     private func resumeWaiter(of key: IdempotencyKey, token: UUID, with outcome: InboundOutcome?) {
