@@ -1,0 +1,55 @@
+import Foundation
+import TelegramFake
+import Testing
+import TestSupport
+
+/// `acpd run` with a Telegram account whose `apiRoot` is the fake Bot API.
+@Suite("telegram end to end")
+struct TelegramE2ETests {
+    static let token = "123456:E2E-token"
+    static let forum: Int64 = -1_001_234_567_890
+
+    static func config(apiRoot: String) -> String {
+        """
+        acp:
+          defaultAgent: demo
+        \(E2EConfig.demoAgent)
+        bindings:
+          - type: acp
+            agentId: demo
+            match: { channel: telegram, peer: { kind: group, id: "\(forum):topic:42" } }
+        channels:
+          telegram:
+            accounts:
+              default: { botToken: "\(token)", apiRoot: "\(apiRoot)", pollTimeoutSeconds: 1 }
+        access:
+          owners: ["telegram:111"]
+        """
+    }
+
+    @Test("a message in a bound forum topic gets the demo agent's answer in that topic only; a duplicated update starts one run")
+    func boundTopicAnswersInTopic() async throws {
+        try await withTemporaryDirectory { dir in
+            try await TelegramFakeServer.with(token: Self.token) { fake in
+                await fake.state.addForum(Self.forum, topics: [42, 43])
+                let daemon = try await DaemonProcess.start(in: dir, token: "api-token", config: Self.config(apiRoot: fake.apiRoot))
+                await fake.state.duplicateNextUpdate()
+                let update = await fake.state.enqueueText("hello topic", chat: Self.forum, from: 111, topic: 42)
+                try await withDeadline(30, "the answer in topic 42\n\(daemon.log)") {
+                    while await !fake.state.messages(chat: Self.forum, thread: 42).contains(where: { $0.text.contains("echo: hello topic") }) {
+                        try await Task.sleep(for: .milliseconds(50))
+                    }
+                }
+                // Everything the bot sent went to topic 42; nothing to General or topic 43.
+                let all = await fake.state.allMessages
+                #expect(all.allSatisfy { $0.chatId == Self.forum && $0.threadId == 42 }, "\(all)")
+                try await withDeadline(10, "the offset is confirmed") {
+                    while await !fake.state.polledOffsets.contains(update + 1) { try await Task.sleep(for: .milliseconds(50)) }
+                }
+                // A graceful stop ends the poller, drains delivery and exits 0.
+                #expect(try await daemon.stop() == 0, "\(daemon.log)")
+                #expect(try daemon.runCount() == 1)
+            }
+        }
+    }
+}
