@@ -164,3 +164,57 @@ struct TelegramPollingTests {
         }
     }
 }
+
+@Suite("telegram poll failures")
+struct TelegramPollFailureTests {
+    @Test("409 Conflict, 5xx and 429 on getUpdates put the account in backoff, then polling resumes and delivers")
+    func pollFailuresRecover() async throws {
+        try await withFakeTelegram { fake, client in
+            await fake.state.injectPollFailure(status: 409, description: "Conflict: terminated by other getUpdates request")
+            await fake.state.injectPollFailure(status: 502, description: "Bad Gateway")
+            await fake.state.injectPollFailure(status: 429, description: "Too Many Requests: retry after 1", retryAfter: 1)
+            await fake.state.enqueueText("after the storm", chat: 111, from: 111)
+            let channel = telegramChannel(fake, client)
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { try await channel.run() }
+                defer { group.cancelAll() }
+                var inbound = channel.inbound.makeAsyncIterator()
+                let got = try #require(await inbound.next())
+                #expect(got.message.text == "after the storm")
+                got.complete(.ignored)
+                #expect(channel.pollState == .polling)
+                #expect(await fake.state.calls.filter { $0 == "getUpdates" }.count >= 4)
+            }
+        }
+    }
+
+    @Test("a send to a Bot API nobody listens on is transient (nothing left), not an unknown outcome")
+    func unreachableIsTransient() async throws {
+        let client = TelegramBotAPI.makeHTTPClient()
+        let port = try closedPort()
+        let channel = TelegramChannel(accountId: "default",
+                                      api: TelegramBotAPI(apiRoot: "http://127.0.0.1:\(port)", token: testToken, client: client,
+                                                          requestTimeout: .seconds(5)))
+        do {
+            _ = try await channel.send(to: ConversationRef(channel: .telegram, conversationId: "111"), text: "x", buttons: [],
+                                       context: OutgoingContext(kind: .reply))
+            Issue.record("the send succeeded")
+        } catch let error as ChannelError {
+            guard case .transient = error else { Issue.record("expected transient, got \(error)"); return }
+        }
+        try await client.shutdown()
+    }
+
+    /// A port on 127.0.0.1 that was bound and released (nothing listens on it now).
+    func closedPort() throws -> Int {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) } }
+        _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
+        return Int(UInt16(bigEndian: address.sin_port))
+    }
+}

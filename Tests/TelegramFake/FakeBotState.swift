@@ -45,6 +45,7 @@ public actor FakeBotState {
     private var messages: [Int64: [FakeMessage]] = [:]
     private var nextMessageId: [Int64: Int64] = [:]
     private var faults: [FakeFault] = []
+    private var pollFailures: [(status: Int, description: String, retryAfter: Int?)] = []
     private var duplicateNext = false
     /// `callback_query_id` → the text it was answered with (nil: answered without text).
     public private(set) var answeredQueries: [String: String?] = [:]
@@ -101,6 +102,12 @@ public actor FakeBotState {
     /// Makes the next call other than `getUpdates` fail with `fault`.
     public func inject(_ fault: FakeFault) { faults.append(fault) }
 
+    /// Makes the next `getUpdates` answer HTTP `status` with `description` (409 Conflict, 502, 429
+    /// with `retryAfter`) instead of updates.
+    public func injectPollFailure(status: Int, description: String, retryAfter: Int? = nil) {
+        pollFailures.append((status, description, retryAfter))
+    }
+
     // MARK: Reading
 
     /// The messages of `chat` in topic `thread` (nil: the chat itself or General), oldest first.
@@ -154,7 +161,15 @@ public actor FakeBotState {
         return answer
     }
 
-    func recordPoll() { calls.append("getUpdates") }
+    /// Records a `getUpdates` call; returns the failure to answer with, if one was injected.
+    func recordPoll() -> Answer? {
+        calls.append("getUpdates")
+        guard !pollFailures.isEmpty else { return nil }
+        let failure = pollFailures.removeFirst()
+        var body: [String: JSONValue] = ["ok": false, "error_code": .int(Int64(failure.status)), "description": .string(failure.description)]
+        if let retryAfter = failure.retryAfter { body["parameters"] = JSONValue(["retry_after": .int(Int64(retryAfter))]) }
+        return Answer(status: failure.status, body: JSONValue(body))
+    }
 
     /// The updates not yet confirmed (no offset change).
     func peekUpdates() -> [JSONValue] { updates.prefix(100).map(\.json) }

@@ -64,7 +64,7 @@ public struct TelegramFakeServer: Sendable {
 
     /// `getUpdates`: what is there from `offset` on, else waits (up to `timeout` seconds) for some.
     private static func getUpdates(_ state: FakeBotState, _ parameters: JSONValue) async -> FakeBotState.Answer {
-        await state.recordPoll()
+        if let failure = await state.recordPoll() { return failure }
         let offset: Int64? = if case .int(let value)? = parameters["offset"] { value } else { nil }
         let timeout: Int64 = if case .int(let value)? = parameters["timeout"] { value } else { 0 }
         let deadline = ContinuousClock.now + .seconds(timeout)
