@@ -46,10 +46,10 @@ public final class TelegramChannel: ChatChannel {
 
     public let kind: ConversationRef.Channel = .telegram
     public let accountId: String?
-    /// Telegram: 4096 UTF-16 units of text, edits, inline buttons; no topics made by acpd yet; one
+    /// Telegram: 4096 UTF-16 units of text, edits, inline buttons, forum topics; one
     /// call per second per conversation (and per chat, see `ChatPacer`).
     public let capabilities = ChannelCapabilities(maxMessageLength: 4096, supportsEdit: true, supportsButtons: true,
-                                                  supportsThreads: false, minEditInterval: .seconds(1),
+                                                  supportsThreads: true, minEditInterval: .seconds(1),
                                                   minSendInterval: .seconds(1))
     let api: TelegramBotAPI
     let options: Options
@@ -128,8 +128,44 @@ public final class TelegramChannel: ChatChannel {
         }
     }
 
+    /// Telegram's limit on a topic name, in characters.
+    static let maxTopicName = 128
+
+    /// Creates a forum topic named `title` (cut to 128 characters) in the chat of `parent` (a
+    /// forum, or one of its topics: topics do not nest). Without the bot's `can_manage_topics`
+    /// right this is a `permanent` error naming the right.
     public func createThread(in parent: ConversationRef, title: String) async throws -> ConversationRef {
-        throw ChannelError.notSupported("acpd does not create Telegram forum topics yet")
+        let (chat, _) = try target(of: parent)
+        let trimmed = title.trimmingPrefix(while: \.isWhitespace)
+        let name = trimmed.isEmpty ? "acpd" : String(trimmed.prefix(Self.maxTopicName))
+        try await pace(chat)
+        let topic: Int64
+        do {
+            topic = try await api.createForumTopic(chatId: chat, name: name)
+        } catch {
+            if case .api(let code, let description, _) = error, code == 400 || code == 403,
+               description.contains("rights") || description.contains("CHAT_ADMIN_REQUIRED") {
+                throw ChannelError.permanent("the bot needs the can_manage_topics right in chat \(chat) to create topics (Telegram: \(description))")
+            }
+            throw await failure(error, chat: chat)
+        }
+        do {
+            return try TelegramConversationID.parse("\(chat):topic:\(topic)", accountId: parent.accountId)
+        } catch {
+            throw ChannelError.permanent(error.message)
+        }
+    }
+
+    /// Deletes forum topic `thread` (and its messages). General cannot be deleted.
+    public func removeThread(_ thread: ConversationRef) async throws {
+        let (chat, topic) = try target(of: thread)
+        guard let topic else { throw ChannelError.permanent("\(thread.conversationId) is not a forum topic acpd can delete") }
+        try await pace(chat)
+        do {
+            try await api.deleteForumTopic(chatId: chat, messageThreadId: topic)
+        } catch {
+            throw await failure(error, chat: chat)
+        }
     }
 
     /// A private chat's id is the user's id.

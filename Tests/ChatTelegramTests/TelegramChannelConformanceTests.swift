@@ -14,6 +14,7 @@ struct TelegramFakeSubject: ConformanceSubject {
     let client: HTTPClient
     let conversation = ConversationRef(channel: .telegram, accountId: "default",
                                        conversationId: "\(forumChat):topic:42", parentConversationId: "\(forumChat)")
+    var threadParent: ConversationRef? { ConversationRef(channel: .telegram, accountId: "default", conversationId: "\(forumChat)") }
     var directMessageUser: String? { "4242" }
     var injectableFaults: Set<FaultKind> { Set(FaultKind.allCases) }
     /// The client gives up on an answer after this (the lost-answer fault holds it longer).
@@ -47,7 +48,7 @@ struct TelegramFakeSubject: ConformanceSubject {
 
 @Suite("telegram channel conformance")
 struct TelegramChannelConformanceTests {
-    /// The channel makes no topics yet: the thread case checks `notSupported`.
+    /// Every case passes, the fault cases included; threads are forum topics of `forumChat`.
     @Test("the Telegram channel passes the conformance kit against the fake Bot API", arguments: ConformanceCase.allCases)
     func conformance(_ conformanceCase: ConformanceCase) async throws {
         try await withFakeTelegram { fake, client in

@@ -218,3 +218,35 @@ struct TelegramPollFailureTests {
         return Int(UInt16(bigEndian: address.sin_port))
     }
 }
+
+@Suite("telegram forum topics")
+struct TelegramTopicTests {
+    @Test("a topic is created in the forum of a topic parent, posted into and deleted; without the right the error names can_manage_topics")
+    func createAndRemove() async throws {
+        try await withFakeTelegram { fake, client in
+            let channel = telegramChannel(fake, client)
+            let inTopic = ConversationRef(channel: .telegram, conversationId: "\(forumChat):topic:42", parentConversationId: "\(forumChat)")
+            let created = try await channel.createThread(in: inTopic, title: "  " + String(repeating: "t", count: 300))
+            #expect(created.parentConversationId == "\(forumChat)")
+            let topic = try #require(Int64(created.conversationId.split(separator: ":").last ?? ""))
+            #expect(await fake.state.topics(of: forumChat).contains(topic))
+            _ = try await channel.send(to: created, text: "inside", buttons: [], context: OutgoingContext(kind: .notice))
+            #expect(await fake.state.messages(chat: forumChat, thread: topic).map(\.text) == ["inside"])
+            try await channel.removeThread(created)
+            #expect(await !fake.state.topics(of: forumChat).contains(topic))
+            await fake.state.denyTopicRights(in: forumChat)
+            do {
+                _ = try await channel.createThread(in: inTopic, title: "x")
+                Issue.record("created without the right")
+            } catch let error as ChannelError {
+                guard case .permanent(let message) = error, message.contains("can_manage_topics") else {
+                    Issue.record("\(error)"); return
+                }
+            }
+            let privateChat = ConversationRef(channel: .telegram, conversationId: "111")
+            await #expect(throws: ChannelError.permanent("Telegram answered 400: Bad Request: the chat is not a forum")) {
+                _ = try await channel.createThread(in: privateChat, title: "x")
+            }
+        }
+    }
+}

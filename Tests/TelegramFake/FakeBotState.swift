@@ -42,6 +42,7 @@ public actor FakeBotState {
     /// Every `offset` that `getUpdates` was called with (nil: none given).
     public private(set) var polledOffsets: [Int64?] = []
     private var forums: [Int64: Set<Int64>] = [:]
+    private var noTopicRights: Set<Int64> = []
     private var messages: [Int64: [FakeMessage]] = [:]
     private var nextMessageId: [Int64: Int64] = [:]
     private var faults: [FakeFault] = []
@@ -61,7 +62,15 @@ public actor FakeBotState {
     /// Declares a forum supergroup `chatId` with `topics` (General, 1, always exists but takes no thread id).
     public func addForum(_ chatId: Int64, topics: Set<Int64>) {
         forums[chatId] = topics
+        // Message 1 of a forum is General's; topic ids are the ids of their creation messages.
+        nextMessageId[chatId] = max(nextMessageId[chatId] ?? 2, (topics.max() ?? 1) + 1)
     }
+
+    /// The bot lacks `can_manage_topics` in `chatId`: `createForumTopic` fails there.
+    public func denyTopicRights(in chatId: Int64) { noTopicRights.insert(chatId) }
+
+    /// The topics of forum `chatId` (General not included).
+    public func topics(of chatId: Int64) -> Set<Int64> { forums[chatId] ?? [] }
 
     /// Queues `update` (its `update_id` is set by the fake) and returns its id.
     @discardableResult
@@ -212,6 +221,22 @@ public actor FakeBotState {
             message.editCount += 1
             messages[chat]![index] = message
             return ok(json(message))
+        case "createForumTopic":
+            guard let chat = integer(p["chat_id"]) else { return error(400, "Bad Request: chat_id is empty") }
+            guard let name = p["name"]?.stringValue, !name.isEmpty, name.count <= 128 else { return error(400, "Bad Request: invalid forum topic name specified") }
+            guard forums[chat] != nil else { return error(400, "Bad Request: the chat is not a forum") }
+            guard !noTopicRights.contains(chat) else { return error(400, "Bad Request: not enough rights to create a topic") }
+            let topic = takeMessageId(chat)
+            forums[chat]?.insert(topic)
+            return ok(JSONValue(["message_thread_id": .int(topic), "name": .string(name), "icon_color": 7_322_096]))
+        case "deleteForumTopic":
+            guard let chat = integer(p["chat_id"]), let topic = integer(p["message_thread_id"]) else {
+                return error(400, "Bad Request: message thread not found")
+            }
+            guard forums[chat]?.contains(topic) == true else { return error(400, "Bad Request: TOPIC_ID_INVALID") }
+            forums[chat]?.remove(topic)
+            messages[chat]?.removeAll { $0.threadId == topic }
+            return ok(true)
         case "answerCallbackQuery":
             guard let id = p["callback_query_id"]?.stringValue else { return error(400, "Bad Request: query is empty") }
             answeredQueries[id] = p["text"]?.stringValue

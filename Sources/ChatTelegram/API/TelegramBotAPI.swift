@@ -90,6 +90,16 @@ public struct TelegramBotAPI: Sendable {
         _ = try await call("answerCallbackQuery", parameters, as: JSONValue.self)
     }
 
+    /// `createForumTopic` in forum `chatId`; returns the new topic's `message_thread_id`.
+    public func createForumTopic(chatId: Int64, name: String) async throws(TelegramAPIError) -> Int64 {
+        try await call("createForumTopic", ["chat_id": .int(chatId), "name": .string(name)], as: TelegramForumTopic.self).messageThreadId
+    }
+
+    /// `deleteForumTopic`: the topic and every message in it.
+    public func deleteForumTopic(chatId: Int64, messageThreadId: Int64) async throws(TelegramAPIError) {
+        _ = try await call("deleteForumTopic", ["chat_id": .int(chatId), "message_thread_id": .int(messageThreadId)], as: JSONValue.self)
+    }
+
     // MARK: Transport
 
     /// Calls `method` with a JSON body and decodes its `result` as `R`.

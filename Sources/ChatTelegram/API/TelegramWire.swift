@@ -102,3 +102,11 @@ public struct TelegramCallbackQuery: Sendable, Equatable, Decodable {
         self.data = data
     }
 }
+
+/// `ForumTopic`: what `createForumTopic` answers.
+public struct TelegramForumTopic: Sendable, Equatable, Decodable {
+    public var messageThreadId: Int64
+    public var name: String
+
+    enum CodingKeys: String, CodingKey { case messageThreadId = "message_thread_id", name }
+}
