@@ -22,12 +22,16 @@ struct TelegramE2ETests {
           telegram:
             accounts:
               default: { botToken: "\(token)", apiRoot: "\(apiRoot)", pollTimeoutSeconds: 1 }
+              revoked: { botToken: "654321:REVOKED-token", apiRoot: "\(apiRoot)", pollTimeoutSeconds: 1 }
+              off: { botToken: "777:OFF-token", apiRoot: "\(apiRoot)", enabled: false }
         access:
           owners: ["telegram:111"]
         """
     }
 
-    @Test("a message in a bound forum topic gets the demo agent's answer in that topic only; a duplicated update starts one run")
+    /// Account `revoked` has a token the fake rejects and `off` is disabled: neither stops the
+    /// daemon nor account `default` (ARCHITECTURE.md: one failing chat account never stops another).
+    @Test("a message in a bound forum topic gets the demo agent's answer in that topic only; a duplicated update starts one run; a rejected account stops nothing else")
     func boundTopicAnswersInTopic() async throws {
         try await withTemporaryDirectory { dir in
             try await TelegramFakeServer.with(token: Self.token) { fake in
@@ -46,7 +50,14 @@ struct TelegramE2ETests {
                 try await withDeadline(10, "the offset is confirmed") {
                     while await !fake.state.polledOffsets.contains(update + 1) { try await Task.sleep(for: .milliseconds(50)) }
                 }
-                // A graceful stop ends the poller, drains delivery and exits 0.
+                try await withDeadline(10, "account revoked logs its rejected token") {
+                    while !daemon.log.contains("Telegram rejected the bot token") { try await Task.sleep(for: .milliseconds(50)) }
+                }
+                let log = daemon.log
+                #expect(log.components(separatedBy: "Telegram rejected the bot token").count == 2, "one error line for account revoked:\n\(log)")
+                #expect(!log.contains("654321:REVOKED-token"), "a token was logged")
+                #expect(log.contains("telegram account disabled in config"), "\(log)")
+                // A graceful stop ends the pollers, drains delivery and exits 0.
                 #expect(try await daemon.stop() == 0, "\(daemon.log)")
                 #expect(try daemon.runCount() == 1)
             }
