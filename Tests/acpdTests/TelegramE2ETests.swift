@@ -63,4 +63,47 @@ struct TelegramE2ETests {
             }
         }
     }
+
+    @Test("a permission prompt shows buttons in its topic; a press answers the agent and the callback query")
+    func buttonRoundTrip() async throws {
+        try await withTemporaryDirectory { dir in
+            try await TelegramFakeServer.with(token: Self.token) { fake in
+                await fake.state.addForum(Self.forum, topics: [42, 43])
+                let daemon = try await DaemonProcess.start(in: dir, token: "api-token", config: Self.config(apiRoot: fake.apiRoot))
+                await fake.state.enqueueText("[permission] may I", chat: Self.forum, from: 111, topic: 42)
+                let prompt = try await withDeadline(30, "a message with buttons in topic 42\n\(daemon.log)") {
+                    while true {
+                        if let found = await fake.state.messages(chat: Self.forum, thread: 42).first(where: { !$0.buttons.isEmpty }) { return found }
+                        try await Task.sleep(for: .milliseconds(50))
+                    }
+                }
+                let button = try #require(prompt.buttons.first?.first)
+                #expect(button.callbackData.utf8.count <= 64)
+                await fake.state.enqueue(["callback_query": [
+                    "id": "press-1", "chat_instance": "x", "data": .string(button.callbackData),
+                    "from": ["id": 111, "is_bot": false, "first_name": "Owner"],
+                    "message": ["message_id": .int(prompt.messageId), "date": 1, "message_thread_id": 42, "is_topic_message": true,
+                                "chat": ["id": .int(Self.forum), "type": "supergroup", "is_forum": true]],
+                ]])
+                try await withDeadline(30, "the agent's answer after the press\n\(daemon.log)") {
+                    while await !fake.state.messages(chat: Self.forum, thread: 42).contains(where: { $0.text.contains("permission: selected") }) {
+                        try await Task.sleep(for: .milliseconds(50))
+                    }
+                }
+                try await withDeadline(10, "the press is answered") {
+                    while await fake.state.answeredQueries["press-1"] == nil { try await Task.sleep(for: .milliseconds(50)) }
+                }
+                #expect(await fake.state.answeredQueries["press-1"] == .some(nil), "answered without a complaint")
+                // The answered prompt is edited: its keyboard is removed.
+                try await withDeadline(10, "the prompt's keyboard is removed") {
+                    while await fake.state.messages(chat: Self.forum, thread: 42).first(where: { $0.messageId == prompt.messageId })?.buttons.isEmpty != true {
+                        try await Task.sleep(for: .milliseconds(50))
+                    }
+                }
+                let all = await fake.state.allMessages
+                #expect(all.allSatisfy { $0.chatId == Self.forum && $0.threadId == 42 }, "\(all)")
+                #expect(try await daemon.stop() == 0, "\(daemon.log)")
+            }
+        }
+    }
 }
