@@ -11,6 +11,12 @@ extension TelegramChannel {
         while !Task.isCancelled, intakeOpen {
             let updates: [TelegramUpdate]
             do {
+                if botUsername.withLock({ $0 }) == nil {
+                    // The bot's name, for `/cmd@BotName`; also the first check of the token.
+                    let me = try await api.getMe()
+                    botUsername.withLock { $0 = me.username ?? "" }
+                    logger.notice("polling Telegram", metadata: ["bot": "@\(me.username ?? "?")"])
+                }
                 updates = try await api.getUpdates(offset: offset.withLock { $0 }, timeout: options.pollTimeoutSeconds,
                                                    allowedUpdates: TelegramUpdateNormaliser.allowedUpdates)
             } catch {
@@ -66,7 +72,8 @@ extension TelegramChannel {
         let batch = UpdateBatch(updateIds: updates.map(\.updateId)) { [self] next in commitOffset(next) }
         var queries: [Int: String] = [:]
         for (index, update) in updates.enumerated() {
-            switch TelegramUpdateNormaliser.normalise(update, accountId: accountId ?? "default") {
+            switch TelegramUpdateNormaliser.normalise(update, accountId: accountId ?? "default",
+                                                      botUsername: botUsername.withLock { $0 }) {
             case .message(let message):
                 offer(message) { batch.finish(index, handled: $0 != nil, outcome: $0) }
             case .buttonPress(let message, let queryId):

@@ -60,6 +60,8 @@ public final class TelegramChannel: ChatChannel {
     /// The next `getUpdates` offset (nil: none yet, Telegram starts with the oldest unconfirmed).
     let offset = Mutex<Int64?>(nil)
     private let state = Mutex(PollState.starting)
+    /// The bot's username (`getMe`), once known.
+    let botUsername = Mutex<String?>(nil)
 
     /// The account `accountId` talking through `api`; its offset is kept in `store` (attach one
     /// later with `attach(store:)`; without one the offset lives in memory only).

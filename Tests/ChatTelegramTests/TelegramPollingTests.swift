@@ -134,6 +134,21 @@ struct TelegramPollingTests {
         }
     }
 
+    @Test("getMe comes first: a command addressed to this bot arrives without its @name")
+    func getMeThenCommands() async throws {
+        try await withFakeTelegram { fake, client in
+            await fake.state.enqueueText("/acp@fake_bot status", chat: forumChat, from: 111, topic: 42)
+            let channel = telegramChannel(fake, client)
+            try await running(channel) {
+                var inbound = channel.inbound.makeAsyncIterator()
+                let got = try #require(await inbound.next())
+                #expect(got.message.text == "/acp status")
+                got.complete(.ignored)
+            }
+            #expect(await fake.state.calls.first == "getMe")
+        }
+    }
+
     @Test("a rejected token stops polling that account without throwing")
     func unauthorized() async throws {
         try await withFakeTelegram { fake, client in

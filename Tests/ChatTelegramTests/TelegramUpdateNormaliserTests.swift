@@ -130,3 +130,26 @@ final class Locked<Value: Sendable>: Sendable {
     var value: Value { stored.withLock { $0 } }
     func mutate(_ change: (inout Value) -> Void) { stored.withLock { change(&$0) } }
 }
+
+@Suite("telegram command addressing")
+struct TelegramCommandAddressingTests {
+    @Test("/cmd@ThisBot loses its suffix, /cmd@OtherBot is not for us, the rest is unchanged", arguments: [
+        ("/acp@Fake_Bot status", "/acp status"),
+        ("/new@fake_bot", "/new"),
+        ("/acp@OtherBot status", nil),
+        ("/acp status", "/acp status"),
+        ("mail me@fake_bot", "mail me@fake_bot"),
+        ("/acp spawn --label a@b", "/acp spawn --label a@b"),
+    ] as [(String, String?)])
+    func addressing(_ text: String, _ expected: String?) {
+        #expect(TelegramUpdateNormaliser.addressedText(text, botUsername: "fake_bot") == expected)
+    }
+
+    @Test("a message with another bot's command is ignored")
+    func otherBotIgnored() {
+        let message = TelegramMessage(messageId: 1, from: TelegramUser(id: 111), chat: TelegramChat(id: -5, type: "group"), text: "/acp@OtherBot status")
+        guard case .ignored = TelegramUpdateNormaliser.normalise(TelegramUpdate(updateId: 1, message: message), accountId: "default", botUsername: "fake_bot") else {
+            Issue.record("not ignored"); return
+        }
+    }
+}

@@ -28,11 +28,12 @@ public enum TelegramUpdateNormaliser {
     /// The update types acpd asks `getUpdates` for.
     public static let allowedUpdates = ["message", "callback_query"]
 
-    /// What `update` means for account `accountId`.
-    public static func normalise(_ update: TelegramUpdate, accountId: String) -> NormalisedUpdate {
+    /// What `update` means for account `accountId`, whose bot is `@botUsername` (from `getMe`;
+    /// nil while unknown: commands are then taken as they are).
+    public static func normalise(_ update: TelegramUpdate, accountId: String, botUsername: String? = nil) -> NormalisedUpdate {
         let key = idempotencyKey(update.updateId)
         if let message = update.message {
-            return normalise(message, key: key, accountId: accountId)
+            return normalise(message, key: key, accountId: accountId, botUsername: botUsername)
         }
         if let query = update.callbackQuery {
             return normalise(query, key: key, accountId: accountId)
@@ -45,11 +46,24 @@ public enum TelegramUpdateNormaliser {
     /// The router's idempotency key of update `updateId` (scoped to `telegram:<account>` by the router).
     public static func idempotencyKey(_ updateId: Int64) -> String { String(updateId) }
 
-    static func normalise(_ message: TelegramMessage, key: String, accountId: String) -> NormalisedUpdate {
+    /// A command addressed as `/cmd@SomeBot` (clients add the bot's name in groups): for this bot,
+    /// the text without `@SomeBot`; for another bot, nil; anything else unchanged. Bot usernames
+    /// compare case-insensitively, as Telegram's do.
+    public static func addressedText(_ text: String, botUsername: String?) -> String? {
+        guard text.hasPrefix("/"), let botUsername else { return text }
+        let commandEnd = text.firstIndex(where: \.isWhitespace) ?? text.endIndex
+        let command = text[..<commandEnd]
+        guard let at = command.firstIndex(of: "@") else { return text }
+        guard command[command.index(after: at)...].lowercased() == botUsername.lowercased() else { return nil }
+        return String(command[..<at]) + text[commandEnd...]
+    }
+
+    static func normalise(_ message: TelegramMessage, key: String, accountId: String, botUsername: String?) -> NormalisedUpdate {
         guard message.chat.type != "channel" else { return .ignored("channel post") }
         guard let sender = message.from, message.senderChat == nil else { return .ignored("sent on behalf of a chat") }
         guard !sender.isBot else { return .ignored("sent by a bot") }
-        guard let text = message.text ?? message.caption, !text.isEmpty else { return .ignored("service message or no text") }
+        guard let raw = message.text ?? message.caption, !raw.isEmpty else { return .ignored("service message or no text") }
+        guard let text = addressedText(raw, botUsername: botUsername) else { return .ignored("a command for another bot") }
         guard let conversation = conversation(of: message, accountId: accountId) else { return .ignored("chat id outside the Telegram forms") }
         return .message(InboundMessage(conversation: conversation, senderId: String(sender.id), text: text,
                                        platformMessageId: String(message.messageId), idempotencyKey: key))
