@@ -106,4 +106,46 @@ struct TelegramE2ETests {
             }
         }
     }
+
+    @Test("General (no thread id) and a non-forum group's reply thread each route to their own binding and are answered there")
+    func generalAndReplyThreads() async throws {
+        let group: Int64 = -2_002
+        try await withTemporaryDirectory { dir in
+            try await TelegramFakeServer.with(token: Self.token) { fake in
+                await fake.state.addForum(Self.forum, topics: [42])
+                let config = Self.config(apiRoot: fake.apiRoot).replacingOccurrences(of: "channels:\n", with: """
+                  - type: acp
+                    agentId: demo
+                    match: { channel: telegram, peer: { kind: group, id: "\(Self.forum):topic:1" } }
+                  - type: acp
+                    agentId: demo
+                    match: { channel: telegram, peer: { kind: group, id: "\(group)" } }
+                channels:
+
+                """)
+                let daemon = try await DaemonProcess.start(in: dir, token: "api-token", config: config)
+                await fake.state.enqueueText("in general", chat: Self.forum, from: 111)
+                // A reply in a non-forum group carries message_thread_id, which is not a topic.
+                await fake.state.enqueue(["message": [
+                    "message_id": 9, "date": 1, "message_thread_id": 5, "text": "in the group",
+                    "chat": ["id": .int(group), "type": "supergroup", "is_forum": false],
+                    "from": ["id": 111, "is_bot": false, "first_name": "Owner"],
+                ]])
+                try await withDeadline(30, "both answers\n\(daemon.log)") {
+                    while true {
+                        let general = await fake.state.messages(chat: Self.forum, thread: nil)
+                        let inGroup = await fake.state.messages(chat: group, thread: nil)
+                        if general.contains(where: { $0.text.contains("echo: in general") }),
+                           inGroup.contains(where: { $0.text.contains("echo: in the group") }) { return }
+                        try await Task.sleep(for: .milliseconds(50))
+                    }
+                }
+                let all = await fake.state.allMessages
+                #expect(all.allSatisfy { $0.threadId == nil }, "General and the group are answered without a thread id: \(all)")
+                #expect(!all.contains { $0.chatId == Self.forum && $0.text.contains("in the group") })
+                #expect(!all.contains { $0.chatId == group && $0.text.contains("in general") })
+                #expect(try await daemon.stop() == 0, "\(daemon.log)")
+            }
+        }
+    }
 }
