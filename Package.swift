@@ -121,6 +121,7 @@ let package = Package(
             dependencies: [
                 "ACPControlPlane", "Bindings", "ChatCore", "JSONKit",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),

@@ -3,6 +3,7 @@ import Bindings
 import ChatCore
 import JSONKit
 import Logging
+import Metrics
 import ServiceLifecycle
 import Synchronization
 
@@ -197,8 +198,11 @@ public final class TelegramChannel: ChatChannel {
 
     // MARK: Inbound helpers
 
+    /// Records where the poller stands; `acpd_channel_up{channel,account}` is 1 while it polls.
     func setState(_ next: PollState) {
         state.withLock { $0 = next }
+        Gauge(label: "acpd_channel_up", dimensions: [("channel", "telegram"), ("account", accountId ?? "default")])
+            .record(next == .polling ? 1 : 0)
     }
 
     /// Reads the stored offset (if a store is attached and has one).

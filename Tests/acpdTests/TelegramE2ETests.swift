@@ -53,6 +53,11 @@ struct TelegramE2ETests {
                 try await withDeadline(10, "account revoked logs its rejected token") {
                     while !daemon.log.contains("Telegram rejected the bot token") { try await Task.sleep(for: .milliseconds(50)) }
                 }
+                let (_, metrics) = try await daemon.request("GET", "/metrics")
+                let exposition = String(decoding: metrics, as: UTF8.self)
+                #expect(exposition.contains(#"acpd_channel_up{channel="telegram",account="default"} 1"#), "\(exposition)")
+                #expect(exposition.contains(#"acpd_channel_up{channel="telegram",account="revoked"} 0"#), "\(exposition)")
+                #expect(exposition.contains(#"acpd_channel_requests_total{channel="telegram",method="sendMessage",result="ok"}"#), "\(exposition)")
                 let log = daemon.log
                 #expect(log.components(separatedBy: "Telegram rejected the bot token").count == 2, "one error line for account revoked:\n\(log)")
                 #expect(!log.contains("654321:REVOKED-token"), "a token was logged")

@@ -22,6 +22,19 @@ public enum TelegramAPIError: Error, Sendable, Equatable {
         return false
     }
 
+    /// The `result` label of `acpd_channel_requests_total`: a few stable words.
+    var metricResult: String {
+        switch self {
+        case .api(429, _, _): "rate_limited"
+        case .api(let code, let description, _) where code == 400 && description.contains(Self.notModified): "ok"
+        case .api(let code, _, _) where code >= 500: "server_error"
+        case .api: "client_error"
+        case .notSent: "not_sent"
+        case .lost: "lost"
+        case .cancelled: "cancelled"
+        }
+    }
+
     /// What the send queue makes of it (`ChatChannel`'s error contract).
     public var channelError: ChannelError {
         switch self {

@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import JSONKit
+import Metrics
 import NIOCore
 import NIOPosix
 #if canImport(FoundationEssentials)
@@ -102,9 +103,29 @@ public struct TelegramBotAPI: Sendable {
 
     // MARK: Transport
 
-    /// Calls `method` with a JSON body and decodes its `result` as `R`.
+    /// Calls `method` with a JSON body and decodes its `result` as `R`; counts it in
+    /// `acpd_channel_requests_total{channel,method,result}` and `acpd_channel_request_seconds`.
     public func call<R: Decodable>(_ method: String, _ parameters: [String: JSONValue], as type: R.Type,
                                    timeout: Duration? = nil) async throws(TelegramAPIError) -> R {
+        let started = ContinuousClock.now
+        let result: Result<R, TelegramAPIError>
+        do {
+            result = .success(try await perform(method, parameters, as: type, timeout: timeout))
+        } catch {
+            result = .failure(error)
+        }
+        let label: String = switch result {
+        case .success: "ok"
+        case .failure(let error): error.metricResult
+        }
+        Counter(label: "acpd_channel_requests_total", dimensions: [("channel", "telegram"), ("method", method), ("result", label)]).increment()
+        Timer(label: "acpd_channel_request_seconds", dimensions: [("channel", "telegram"), ("method", method)])
+            .recordNanoseconds(Self.nanoseconds(ContinuousClock.now - started))
+        return try result.get()
+    }
+
+    private func perform<R: Decodable>(_ method: String, _ parameters: [String: JSONValue], as type: R.Type,
+                                       timeout: Duration?) async throws(TelegramAPIError) -> R {
         var request = HTTPClientRequest(url: "\(apiRoot)/bot\(token)/\(method)")
         request.method = .POST
         request.headers.add(name: "Content-Type", value: "application/json")
@@ -159,6 +180,11 @@ public struct TelegramBotAPI: Sendable {
         case .double(let number) where number.rounded() == number && abs(number) < 1e15: Int64(number)
         default: nil
         }
+    }
+
+    private static func nanoseconds(_ duration: Duration) -> Int64 {
+        let (seconds, attoseconds) = duration.components
+        return seconds.multipliedReportingOverflow(by: 1_000_000_000).partialValue + attoseconds / 1_000_000_000
     }
 
     private static func timeAmount(_ duration: Duration) -> TimeAmount {
