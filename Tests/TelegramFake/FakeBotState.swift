@@ -43,6 +43,16 @@ public actor FakeBotState {
     public private(set) var polledOffsets: [Int64?] = []
     private var forums: [Int64: Set<Int64>] = [:]
     private var noTopicRights: Set<Int64> = []
+    /// `getWebhookInfo`'s `url` ("" = no webhook).
+    public var webhookURL = ""
+    /// `getMe`'s `can_read_all_group_messages` (false: privacy mode on).
+    public var readsAllGroupMessages = true
+
+    /// Sets a webhook URL ("" removes it) and the privacy mode `getMe` reports.
+    public func configure(webhookURL: String = "", readsAllGroupMessages: Bool = true) {
+        self.webhookURL = webhookURL
+        self.readsAllGroupMessages = readsAllGroupMessages
+    }
     private var messages: [Int64: [FakeMessage]] = [:]
     private var nextMessageId: [Int64: Int64] = [:]
     private var faults: [FakeFault] = []
@@ -186,7 +196,10 @@ public actor FakeBotState {
     private func apply(method: String, _ p: JSONValue) -> Answer {
         switch method {
         case "getMe":
-            return ok(JSONValue(["id": .int(botUser), "is_bot": true, "first_name": "Fake", "username": "fake_bot"]))
+            return ok(JSONValue(["id": .int(botUser), "is_bot": true, "first_name": "Fake", "username": "fake_bot",
+                                 "can_read_all_group_messages": .bool(readsAllGroupMessages)]))
+        case "getWebhookInfo":
+            return ok(JSONValue(["url": .string(webhookURL), "has_custom_certificate": false, "pending_update_count": 0]))
         case "sendMessage":
             guard let chat = integer(p["chat_id"]) else { return error(400, "Bad Request: chat_id is empty") }
             guard let text = p["text"]?.stringValue, !text.isEmpty else { return error(400, "Bad Request: message text is empty") }

@@ -18,8 +18,9 @@ public struct TelegramFakeServer: Sendable {
     public static func with<T: Sendable>(token: String = "123456:TEST-token",
                                          _ body: @Sendable (TelegramFakeServer) async throws -> T) async throws -> T {
         let state = FakeBotState(token: token)
-        let router = Router()
-        router.post(":bot/:method") { request, context -> Response in
+        let router = Router(context: BasicRequestContext.self)
+        // Telegram takes GET and POST alike; acpd's client posts JSON, doctor uses GET.
+        let handler: @Sendable (Request, BasicRequestContext) async throws -> Response = { request, context in
             let bot = context.parameters.get("bot") ?? ""
             let method = context.parameters.get("method") ?? ""
             let bytes = try await request.body.collect(upTo: 1 << 22)
@@ -35,6 +36,8 @@ public struct TelegramFakeServer: Sendable {
             return Response(status: .init(code: answer.status), headers: [.contentType: "application/json"],
                             body: .init(byteBuffer: ByteBuffer(string: answer.body.jsonText())))
         }
+        router.post(":bot/:method", use: handler)
+        router.get(":bot/:method", use: handler)
         let (ports, portSink) = AsyncStream.makeStream(of: Int.self)
         let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
                               onServerRunning: { channel in
