@@ -7,7 +7,6 @@ extension TelegramChannel {
     func pollLoop() async {
         var failures = 0
         var conflictLogged = false
-        setState(.polling)
         while !Task.isCancelled, intakeOpen {
             let updates: [TelegramUpdate]
             do {
@@ -15,6 +14,7 @@ extension TelegramChannel {
                     // The bot's name, for `/cmd@BotName`; also the first check of the token.
                     let me = try await api.getMe()
                     botUsername.withLock { $0 = me.username ?? "" }
+                    setState(.polling)
                     logger.notice("polling Telegram", metadata: ["bot": "@\(me.username ?? "?")"])
                 }
                 updates = try await api.getUpdates(offset: offset.withLock { $0 }, timeout: options.pollTimeoutSeconds,
@@ -24,10 +24,11 @@ extension TelegramChannel {
                 case .cancelled:
                     return
                 case .api(401, let description, _), .api(404, let description, _):
-                    // 404: Telegram's answer for a malformed token.
+                    // 404: Telegram's answer for a malformed token (or an apiRoot that is not a Bot API).
                     setState(.unauthorized)
+                    let key = "channels.telegram.accounts.\(accountId ?? "default")"
                     logger.error("Telegram rejected the bot token; this account stops polling until acpd restarts",
-                                 metadata: ["error": "\(description)", "fix": "set channels.telegram.accounts.\(accountId ?? "default").botToken to the token @BotFather gave"])
+                                 metadata: ["error": "\(description)", "fix": "set \(key).botToken to the token @BotFather gave (and check \(key).apiRoot)"])
                     return
                 case .api(409, let description, _):
                     setState(.conflict)
