@@ -34,6 +34,7 @@ let package = Package(
         .library(name: "ChatCore", targets: ["ChatCore"]),
         .library(name: "ChatHTTP", targets: ["ChatHTTP"]),
         .library(name: "JSONKit", targets: ["JSONKit"]),
+        .library(name: "ChatTelegram", targets: ["ChatTelegram"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -115,10 +116,24 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // The Telegram channel: Bot API client (AsyncHTTPClient), long polling, update normaliser, send/edit.
+        .target(
+            name: "ChatTelegram",
+            dependencies: [
+                "ACPControlPlane", "Bindings", "ChatCore", "JSONKit",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: strict
+        ),
         .executableTarget(
             name: "acpd",
             dependencies: [
-                "ACPControlPlane", "RuntimeBackends", "Bindings", "ChatCore", "ChatHTTP", "JSONKit",
+                "ACPControlPlane", "RuntimeBackends", "Bindings", "ChatCore", "ChatHTTP", "ChatTelegram", "JSONKit",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -174,7 +189,8 @@ let package = Package(
             swiftSettings: strict
         ),
         // The acpd executable driven as a subprocess, as users run it.
-        .testTarget(name: "acpdTests", dependencies: ["ACPControlPlane", "Bindings", "ChatCore", "JSONKit", "TestSupport"], swiftSettings: strict),
+        .testTarget(name: "acpdTests", dependencies: ["ACPControlPlane", "Bindings", "ChatCore", "JSONKit", "TestSupport", "TelegramFake"],
+                    swiftSettings: strict),
         .testTarget(
             name: "BindingsTests",
             dependencies: ["Bindings", "ACPControlPlane", "RuntimeBackends", "JSONKit", "TestSupport"],
@@ -184,6 +200,26 @@ let package = Package(
             name: "ChatCoreTests",
             dependencies: ["ChatCore", "Bindings", "ACPControlPlane", "RuntimeBackends", "JSONKit", "TestSupport",
                            "ChatChannelConformance"],
+            swiftSettings: strict
+        ),
+        // A fake Telegram Bot API on 127.0.0.1 (Hummingbird): offsets, held long polls, a message store, faults (not shipped).
+        .target(
+            name: "TelegramFake",
+            dependencies: [
+                "JSONKit",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Tests/TelegramFake",
+            swiftSettings: strict
+        ),
+        // The Telegram channel against the fake Bot API, through the conformance kit.
+        .testTarget(
+            name: "ChatTelegramTests",
+            dependencies: ["ChatTelegram", "TelegramFake", "ChatCore", "Bindings", "ACPControlPlane", "JSONKit", "TestSupport",
+                           "ChatChannelConformance",
+                           .product(name: "AsyncHTTPClient", package: "async-http-client")],
             swiftSettings: strict
         ),
         // The http channel over a real SQLite store, through the conformance kit.

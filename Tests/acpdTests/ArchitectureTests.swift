@@ -19,6 +19,7 @@ struct ArchitectureTests {
         ("Sources/Bindings", ["ACPControlPlane", "JSONKit", "CYAML"]),
         ("Sources/ChatCore", ["ACPControlPlane", "Bindings", "JSONKit"]),
         ("Sources/ChatHTTP", ["ACPControlPlane", "Bindings", "ChatCore", "JSONKit"]),
+        ("Sources/ChatTelegram", ["ACPControlPlane", "Bindings", "ChatCore", "JSONKit"]),
         // The HTTP API reads the store and serves the http channel; it never needs the runtimes.
         ("Sources/acpd/HTTP", ["ACPControlPlane", "Bindings", "ChatCore", "ChatHTTP", "JSONKit"]),
     ]

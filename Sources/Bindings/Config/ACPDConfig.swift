@@ -169,6 +169,12 @@ public struct ChannelsConfig: Sendable, Equatable {
     public struct TelegramAccount: Sendable, Equatable {
         public var botToken: Secret
         public var apiRoot: String
+        /// False: configured but not started.
+        public var enabled: Bool = true
+        /// The `getUpdates` long-poll timeout (`ConfigLimits.telegramPollTimeoutSeconds`).
+        public var pollTimeoutSeconds: Int = 30
+        /// Stream into private chats with `sendMessageDraft` (not implemented yet: accepted, no effect).
+        public var drafts: Bool = false
     }
 
     /// `channels.discord.accounts.<id>`.

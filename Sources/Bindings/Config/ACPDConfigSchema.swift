@@ -117,6 +117,9 @@ enum ACPDConfigSchema {
             optional("accounts", ConfigSchema(.map(key: .accountId, value: object("One Telegram bot.", [
                 required("botToken", string(.nonEmpty, "The bot token from @BotFather.", secret: true)),
                 optional("apiRoot", string(.url, "Bot API root.", default: .string("https://api.telegram.org"))),
+                optional("enabled", bool("`false`: configured but not started by `acpd run`.", true)),
+                optional("pollTimeoutSeconds", integer("The `getUpdates` long-poll timeout (`0` = short polling).", 30, ConfigLimits.telegramPollTimeoutSeconds)),
+                optional("drafts", bool("Stream runs in private chats with `sendMessageDraft`. Not implemented yet: accepted and ignored.", false)),
             ])), doc: "Bots by account id.", default: .object([:]))),
         ])),
         optional("discord", object("Discord bots.", [

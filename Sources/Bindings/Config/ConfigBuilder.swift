@@ -106,7 +106,10 @@ struct ConfigBuilder {
         var telegram: [String: ChannelsConfig.TelegramAccount] = [:]
         for (id, account) in value["telegram"]?["accounts"]?.object ?? [:] {
             telegram[id] = .init(botToken: Secret(account["botToken"]?.string ?? ""),
-                                 apiRoot: account["apiRoot"]?.string ?? "https://api.telegram.org")
+                                 apiRoot: account["apiRoot"]?.string ?? "https://api.telegram.org",
+                                 enabled: account["enabled"]?.boolean ?? true,
+                                 pollTimeoutSeconds: account["pollTimeoutSeconds"]?.integer ?? 30,
+                                 drafts: account["drafts"]?.boolean ?? false)
         }
         var discord: [String: ChannelsConfig.DiscordAccount] = [:]
         for (id, account) in (value["discord"]?["accounts"]?.object ?? [:]).sorted(by: { $0.key < $1.key }) {

@@ -26,6 +26,8 @@ public enum ConfigLimits {
     public static let permissionTimeoutSeconds = 1...604_800
     /// `access.authTtlSeconds`: at most a year.
     public static let authTTLSeconds = 1...31_536_000
+    /// `channels.telegram.accounts.<id>.pollTimeoutSeconds`: Telegram holds a long poll at most 50 s.
+    public static let telegramPollTimeoutSeconds = 0...50
     /// `access.rateLimit.perMinute`.
     public static let rateLimitPerMinute = 1...1_000_000
     /// `access.rateLimit.burst`.

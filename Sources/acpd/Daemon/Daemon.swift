@@ -2,6 +2,7 @@ import ACPControlPlane
 import Bindings
 import ChatCore
 import ChatHTTP
+import ChatTelegram
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
@@ -35,12 +36,26 @@ struct Daemon {
 
     /// Runs until a shutdown signal; throws when start-up fails (store, config, listen address).
     func run() async throws {
+        // One HTTP client for every Telegram account, shut down after the service group ended
+        // (delivery may still send while it drains).
+        let telegram = TelegramAccounts(config: config.channels, logger: logger)
+        do {
+            try await run(telegram: telegram)
+        } catch {
+            await telegram.shutdown()
+            throw error
+        }
+        await telegram.shutdown()
+    }
+
+    private func run(telegram: TelegramAccounts) async throws {
         let httpChannel = config.channels.httpEnabled ? HTTPChannel() : nil
-        let channels: [any ChatChannel] = [httpChannel].compactMap { $0 }
+        let channels: [any ChatChannel] = [httpChannel].compactMap { $0 } + telegram.channels
         let parts = try await DaemonParts.assemble(config: config, configPath: configPath, channels: channels, logger: logger)
         let (store, reloader) = (parts.store, parts.reloader)
-        // The http channel's message log lives in the store, which exists from here on.
+        // The http channel's message log and the Telegram offsets live in the store, which exists from here on.
         await httpChannel?.attach(store: store)
+        telegram.attach(store: store)
         let sweeper = RuntimeBindingSweeper(store: parts.bindings, notifier: OutboxNotifier(outbox: parts.delivery), policy: {
             await reloader.current?.config.acp.runtimeBindings ?? config.acp.runtimeBindings
         })

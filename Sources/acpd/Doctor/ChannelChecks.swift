@@ -49,7 +49,19 @@ struct ChannelChecks: Sendable {
         switch result {
         case .answered(200, let body):
             let user = body["result"]?["username"]?.stringValue
-            return .pass(name, "getMe ok" + (user.map { ": @\($0)" } ?? ""))
+            let detail = "getMe ok" + (user.map { ": @\($0)" } ?? "")
+            // A webhook on the token makes every getUpdates answer 409: acpd could never poll.
+            if let hook = URL(string: "\(trimmed(account.apiRoot))/bot\(token)/getWebhookInfo"),
+               case .answered(200, let info) = await fetch(hook, headers: [:], token: token),
+               let webhook = info["result"]?["url"]?.stringValue, !webhook.isEmpty {
+                return .fail(name, detail + "; a webhook is set on this bot, so long polling gets 409 Conflict",
+                             hint: "remove it with the Bot API's deleteWebhook for this bot (acpd polls with getUpdates)")
+            }
+            if case .bool(false)? = body["result"]?["can_read_all_group_messages"] {
+                return .warn(name, detail + "; privacy mode is on: in groups the bot sees only commands and replies to it",
+                             hint: "turn privacy mode off (@BotFather /setprivacy → Disable) or make the bot an admin of its groups")
+            }
+            return .pass(name, detail)
         case .answered(let status, _) where status == 401 || status == 404:
             return .fail(name, "getMe answered \(status): the token was rejected", hint: "set \(keyPath) to the token @BotFather gave")
         case .answered(let status, _):

@@ -14,32 +14,46 @@ import Testing
         var path: [String]
         var min: Int
         var max: Int
+        /// Required sibling lines of a map entry on the way (e.g. an account's `botToken`), by depth.
+        var siblings: [Int: [String]] = [:]
         var name: String { path.joined(separator: ".") }
+        /// The path as it appears in a file and in issues: a map entry is named `default`.
+        var concretePath: [String] { path.map { $0 == "<id>" ? "default" : $0 } }
+        var concreteName: String { concretePath.joined(separator: ".") }
         var testDescription: String { name }
     }
 
-    /// Every integer key of the config schema, found by walking it. Keys under a list or a map
-    /// (none today) are reported as such, so the walk cannot skip them unnoticed.
+    /// Every integer key of the config schema, found by walking it. Keys under a list (none
+    /// today) are reported as such, so the walk cannot skip them unnoticed; under a map, the entry
+    /// `default` is written with its required string keys (e.g. `botToken`) beside the number.
     static let keys: [NumericKey] = {
         var found: [NumericKey] = []
-        func walk(_ schema: ConfigSchema, _ path: [String]) {
+        func walk(_ schema: ConfigSchema, _ path: [String], _ siblings: [Int: [String]]) {
             switch schema.kind {
-            case .integer(let min, let max): found.append(NumericKey(path: path, min: min, max: max))
-            case .object(let fields): for field in fields { walk(field.schema, path + [field.name]) }
-            case .array(let item, _): walk(item, path + ["[]"])
-            case .map(_, let value): walk(value, path + ["<id>"])
+            case .integer(let min, let max): found.append(NumericKey(path: path, min: min, max: max, siblings: siblings))
+            case .object(let fields):
+                for field in fields { walk(field.schema, path + [field.name], siblings) }
+            case .array(let item, _): walk(item, path + ["[]"], siblings)
+            case .map(_, let value):
+                var siblings = siblings
+                if case .object(let fields) = value.kind {
+                    siblings[path.count + 1] = fields.filter(\.required).map { "\($0.name): \"1:x\"" }
+                }
+                walk(value, path + ["<id>"], siblings)
             default: break
             }
         }
-        walk(ACPDConfigSchema.root, [])
+        walk(ACPDConfigSchema.root, [], [:])
         return found
     }()
 
-    /// A config file setting the key at `path` to the plain scalar `value` (everything else default).
-    static func yaml(_ path: [String], _ value: String) -> String {
+    /// A config file setting `key` to the plain scalar `value` (everything else default).
+    static func yaml(_ key: NumericKey, _ value: String) -> String {
+        let path = key.concretePath
         var out = ""
-        for (depth, key) in path.enumerated() {
-            out += String(repeating: "  ", count: depth) + key + ":" + (depth == path.count - 1 ? " \(value)\n" : "\n")
+        for (depth, name) in path.enumerated() {
+            for sibling in key.siblings[depth] ?? [] { out += String(repeating: "  ", count: depth) + sibling + "\n" }
+            out += String(repeating: "  ", count: depth) + name + ":" + (depth == path.count - 1 ? " \(value)\n" : "\n")
         }
         return out
     }
@@ -62,8 +76,7 @@ import Testing
     @Test func theSchemaHasNumericKeysOnlyInPlainObjects() {
         #expect(Self.keys.count >= 13, "found \(Self.keys.map(\.name))")
         for key in Self.keys {
-            #expect(!key.path.contains("[]") && !key.path.contains("<id>"),
-                    "\(key.name): a numeric key under a list or map needs a document builder here")
+            #expect(!key.path.contains("[]"), "\(key.name): a numeric key under a list needs a document builder here")
         }
     }
 
@@ -78,7 +91,9 @@ import Testing
     @Test(arguments: keys) func docsAndJSONSchemaShowTheRange(_ key: NumericKey) throws {
         #expect(ConfigDocs.markdown().contains("| `\(key.name)` | integer \(key.min)–\(key.max) |"), "docs/config.md: \(key.name)")
         var node = ConfigJSONSchema.document()
-        for component in key.path { node = try #require(node["properties"]?[component], "\(key.name) in the JSON Schema") }
+        for component in key.path {
+            node = try #require(component == "<id>" ? node["additionalProperties"] : node["properties"]?[component], "\(key.name) in the JSON Schema")
+        }
         #expect(node["type"] == .string("integer"))
         #expect(node["minimum"] == .integer(key.min) && node["maximum"] == .integer(key.max), "\(key.name): \(node)")
     }
@@ -86,7 +101,7 @@ import Testing
     @Test(arguments: keys) func valuesInRangeLoadAndBuildEverySetting(_ key: NumericKey) async throws {
         let max = key.max
         for value in Set([key.min, key.min + 1, max - 1, max]) where value >= key.min {
-            let config = try Self.parseConfig(Self.yaml(key.path, String(value)))
+            let config = try Self.parseConfig(Self.yaml(key, String(value)))
             await Self.buildAndUseDerivedSettings(config)
         }
     }
@@ -97,8 +112,8 @@ import Testing
                        String(Int64.min), "99999999999999999999", "1e18", "-99999999999999999999"]
         for text in Set(outside) {
             if let value = Int(text), (key.min...max).contains(value) { continue }
-            let issues = Self.configIssues(Self.yaml(key.path, text))
-            let issue = issues.first { $0.path.description == key.name }
+            let issues = Self.configIssues(Self.yaml(key, text))
+            let issue = issues.first { $0.path.description == key.concreteName }
             #expect(issue != nil, "\(key.name): \(text) was not refused at its path: \(issues)")
             #expect(issue?.message.contains("from \(key.min) to \(max)") == true, "\(key.name) = \(text): \(issue?.message ?? "-")")
         }

@@ -1,0 +1,303 @@
+import Foundation
+import JSONKit
+
+/// One message the fake Bot API stores.
+public struct FakeMessage: Sendable, Equatable {
+    public var chatId: Int64
+    public var messageId: Int64
+    /// The topic it was posted into (nil: the chat itself, or a forum's General).
+    public var threadId: Int64?
+    public var text: String
+    /// Rows of (label, callback_data).
+    public var buttons: [[FakeButton]]
+    public var editCount: Int
+}
+
+/// A button of an inline keyboard as the fake stores it.
+public struct FakeButton: Sendable, Equatable {
+    public var text: String
+    public var callbackData: String
+}
+
+/// A fault the fake produces on its next call other than `getUpdates`.
+public enum FakeFault: Sendable, Equatable {
+    /// 429 with `parameters.retry_after` (whole seconds, as Telegram counts), nothing applied.
+    case tooManyRequests(retryAfter: Int)
+    /// A 5xx answer (502 Bad Gateway), nothing applied.
+    case serverError
+    /// The request is applied, then the answer is held for `holdFor` (longer than the client's
+    /// request timeout, so the client gives up: a lost answer).
+    case lostAnswer(holdFor: Duration)
+}
+
+/// The fake's state: updates with real offset semantics, a per-(chat, thread) message store, the
+/// requests seen. An actor; the HTTP layer calls `handle`.
+public actor FakeBotState {
+    public let token: String
+    public let botUser: Int64 = 999_000
+    private var updates: [(id: Int64, json: JSONValue)] = []
+    private var nextUpdateId: Int64 = 100
+    /// Updates below this were confirmed by a `getUpdates` offset.
+    public private(set) var confirmedBelow: Int64 = 0
+    /// Every `offset` that `getUpdates` was called with (nil: none given).
+    public private(set) var polledOffsets: [Int64?] = []
+    private var forums: [Int64: Set<Int64>] = [:]
+    private var noTopicRights: Set<Int64> = []
+    /// `getWebhookInfo`'s `url` ("" = no webhook).
+    public var webhookURL = ""
+    /// `getMe`'s `can_read_all_group_messages` (false: privacy mode on).
+    public var readsAllGroupMessages = true
+
+    /// Sets a webhook URL ("" removes it) and the privacy mode `getMe` reports.
+    public func configure(webhookURL: String = "", readsAllGroupMessages: Bool = true) {
+        self.webhookURL = webhookURL
+        self.readsAllGroupMessages = readsAllGroupMessages
+    }
+    private var messages: [Int64: [FakeMessage]] = [:]
+    private var nextMessageId: [Int64: Int64] = [:]
+    private var faults: [FakeFault] = []
+    private var pollFailures: [(status: Int, description: String, retryAfter: Int?)] = []
+    private var duplicateNext = false
+    /// `callback_query_id` → the text it was answered with (nil: answered without text).
+    public private(set) var answeredQueries: [String: String?] = [:]
+    /// Methods called, in order (`getUpdates` included).
+    public private(set) var calls: [String] = []
+
+    public init(token: String) {
+        self.token = token
+    }
+
+    // MARK: Set-up
+
+    /// Declares a forum supergroup `chatId` with `topics` (General, 1, always exists but takes no thread id).
+    public func addForum(_ chatId: Int64, topics: Set<Int64>) {
+        forums[chatId] = topics
+        // Message 1 of a forum is General's; topic ids are the ids of their creation messages.
+        nextMessageId[chatId] = max(nextMessageId[chatId] ?? 2, (topics.max() ?? 1) + 1)
+    }
+
+    /// The bot lacks `can_manage_topics` in `chatId`: `createForumTopic` fails there.
+    public func denyTopicRights(in chatId: Int64) { noTopicRights.insert(chatId) }
+
+    /// The topics of forum `chatId` (General not included).
+    public func topics(of chatId: Int64) -> Set<Int64> { forums[chatId] ?? [] }
+
+    /// Queues `update` (its `update_id` is set by the fake) and returns its id.
+    @discardableResult
+    public func enqueue(_ update: [String: JSONValue]) -> Int64 {
+        let id = nextUpdateId
+        nextUpdateId += 1
+        var object = update
+        object["update_id"] = .int(id)
+        updates.append((id, JSONValue(object)))
+        if duplicateNext {
+            duplicateNext = false
+            updates.append((id, JSONValue(object)))
+        }
+        return id
+    }
+
+    /// Queues a text message from user `from` in `chat` (a forum topic when `topic` is given and
+    /// not General) and returns the update id.
+    @discardableResult
+    public func enqueueText(_ text: String, chat: Int64, from user: Int64, topic: Int64? = nil, isBot: Bool = false) -> Int64 {
+        let forum = forums[chat] != nil
+        var message: [String: JSONValue] = [
+            "message_id": .int(takeMessageId(chat)), "date": 1,
+            "chat": JSONValue(["id": .int(chat), "type": .string(chat > 0 ? "private" : "supergroup"), "is_forum": .bool(forum)]),
+            "from": JSONValue(["id": .int(user), "is_bot": .bool(isBot), "first_name": "U"]),
+            "text": .string(text),
+        ]
+        if forum, let topic, topic != 1 {
+            message["message_thread_id"] = .int(topic)
+            message["is_topic_message"] = true
+        }
+        return enqueue(["message": JSONValue(message)])
+    }
+
+    /// The next queued update is delivered twice (a redelivery).
+    public func duplicateNextUpdate() { duplicateNext = true }
+
+    /// Makes the next call other than `getUpdates` fail with `fault`.
+    public func inject(_ fault: FakeFault) { faults.append(fault) }
+
+    /// Makes the next `getUpdates` answer HTTP `status` with `description` (409 Conflict, 502, 429
+    /// with `retryAfter`) instead of updates.
+    public func injectPollFailure(status: Int, description: String, retryAfter: Int? = nil) {
+        pollFailures.append((status, description, retryAfter))
+    }
+
+    // MARK: Reading
+
+    /// The messages of `chat` in topic `thread` (nil: the chat itself or General), oldest first.
+    public func messages(chat: Int64, thread: Int64?) -> [FakeMessage] {
+        (messages[chat] ?? []).filter { $0.threadId == thread }
+    }
+
+    /// Every message the bot sent, in order.
+    public var allMessages: [FakeMessage] { messages.values.flatMap { $0 }.sorted { ($0.chatId, $0.messageId) < ($1.chatId, $1.messageId) } }
+
+    // MARK: Serving
+
+    /// An HTTP answer.
+    public struct Answer: Sendable {
+        public var status: Int
+        public var body: JSONValue
+        /// Held before it is written.
+        public var delay: Duration?
+    }
+
+    /// The updates from `offset` on (confirming the ones below), or none.
+    func pendingUpdates(offset: Int64?) -> [JSONValue] {
+        polledOffsets.append(offset)
+        if let offset, offset > confirmedBelow {
+            confirmedBelow = offset
+            updates.removeAll { $0.id < offset }
+        }
+        return updates.prefix(100).map(\.json)
+    }
+
+    /// Handles one call other than `getUpdates`.
+    func handle(method: String, token: String, parameters: JSONValue) -> Answer {
+        calls.append(method)
+        guard token == "bot\(self.token)" else { return error(401, "Unauthorized") }
+        var delay: Duration?
+        if !faults.isEmpty, method != "getUpdates" {
+            switch faults.removeFirst() {
+            case .tooManyRequests(let seconds):
+                return Answer(status: 429, body: JSONValue([
+                    "ok": false, "error_code": 429, "description": .string("Too Many Requests: retry after \(seconds)"),
+                    "parameters": JSONValue(["retry_after": .int(Int64(seconds))]),
+                ]), delay: nil)
+            case .serverError:
+                return error(502, "Bad Gateway")
+            case .lostAnswer(let hold):
+                delay = hold
+            }
+        }
+        var answer = apply(method: method, parameters)
+        answer.delay = delay
+        return answer
+    }
+
+    /// Records a `getUpdates` call; returns the failure to answer with, if one was injected.
+    func recordPoll() -> Answer? {
+        calls.append("getUpdates")
+        guard !pollFailures.isEmpty else { return nil }
+        let failure = pollFailures.removeFirst()
+        var body: [String: JSONValue] = ["ok": false, "error_code": .int(Int64(failure.status)), "description": .string(failure.description)]
+        if let retryAfter = failure.retryAfter { body["parameters"] = JSONValue(["retry_after": .int(Int64(retryAfter))]) }
+        return Answer(status: failure.status, body: JSONValue(body))
+    }
+
+    /// The updates not yet confirmed (no offset change).
+    func peekUpdates() -> [JSONValue] { updates.prefix(100).map(\.json) }
+
+    private func apply(method: String, _ p: JSONValue) -> Answer {
+        switch method {
+        case "getMe":
+            return ok(JSONValue(["id": .int(botUser), "is_bot": true, "first_name": "Fake", "username": "fake_bot",
+                                 "can_read_all_group_messages": .bool(readsAllGroupMessages)]))
+        case "getWebhookInfo":
+            return ok(JSONValue(["url": .string(webhookURL), "has_custom_certificate": false, "pending_update_count": 0]))
+        case "sendMessage":
+            guard let chat = integer(p["chat_id"]) else { return error(400, "Bad Request: chat_id is empty") }
+            guard let text = p["text"]?.stringValue, !text.isEmpty else { return error(400, "Bad Request: message text is empty") }
+            guard text.utf16.count <= 4096 else { return error(400, "Bad Request: message is too long") }
+            let thread = integer(p["message_thread_id"])
+            if let thread {
+                // General takes no thread id; a non-forum chat has no topics.
+                guard thread != 1, forums[chat]?.contains(thread) == true else {
+                    return error(400, "Bad Request: message thread not found")
+                }
+            }
+            let message = FakeMessage(chatId: chat, messageId: takeMessageId(chat), threadId: thread, text: text,
+                                      buttons: buttons(p["reply_markup"]), editCount: 0)
+            messages[chat, default: []].append(message)
+            return ok(json(message))
+        case "editMessageText":
+            guard let chat = integer(p["chat_id"]), let id = integer(p["message_id"]) else {
+                return error(400, "Bad Request: message identifier is not specified")
+            }
+            guard let text = p["text"]?.stringValue, !text.isEmpty else { return error(400, "Bad Request: message text is empty") }
+            guard text.utf16.count <= 4096 else { return error(400, "Bad Request: MESSAGE_TOO_LONG") }
+            guard let index = messages[chat]?.firstIndex(where: { $0.messageId == id }) else {
+                return error(400, "Bad Request: message to edit not found")
+            }
+            let newButtons = buttons(p["reply_markup"])
+            var message = messages[chat]![index]
+            guard message.text != text || message.buttons != newButtons else {
+                return error(400, "Bad Request: message is not modified: specified new message content and reply markup are exactly the same as a current content and reply markup of the message")
+            }
+            message.text = text
+            message.buttons = newButtons
+            message.editCount += 1
+            messages[chat]![index] = message
+            return ok(json(message))
+        case "createForumTopic":
+            guard let chat = integer(p["chat_id"]) else { return error(400, "Bad Request: chat_id is empty") }
+            guard let name = p["name"]?.stringValue, !name.isEmpty, name.count <= 128 else { return error(400, "Bad Request: invalid forum topic name specified") }
+            guard forums[chat] != nil else { return error(400, "Bad Request: the chat is not a forum") }
+            guard !noTopicRights.contains(chat) else { return error(400, "Bad Request: not enough rights to create a topic") }
+            let topic = takeMessageId(chat)
+            forums[chat]?.insert(topic)
+            return ok(JSONValue(["message_thread_id": .int(topic), "name": .string(name), "icon_color": 7_322_096]))
+        case "deleteForumTopic":
+            guard let chat = integer(p["chat_id"]), let topic = integer(p["message_thread_id"]) else {
+                return error(400, "Bad Request: message thread not found")
+            }
+            guard forums[chat]?.contains(topic) == true else { return error(400, "Bad Request: TOPIC_ID_INVALID") }
+            forums[chat]?.remove(topic)
+            messages[chat]?.removeAll { $0.threadId == topic }
+            return ok(true)
+        case "answerCallbackQuery":
+            guard let id = p["callback_query_id"]?.stringValue else { return error(400, "Bad Request: query is empty") }
+            answeredQueries[id] = p["text"]?.stringValue
+            return ok(true)
+        default:
+            return error(404, "Not Found: method not found")
+        }
+    }
+
+    private func takeMessageId(_ chat: Int64) -> Int64 {
+        let id = nextMessageId[chat, default: 1]
+        nextMessageId[chat] = id + 1
+        return id
+    }
+
+    private func buttons(_ markup: JSONValue?) -> [[FakeButton]] {
+        guard case .array(let rows)? = markup?["inline_keyboard"] else { return [] }
+        return rows.compactMap { row in
+            guard case .array(let buttons) = row else { return nil }
+            return buttons.map { FakeButton(text: $0["text"]?.stringValue ?? "", callbackData: $0["callback_data"]?.stringValue ?? "") }
+        }
+    }
+
+    private func json(_ message: FakeMessage) -> JSONValue {
+        var object: [String: JSONValue] = [
+            "message_id": .int(message.messageId), "date": 1, "text": .string(message.text),
+            "chat": JSONValue(["id": .int(message.chatId), "type": .string(message.chatId > 0 ? "private" : "supergroup"),
+                               "is_forum": .bool(forums[message.chatId] != nil)]),
+            "from": JSONValue(["id": .int(botUser), "is_bot": true, "first_name": "Fake"]),
+        ]
+        if let thread = message.threadId {
+            object["message_thread_id"] = .int(thread)
+            object["is_topic_message"] = true
+        }
+        return JSONValue(object)
+    }
+
+    private func ok(_ result: JSONValue) -> Answer { Answer(status: 200, body: JSONValue(["ok": true, "result": result])) }
+
+    private func error(_ code: Int, _ description: String) -> Answer {
+        Answer(status: code, body: JSONValue(["ok": false, "error_code": .int(Int64(code)), "description": .string(description)]))
+    }
+
+    private func integer(_ value: JSONValue?) -> Int64? {
+        switch value {
+        case .int(let number)?: number
+        case .string(let text)?: Int64(text)
+        default: nil
+        }
+    }
+}
