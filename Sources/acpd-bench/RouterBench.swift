@@ -18,7 +18,9 @@ import Foundation
 /// with a slow stream, 4 chunks 500 ms apart (each chunk waits for the idle window).
 ///
 /// `acpd-bench router [--messages 1000] [--warmup 50] [--chunks 10] [--chunk-delay-ms 2]
-/// [--default-messages 200] [--slow-messages 10] [--gap-ms 0] [--agent PATH]`
+/// [--default-messages 200] [--slow-messages 10] [--gap-ms 0] [--agent PATH] [--via channel|router]`
+/// (`--via router` hands each message to `router.handle` directly, as the http channel did before
+/// the inbound stream: the same starting point as measurements before issue 10).
 ///
 /// `--gap-ms`: pause after each final delivery before the next message (phase 1), so the previous
 /// run's tail (checkpoint writes, actor clean-up) is not on the next message's path.
@@ -33,8 +35,9 @@ enum RouterBench {
         let agent = try demoAgentPath(options)
         print("router: \(messages) messages (+\(warmup) warm-up) to one route-bound http conversation, demo agent "
               + "answering in \(chunks) chunks \(delay) ms apart; release build, in process")
+        let viaRouter = options.string("via", default: "channel") == "router"
         try await phase(agent: agent, coalesceIdleMs: 0, messages: messages, warmup: warmup, chunks: chunks, delay: delay,
-                        gap: options.int("gap-ms", default: 0))
+                        gap: options.int("gap-ms", default: 0), viaRouter: viaRouter)
         if defaultMessages > 0 {
             try await phase(agent: agent, coalesceIdleMs: 350, messages: defaultMessages, warmup: min(warmup, 10),
                             chunks: chunks, delay: delay)
@@ -55,7 +58,7 @@ enum RouterBench {
     }
 
     static func phase(agent: String, coalesceIdleMs: Int, messages: Int, warmup: Int, chunks: Int, delay: Int,
-                      gap: Int = 0) async throws {
+                      gap: Int = 0, viaRouter: Bool = false) async throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("acpd-router-bench-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
@@ -68,7 +71,8 @@ enum RouterBench {
             let text = alignedPrompt(chunks: chunks, delay: delay)
             let message = stack.message(text, conversation: "bench", key: "m\(index)")
             let start = monotonicSeconds()
-            let outcome = await stack.channel.submit(message) ?? .ignored
+            let outcome = viaRouter ? await stack.router.handle(message, channel: stack.channel)
+                : await stack.channel.submit(message) ?? .ignored
             let returned = monotonicSeconds()
             guard let runId = outcome.runId else { throw BenchError("message \(index) started no run: \(outcome)") }
             await stack.probe.waitForFinal(runId)
