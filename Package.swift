@@ -151,11 +151,13 @@ let package = Package(
         ),
         // A small deterministic ACP agent (Foundation only) for the demo and the tests.
         .executableTarget(name: "acpd-demo-agent", swiftSettings: strict),
+        // Store states written below the session manager, for acpd-bench and the tests (never linked into acpd).
+        .target(name: "StoreSeeding", dependencies: ["ACPControlPlane"], swiftSettings: strict),
         // Benchmark harness: `swift run -c release acpd-bench` (see docs/benchmarks.md).
         .executableTarget(
             name: "acpd-bench",
             dependencies: [
-                "ACPControlPlane", "RuntimeBackends", "Bindings", "ChatCore",
+                "ACPControlPlane", "RuntimeBackends", "Bindings", "ChatCore", "StoreSeeding",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict
@@ -198,7 +200,7 @@ let package = Package(
         ),
         .testTarget(
             name: "ChatCoreTests",
-            dependencies: ["ChatCore", "Bindings", "ACPControlPlane", "RuntimeBackends", "JSONKit", "TestSupport",
+            dependencies: ["StoreSeeding", "ChatCore", "Bindings", "ACPControlPlane", "RuntimeBackends", "JSONKit", "TestSupport",
                            "ChatChannelConformance"],
             swiftSettings: strict
         ),

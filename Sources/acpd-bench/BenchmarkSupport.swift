@@ -5,28 +5,6 @@ import Foundation
 /// store's `package` table helpers (no SQL here), and are not for the daemon: live runs belong to
 /// their session actors.
 extension ControlPlaneStore {
-    /// Inserts a session (idle) and one running run for it; returns the run id.
-    func benchSessionWithRun(_ key: SessionKey, conversation: ConversationRef) throws -> RunID {
-        let run = RunID()
-        let stamp = timestamp
-        try write { db in
-            try SessionTables.insert(db, SessionRecord(key: key, agentId: "demo", cwd: "/tmp", backend: "stdio"))
-            _ = try RunTables.insert(db, id: run, key: key, lane: .normal, conversation: conversation, prompt: [.text("bench")], at: stamp)
-            try RunTables.markStarted(db, id: run, at: stamp)
-        }
-        return run
-    }
-
-    /// Appends text events `firstSeq…` to a run in one transaction, as the session actor would.
-    func benchAppend(session: SessionKey, run: RunID, firstSeq: Int64, texts: [String]) throws {
-        let stamp = timestamp
-        let pending = texts.enumerated().map { offset, text in
-            EventLog.Pending(sessionKey: session, runId: run, seq: firstSeq + Int64(offset),
-                             payload: .text(TextDelta(stream: .output, text: text, messageId: "m1")))
-        }
-        _ = try write { db in try EventLog.append(db, pending, at: stamp) }
-    }
-
     /// Fills the store like a long-lived daemon: `sessions` sessions, each with finished runs
     /// totalling `eventsPerSession` events (last event terminal, fully delivered), a runtime
     /// binding, and — for every `interruptEvery`-th session — one run left `running`.

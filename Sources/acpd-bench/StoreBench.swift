@@ -1,4 +1,5 @@
 import ACPControlPlane
+import StoreSeeding
 import Foundation
 
 /// Control-plane store benchmarks: event append throughput, start-up recovery time on a big
@@ -35,7 +36,7 @@ enum StoreBench {
         var keys: [(SessionKey, RunID)] = []
         for index in 0..<runs {
             let key = SessionKey("agent:demo:acp:append-\(index)")!
-            keys.append((key, try store.benchSessionWithRun(key, conversation: ConversationRef(channel: .http, conversationId: "c\(index)"))))
+            keys.append((key, try store.insertSessionWithRunningRun(key, conversation: ConversationRef(channel: .http, conversationId: "c\(index)"))))
         }
         let text = "a chunk of agent output, about sixty bytes long, like a delta"
         let texts = Array(repeating: text, count: batch)
@@ -46,7 +47,7 @@ enum StoreBench {
         while written < events {
             let slot = round % runs
             let count = min(batch, events - written)
-            try store.benchAppend(session: keys[slot].0, run: keys[slot].1, firstSeq: nextSeq[slot], texts: Array(texts.prefix(count)))
+            try store.appendText(session: keys[slot].0, run: keys[slot].1, firstSeq: nextSeq[slot], texts: Array(texts.prefix(count)))
             nextSeq[slot] += Int64(count)
             written += count
             round += 1
@@ -56,7 +57,7 @@ enum StoreBench {
         let singles = min(20_000, events)
         let singleStart = monotonic()
         for index in 0..<singles {
-            try store.benchAppend(session: keys[0].0, run: keys[0].1, firstSeq: nextSeq[0] + Int64(index), texts: [text])
+            try store.appendText(session: keys[0].0, run: keys[0].1, firstSeq: nextSeq[0] + Int64(index), texts: [text])
         }
         let single = monotonic() - singleStart
         print("append: \(written) events in batches of \(batch): \(fmt(batched)) s = \(Int(Double(written) / batched)) events/s")

@@ -9,7 +9,7 @@ import TestSupport
 struct ArchitectureTests {
     /// acpd's own modules.
     static let ownModules: Set<String> = ["ACPControlPlane", "RuntimeBackends", "Bindings", "ChatCore", "ChatHTTP",
-                                          "ChatTelegram", "ChatDiscord", "JSONKit", "CSQLite", "CYAML", "acpd"]
+                                          "ChatTelegram", "ChatDiscord", "JSONKit", "CSQLite", "CYAML", "acpd", "StoreSeeding"]
 
     /// Which of acpd's own modules each target's sources may import.
     static let allowed: [(folder: String, modules: Set<String>)] = [
@@ -22,6 +22,10 @@ struct ArchitectureTests {
         ("Sources/ChatTelegram", ["ACPControlPlane", "Bindings", "ChatCore", "JSONKit"]),
         // The HTTP API reads the store and serves the http channel; it never needs the runtimes.
         ("Sources/acpd/HTTP", ["ACPControlPlane", "Bindings", "ChatCore", "ChatHTTP", "JSONKit"]),
+        // The daemon links every layer, but never the bench and test seeding helpers.
+        ("Sources/acpd", ["ACPControlPlane", "RuntimeBackends", "Bindings", "ChatCore", "ChatHTTP", "ChatTelegram", "ChatDiscord",
+                          "JSONKit", "CSQLite", "CYAML"]),
+        ("Sources/StoreSeeding", ["ACPControlPlane"]),
     ]
 
     static func swiftFiles(under folder: String) throws -> [URL] {

@@ -1,4 +1,5 @@
 import ACPControlPlane
+import StoreSeeding
 @testable import ChatCore
 @testable import Bindings
 import Foundation

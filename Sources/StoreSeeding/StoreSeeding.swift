@@ -2,11 +2,12 @@ import ACPControlPlane
 import Foundation
 
 /// Store states written below the session manager, through the store's `package` table helpers
-/// (as acpd-bench's helpers do; an executable's code is not importable here).
+/// (no SQL here), for the benchmarks and the tests: as a crash or a live actor would have left
+/// them. Never linked into acpd (the architecture test keeps it out).
 extension ControlPlaneStore {
     /// Inserts a session (idle) and one running run for it, as a crash would have left them;
     /// returns the run id.
-    func insertSessionWithRunningRun(_ key: SessionKey, conversation: ConversationRef) throws -> RunID {
+    public func insertSessionWithRunningRun(_ key: SessionKey, conversation: ConversationRef) throws -> RunID {
         let run = RunID()
         let stamp = timestamp
         try write { db in
@@ -18,7 +19,7 @@ extension ControlPlaneStore {
     }
 
     /// Appends agent text events `firstSeq…` to a run in one transaction, as the session actor would.
-    func appendText(session: SessionKey, run: RunID, firstSeq: Int64, texts: [String]) throws {
+    public func appendText(session: SessionKey, run: RunID, firstSeq: Int64, texts: [String]) throws {
         let stamp = timestamp
         let pending = texts.enumerated().map { offset, text in
             EventLog.Pending(sessionKey: session, runId: run, seq: firstSeq + Int64(offset),
