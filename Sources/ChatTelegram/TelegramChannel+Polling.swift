@@ -16,6 +16,7 @@ extension TelegramChannel {
                     botUsername.withLock { $0 = me.username ?? "" }
                     setState(.polling)
                     logger.notice("polling Telegram", metadata: ["bot": "@\(me.username ?? "?")"])
+                    await publishCommands()
                 }
                 updates = try await api.getUpdates(offset: offset.withLock { $0 }, timeout: options.pollTimeoutSeconds,
                                                    allowedUpdates: TelegramUpdateNormaliser.allowedUpdates)
@@ -122,5 +123,24 @@ extension TelegramChannel {
 
     private func sleep(_ duration: Duration) async {
         try? await Task.sleep(for: duration)
+    }
+}
+
+extension TelegramChannel {
+    /// The commands the Telegram client's menu shows for this bot.
+    static let menuCommands: [(command: String, description: String)] = [
+        ("acp", "acpd: sessions, status, cancel, help (/acp help)"),
+        ("new", "Start a fresh agent session here"),
+        ("reset", "Same as /new"),
+    ]
+
+    /// `setMyCommands` once the token is known good, so `/acp`, `/new` and `/reset` show in the
+    /// client's menu. Best effort: a failure is logged and polling goes on.
+    func publishCommands() async {
+        do {
+            try await api.setMyCommands(Self.menuCommands)
+        } catch {
+            logger.warning("setMyCommands failed; the client's command menu is not set", metadata: ["error": "\(error)"])
+        }
     }
 }

@@ -146,6 +146,9 @@ struct TelegramPollingTests {
                 got.complete(.ignored)
             }
             #expect(await fake.state.calls.first == "getMe")
+            // Then the client's menu: /acp, /new, /reset.
+            #expect(await fake.state.menuCommands == ["acp", "new", "reset"])
+            #expect(await fake.state.calls.prefix(2) == ["getMe", "setMyCommands"])
         }
     }
 

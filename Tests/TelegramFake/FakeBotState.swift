@@ -62,6 +62,8 @@ public actor FakeBotState {
     public private(set) var answeredQueries: [String: String?] = [:]
     /// Methods called, in order (`getUpdates` included).
     public private(set) var calls: [String] = []
+    /// The commands the last `setMyCommands` set (command names, in order).
+    public private(set) var menuCommands: [String] = []
 
     public init(token: String) {
         self.token = token
@@ -198,6 +200,18 @@ public actor FakeBotState {
         case "getMe":
             return ok(JSONValue(["id": .int(botUser), "is_bot": true, "first_name": "Fake", "username": "fake_bot",
                                  "can_read_all_group_messages": .bool(readsAllGroupMessages)]))
+        case "setMyCommands":
+            guard case .array(let list)? = p["commands"], !list.isEmpty else { return error(400, "Bad Request: commands must be non-empty") }
+            var names: [String] = []
+            for item in list {
+                guard let name = item["command"]?.stringValue, let description = item["description"]?.stringValue,
+                      (1...32).contains(name.count), name == name.lowercased(), (1...256).contains(description.count) else {
+                    return error(400, "Bad Request: BOT_COMMAND_INVALID")
+                }
+                names.append(name)
+            }
+            menuCommands = names
+            return ok(true)
         case "getWebhookInfo":
             return ok(JSONValue(["url": .string(webhookURL), "has_custom_certificate": false, "pending_update_count": 0]))
         case "sendMessage":

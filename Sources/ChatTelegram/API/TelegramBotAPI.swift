@@ -54,6 +54,13 @@ public struct TelegramBotAPI: Sendable {
         try await call("getMe", [:], as: TelegramUser.self)
     }
 
+    /// `setMyCommands`: the commands the client's menu offers (`command` without the slash,
+    /// lowercase, ≤ 32 characters; `description` ≤ 256).
+    public func setMyCommands(_ commands: [(command: String, description: String)]) async throws(TelegramAPIError) {
+        let list = commands.map { JSONValue(["command": .string($0.command), "description": .string($0.description)]) }
+        _ = try await call("setMyCommands", ["commands": .array(list)], as: JSONValue.self)
+    }
+
     /// `getUpdates`: the updates from `offset` on (confirming every update below it), held by
     /// Telegram up to `timeout` seconds while there are none.
     public func getUpdates(offset: Int64?, timeout: Int, allowedUpdates: [String]) async throws(TelegramAPIError) -> [TelegramUpdate] {
