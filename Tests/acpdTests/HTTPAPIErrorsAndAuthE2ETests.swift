@@ -12,20 +12,7 @@ import FoundationNetworking
 struct HTTPAPIErrorsAndAuthE2ETests {
     private static let token = "e2e-auth-\(UUID().uuidString.prefix(8))"
 
-    private static var config: String {
-        """
-        acp:
-          defaultAgent: demo
-        \(E2EConfig.demoAgent)
-        bindings:
-        \(E2EConfig.acpBinding("room1"))
-        channels:
-          http: { enabled: true }
-        access:
-          owners: ["http:alice"]
-          rateLimit: { perMinute: 600, burst: 200 }
-        """
-    }
+    private static var config: String { E2EConfig.oneRoom(accessLines: ["rateLimit: { perMinute: 600, burst: 200 }"]) }
 
     /// The status and the `error.code` of a raw HTTP/1.1 response.
     private static func statusAndCode(_ response: String) -> (Int, String?) {

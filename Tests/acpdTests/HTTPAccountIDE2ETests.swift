@@ -9,19 +9,7 @@ import TestSupport
 struct HTTPAccountIDE2ETests {
     private static let token = "e2e-account-\(UUID().uuidString.prefix(8))"
 
-    private static var config: String {
-        """
-        acp:
-          defaultAgent: demo
-        \(E2EConfig.demoAgent)
-        bindings:
-        \(E2EConfig.acpBinding("room1"))
-        channels:
-          http: { enabled: true }
-        access:
-          owners: ["http:alice"]
-        """
-    }
+    private static var config: String { E2EConfig.oneRoom() }
 
     @Test func aBadAccountIdIsRefusedAndNothingIsStored() async throws {
         try await withTemporaryDirectory { directory in

@@ -12,20 +12,7 @@ import TestSupport
 struct HTTPConnectionLimitsE2ETests {
     private static let token = "e2e-limits-\(UUID().uuidString.prefix(8))"
 
-    private static var config: String {
-        """
-        acp:
-          defaultAgent: demo
-        \(E2EConfig.demoAgent)
-        bindings:
-        \(E2EConfig.acpBinding("room1"))
-        channels:
-          http: { enabled: true }
-        access:
-          owners: ["http:alice"]
-          rateLimit: { perMinute: 600, burst: 200 }
-        """
-    }
+    private static var config: String { E2EConfig.oneRoom(accessLines: ["rateLimit: { perMinute: 600, burst: 200 }"]) }
 
     private static func healthz(_ port: Int, timeout: Double) async throws -> String {
         try await RawTCPConnection.exchange(port: port, "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n",

@@ -150,6 +150,23 @@ enum E2EConfig {
         """
     }
 
+    /// The config body of an http-only daemon with the demo agent (the default agent), one config
+    /// `acp` binding of `room1`, `http:alice` an owner, and `accessLines` added under `access:`
+    /// (one YAML line each, indented by the helper, such as `rateLimit: { perMinute: 600, burst: 200 }`).
+    static func oneRoom(accessLines: [String] = []) -> String {
+        """
+        acp:
+          defaultAgent: demo
+        \(demoAgent)
+        bindings:
+        \(acpBinding("room1"))
+        channels:
+          http: { enabled: true }
+        access:
+          owners: ["http:alice"]
+        """ + accessLines.map { "\n  " + $0 }.joined()
+    }
+
     /// A config `type: acp` binding of http conversation `peer` to the demo agent.
     static func acpBinding(_ peer: String, access: String = "allowlist") -> String {
         """
