@@ -26,15 +26,22 @@ public final class TelegramChannel: ChatChannel {
         public var pollTimeoutSeconds: Int = 30
         /// Shortest interval between two calls into one chat (all its topics together).
         public var chatInterval: Duration = .seconds(1)
+        /// At most this many calls into one group start in any `groupWindow` (all its topics together).
+        public var groupLimit = 20
+        /// The window of `groupLimit`.
+        public var groupWindow: Duration = .seconds(60)
         /// Waits after failed polls.
         var backoff = PollBackoff()
         /// Wait after a 409 Conflict before polling again.
         public var conflictRetry: Duration = .seconds(300)
 
-        public init(pollTimeoutSeconds: Int = 30, chatInterval: Duration = .seconds(1), conflictRetry: Duration = .seconds(300),
+        public init(pollTimeoutSeconds: Int = 30, chatInterval: Duration = .seconds(1), groupLimit: Int = 20,
+                    groupWindow: Duration = .seconds(60), conflictRetry: Duration = .seconds(300),
                     backoffBase: Duration = .seconds(1), backoffCap: Duration = .seconds(60)) {
             self.pollTimeoutSeconds = pollTimeoutSeconds
             self.chatInterval = chatInterval
+            self.groupLimit = groupLimit
+            self.groupWindow = groupWindow
             self.conflictRetry = conflictRetry
             backoff = PollBackoff(base: backoffBase, cap: backoffCap)
         }
@@ -48,10 +55,11 @@ public final class TelegramChannel: ChatChannel {
     public let kind: ConversationRef.Channel = .telegram
     public let accountId: String?
     /// Telegram: 4096 UTF-16 units of text, edits, inline buttons, forum topics; one
-    /// call per second per conversation (and per chat, see `ChatPacer`).
+    /// call per second per conversation (and per chat, 20 a minute per group: see `ChatPacer`);
+    /// `typing` lasts about five seconds.
     public let capabilities = ChannelCapabilities(maxMessageLength: 4096, supportsEdit: true, supportsButtons: true,
                                                   supportsThreads: true, minEditInterval: .seconds(1),
-                                                  minSendInterval: .seconds(1))
+                                                  minSendInterval: .seconds(1), activityInterval: .seconds(4))
     let api: TelegramBotAPI
     let options: Options
     let logger: Logger
@@ -74,7 +82,8 @@ public final class TelegramChannel: ChatChannel {
         var logger = logger
         logger[metadataKey: "account"] = "\(accountId)"
         self.logger = logger
-        pacer = ChatPacer(interval: options.chatInterval)
+        pacer = ChatPacer(budget: .init(interval: options.chatInterval, groupLimit: options.groupLimit,
+                                        groupWindow: options.groupWindow))
         self.store = Mutex(store)
     }
 
@@ -106,7 +115,7 @@ public final class TelegramChannel: ChatChannel {
     public func send(to conversation: ConversationRef, text: String, buttons: [[ChatButton]],
                      context: OutgoingContext) async throws -> MessageRef {
         let (chat, thread) = try target(of: conversation)
-        try await pace(chat)
+        try await pace(chat, conversation)
         let markup = buttons.isEmpty ? nil : InlineKeyboard.replyMarkup(buttons)
         do {
             let message = try await api.sendMessage(chatId: chat, messageThreadId: thread, text: text, replyMarkup: markup)
@@ -121,7 +130,7 @@ public final class TelegramChannel: ChatChannel {
         guard let messageId = Int64(message.messageId) else {
             throw ChannelError.permanent("\(message.messageId) is not a Telegram message id")
         }
-        try await pace(chat)
+        try await pace(chat, message.conversation)
         do {
             // An empty keyboard removes buttons the message had.
             try await api.editMessageText(chatId: chat, messageId: messageId, text: text,
@@ -141,7 +150,7 @@ public final class TelegramChannel: ChatChannel {
         let (chat, _) = try target(of: parent)
         let trimmed = title.trimmingPrefix(while: \.isWhitespace)
         let name = trimmed.isEmpty ? "acpd" : String(trimmed.prefix(Self.maxTopicName))
-        try await pace(chat)
+        try await pace(chat, parent)
         let topic: Int64
         do {
             topic = try await api.createForumTopic(chatId: chat, name: name)
@@ -163,7 +172,7 @@ public final class TelegramChannel: ChatChannel {
     public func removeThread(_ thread: ConversationRef) async throws {
         let (chat, topic) = try target(of: thread)
         guard let topic else { throw ChannelError.permanent("\(thread.conversationId) is not a forum topic acpd can delete") }
-        try await pace(chat)
+        try await pace(chat, thread)
         do {
             try await api.deleteForumTopic(chatId: chat, messageThreadId: topic)
         } catch {
@@ -186,8 +195,27 @@ public final class TelegramChannel: ChatChannel {
         }
     }
 
-    private func pace(_ chat: Int64) async throws {
-        do { try await pacer.wait(for: chat) } catch { throw ChannelError.transient("cancelled") }
+    /// Waits for the chat's flood budget (see `ChatPacer`) and keeps the start for this
+    /// conversation's next call.
+    public func reserveCall(in conversation: ConversationRef) async throws {
+        let (chat, _) = try target(of: conversation)
+        try await pacer.reserve(for: chat, conversation: conversation.canonical)
+    }
+
+    /// `sendChatAction typing` in the conversation (its topic), unless the chat is being held
+    /// back (a 429, or calls already booked ahead): typing never takes a message's turn.
+    public func showActivity(in conversation: ConversationRef) async {
+        guard let (chat, thread) = try? target(of: conversation), await pacer.isFree(chat) else { return }
+        do {
+            try await api.sendChatAction(chatId: chat, messageThreadId: thread, action: "typing")
+        } catch {
+            if case .api(429, _, let retryAfter?) = error { await pacer.hold(chat, for: .seconds(retryAfter)) }
+            logger.debug("typing not shown", metadata: ["chat": "\(chat)", "error": "\(error)"])
+        }
+    }
+
+    private func pace(_ chat: Int64, _ conversation: ConversationRef) async throws {
+        do { try await pacer.wait(for: chat, conversation: conversation.canonical) } catch { throw ChannelError.transient("cancelled") }
     }
 
     /// The channel error for `error`; a 429 also holds the chat's budget for the wait.

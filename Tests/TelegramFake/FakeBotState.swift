@@ -64,6 +64,16 @@ public actor FakeBotState {
     public private(set) var calls: [String] = []
     /// The commands the last `setMyCommands` set (command names, in order).
     public private(set) var menuCommands: [String] = []
+    /// Telegram's flood limits, when enforced (`enforceFloodLimits`).
+    private var flood: FakeFloodModel?
+    /// Every `sendChatAction`: (chat, thread, action), in order.
+    public private(set) var chatActions: [(chat: Int64, thread: Int64?, action: String)] = []
+
+    /// Enforces Telegram's flood limits from now on (see `FakeFloodModel`).
+    public func enforceFloodLimits(_ limits: FakeFloodLimits = FakeFloodLimits()) { flood = FakeFloodModel(limits: limits) }
+
+    /// What the flood model saw (all zero when it is off).
+    public var floodReport: FakeFloodReport { flood?.report ?? FakeFloodReport() }
 
     public init(token: String) {
         self.token = token
@@ -177,6 +187,13 @@ public actor FakeBotState {
                 delay = hold
             }
         }
+        if FakeFloodModel.counted.contains(method), let chat = integer(parameters["chat_id"]),
+           let retryAfter = flood?.admit(chat: chat, now: .now) {
+            return Answer(status: 429, body: JSONValue([
+                "ok": false, "error_code": 429, "description": .string("Too Many Requests: retry after \(retryAfter)"),
+                "parameters": JSONValue(["retry_after": .int(Int64(retryAfter))]),
+            ]), delay: nil)
+        }
         var answer = apply(method: method, parameters)
         answer.delay = delay
         return answer
@@ -263,6 +280,19 @@ public actor FakeBotState {
             guard forums[chat]?.contains(topic) == true else { return error(400, "Bad Request: TOPIC_ID_INVALID") }
             forums[chat]?.remove(topic)
             messages[chat]?.removeAll { $0.threadId == topic }
+            return ok(true)
+        case "sendChatAction":
+            guard let chat = integer(p["chat_id"]), let action = p["action"]?.stringValue else {
+                return error(400, "Bad Request: chat_id is empty")
+            }
+            guard ["typing", "upload_photo", "upload_document", "record_voice"].contains(action) else {
+                return error(400, "Bad Request: wrong parameter action in request")
+            }
+            let thread = integer(p["message_thread_id"])
+            if let thread, thread == 1 || forums[chat]?.contains(thread) != true {
+                return error(400, "Bad Request: message thread not found")
+            }
+            chatActions.append((chat, thread, action))
             return ok(true)
         case "answerCallbackQuery":
             guard let id = p["callback_query_id"]?.stringValue else { return error(400, "Bad Request: query is empty") }

@@ -108,6 +108,14 @@ public struct TelegramBotAPI: Sendable {
         _ = try await call("deleteForumTopic", ["chat_id": .int(chatId), "message_thread_id": .int(messageThreadId)], as: JSONValue.self)
     }
 
+    /// `sendChatAction`: shows `action` (e.g. `typing`) in `chatId` (topic `messageThreadId`) for
+    /// about five seconds or until the bot's next message.
+    public func sendChatAction(chatId: Int64, messageThreadId: Int64?, action: String) async throws(TelegramAPIError) {
+        var parameters: [String: JSONValue] = ["chat_id": .int(chatId), "action": .string(action)]
+        if let messageThreadId { parameters["message_thread_id"] = .int(messageThreadId) }
+        _ = try await call("sendChatAction", parameters, as: JSONValue.self)
+    }
+
     // MARK: Transport
 
     /// Calls `method` with a JSON body and decodes its `result` as `R`; counts it in
