@@ -1,5 +1,6 @@
 import ChatCore
 import Logging
+import Metrics
 
 extension TelegramChannel {
     /// The long-poll loop: poll, hand the batch to the router, wait until it was handled (the
@@ -28,7 +29,7 @@ extension TelegramChannel {
                     // 404: Telegram's answer for a malformed token (or an apiRoot that is not a Bot API).
                     setState(.unauthorized)
                     let key = "channels.telegram.accounts.\(accountId ?? "default")"
-                    logger.error("Telegram rejected the bot token; this account stops polling until acpd restarts",
+                    logger.error("Telegram rejected the bot token; this account stops polling until its settings change (SIGHUP) or acpd restarts",
                                  metadata: ["error": "\(description)", "fix": "set \(key).botToken to the token @BotFather gave (and check \(key).apiRoot)"])
                     return
                 case .api(409, let description, _):
@@ -54,7 +55,12 @@ extension TelegramChannel {
                 }
                 continue
             }
-            if failures > 0 || conflictLogged { logger.notice("polling Telegram again") }
+            if failures > 0 || conflictLogged {
+                logger.notice("polling Telegram again")
+                Counter(label: "acpd_channel_reconnects_total",
+                        dimensions: [("channel", "telegram"), ("account", accountId ?? "default"),
+                                     ("reason", conflictLogged ? "conflict" : "error")]).increment()
+            }
             failures = 0
             conflictLogged = false
             setState(.polling)

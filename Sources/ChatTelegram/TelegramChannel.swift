@@ -2,6 +2,11 @@ import ACPControlPlane
 import Bindings
 import ChatCore
 import JSONKit
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
 import Logging
 import Metrics
 import ServiceLifecycle
@@ -49,7 +54,16 @@ public final class TelegramChannel: ChatChannel {
 
     /// How the poller stands, for logs and tests.
     public enum PollState: Sendable, Equatable {
-        case starting, polling, backingOff(String), conflict, unauthorized, stopped
+        case starting, polling, backingOff(String), conflict, unauthorized, disabled, stopped
+    }
+
+    /// What a reload may change (`reconfigure`).
+    struct Settings: Sendable {
+        var api: TelegramBotAPI
+        var options: Options
+        var enabled: Bool
+        /// Bumped by every `reconfigure`: the poller restarts when it changes.
+        var generation = 0
     }
 
     public let kind: ConversationRef.Channel = .telegram
@@ -60,8 +74,13 @@ public final class TelegramChannel: ChatChannel {
     public let capabilities = ChannelCapabilities(maxMessageLength: 4096, supportsEdit: true, supportsButtons: true,
                                                   supportsThreads: true, minEditInterval: .seconds(1),
                                                   minSendInterval: .seconds(1), activityInterval: .seconds(4))
-    let api: TelegramBotAPI
-    let options: Options
+    private let settings: Mutex<Settings>
+    /// The Bot API client in force (a reload with a new token or `apiRoot` replaces it).
+    var api: TelegramBotAPI { settings.withLock { $0.api } }
+    /// The options in force.
+    var options: Options { settings.withLock { $0.options } }
+    /// Wakes the poller when the settings changed.
+    private let restarts = GenerationSignal()
     let logger: Logger
     let pacer: ChatPacer
     private let queue = InboundQueue()
@@ -69,16 +88,18 @@ public final class TelegramChannel: ChatChannel {
     /// The next `getUpdates` offset (nil: none yet, Telegram starts with the oldest unconfirmed).
     let offset = Mutex<Int64?>(nil)
     private let state = Mutex(PollState.starting)
+    private let status: Mutex<ChannelAccountStatus>
     /// The bot's username (`getMe`), once known.
     let botUsername = Mutex<String?>(nil)
 
     /// The account `accountId` talking through `api`; its offset is kept in `store` (attach one
     /// later with `attach(store:)`; without one the offset lives in memory only).
     public init(accountId: String, api: TelegramBotAPI, store: ControlPlaneStore? = nil, options: Options = Options(),
-                logger: Logger = Logger(label: "acpd.telegram")) {
+                enabled: Bool = true, logger: Logger = Logger(label: "acpd.telegram")) {
         self.accountId = accountId
-        self.api = api
-        self.options = options
+        settings = Mutex(Settings(api: api, options: options, enabled: enabled))
+        status = Mutex(ChannelAccountStatus(channel: .telegram, accountId: accountId, state: enabled ? .starting : .stopped,
+                                            since: Date(), lastError: enabled ? nil : "disabled in config"))
         var logger = logger
         logger[metadataKey: "account"] = "\(accountId)"
         self.logger = logger
@@ -99,21 +120,64 @@ public final class TelegramChannel: ChatChannel {
 
     /// Polls until graceful shutdown or cancellation, then closes intake. Never throws, and never
     /// returns before shutdown (a service that returned would end the daemon's service group):
-    /// after a rejected token it waits for shutdown without polling.
+    /// after a rejected token, or while disabled, it waits without polling. `reconfigure` restarts
+    /// the poller with the new settings (the offset and intake carry over).
     public func run() async throws {
         loadOffset()
-        await cancelWhenGracefulShutdown { [self] in await pollLoop() }
-        if !Task.isCancelled, pollState == .unauthorized {
-            try? await gracefulShutdown()
+        await cancelWhenGracefulShutdown { [self] in
+            while !Task.isCancelled {
+                let current = settings.withLock { $0 }
+                await withTaskGroup(of: Bool.self) { group in
+                    group.addTask { [self] in
+                        if current.enabled { await pollLoop() } else { setState(.disabled) }
+                        return false
+                    }
+                    group.addTask { [self] in
+                        await restarts.wait(beyond: current.generation)
+                        return true
+                    }
+                    // The poller may end on its own (a rejected token): then wait for new settings.
+                    while let restarted = await group.next() {
+                        if restarted { break }
+                    }
+                    group.cancelAll()
+                }
+            }
         }
         queue.close()
         setState(.stopped)
     }
 
+    /// Puts new settings in force (a reload changed this account): the poller stops its current
+    /// poll and starts again with them (a new token means a new `getMe`); sends use the new client
+    /// from now on. `enabled: false` stops polling and sending until enabled again.
+    public func reconfigure(api: TelegramBotAPI, options: Options, enabled: Bool) {
+        let generation = settings.withLock { current -> Int in
+            current.generation += 1
+            current.api = api
+            current.options = options
+            current.enabled = enabled
+            return current.generation
+        }
+        botUsername.withLock { $0 = nil }
+        Counter(label: "acpd_channel_reconnects_total",
+                dimensions: [("channel", "telegram"), ("account", accountId ?? "default"), ("reason", "reload")]).increment()
+        restarts.signal(generation)
+    }
+
+    /// The Bot API client in force (to keep it across `reconfigure`).
+    public var currentAPI: TelegramBotAPI { api }
+    /// The options in force (to keep them across `reconfigure`).
+    public var currentOptions: Options { options }
+
+    /// How the account stands (`acpd channels`, `/readyz`, `GET /v1/channels`).
+    public var accountStatus: ChannelAccountStatus? { status.withLock { $0 } }
+
     // MARK: Outbound
 
     public func send(to conversation: ConversationRef, text: String, buttons: [[ChatButton]],
                      context: OutgoingContext) async throws -> MessageRef {
+        try requireEnabled()
         let (chat, thread) = try target(of: conversation)
         try await pace(chat, conversation)
         let markup = buttons.isEmpty ? nil : InlineKeyboard.replyMarkup(buttons)
@@ -126,6 +190,7 @@ public final class TelegramChannel: ChatChannel {
     }
 
     public func edit(_ message: MessageRef, text: String, buttons: [[ChatButton]], context: OutgoingContext) async throws {
+        try requireEnabled()
         let (chat, _) = try target(of: message.conversation)
         guard let messageId = Int64(message.messageId) else {
             throw ChannelError.permanent("\(message.messageId) is not a Telegram message id")
@@ -186,6 +251,13 @@ public final class TelegramChannel: ChatChannel {
         return ConversationRef(channel: .telegram, accountId: accountId ?? ConversationRef.defaultAccount, conversationId: String(id))
     }
 
+    /// A disabled account sends nothing (`enabled: false` in config).
+    private func requireEnabled() throws {
+        guard settings.withLock({ $0.enabled }) else {
+            throw ChannelError.permanent("telegram account \(accountId ?? "default") is disabled in config")
+        }
+    }
+
     private func target(of conversation: ConversationRef) throws -> (Int64, Int64?) {
         do {
             let target = try TelegramConversationID.sendTarget(of: conversation)
@@ -229,6 +301,20 @@ public final class TelegramChannel: ChatChannel {
     /// Records where the poller stands; `acpd_channel_up{channel,account}` is 1 while it polls.
     func setState(_ next: PollState) {
         state.withLock { $0 = next }
+        let (mapped, error): (ChannelAccountStatus.State, String?) = switch next {
+        case .starting: (.starting, nil)
+        case .polling: (.running, nil)
+        case .backingOff(let reason): (.backoff, reason)
+        case .conflict: (.backoff, "409 Conflict: another poller or a webhook uses this bot token")
+        case .unauthorized: (.failed, "Telegram rejected the bot token")
+        case .disabled: (.stopped, "disabled in config")
+        case .stopped: (.stopped, nil)
+        }
+        status.withLock { current in
+            if current.state != mapped { current.since = Date() }
+            current.state = mapped
+            if let error { current.lastError = error }
+        }
         Gauge(label: "acpd_channel_up", dimensions: [("channel", "telegram"), ("account", accountId ?? "default")])
             .record(next == .polling ? 1 : 0)
     }

@@ -28,12 +28,14 @@ struct TelegramFloodTests {
         try await withFakeTelegram { fake, client in
             let topics = Array(Int64(50)..<60)
             await fake.state.addForum(forumChat, topics: Set(topics))
-            // The limits, scaled down so the test is quick: 8 calls per 2 s, 100 ms apart. The
-            // channel keeps headroom (150 ms, 2.5 s) so loopback jitter under a loaded test run
-            // never looks like a flood at this scale.
-            await fake.state.enforceFloodLimits(FakeFloodLimits(chatInterval: .milliseconds(100), groupLimit: 8,
-                                                                groupWindow: .seconds(2), tolerance: 0.4))
-            let channel = channel(fake, client, chatInterval: .milliseconds(150), groupLimit: 8, groupWindow: .milliseconds(2500))
+            // The limits, scaled down so the test is quick: 8 calls per 1.8 s, 300 ms apart. The
+            // channel keeps headroom (400 ms, 8 per 2.6 s) and the fake forgives calls in flight
+            // for 1 s, so scheduling stalls of a loaded test run (up to ~0.8 s) never look like a
+            // flood at this scale; without the shared budget the 20 calls would come within ~1 s.
+            await fake.state.enforceFloodLimits(FakeFloodLimits(chatInterval: .milliseconds(300), groupLimit: 8,
+                                                                groupWindow: .milliseconds(1800), tolerance: 0.66,
+                                                                inFlightGrace: .seconds(1)))
+            let channel = channel(fake, client, chatInterval: .milliseconds(400), groupLimit: 8, groupWindow: .milliseconds(2600))
             let queues = topics.map { id in
                 ConversationSendQueue(conversation: topic(id), channel: channel, checkpoint: { _, _ in })
             }

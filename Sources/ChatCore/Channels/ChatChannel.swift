@@ -31,6 +31,9 @@ public protocol ChatChannel: Service {
     var inbound: AsyncStream<Inbound> { get }
     /// Whether the channel takes messages now (false once it stopped intake at shutdown).
     var isAcceptingInbound: Bool { get }
+    /// How the account stands, for channels with accounts that connect to a platform (Telegram,
+    /// Discord); nil for the rest (http, console: the default).
+    var accountStatus: ChannelAccountStatus? { get }
 
     /// Posts a new message and returns its reference. `buttons` are rows of buttons; a channel
     /// without buttons ignores them (the text always carries a typed alternative).
@@ -67,6 +70,9 @@ public protocol ChatChannel: Service {
 extension ChatChannel {
     /// Channels that serve every account of their kind keep this default.
     public var accountId: String? { nil }
+
+    /// Channels without a platform connection of their own keep this default.
+    public var accountStatus: ChannelAccountStatus? { nil }
 
     /// Whether this channel carries `conversation` (its kind, and its account when it has one).
     public func carries(_ conversation: ConversationRef) -> Bool {
