@@ -80,6 +80,8 @@ public actor FakeBotState {
     public private(set) var answeredQueries: [String: String?] = [:]
     /// Methods called, in order (`getUpdates` included).
     public private(set) var calls: [String] = []
+    /// Topics `createForumTopic` made (also ones deleted since): topic id → name.
+    public private(set) var createdTopicNames: [Int64: String] = [:]
     /// The commands the last `setMyCommands` set (command names, in order).
     public private(set) var menuCommands: [String] = []
 
@@ -295,6 +297,7 @@ public actor FakeBotState {
             }
             let topic = takeMessageId(chat)
             forums[chat]?.insert(topic)
+            createdTopicNames[topic] = name
             return ok(JSONValue(["message_thread_id": .int(topic), "name": .string(name), "icon_color": 7_322_096]))
         case "deleteForumTopic":
             guard let chat = integer(p["chat_id"]), let topic = integer(p["message_thread_id"]) else {
