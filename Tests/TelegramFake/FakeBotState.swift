@@ -61,6 +61,8 @@ public actor FakeBotState {
     /// When true, `getUpdates` requests are recorded (`polledOffsets`) but neither confirm an
     /// offset nor deliver anything: they are held until `releasePolls()` or their timeout.
     public private(set) var pollsHeld = false
+    /// Set by `holdPollsAfterNextDelivery`: the next answer that carries updates holds polls.
+    private var holdAfterDelivery = false
     /// `getWebhookInfo`'s `url` ("" = no webhook).
     public var webhookURL = ""
     /// `getMe`'s `can_read_all_group_messages` (false: privacy mode on).
@@ -113,6 +115,11 @@ public actor FakeBotState {
 
     /// Holds every `getUpdates` from now on (a poll neither confirms its offset nor gets updates).
     public func holdPolls() { pollsHeld = true }
+
+    /// Holds polls (`holdPolls`) right after the next `getUpdates` answer that carries updates:
+    /// acpd gets them, but Telegram never learns that acpd handled them (the offset of its next
+    /// poll is recorded, not confirmed), the moment a crash test kills acpd in.
+    public func holdPollsAfterNextDelivery() { holdAfterDelivery = true }
 
     /// Ends `holdPolls`: polls confirm and deliver again.
     public func releasePolls() { pollsHeld = false }
@@ -196,7 +203,18 @@ public actor FakeBotState {
             confirmedBelow = offset
             updates.removeAll { $0.id < offset }
         }
-        return updates.prefix(100).map(\.json)
+        return deliverable()
+    }
+
+    /// The updates an answer carries now (none while polls are held).
+    private func deliverable() -> [JSONValue] {
+        guard !pollsHeld else { return [] }
+        let batch = updates.prefix(100)
+        if !batch.isEmpty, holdAfterDelivery {
+            holdAfterDelivery = false
+            pollsHeld = true
+        }
+        return batch.map(\.json)
     }
 
     /// Handles one call other than `getUpdates`.
@@ -233,7 +251,7 @@ public actor FakeBotState {
     }
 
     /// The updates not yet confirmed (no offset change).
-    func peekUpdates() -> [JSONValue] { pollsHeld ? [] : updates.prefix(100).map(\.json) }
+    func peekUpdates() -> [JSONValue] { deliverable() }
 
     private func apply(method: String, _ p: JSONValue) -> Answer {
         switch method {
