@@ -27,14 +27,16 @@ extension TelegramE2ETests {
         }
     }
 
-    @Test("/acp spawn --thread auto in a forum topic creates a topic named after the label, binds it, and a prompt there is answered there only")
-    func spawnIntoNewTopic() async throws {
+    /// `from`: the topic the spawn is typed in (nil: General, which takes no thread id).
+    @Test("/acp spawn --thread auto in a forum topic or General creates a topic named after the label, binds it, and a prompt there is answered there only",
+          arguments: [Int64(42), nil])
+    func spawnIntoNewTopic(from origin: Int64?) async throws {
         try await withTemporaryDirectory { dir in
             try await TelegramFakeServer.with(token: Self.token) { fake in
                 await fake.state.addForum(Self.forum, topics: [42])
                 let daemon = try await DaemonProcess.start(in: dir, token: "api-token", config: Self.spawnConfig(apiRoot: fake.apiRoot))
-                await fake.state.enqueueText("/acp spawn demo --thread auto --label x", chat: Self.forum, from: 111, topic: 42)
-                let reply = try await Self.message(fake, chat: Self.forum, thread: 42, containing: "spawned", { daemon.log })
+                await fake.state.enqueueText("/acp spawn demo --thread auto --label x", chat: Self.forum, from: 111, topic: origin)
+                let reply = try await Self.message(fake, chat: Self.forum, thread: origin, containing: "spawned", { daemon.log })
                 #expect(reply.text.hasPrefix("OK:"), "\(reply.text)")
                 let created = try #require(await fake.state.topics(of: Self.forum).subtracting([42]).first, "a topic was created")
                 #expect(await fake.state.createdTopicNames[created] == "x")
@@ -46,7 +48,7 @@ extension TelegramE2ETests {
                 _ = try await Self.message(fake, chat: Self.forum, thread: created, containing: "echo: hello new topic", { daemon.log })
                 let all = await fake.state.allMessages
                 #expect(all.filter { $0.text.contains("hello new topic") }.allSatisfy { $0.threadId == created }, "\(all)")
-                #expect(all.allSatisfy { $0.threadId == 42 || $0.threadId == created }, "nothing in General: \(all)")
+                #expect(all.allSatisfy { $0.threadId == origin || $0.threadId == created }, "only the reply where the spawn was typed: \(all)")
                 #expect(try await daemon.stop() == 0, "\(daemon.log)")
             }
         }
