@@ -30,6 +30,16 @@ public enum FakeFault: Sendable, Equatable {
     case lostAnswer(holdFor: Duration)
 }
 
+/// The bot's standing in a chat, as `getChatMember` reports it.
+public enum FakeMembership: Sendable, Equatable {
+    /// A plain member (no admin rights).
+    case member
+    /// An administrator, with or without the `can_manage_topics` right.
+    case administrator(canManageTopics: Bool)
+    /// Removed from the chat: `getChat` answers 403.
+    case kicked
+}
+
 /// The fake's state: updates with real offset semantics, a per-(chat, thread) message store, the
 /// requests seen. An actor; the HTTP layer calls `handle`.
 public actor FakeBotState {
@@ -43,6 +53,16 @@ public actor FakeBotState {
     public private(set) var polledOffsets: [Int64?] = []
     private var forums: [Int64: Set<Int64>] = [:]
     private var noTopicRights: Set<Int64> = []
+    /// Chats `getChat` knows besides the forums: declared ones and those that sent updates (id → type).
+    private var knownChats: [Int64: String] = [:]
+    /// The bot's membership where it is not the default (forums: an admin with `can_manage_topics`
+    /// unless `denyTopicRights`; other chats: a member).
+    private var membership: [Int64: FakeMembership] = [:]
+    /// When true, `getUpdates` requests are recorded (`polledOffsets`) but neither confirm an
+    /// offset nor deliver anything: they are held until `releasePolls()` or their timeout.
+    public private(set) var pollsHeld = false
+    /// Set by `holdPollsAfterNextDelivery`: the next answer that carries updates holds polls.
+    private var holdAfterDelivery = false
     /// `getWebhookInfo`'s `url` ("" = no webhook).
     public var webhookURL = ""
     /// `getMe`'s `can_read_all_group_messages` (false: privacy mode on).
@@ -62,6 +82,8 @@ public actor FakeBotState {
     public private(set) var answeredQueries: [String: String?] = [:]
     /// Methods called, in order (`getUpdates` included).
     public private(set) var calls: [String] = []
+    /// Topics `createForumTopic` made (also ones deleted since): topic id → name.
+    public private(set) var createdTopicNames: [Int64: String] = [:]
     /// The commands the last `setMyCommands` set (command names, in order).
     public private(set) var menuCommands: [String] = []
     /// Telegram's flood limits, when enforced (`enforceFloodLimits`).
@@ -91,6 +113,27 @@ public actor FakeBotState {
     /// The bot lacks `can_manage_topics` in `chatId`: `createForumTopic` fails there.
     public func denyTopicRights(in chatId: Int64) { noTopicRights.insert(chatId) }
 
+    /// Declares chat `chatId` for `getChat` (type `private` for a positive id, else `supergroup`)
+    /// and the bot's membership there.
+    public func addChat(_ chatId: Int64, bot: FakeMembership = .member) {
+        knownChats[chatId] = chatId > 0 ? "private" : "supergroup"
+        membership[chatId] = bot
+    }
+
+    /// Sets the bot's membership in chat `chatId` (a forum, or a declared chat).
+    public func setMembership(_ bot: FakeMembership, in chatId: Int64) { membership[chatId] = bot }
+
+    /// Holds every `getUpdates` from now on (a poll neither confirms its offset nor gets updates).
+    public func holdPolls() { pollsHeld = true }
+
+    /// Holds polls (`holdPolls`) right after the next `getUpdates` answer that carries updates:
+    /// acpd gets them, but Telegram never learns that acpd handled them (the offset of its next
+    /// poll is recorded, not confirmed), the moment a crash test kills acpd in.
+    public func holdPollsAfterNextDelivery() { holdAfterDelivery = true }
+
+    /// Ends `holdPolls`: polls confirm and deliver again.
+    public func releasePolls() { pollsHeld = false }
+
     /// The topics of forum `chatId` (General not included).
     public func topics(of chatId: Int64) -> Set<Int64> { forums[chatId] ?? [] }
 
@@ -101,6 +144,9 @@ public actor FakeBotState {
         nextUpdateId += 1
         var object = update
         object["update_id"] = .int(id)
+        if case .int(let chat)? = object["message"]?["chat"]?["id"], forums[chat] == nil, knownChats[chat] == nil {
+            knownChats[chat] = object["message"]?["chat"]?["type"]?.stringValue ?? "supergroup"
+        }
         updates.append((id, JSONValue(object)))
         if duplicateNext {
             duplicateNext = false
@@ -162,11 +208,23 @@ public actor FakeBotState {
     /// The updates from `offset` on (confirming the ones below), or none.
     func pendingUpdates(offset: Int64?) -> [JSONValue] {
         polledOffsets.append(offset)
+        guard !pollsHeld else { return [] }
         if let offset, offset > confirmedBelow {
             confirmedBelow = offset
             updates.removeAll { $0.id < offset }
         }
-        return updates.prefix(100).map(\.json)
+        return deliverable()
+    }
+
+    /// The updates an answer carries now (none while polls are held).
+    private func deliverable() -> [JSONValue] {
+        guard !pollsHeld else { return [] }
+        let batch = updates.prefix(100)
+        if !batch.isEmpty, holdAfterDelivery {
+            holdAfterDelivery = false
+            pollsHeld = true
+        }
+        return batch.map(\.json)
     }
 
     /// Handles one call other than `getUpdates`.
@@ -210,7 +268,7 @@ public actor FakeBotState {
     }
 
     /// The updates not yet confirmed (no offset change).
-    func peekUpdates() -> [JSONValue] { updates.prefix(100).map(\.json) }
+    func peekUpdates() -> [JSONValue] { deliverable() }
 
     private func apply(method: String, _ p: JSONValue) -> Answer {
         switch method {
@@ -269,9 +327,12 @@ public actor FakeBotState {
             guard let chat = integer(p["chat_id"]) else { return error(400, "Bad Request: chat_id is empty") }
             guard let name = p["name"]?.stringValue, !name.isEmpty, name.count <= 128 else { return error(400, "Bad Request: invalid forum topic name specified") }
             guard forums[chat] != nil else { return error(400, "Bad Request: the chat is not a forum") }
-            guard !noTopicRights.contains(chat) else { return error(400, "Bad Request: not enough rights to create a topic") }
+            guard botMembership(chat) == .administrator(canManageTopics: true) else {
+                return error(400, "Bad Request: not enough rights to create a topic")
+            }
             let topic = takeMessageId(chat)
             forums[chat]?.insert(topic)
+            createdTopicNames[topic] = name
             return ok(JSONValue(["message_thread_id": .int(topic), "name": .string(name), "icon_color": 7_322_096]))
         case "deleteForumTopic":
             guard let chat = integer(p["chat_id"]), let topic = integer(p["message_thread_id"]) else {
@@ -294,6 +355,34 @@ public actor FakeBotState {
             }
             chatActions.append((chat, thread, action))
             return ok(true)
+        case "getChat":
+            guard let chat = integer(p["chat_id"]) else { return error(400, "Bad Request: chat_id is empty") }
+            guard let type = forums[chat] != nil ? "supergroup" : knownChats[chat] else { return error(400, "Bad Request: chat not found") }
+            if botMembership(chat) == .kicked {
+                return error(403, "Forbidden: bot was kicked from the \(type == "private" ? "private" : "supergroup") chat")
+            }
+            var info: [String: JSONValue] = ["id": .int(chat), "type": .string(type)]
+            if type == "private" { info["first_name"] = "U" } else { info["title"] = .string("Chat \(chat)") }
+            if forums[chat] != nil { info["is_forum"] = true }
+            return ok(JSONValue(info))
+        case "getChatMember":
+            guard let chat = integer(p["chat_id"]) else { return error(400, "Bad Request: chat_id is empty") }
+            guard let user = integer(p["user_id"]) else { return error(400, "Bad Request: user_id is empty") }
+            guard forums[chat] != nil || knownChats[chat] != nil else { return error(400, "Bad Request: chat not found") }
+            let status = user == botUser ? botMembership(chat) : .member
+            if status == .kicked, user == botUser { return error(403, "Forbidden: bot was kicked from the supergroup chat") }
+            var member: [String: JSONValue] = ["user": JSONValue(["id": .int(user), "is_bot": .bool(user == botUser), "first_name": "U"])]
+            switch status {
+            case .member, .kicked: member["status"] = "member"
+            case .administrator(let topics):
+                member["status"] = "administrator"
+                member["can_be_edited"] = false
+                member["can_manage_chat"] = true
+                member["can_delete_messages"] = true
+                member["can_pin_messages"] = true
+                member["can_manage_topics"] = .bool(topics)
+            }
+            return ok(JSONValue(member))
         case "answerCallbackQuery":
             guard let id = p["callback_query_id"]?.stringValue else { return error(400, "Bad Request: query is empty") }
             answeredQueries[id] = p["text"]?.stringValue
@@ -301,6 +390,14 @@ public actor FakeBotState {
         default:
             return error(404, "Not Found: method not found")
         }
+    }
+
+    /// The bot's membership in `chat`: as set, else an admin with `can_manage_topics` in a forum
+    /// (unless `denyTopicRights`), else a member.
+    private func botMembership(_ chat: Int64) -> FakeMembership {
+        if noTopicRights.contains(chat) { return .administrator(canManageTopics: false) }
+        if let set = membership[chat] { return set }
+        return forums[chat] != nil ? .administrator(canManageTopics: true) : .member
     }
 
     private func takeMessageId(_ chat: Int64) -> Int64 {
