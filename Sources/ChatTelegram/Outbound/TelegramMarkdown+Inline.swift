@@ -5,7 +5,8 @@ extension TelegramMarkdown {
         /// Renders `text` into `out`, adding its entities.
         static func render(_ text: Substring, into out: inout Writer) {
             let characters = Array(text)
-            var nodes = tokenize(characters, characters.startIndex..<characters.endIndex)
+            let brackets = closingBrackets(characters)
+            var nodes = tokenize(characters, brackets, characters.startIndex..<characters.endIndex)
             nodes.matchEmphasis()
             nodes.write(into: &out)
         }
@@ -108,7 +109,7 @@ extension TelegramMarkdown {
 
         // MARK: Tokenizing
 
-        static func tokenize(_ c: [Character], _ range: Range<Int>) -> Nodes {
+        static func tokenize(_ c: [Character], _ brackets: [Int], _ range: Range<Int>) -> Nodes {
             var sequence = Nodes()
             var text = ""
             func flush() {
@@ -145,7 +146,7 @@ extension TelegramMarkdown {
                     }
                     p += count
                 } else if character == "[" || (character == "!" && p + 1 < end && c[p + 1] == "["),
-                          let link = link(c, at: character == "!" ? p + 1 : p, end) {
+                          let link = link(c, brackets, at: character == "!" ? p + 1 : p, end) {
                     flush()
                     sequence.nodes.append(.link(link.label, url: link.url))
                     p = link.end
@@ -205,26 +206,36 @@ extension TelegramMarkdown {
             return text
         }
 
-        /// A link `[label](destination "title")` at `p` whose destination Telegram may open.
-        static func link(_ c: [Character], at p: Int, _ end: Int) -> (label: Nodes, url: String, end: Int)? {
-            // The label: up to the matching `]`, skipping escapes and code spans.
-            var q = p + 1, depth = 1
-            while q < end {
+        /// For each `[`, the index of its matching `]` (-1: none; other characters: -1), skipping
+        /// escapes and code spans. One pass, so finding links stays linear.
+        static func closingBrackets(_ c: [Character]) -> [Int] {
+            var closing = Array(repeating: -1, count: c.count)
+            var open: [Int] = []
+            var q = 0
+            while q < c.count {
                 let character = c[q]
                 if character == "\\" { q += 2; continue }
                 if character == "`" {
-                    let count = run(c, q, end)
-                    q = codeClose(c, from: q + count, count: count, end).map { $0 + count } ?? q + count
+                    let count = run(c, q, c.count)
+                    q = codeClose(c, from: q + count, count: count, c.count).map { $0 + count } ?? q + count
                     continue
                 }
-                if character == "[" { depth += 1 }
-                if character == "]" {
-                    depth -= 1
-                    if depth == 0 { break }
-                }
+                if character == "[" { open.append(q) }
+                if character == "]", let opening = open.popLast() { closing[opening] = q }
                 q += 1
             }
-            guard q < end, depth == 0, q > p + 1, q + 1 < end, c[q + 1] == "(" else { return nil }
+            return closing
+        }
+
+        /// Longest link title looked for (bounds the work on text full of unclosed titles).
+        static let maxTitle = 1000
+        /// Deepest nesting of parentheses in a link destination (CommonMark allows 32).
+        static let maxParentheses = 32
+
+        /// A link `[label](destination "title")` at `p` whose destination Telegram may open.
+        static func link(_ c: [Character], _ brackets: [Int], at p: Int, _ end: Int) -> (label: Nodes, url: String, end: Int)? {
+            let q = brackets[p]
+            guard q > p + 1, q + 1 < end, c[q + 1] == "(" else { return nil }
             var r = q + 2
             func skipSpace() { while r < end, c[r].isWhitespace { r += 1 } }
             skipSpace()
@@ -246,7 +257,10 @@ extension TelegramMarkdown {
                         r += 2
                         continue
                     }
-                    if c[r] == "(" { parentheses += 1 }
+                    if c[r] == "(" {
+                        parentheses += 1
+                        guard parentheses <= maxParentheses else { return nil }
+                    }
                     if c[r] == ")" {
                         if parentheses == 0 { break }
                         parentheses -= 1
@@ -259,13 +273,14 @@ extension TelegramMarkdown {
             if r < end, c[r] == "\"" || c[r] == "'" || c[r] == "(" {
                 let closing: Character = c[r] == "(" ? ")" : c[r]
                 r += 1
-                while r < end, c[r] != closing { r += c[r] == "\\" ? 2 : 1 }
-                guard r < end else { return nil }
+                let limit = min(end, r + maxTitle)
+                while r < limit, c[r] != closing { r += c[r] == "\\" ? 2 : 1 }
+                guard r < limit else { return nil }
                 r += 1
                 skipSpace()
             }
             guard r < end, c[r] == ")", opens(destination) else { return nil }
-            var label = tokenize(c, (p + 1)..<q)
+            var label = tokenize(c, brackets, (p + 1)..<q)
             label.matchEmphasis()
             return (label, destination, r + 1)
         }

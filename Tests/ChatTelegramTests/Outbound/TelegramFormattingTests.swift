@@ -10,6 +10,18 @@ import Testing
 struct TelegramFormattingTests {
     let topic = ConversationRef(channel: .telegram, conversationId: "\(forumChat):topic:42", parentConversationId: "\(forumChat)")
 
+    @Test("which answers count as a refused formatting")
+    func refusals() {
+        let refused = ["Bad Request: can't parse entities: Unsupported start tag", "Bad Request: ENTITY_BOUNDS_INVALID",
+                       "Bad Request: entity beginning at byte offset 3 is invalid", "Bad Request: wrong HTTP URL specified"]
+        for description in refused { #expect(TelegramAPIError.api(code: 400, description: description, retryAfter: nil).rejectsEntities) }
+        let other: [TelegramAPIError] = [.api(code: 400, description: "Bad Request: message is too long", retryAfter: nil),
+                                         .api(code: 400, description: "Bad Request: message thread not found", retryAfter: nil),
+                                         .api(code: 500, description: "can't parse entities", retryAfter: nil),
+                                         .lost("timed out")]
+        for error in other { #expect(!error.rejectsEntities, "\(error)") }
+    }
+
     @Test("a code block arrives as a pre entity with its language; bold and a link as entities")
     func codeBlockAsPre() async throws {
         try await withFakeTelegram { fake, client in

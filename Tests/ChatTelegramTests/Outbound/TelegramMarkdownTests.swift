@@ -153,6 +153,20 @@ struct TelegramMarkdownTests {
         }
     }
 
+    /// Delivery renders each streamed edit: text made to make a parser backtrack stays cheap.
+    @Test("pathological 4096-character inputs render quickly and well-formed")
+    func pathological() {
+        let inputs = ["[", "[x](", "[x](a (", "[x](a \"", "` ``", "*a", "_a ", "a**b ", "```\n", "> *a*\n", "[`]("].map {
+            String(String(repeating: $0, count: 4096 / $0.count).prefix(4096))
+        } + [String(repeating: "*a ", count: 680) + String(repeating: "a_ ", count: 680)]
+        for input in inputs {
+            let started = ContinuousClock.now
+            let rendered = TelegramMarkdown.render(input)
+            #expect(ContinuousClock.now - started < .seconds(2), "\(input.prefix(8).debugDescription)…")
+            #expect(problems(rendered, from: input) == [])
+        }
+    }
+
     @Test("every piece TextSplitter cuts from long Markdown renders well-formed and within the limit")
     func splitPieces() {
         var random = SplitMix(state: 7)
