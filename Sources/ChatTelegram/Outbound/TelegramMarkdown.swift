@@ -16,10 +16,11 @@
 ///
 /// Guarantees: the text is never longer (in UTF-16 code units) than the Markdown, so a piece
 /// that fits Telegram's limit as Markdown fits once rendered; it has no leading or trailing
-/// whitespace (Telegram strips it, which would move the entities); entities have a positive
-/// length inside the text, start and end on character boundaries, nest properly (no partial
-/// overlap, no entity inside the same kind), and nothing is inside `pre`/`code` or `code`
-/// inside `text_link`. Pure: no I/O, no Foundation.
+/// whitespace (Telegram strips it and moves the entities; trimming here keeps what is sent
+/// equal to what Telegram stores, so "message is not modified" compares like with like);
+/// entities have a positive length inside the text, start and end on character boundaries,
+/// nest properly (no partial overlap, no entity inside the same kind), and nothing is inside
+/// `pre`/`code` or `code` inside `text_link`. Pure: no I/O, no Foundation.
 enum TelegramMarkdown {
     /// A rendered message: its text and entities, sorted by offset (outer before inner).
     struct Rendered: Sendable, Equatable {
