@@ -22,8 +22,9 @@ import Synchronization
 /// a 409 (another poller or a webhook on the token) is logged once and retried every few minutes.
 /// `run()` never throws: one account's trouble never stops another account or the daemon.
 ///
-/// Outbound: `send`/`edit` map to `sendMessage`/`editMessageText` (plain text; buttons as an
-/// inline keyboard). Calls into one chat are paced by one budget shared by all its topics.
+/// Outbound: `send`/`edit` map to `sendMessage`/`editMessageText`, the Markdown rendered as
+/// `entities` (`TelegramMarkdown`; plain text once more if Telegram refuses them); buttons as an
+/// inline keyboard. Calls into one chat are paced by one budget shared by all its topics.
 public final class TelegramChannel: ChatChannel {
     /// Tunables (defaults: Telegram's limits; tests shorten the waits).
     public struct Options: Sendable {
@@ -179,14 +180,11 @@ public final class TelegramChannel: ChatChannel {
                      context: OutgoingContext) async throws -> MessageRef {
         try requireEnabled()
         let (chat, thread) = try target(of: conversation)
-        try await pace(chat, conversation)
         let markup = buttons.isEmpty ? nil : InlineKeyboard.replyMarkup(buttons)
-        do {
-            let message = try await api.sendMessage(chatId: chat, messageThreadId: thread, text: text, replyMarkup: markup)
-            return MessageRef(conversation: conversation, messageId: String(message.messageId))
-        } catch {
-            throw await failure(error, chat: chat)
+        let message = try await withPlainFallback(text, chat: chat, conversation: conversation) { text, entities throws(TelegramAPIError) in
+            try await api.sendMessage(chatId: chat, messageThreadId: thread, text: text, entities: entities, replyMarkup: markup)
         }
+        return MessageRef(conversation: conversation, messageId: String(message.messageId))
     }
 
     public func edit(_ message: MessageRef, text: String, buttons: [[ChatButton]], context: OutgoingContext) async throws {
@@ -195,11 +193,33 @@ public final class TelegramChannel: ChatChannel {
         guard let messageId = Int64(message.messageId) else {
             throw ChannelError.permanent("\(message.messageId) is not a Telegram message id")
         }
-        try await pace(chat, message.conversation)
+        // An empty keyboard removes buttons the message had.
+        let markup = InlineKeyboard.replyMarkup(buttons)
+        try await withPlainFallback(text, chat: chat, conversation: message.conversation) { text, entities throws(TelegramAPIError) in
+            try await api.editMessageText(chatId: chat, messageId: messageId, text: text, entities: entities, replyMarkup: markup)
+        }
+    }
+
+    /// Paces `chat`, then calls `request` with `markdown` rendered as text and entities
+    /// (`TelegramMarkdown`). Should Telegram refuse the entities, calls it once more with the
+    /// Markdown as plain text (no entities), so formatting never costs a message.
+    private func withPlainFallback<R>(_ markdown: String, chat: Int64, conversation: ConversationRef,
+                                      _ request: (String, [TelegramMessageEntity]) async throws(TelegramAPIError) -> R) async throws -> R {
+        let rendered = TelegramMarkdown.render(markdown)
+        // Only markers (an empty code block, a bare `#`): nothing to format.
+        let formatted = rendered.text.isEmpty ? TelegramMarkdown.Rendered(text: markdown, entities: []) : rendered
+        try await pace(chat, conversation)
         do {
-            // An empty keyboard removes buttons the message had.
-            try await api.editMessageText(chatId: chat, messageId: messageId, text: text,
-                                          replyMarkup: InlineKeyboard.replyMarkup(buttons))
+            return try await request(formatted.text, formatted.entities)
+        } catch where error.rejectsEntities && !formatted.entities.isEmpty {
+            logger.warning("Telegram refused the message's formatting; sending it as plain text",
+                           metadata: ["chat": "\(chat)", "error": "\(error)"])
+        } catch {
+            throw await failure(error, chat: chat)
+        }
+        try await pace(chat, conversation)
+        do {
+            return try await request(markdown, [])
         } catch {
             throw await failure(error, chat: chat)
         }

@@ -11,6 +11,8 @@ public struct FakeMessage: Sendable, Equatable {
     /// Rows of (label, callback_data).
     public var buttons: [[FakeButton]]
     public var editCount: Int
+    /// Its formatting (`entities`, offsets in UTF-16 code units).
+    public var entities: [FakeEntity] = []
 }
 
 /// A button of an inline keyboard as the fake stores it.
@@ -28,6 +30,8 @@ public enum FakeFault: Sendable, Equatable {
     /// The request is applied, then the answer is held for `holdFor` (longer than the client's
     /// request timeout, so the client gives up: a lost answer).
     case lostAnswer(holdFor: Duration)
+    /// 400 "Bad Request: can't parse entities: …", nothing applied.
+    case cantParseEntities
 }
 
 /// The bot's standing in a chat, as `getChatMember` reports it.
@@ -243,6 +247,8 @@ public actor FakeBotState {
                 return error(502, "Bad Gateway")
             case .lostAnswer(let hold):
                 delay = hold
+            case .cantParseEntities:
+                return error(400, FakeEntityError("the injected fault").description)
             }
         }
         if FakeFloodModel.counted.contains(method), let chat = integer(parameters["chat_id"]),
@@ -293,6 +299,11 @@ public actor FakeBotState {
             guard let chat = integer(p["chat_id"]) else { return error(400, "Bad Request: chat_id is empty") }
             guard let text = p["text"]?.stringValue, !text.isEmpty else { return error(400, "Bad Request: message text is empty") }
             guard text.utf16.count <= 4096 else { return error(400, "Bad Request: message is too long") }
+            let entities: [FakeEntity]
+            switch formatting(p, text: text) {
+            case .success(let parsed): entities = parsed
+            case .failure(let failure): return error(400, failure.description)
+            }
             let thread = integer(p["message_thread_id"])
             if let thread {
                 // General takes no thread id; a non-forum chat has no topics.
@@ -301,7 +312,7 @@ public actor FakeBotState {
                 }
             }
             let message = FakeMessage(chatId: chat, messageId: takeMessageId(chat), threadId: thread, text: text,
-                                      buttons: buttons(p["reply_markup"]), editCount: 0)
+                                      buttons: buttons(p["reply_markup"]), editCount: 0, entities: entities)
             messages[chat, default: []].append(message)
             return ok(json(message))
         case "editMessageText":
@@ -310,15 +321,21 @@ public actor FakeBotState {
             }
             guard let text = p["text"]?.stringValue, !text.isEmpty else { return error(400, "Bad Request: message text is empty") }
             guard text.utf16.count <= 4096 else { return error(400, "Bad Request: MESSAGE_TOO_LONG") }
+            let entities: [FakeEntity]
+            switch formatting(p, text: text) {
+            case .success(let parsed): entities = parsed
+            case .failure(let failure): return error(400, failure.description)
+            }
             guard let index = messages[chat]?.firstIndex(where: { $0.messageId == id }) else {
                 return error(400, "Bad Request: message to edit not found")
             }
             let newButtons = buttons(p["reply_markup"])
             var message = messages[chat]![index]
-            guard message.text != text || message.buttons != newButtons else {
+            guard message.text != text || message.entities != entities || message.buttons != newButtons else {
                 return error(400, "Bad Request: message is not modified: specified new message content and reply markup are exactly the same as a current content and reply markup of the message")
             }
             message.text = text
+            message.entities = entities
             message.buttons = newButtons
             message.editCount += 1
             messages[chat]![index] = message
@@ -398,6 +415,12 @@ public actor FakeBotState {
         if noTopicRights.contains(chat) { return .administrator(canManageTopics: false) }
         if let set = membership[chat] { return set }
         return forums[chat] != nil ? .administrator(canManageTopics: true) : .member
+    }
+
+    /// A message's `entities`, or with `parse_mode` none (the text is checked as Telegram would).
+    private func formatting(_ p: JSONValue, text: String) -> Result<[FakeEntity], FakeEntityError> {
+        if let mode = p["parse_mode"]?.stringValue, let failure = FakeEntity.checkParseMode(mode, text: text) { return .failure(failure) }
+        return FakeEntity.parse(p["entities"], text: text)
     }
 
     private func takeMessageId(_ chat: Int64) -> Int64 {

@@ -112,6 +112,33 @@ struct TelegramE2ETests {
         }
     }
 
+    @Test("the demo agent's Markdown answer arrives formatted in its topic: bold, inline code and a pre block with its language as entities")
+    func markdownAnswerFormatted() async throws {
+        try await withTemporaryDirectory { dir in
+            try await TelegramFakeServer.with(token: Self.token) { fake in
+                await fake.state.addForum(Self.forum, topics: [42, 43])
+                let daemon = try await DaemonProcess.start(in: dir, token: "api-token", config: Self.config(apiRoot: fake.apiRoot))
+                // The demo agent echoes the prompt: "echo: <prompt>", Markdown included.
+                await fake.state.enqueueText("**bold** and `code`\n```swift\nlet x = 1\n```", chat: Self.forum, from: 111, topic: 42)
+                let expected = "echo: bold and code\nlet x = 1"
+                let message = try await withDeadline(30, "the formatted answer in topic 42\n\(daemon.log)") {
+                    while true {
+                        if let found = await fake.state.messages(chat: Self.forum, thread: 42).first(where: { $0.text == expected }) { return found }
+                        try await Task.sleep(for: .milliseconds(50))
+                    }
+                }
+                #expect(message.entities == [
+                    FakeEntity(type: "bold", offset: 6, length: 4),
+                    FakeEntity(type: "code", offset: 15, length: 4),
+                    FakeEntity(type: "pre", offset: 20, length: 9, language: "swift"),
+                ])
+                // No request was refused for its formatting on the way (streamed edits included).
+                #expect(!daemon.log.contains("refused the message's formatting"), "\(daemon.log)")
+                #expect(try await daemon.stop() == 0, "\(daemon.log)")
+            }
+        }
+    }
+
     @Test("General (no thread id) and a non-forum group's reply thread each route to their own binding and are answered there")
     func generalAndReplyThreads() async throws {
         let group: Int64 = -2_002

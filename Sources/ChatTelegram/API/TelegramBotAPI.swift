@@ -70,19 +70,23 @@ public struct TelegramBotAPI: Sendable {
         return try await call("getUpdates", parameters, as: [TelegramUpdate].self, timeout: .seconds(timeout) + requestTimeout)
     }
 
-    /// `sendMessage` (plain text) into `chatId`, into topic `messageThreadId` when given.
-    public func sendMessage(chatId: Int64, messageThreadId: Int64?, text: String,
+    /// `sendMessage` into `chatId`, into topic `messageThreadId` when given; formatted by
+    /// `entities` (none: plain text).
+    public func sendMessage(chatId: Int64, messageThreadId: Int64?, text: String, entities: [TelegramMessageEntity] = [],
                             replyMarkup: JSONValue?) async throws(TelegramAPIError) -> TelegramMessage {
         var parameters: [String: JSONValue] = ["chat_id": .int(chatId), "text": .string(text)]
+        if !entities.isEmpty { parameters["entities"] = .array(entities.map(\.json)) }
         if let messageThreadId { parameters["message_thread_id"] = .int(messageThreadId) }
         if let replyMarkup { parameters["reply_markup"] = replyMarkup }
         return try await call("sendMessage", parameters, as: TelegramMessage.self)
     }
 
-    /// `editMessageText`; an edit that changes nothing ("message is not modified") succeeds.
-    public func editMessageText(chatId: Int64, messageId: Int64, text: String,
+    /// `editMessageText` (formatted by `entities`; none: plain text); an edit that changes
+    /// nothing ("message is not modified": same text, entities and keyboard) succeeds.
+    public func editMessageText(chatId: Int64, messageId: Int64, text: String, entities: [TelegramMessageEntity] = [],
                                 replyMarkup: JSONValue?) async throws(TelegramAPIError) {
         var parameters: [String: JSONValue] = ["chat_id": .int(chatId), "message_id": .int(messageId), "text": .string(text)]
+        if !entities.isEmpty { parameters["entities"] = .array(entities.map(\.json)) }
         if let replyMarkup { parameters["reply_markup"] = replyMarkup }
         do {
             _ = try await call("editMessageText", parameters, as: JSONValue.self)
