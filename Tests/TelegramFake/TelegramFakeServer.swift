@@ -5,8 +5,9 @@ import Logging
 import NIOCore
 
 /// A fake Telegram Bot API on 127.0.0.1 (an ephemeral port): `POST /bot<token>/<method>` with a
-/// JSON body, answered from `FakeBotState`. `getUpdates` holds the request up to its `timeout`
-/// while there is nothing to deliver, like Telegram.
+/// JSON body, answered from `FakeBotState`, and file downloads (`GET /file/bot<token>/<path>`).
+/// `getUpdates` holds the request up to its `timeout` while there is nothing to deliver, like
+/// Telegram.
 public struct TelegramFakeServer: Sendable {
     public let state: FakeBotState
     public let port: Int
@@ -38,6 +39,13 @@ public struct TelegramFakeServer: Sendable {
         }
         router.post(":bot/:method", use: handler)
         router.get(":bot/:method", use: handler)
+        // File downloads: `GET /file/bot<token>/<file_path>` (the path has several segments).
+        router.get("file/:bot/**") { _, context -> Response in
+            let path = context.parameters.getCatchAll().joined(separator: "/")
+            let (status, bytes) = await state.download(bot: context.parameters.get("bot") ?? "", path: path.removingPercentEncoding ?? path)
+            return Response(status: .init(code: status), headers: [.contentType: status == 200 ? "application/octet-stream" : "application/json"],
+                            body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
+        }
         let (ports, portSink) = AsyncStream.makeStream(of: Int.self)
         let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
                               onServerRunning: { channel in
