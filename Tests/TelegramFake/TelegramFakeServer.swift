@@ -43,8 +43,16 @@ public struct TelegramFakeServer: Sendable {
         router.get("file/:bot/**") { _, context -> Response in
             let path = context.parameters.getCatchAll().joined(separator: "/")
             let (status, bytes) = await state.download(bot: context.parameters.get("bot") ?? "", path: path.removingPercentEncoding ?? path)
-            return Response(status: .init(code: status), headers: [.contentType: status == 200 ? "application/octet-stream" : "application/json"],
-                            body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
+            guard status == 200 else {
+                return Response(status: .init(code: status), headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
+            }
+            // Streamed in 16 KiB chunks without a length, so a client must cap what it reads itself.
+            return Response(status: .ok, headers: [.contentType: "application/octet-stream"], body: ResponseBody(contentLength: nil) { writer in
+                for start in stride(from: 0, to: bytes.count, by: 16_384) {
+                    try await writer.write(ByteBuffer(bytes: bytes[start..<min(start + 16_384, bytes.count)]))
+                }
+                try await writer.finish(nil)
+            })
         }
         let (ports, portSink) = AsyncStream.makeStream(of: Int.self)
         let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
