@@ -45,6 +45,7 @@ extension InboundRouter {
             }
             if takesImages, Self.inlineImageTypes.contains(Self.mediaType(attachment)), bytes.count <= Self.maxInlineImageBytes {
                 blocks.append(.image(base64: Data(bytes).base64EncodedString(), mimeType: Self.mediaType(attachment)))
+                logger.info("attachment passed as an image", metadata: ["session": "\(key)", "kind": "\(attachment.kind.rawValue)", "bytes": "\(bytes.count)"])
                 continue
             }
             let path: String
@@ -55,6 +56,7 @@ extension InboundRouter {
                 logger.error("attachment not saved", metadata: ["session": "\(key)", "error": "\(error.message)"])
                 throw AttachmentRefusal(reply: ChatReply.error("\(name) could not be saved for the agent: \(error.message); nothing was sent to the agent"))
             }
+            logger.info("attachment saved", metadata: ["session": "\(key)", "kind": "\(attachment.kind.rawValue)", "bytes": "\(bytes.count)", "path": "\(path)"])
             let saved = String(path[path.index(after: path.lastIndex(of: "/")!)...])
             blocks.append(.resourceLink(uri: Self.fileURI(path), name: saved, mimeType: attachment.mimeType))
         }

@@ -99,7 +99,7 @@ struct RouterAttachmentTests {
         }
     }
 
-    @Test("a redelivered message with an attachment fetches once, saves once and starts one run")
+    @Test("a redelivered message with an attachment fetches once, saves once and starts one run; its key with another file is a conflict")
     func redeliveryFetchesOnce() async throws {
         try await RouterHarness.with { h in
             let source = CountingSource(Array("x".utf8))
@@ -112,6 +112,12 @@ struct RouterAttachmentTests {
             #expect(Self.savedFiles(h.dir).count == 1)
             let key = try SessionKeys.route(agentId: "demo", conversation: Self.routed)
             #expect(try h.store.runs(session: key).count == 1)
+            // The same key with another file is a conflict: nothing fetched, nothing started.
+            let other = CountingSource(Array("y".utf8))
+            let reused = await h.router.handle(Self.message("once", key: "k-1", InboundMessage.Attachment(reference: "e", source: other)),
+                                               channel: h.channel)
+            #expect(reused == .keyConflict)
+            #expect(other.fetches == 0)
         }
     }
 
