@@ -116,6 +116,23 @@ struct TelegramAttachmentTests {
         }
     }
 
+    @Test("a photo from a message is fetched in its largest size")
+    func photoThroughChannel() async throws {
+        try await withFakeTelegram { fake, client in
+            let small: [UInt8] = [1, 2, 3]
+            let large = [UInt8](repeating: 4, count: 40_000)
+            await fake.state.enqueuePhoto([(small, 90, 67), (large, 1280, 960)], chat: forumChat, from: 111, topic: 42)
+            let message = try await firstMessage(telegramChannel(fake, client))
+            #expect(message.text == "")
+            #expect(message.conversation.conversationId == "\(forumChat):topic:42")
+            let photo = try #require(message.attachments.first)
+            #expect(photo.kind == .photo)
+            #expect(photo.sizeBytes == 40_000)
+            let fetched: [UInt8] = try await #require(photo.source).fetch(limit: 20 << 20)
+            #expect(fetched == large)
+        }
+    }
+
     @Test("over 20 MB: refused without a request when the message says so, else by getFile; a download over the limit stops")
     func sizeCap() async throws {
         try await withFakeTelegram { fake, client in

@@ -41,7 +41,7 @@ public actor FakeBotState {
     public private(set) var confirmedBelow: Int64 = 0
     /// Every `offset` that `getUpdates` was called with (nil: none given).
     public private(set) var polledOffsets: [Int64?] = []
-    var forums: [Int64: Set<Int64>] = [:]
+    private var forums: [Int64: Set<Int64>] = [:]
     private var noTopicRights: Set<Int64> = []
     /// `getWebhookInfo`'s `url` ("" = no webhook).
     public var webhookURL = ""
@@ -281,7 +281,7 @@ public actor FakeBotState {
         }
     }
 
-    func takeMessageId(_ chat: Int64) -> Int64 {
+    private func takeMessageId(_ chat: Int64) -> Int64 {
         let id = nextMessageId[chat, default: 1]
         nextMessageId[chat] = id + 1
         return id

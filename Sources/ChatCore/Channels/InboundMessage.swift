@@ -40,6 +40,7 @@ public struct InboundMessage: Sendable, Equatable {
             self.source = source
         }
 
+        /// Equal descriptions (the source is not compared: it is how to fetch, not what).
         public static func == (lhs: Attachment, rhs: Attachment) -> Bool {
             lhs.reference == rhs.reference && lhs.kind == rhs.kind && lhs.fileName == rhs.fileName
                 && lhs.mimeType == rhs.mimeType && lhs.sizeBytes == rhs.sizeBytes
