@@ -69,8 +69,8 @@ extension InboundRouter {
     }
 
     /// `ERROR: …` for a thrown error: an `ACPError` with its code and hint, an attachment's
-    /// refusal as it is; anything else is
-    /// logged and answered as a generic failure (details stay in the log).
+    /// refusal as it is; anything else is logged and answered as a generic failure (details stay
+    /// in the log).
     func failure(_ error: any Error) -> InboundOutcome {
         if let error = error as? ACPError { return InboundOutcome(accepted: true, reply: ChatReply.error(error)) }
         if let refusal = error as? AttachmentRefusal { return InboundOutcome(accepted: true, reply: refusal.reply) }

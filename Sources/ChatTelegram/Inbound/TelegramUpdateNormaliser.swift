@@ -24,7 +24,7 @@ public enum NormalisedUpdate: Sendable, Equatable {
 ///   size); the caption is the text, and a file without caption is a message with empty text.
 ///   The channel gives each attachment its source (`TelegramFileSource`); nothing is fetched here.
 /// - Ignored: messages from bots (also the anonymous-admin bot), messages sent on behalf of a chat,
-///   channel posts, service messages (no text and no caption), edited messages (an edit is not a
+///   channel posts, service messages (no text, caption or file), edited messages (an edit is not a
 ///   new prompt).
 /// - The idempotency key is the `update_id` (the router scopes it to `telegram:<account>`): a
 ///   redelivered update has the same key, so it starts nothing twice.
