@@ -83,7 +83,7 @@ extension TelegramChannel {
             switch TelegramUpdateNormaliser.normalise(update, accountId: accountId ?? "default",
                                                       botUsername: botUsername.withLock { $0 }) {
             case .message(let message):
-                offer(message) { batch.finish(index, handled: $0 != nil, outcome: $0) }
+                offer(withFileSources(message)) { batch.finish(index, handled: $0 != nil, outcome: $0) }
             case .buttonPress(let message, let queryId):
                 queries[index] = queryId
                 offer(message) { batch.finish(index, handled: $0 != nil, outcome: $0) }
@@ -101,6 +101,17 @@ extension TelegramChannel {
             await answer(queryId, text: Self.notice(for: slots[index]))
         }
         return !slots.contains(.unhandled)
+    }
+
+    /// `message` with a source on each attachment, so the router can fetch it (after dedupe and
+    /// access: a redelivered update never downloads twice).
+    func withFileSources(_ message: InboundMessage) -> InboundMessage {
+        var message = message
+        for index in message.attachments.indices {
+            message.attachments[index].source = TelegramFileSource(api: api, fileId: message.attachments[index].reference,
+                                                                   declaredSize: message.attachments[index].sizeBytes)
+        }
+        return message
     }
 
     /// The short text shown to whoever pressed a button, or nil when it worked.

@@ -100,6 +100,12 @@ public actor FakeBotState {
 
     /// What the flood model saw (all zero when it is off).
     public var floodReport: FakeFloodReport { flood?.report ?? FakeFloodReport() }
+    /// Files by `file_id` (see `addFile`).
+    var files: [String: FakeFile] = [:]
+    /// File paths downloaded, in order.
+    public private(set) var downloads: [String] = []
+    /// Downloads still to fail with 502.
+    var failDownloads = 0
 
     public init(token: String) {
         self.token = token
@@ -400,6 +406,8 @@ public actor FakeBotState {
                 member["can_manage_topics"] = .bool(topics)
             }
             return ok(JSONValue(member))
+        case "getFile":
+            return getFile(p)
         case "answerCallbackQuery":
             guard let id = p["callback_query_id"]?.stringValue else { return error(400, "Bad Request: query is empty") }
             answeredQueries[id] = p["text"]?.stringValue
@@ -463,5 +471,103 @@ public actor FakeBotState {
         case .string(let text)?: Int64(text)
         default: nil
         }
+    }
+}
+
+// MARK: Files (getFile, downloads, messages with a photo or a document)
+
+/// A file the fake serves: `getFile` gives its path, `GET /file/bot<token>/<path>` its bytes.
+struct FakeFile: Sendable {
+    var path: String
+    var bytes: [UInt8]
+    /// The size `getFile` and the message report (may differ from `bytes.count`: a big file
+    /// without the bytes, or a size that lies).
+    var size: Int
+}
+
+extension FakeBotState {
+    /// The Bot API's download limit: `getFile` refuses bigger files ("file is too big").
+    public static let maxDownloadBytes = 20 << 20
+
+    /// Stores a file and returns its `file_id`. `declaredSize` (default: the byte count) is what
+    /// the message and `getFile` report.
+    public func addFile(_ bytes: [UInt8], name: String, declaredSize: Int? = nil) -> String {
+        let id = "file-\(files.count + 1)"
+        files[id] = FakeFile(path: "documents/\(id)-\(name)", bytes: bytes, size: declaredSize ?? bytes.count)
+        return id
+    }
+
+    /// Queues a message with a document (`file_name`, `mime_type`, `file_size`) and `caption`
+    /// from `user` in `chat` (a forum topic when given); returns the update id.
+    @discardableResult
+    public func enqueueDocument(_ bytes: [UInt8], name: String, mimeType: String = "application/octet-stream", caption: String? = nil,
+                                chat: Int64, from user: Int64, topic: Int64? = nil, declaredSize: Int? = nil) -> Int64 {
+        let id = addFile(bytes, name: name, declaredSize: declaredSize)
+        var message = mediaMessage(chat: chat, from: user, topic: topic, caption: caption)
+        message["document"] = JSONValue(["file_id": .string(id), "file_unique_id": .string("u-\(id)"), "file_name": .string(name),
+                                         "mime_type": .string(mimeType), "file_size": .int(Int64(files[id]!.size))])
+        return enqueue(["message": JSONValue(message)])
+    }
+
+    /// Queues a message with a photo in `sizes` (smallest first, as Telegram sends them; each
+    /// its bytes and width × height) and `caption`; returns the update id.
+    @discardableResult
+    public func enqueuePhoto(_ sizes: [(bytes: [UInt8], width: Int, height: Int)], caption: String? = nil,
+                             chat: Int64, from user: Int64, topic: Int64? = nil) -> Int64 {
+        var list: [JSONValue] = []
+        for size in sizes {
+            let id = addFile(size.bytes, name: "photo-\(size.width).jpg")
+            list.append(JSONValue(["file_id": .string(id), "file_unique_id": .string("u-\(id)"), "width": .int(Int64(size.width)),
+                                   "height": .int(Int64(size.height)), "file_size": .int(Int64(size.bytes.count))]))
+        }
+        var message = mediaMessage(chat: chat, from: user, topic: topic, caption: caption)
+        message["photo"] = .array(list)
+        return enqueue(["message": JSONValue(message)])
+    }
+
+    /// The next file download answers 502 Bad Gateway.
+    public func failNextDownload() { failDownloads += 1 }
+
+    /// `getFile`: the file's path and size; an unknown id is 400 "invalid file_id", a file over
+    /// 20 MB is 400 "file is too big" (Telegram's answers).
+    func getFile(_ p: JSONValue) -> Answer {
+        guard let id = p["file_id"]?.stringValue, let file = files[id] else {
+            return Answer(status: 400, body: JSONValue(["ok": false, "error_code": 400, "description": "Bad Request: invalid file_id"]))
+        }
+        guard file.size <= Self.maxDownloadBytes else {
+            return Answer(status: 400, body: JSONValue(["ok": false, "error_code": 400, "description": "Bad Request: file is too big"]))
+        }
+        return Answer(status: 200, body: JSONValue(["ok": true, "result": JSONValue([
+            "file_id": .string(id), "file_unique_id": .string("u-\(id)"), "file_size": .int(Int64(file.size)), "file_path": .string(file.path),
+        ])]))
+    }
+
+    /// A download of `path` with bot token part `bot`: the bytes, or 404 / 401 / an injected 502.
+    func download(bot: String, path: String) -> (status: Int, bytes: [UInt8]) {
+        calls.append("download")
+        guard bot == "bot\(token)" else { return (401, Array(#"{"ok":false,"error_code":401,"description":"Unauthorized"}"#.utf8)) }
+        if failDownloads > 0 {
+            failDownloads -= 1
+            return (502, Array(#"{"ok":false,"error_code":502,"description":"Bad Gateway"}"#.utf8))
+        }
+        guard let file = files.values.first(where: { $0.path == path }) else {
+            return (404, Array(#"{"ok":false,"error_code":404,"description":"Not Found"}"#.utf8))
+        }
+        downloads.append(path)
+        return (200, file.bytes)
+    }
+
+    private func mediaMessage(chat: Int64, from user: Int64, topic: Int64?, caption: String?) -> [String: JSONValue] {
+        var message: [String: JSONValue] = [
+            "message_id": .int(takeMessageId(chat)), "date": 1,
+            "chat": JSONValue(["id": .int(chat), "type": .string(chat > 0 ? "private" : "supergroup"), "is_forum": .bool(forums[chat] != nil)]),
+            "from": JSONValue(["id": .int(user), "is_bot": false, "first_name": "U"]),
+        ]
+        if let caption { message["caption"] = .string(caption) }
+        if forums[chat] != nil, let topic, topic != 1 {
+            message["message_thread_id"] = .int(topic)
+            message["is_topic_message"] = true
+        }
+        return message
     }
 }

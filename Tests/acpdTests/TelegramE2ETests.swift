@@ -180,4 +180,48 @@ struct TelegramE2ETests {
             }
         }
     }
+
+    @Test("a document with a caption reaches the agent as a file in <cwd>/.acpd/inbox; a file over 20 MB gets a clear reply and starts nothing")
+    func attachments() async throws {
+        try await withTemporaryDirectory { dir in
+            try await TelegramFakeServer.with(token: Self.token) { fake in
+                await fake.state.addForum(Self.forum, topics: [42, 43])
+                let daemon = try await DaemonProcess.start(in: dir, token: "api-token", config: Self.config(apiRoot: fake.apiRoot))
+                await fake.state.duplicateNextUpdate()
+                await fake.state.enqueueDocument(Array("hello from chat".utf8), name: "notes.txt", mimeType: "text/plain",
+                                                 caption: "read this", chat: Self.forum, from: 111, topic: 42)
+                let answer = try await withDeadline(30, "the agent's answer naming the saved file\n\(daemon.log)") {
+                    while true {
+                        if let found = await fake.state.messages(chat: Self.forum, thread: 42).first(where: { $0.text.contains("echo: read this") }) {
+                            return found.text
+                        }
+                        try await Task.sleep(for: .milliseconds(50))
+                    }
+                }
+                let inbox = dir.appendingPathComponent("workspace/.acpd/inbox")
+                let saved = try FileManager.default.contentsOfDirectory(atPath: inbox.path).filter { $0 != ".gitignore" }
+                #expect(saved.count == 1, "the duplicated update saved once: \(saved)")
+                let name = try #require(saved.first)
+                #expect(name.hasSuffix("-notes.txt"))
+                #expect(FileManager.default.contents(atPath: inbox.appendingPathComponent(name).path) == Data("hello from chat".utf8))
+                #expect(answer.contains("[resource_link file://"), "\(answer)")
+                #expect(answer.contains("/workspace/.acpd/inbox/\(name)]"), "\(answer)")
+                #expect(await fake.state.downloads.count == 1)
+
+                await fake.state.enqueueDocument([1, 2, 3], name: "huge.iso", caption: "and this", chat: Self.forum, from: 111, topic: 42,
+                                                 declaredSize: 25 << 20)
+                try await withDeadline(30, "the too-big reply\n\(daemon.log)") {
+                    while await !fake.state.messages(chat: Self.forum, thread: 42).contains(where: {
+                        $0.text.hasPrefix("ERROR: huge.iso is 25 MB; files from chat can be at most 20 MB, so nothing was sent to the agent")
+                    }) {
+                        try await Task.sleep(for: .milliseconds(50))
+                    }
+                }
+                #expect(await fake.state.downloads.count == 1)
+                #expect(await !fake.state.allMessages.contains { $0.text.contains("echo: and this") })
+                #expect(try await daemon.stop() == 0, "\(daemon.log)")
+                #expect(try daemon.runCount() == 1)
+            }
+        }
+    }
 }

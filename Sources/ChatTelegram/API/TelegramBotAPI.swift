@@ -22,8 +22,8 @@ import Darwin
 public struct TelegramBotAPI: Sendable {
     /// Where the Bot API lives (`https://api.telegram.org`, a local Bot API server, a test fake).
     public let apiRoot: String
-    private let token: String
-    private let client: HTTPClient
+    let token: String
+    let client: HTTPClient
     /// How long a call other than `getUpdates` may take before its outcome counts as unknown.
     public var requestTimeout: Duration
 
@@ -193,7 +193,7 @@ public struct TelegramBotAPI: Sendable {
         return .lost("\(type(of: error))")
     }
 
-    private static func integer(_ value: JSONValue) -> Int64? {
+    static func integer(_ value: JSONValue) -> Int64? {
         switch value {
         case .int(let number): number
         case .double(let number) where number.rounded() == number && abs(number) < 1e15: Int64(number)
@@ -201,12 +201,12 @@ public struct TelegramBotAPI: Sendable {
         }
     }
 
-    private static func nanoseconds(_ duration: Duration) -> Int64 {
+    static func nanoseconds(_ duration: Duration) -> Int64 {
         let (seconds, attoseconds) = duration.components
         return seconds.multipliedReportingOverflow(by: 1_000_000_000).partialValue + attoseconds / 1_000_000_000
     }
 
-    private static func timeAmount(_ duration: Duration) -> TimeAmount {
+    static func timeAmount(_ duration: Duration) -> TimeAmount {
         let (seconds, attoseconds) = duration.components
         return .nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
     }
