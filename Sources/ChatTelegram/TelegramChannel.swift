@@ -184,7 +184,9 @@ public final class TelegramChannel: ChatChannel {
         let message = try await withPlainFallback(text, chat: chat, conversation: conversation) { text, entities throws(TelegramAPIError) in
             try await api.sendMessage(chatId: chat, messageThreadId: thread, text: text, entities: entities, replyMarkup: markup)
         }
-        return MessageRef(conversation: conversation, messageId: String(message.messageId))
+        let ref = MessageRef(conversation: conversation, messageId: String(message.messageId))
+        remember(ref, text: text, context: context, isNew: true)
+        return ref
     }
 
     public func edit(_ message: MessageRef, text: String, buttons: [[ChatButton]], context: OutgoingContext) async throws {
@@ -197,6 +199,28 @@ public final class TelegramChannel: ChatChannel {
         let markup = InlineKeyboard.replyMarkup(buttons)
         try await withPlainFallback(text, chat: chat, conversation: message.conversation) { text, entities throws(TelegramAPIError) in
             try await api.editMessageText(chatId: chat, messageId: messageId, text: text, entities: entities, replyMarkup: markup)
+        }
+        remember(message, text: text, context: context, isNew: false)
+    }
+
+    /// Keeps a run's Telegram message ids in the store while its delivery is under way (with the
+    /// checkpoint the operation completes, in one transaction), so that after a restart delivery
+    /// edits these messages instead of posting their text again; the run's final operation drops
+    /// them. Best effort: the message is out, so a store error is logged, not thrown.
+    private func remember(_ message: MessageRef, text: String, context: OutgoingContext, isNew: Bool) {
+        guard let run = context.runId, let store = store.withLock({ $0 }) else { return }
+        do {
+            if context.isFinal {
+                try store.forgetPlatformMessages(of: run, in: message.conversation, advancing: context.checkpoint)
+            } else if isNew {
+                try store.recordPlatformMessage(message.messageId, in: message.conversation, kind: context.kind.rawValue, run: run,
+                                                text: text, advancing: context.checkpoint)
+            } else {
+                try store.updatePlatformMessage(message.messageId, in: message.conversation, text: text, advancing: context.checkpoint)
+            }
+        } catch {
+            logger.error("cannot record a sent message; after a restart its text may be posted again",
+                         metadata: ["run": "\(run)", "message": "\(message.messageId)", "error": "\(error)"])
         }
     }
 

@@ -137,4 +137,34 @@ extension TelegramE2ETests {
             }
         }
     }
+
+    @Test("SIGKILL mid-stream with a word held back: after the restart the run's message is edited in place, nothing shown is posted again")
+    func killMidWord() async throws {
+        try await withTemporaryDirectory { dir in
+            try await TelegramFakeServer.with(token: Self.token) { fake in
+                await fake.state.addForum(Self.forum, topics: [42])
+                let first = try await DaemonProcess.start(in: dir, token: "api-token", config: Self.config(apiRoot: fake.apiRoot))
+                await fake.state.holdPollsAfterNextDelivery()
+                // The first of three chunks ends inside the long word: "echo: shownfirst" is shown,
+                // the start of the long word is held back (not checkpointed).
+                let prompt = "shownfirst " + String(repeating: "y", count: 90) + " [chunks=3] [delay=2500] tail"
+                let update = await fake.state.enqueueText(prompt, chat: Self.forum, from: 111, topic: 42)
+                _ = try await Self.message(fake, chat: Self.forum, thread: 42, containing: "echo: shownfirst", { first.log })
+                try await withDeadline(10, "the next poll held\n\(first.log)") {
+                    while await !fake.state.polledOffsets.contains(update + 1) { try await Task.sleep(for: .milliseconds(50)) }
+                }
+                _ = try await first.stop(signal: SIGKILL)
+                let atKill = await fake.state.messages(chat: Self.forum, thread: 42)
+                #expect(!atKill.contains { $0.text.contains("tail") }, "killed mid-stream: \(atKill)")
+
+                let (second, _) = try await Self.restartAndSettle(dir, fake, updateId: update)
+                _ = try await Self.message(fake, chat: Self.forum, thread: 42, containing: "acpd restarted", { second.log })
+                let topic = await fake.state.messages(chat: Self.forum, thread: 42)
+                #expect(Self.occurrences(of: "shownfirst", in: topic) == 1, "shown once: \(topic)")
+                // The interrupted run's message was taken over: the notice is in the same message.
+                #expect(topic.first { $0.text.contains("shownfirst") }?.messageId == atKill.first { $0.text.contains("shownfirst") }?.messageId)
+                #expect(try await second.stop() == 0, "\(second.log)")
+            }
+        }
+    }
 }

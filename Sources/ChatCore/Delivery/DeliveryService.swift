@@ -149,8 +149,8 @@ public actor DeliveryService: Service, ChatOutbox {
     /// Starts projections for finished runs whose output did not all reach their conversation
     /// (except `skipping`: runs this service already follows).
     ///
-    /// A run whose channel keeps its messages in this store (the http channel) and that has
-    /// messages there is re-rendered from its first event over those messages: the queue adopts
+    /// A run that has messages recorded in this store (the http channel's message log, or the
+    /// platform message ids Telegram records while a run streams) is re-rendered from its first event over those messages: the queue adopts
     /// them as the run's slots, so the projection edits them in place (identical text is a no-op)
     /// and only what is missing becomes new. Exact even where a delivered message got ahead of the
     /// checkpoint (a flush of several messages, a held-back word). Other runs go on from the
