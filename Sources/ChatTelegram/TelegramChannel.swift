@@ -40,11 +40,14 @@ public final class TelegramChannel: ChatChannel {
         var backoff = PollBackoff()
         /// Wait after a 409 Conflict before polling again.
         public var conflictRetry: Duration = .seconds(300)
+        /// Stream runs in private chats with `sendMessageDraft`, ending with one `sendMessage`.
+        public var drafts = false
 
         public init(pollTimeoutSeconds: Int = 30, chatInterval: Duration = .seconds(1), groupLimit: Int = 20,
                     groupWindow: Duration = .seconds(60), conflictRetry: Duration = .seconds(300),
-                    backoffBase: Duration = .seconds(1), backoffCap: Duration = .seconds(60)) {
+                    backoffBase: Duration = .seconds(1), backoffCap: Duration = .seconds(60), drafts: Bool = false) {
             self.pollTimeoutSeconds = pollTimeoutSeconds
+            self.drafts = drafts
             self.chatInterval = chatInterval
             self.groupLimit = groupLimit
             self.groupWindow = groupWindow
@@ -76,6 +79,8 @@ public final class TelegramChannel: ChatChannel {
                                                   supportsThreads: true, minEditInterval: .seconds(1),
                                                   minSendInterval: .seconds(1), activityInterval: .seconds(4))
     private let settings: Mutex<Settings>
+    /// Runs streaming into private chats as drafts (`drafts: true`).
+    let drafts = TelegramDrafts()
     /// The Bot API client in force (a reload with a new token or `apiRoot` replaces it).
     var api: TelegramBotAPI { settings.withLock { $0.api } }
     /// The options in force.
@@ -180,18 +185,34 @@ public final class TelegramChannel: ChatChannel {
                      context: OutgoingContext) async throws -> MessageRef {
         try requireEnabled()
         let (chat, thread) = try target(of: conversation)
+        if let run = streamsAsDraft(chat: chat, buttons: buttons, context: context) {
+            // Earlier messages of the run are finished now: they stay in the chat for good.
+            try await persistDrafts(of: run, except: nil)
+            if !context.isFinal {
+                let draftId = drafts.begin(run: run, conversation: conversation)
+                try await sendDraft(draftId, text: text, chat: chat, thread: thread, conversation: conversation)
+                let ref = MessageRef(conversation: conversation, messageId: TelegramDrafts.reference(draftId))
+                remember(ref, text: text, context: context, isNew: true)
+                return ref
+            }
+        }
         let markup = buttons.isEmpty ? nil : InlineKeyboard.replyMarkup(buttons)
         let message = try await withPlainFallback(text, chat: chat, conversation: conversation) { text, entities throws(TelegramAPIError) in
             try await api.sendMessage(chatId: chat, messageThreadId: thread, text: text, entities: entities, replyMarkup: markup)
         }
         let ref = MessageRef(conversation: conversation, messageId: String(message.messageId))
         remember(ref, text: text, context: context, isNew: true)
+        if context.isFinal, let run = context.runId { drafts.finish(run) }
         return ref
     }
 
     public func edit(_ message: MessageRef, text: String, buttons: [[ChatButton]], context: OutgoingContext) async throws {
         try requireEnabled()
         let (chat, _) = try target(of: message.conversation)
+        if let draftId = TelegramDrafts.draftId(of: message.messageId) {
+            try await editDraft(draftId, of: message, text: text, buttons: buttons, context: context)
+            return
+        }
         guard let messageId = Int64(message.messageId) else {
             throw ChannelError.permanent("\(message.messageId) is not a Telegram message id")
         }
@@ -207,7 +228,7 @@ public final class TelegramChannel: ChatChannel {
     /// checkpoint the operation completes, in one transaction), so that after a restart delivery
     /// edits these messages instead of posting their text again; the run's final operation drops
     /// them. Best effort: the message is out, so a store error is logged, not thrown.
-    private func remember(_ message: MessageRef, text: String, context: OutgoingContext, isNew: Bool) {
+    func remember(_ message: MessageRef, text: String, context: OutgoingContext, isNew: Bool) {
         guard let run = context.runId, let store = store.withLock({ $0 }) else { return }
         do {
             if context.isFinal {
@@ -227,7 +248,7 @@ public final class TelegramChannel: ChatChannel {
     /// Paces `chat`, then calls `request` with `markdown` rendered as text and entities
     /// (`TelegramMarkdown`). Should Telegram refuse the entities, calls it once more with the
     /// Markdown as plain text (no entities), so formatting never costs a message.
-    private func withPlainFallback<R>(_ markdown: String, chat: Int64, conversation: ConversationRef,
+    func withPlainFallback<R>(_ markdown: String, chat: Int64, conversation: ConversationRef,
                                       _ request: (String, [TelegramMessageEntity]) async throws(TelegramAPIError) -> R) async throws -> R {
         let rendered = TelegramMarkdown.render(markdown)
         // Only markers (an empty code block, a bare `#`): nothing to format.
@@ -302,7 +323,7 @@ public final class TelegramChannel: ChatChannel {
         }
     }
 
-    private func target(of conversation: ConversationRef) throws -> (Int64, Int64?) {
+    func target(of conversation: ConversationRef) throws -> (Int64, Int64?) {
         do {
             let target = try TelegramConversationID.sendTarget(of: conversation)
             return (target.chatId, target.messageThreadId)

@@ -92,6 +92,8 @@ public actor FakeBotState {
     public private(set) var menuCommands: [String] = []
     /// Telegram's flood limits, when enforced (`enforceFloodLimits`).
     private var flood: FakeFloodModel?
+    /// Every `sendMessageDraft`: (chat, draft id, text), in order.
+    public private(set) var drafts: [(chat: Int64, draftId: Int64, text: String)] = []
     /// Every `sendChatAction`: (chat, thread, action), in order.
     public private(set) var chatActions: [(chat: Int64, thread: Int64?, action: String)] = []
 
@@ -364,6 +366,15 @@ public actor FakeBotState {
             guard forums[chat]?.contains(topic) == true else { return error(400, "Bad Request: TOPIC_ID_INVALID") }
             forums[chat]?.remove(topic)
             messages[chat]?.removeAll { $0.threadId == topic }
+            return ok(true)
+        case "sendMessageDraft":
+            guard let chat = integer(p["chat_id"]) else { return error(400, "Bad Request: chat_id is empty") }
+            guard chat > 0 else { return error(400, "Bad Request: message drafts can be sent only to private chats") }
+            guard let draft = integer(p["draft_id"]), draft != 0 else { return error(400, "Bad Request: draft_id must be non-zero") }
+            guard let text = p["text"]?.stringValue, !text.isEmpty else { return error(400, "Bad Request: message text is empty") }
+            guard text.utf16.count <= 4096 else { return error(400, "Bad Request: message is too long") }
+            if case .failure(let failure) = formatting(p, text: text) { return error(400, failure.description) }
+            drafts.append((chat, draft, text))
             return ok(true)
         case "sendChatAction":
             guard let chat = integer(p["chat_id"]), let action = p["action"]?.stringValue else {

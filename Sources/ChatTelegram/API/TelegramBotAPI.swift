@@ -112,6 +112,17 @@ public struct TelegramBotAPI: Sendable {
         _ = try await call("deleteForumTopic", ["chat_id": .int(chatId), "message_thread_id": .int(messageThreadId)], as: JSONValue.self)
     }
 
+    /// `sendMessageDraft`: streams `text` as draft `draftId` (non-zero; updates of one id are
+    /// animated) into private chat `chatId`. A draft is a preview: the final text must be sent
+    /// with `sendMessage` to stay in the chat.
+    public func sendMessageDraft(chatId: Int64, messageThreadId: Int64?, draftId: Int64, text: String,
+                                 entities: [TelegramMessageEntity] = []) async throws(TelegramAPIError) {
+        var parameters: [String: JSONValue] = ["chat_id": .int(chatId), "draft_id": .int(draftId), "text": .string(text)]
+        if !entities.isEmpty { parameters["entities"] = .array(entities.map(\.json)) }
+        if let messageThreadId { parameters["message_thread_id"] = .int(messageThreadId) }
+        _ = try await call("sendMessageDraft", parameters, as: JSONValue.self)
+    }
+
     /// `sendChatAction`: shows `action` (e.g. `typing`) in `chatId` (topic `messageThreadId`) for
     /// about five seconds or until the bot's next message.
     public func sendChatAction(chatId: Int64, messageThreadId: Int64?, action: String) async throws(TelegramAPIError) {

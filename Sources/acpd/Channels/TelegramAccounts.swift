@@ -12,7 +12,7 @@ import Synchronization
 /// `stopped`), so a reload can enable it.
 ///
 /// On SIGHUP (`apply`), exactly the accounts whose settings changed restart with the new ones
-/// (token, `apiRoot`, `pollTimeoutSeconds`, `enabled`); the others are not touched. An account
+/// (token, `apiRoot`, `pollTimeoutSeconds`, `enabled`, `drafts`); the others are not touched. An account
 /// added to the config starts with the next start of acpd (the daemon's channel set is fixed
 /// for its lifetime); one removed from it stops.
 final class TelegramAccounts: Sendable {
@@ -83,6 +83,7 @@ final class TelegramAccounts: Sendable {
     }
 
     private static func options(_ account: ChannelsConfig.TelegramAccount) -> TelegramChannel.Options {
-        .init(pollTimeoutSeconds: ConfigLimits.clamp(account.pollTimeoutSeconds, to: ConfigLimits.telegramPollTimeoutSeconds))
+        .init(pollTimeoutSeconds: ConfigLimits.clamp(account.pollTimeoutSeconds, to: ConfigLimits.telegramPollTimeoutSeconds),
+              drafts: account.drafts)
     }
 }
