@@ -111,4 +111,28 @@ struct TelegramLiveE2ETests {
             }
         }
     }
+
+    @Test("a stranger's message in a bound topic becomes a pairing request; the Telegram owner is told in their private chat")
+    func ownerNoticeInPrivateChat() async throws {
+        try await withTemporaryDirectory { dir in
+            try await TelegramFakeServer.with(token: TelegramE2ETests.token) { fake in
+                let forum = TelegramE2ETests.forum
+                await fake.state.addForum(forum, topics: [42])
+                let config = TelegramE2ETests.config(apiRoot: fake.apiRoot)
+                    .replacingOccurrences(of: "  owners: [\"telegram:111\"]", with: "  owners: [\"telegram:111\"]\n  unknownSenders: request_approval")
+                let daemon = try await DaemonProcess.start(in: dir, token: "api-token", config: config)
+                await fake.state.enqueueText("let me in", chat: forum, from: 555, topic: 42)
+                try await withDeadline(30, "the owner's notice\n\(daemon.log)") {
+                    while await fake.state.messages(chat: 111, thread: nil).isEmpty { try await Task.sleep(for: .milliseconds(50)) }
+                }
+                let notice = await fake.state.messages(chat: 111, thread: nil).map(\.text).joined(separator: "\n")
+                #expect(notice.contains("telegram:555"), "\(notice)")
+                #expect(notice.contains("/acp approve"), "\(notice)")
+                // Nothing of it in the topic where the stranger wrote, and no run started.
+                #expect(await !fake.state.messages(chat: forum, thread: 42).contains { $0.text.contains("approve") })
+                #expect(try await daemon.stop() == 0, "\(daemon.log)")
+                #expect(try daemon.runCount() == 0)
+            }
+        }
+    }
 }
