@@ -37,6 +37,7 @@ struct ChannelChecks: Sendable {
             guard let account = config.channels.discord[id] else { continue }
             checks.append(await discord(id, account))
         }
+        checks += await runningAccounts()
         if checks.isEmpty { checks.append(.skip("chat accounts", "no Telegram or Discord accounts configured")) }
         return checks
     }
