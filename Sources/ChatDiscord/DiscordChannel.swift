@@ -1,0 +1,338 @@
+import ACPControlPlane
+import Bindings
+import ChatCore
+import JSONKit
+import Logging
+import Metrics
+import ServiceLifecycle
+import Synchronization
+
+/// One Discord bot account as a `ChatChannel`.
+///
+/// Inbound: as a `Service`, `run()` keeps a gateway session (`GatewayConnection`: identify,
+/// heartbeats, resume after drops, backoff) until graceful shutdown and normalises its dispatches:
+/// MESSAGE_CREATE becomes an inbound message (idempotency key: the message id, so a RESUME replay
+/// starts nothing twice); a button press (INTERACTION_CREATE, component) is acknowledged at once
+/// (deferred update) and handed to the router, and a refusal is answered ephemerally "Not
+/// allowed."; GUILD_CREATE, CHANNEL_* and THREAD_* keep the channel directory that gives a
+/// thread's messages their parent channel. Nothing waits for a run: messages are offered to the
+/// router and the loop goes on. A fatal gateway close (bad token, disallowed intents) stops this
+/// account with one error line naming the fix; `run()` never throws and never returns before
+/// shutdown.
+///
+/// Outbound: `send`/`edit` create and edit messages (2000 characters, buttons as components,
+/// never pinging anyone), threads are public threads, DMs are opened on demand. Rate limits are
+/// the REST client's buckets.
+public final class DiscordChannel: ChatChannel {
+    /// Tunables (tests shorten the waits).
+    public struct Options: Sendable {
+        /// The gateway connection's backoff and limits.
+        public var gateway: GatewayConnection.Options
+        /// The application id from config (nil: learnt from READY).
+        public var applicationId: String?
+
+        public init(gateway: GatewayConnection.Options = .init(), applicationId: String? = nil) {
+            self.gateway = gateway
+            self.applicationId = applicationId
+        }
+    }
+
+    /// Where the account stands, for logs, status and tests.
+    public enum AccountState: Sendable, Equatable {
+        case starting, connected, reconnecting, failed(GatewayFailure), stopped
+    }
+
+    public let kind: ConversationRef.Channel = .discord
+    public let accountId: String?
+    /// Discord: 2000 characters, edits, buttons, threads. Pacing is the REST buckets'; live edits
+    /// of one message at most once a second.
+    public let capabilities = ChannelCapabilities(maxMessageLength: 2000, supportsEdit: true, supportsButtons: true,
+                                                  supportsThreads: true, minEditInterval: .seconds(1), minSendInterval: .zero)
+    /// The REST client (shared with doctor-style checks and tests).
+    public let rest: DiscordREST
+    private let token: String
+    private let options: Options
+    let logger: Logger
+    let directory = ChannelDirectory()
+    private let queue = InboundQueue()
+    private let state = Mutex(AccountState.starting)
+    private let botUser = Mutex<String?>(nil)
+    private let application: Mutex<String?>
+    private let directChannels = Mutex<[String: String]>([:])
+
+    /// The account `accountId` with bot `token`, talking REST through `rest`.
+    public init(accountId: String, token: String, rest: DiscordREST, options: Options = Options(),
+                logger: Logger = Logger(label: "acpd.discord")) {
+        self.accountId = accountId
+        self.token = token
+        self.rest = rest
+        self.options = options
+        var logger = logger
+        logger[metadataKey: "account"] = "\(accountId)"
+        self.logger = logger
+        application = Mutex(options.applicationId)
+    }
+
+    public var inbound: AsyncStream<Inbound> { queue.stream }
+    public var isAcceptingInbound: Bool { queue.isOpen }
+    /// Where the account stands now.
+    public var accountState: AccountState { state.withLock { $0 } }
+    /// The bot's user id once READY arrived.
+    public var botUserId: String? { botUser.withLock { $0 } }
+    /// The application id (config, else READY's).
+    public var applicationId: String? { application.withLock { $0 } }
+
+    /// Runs the gateway until graceful shutdown or cancellation, then closes intake. Never throws;
+    /// after a fatal close it waits for shutdown without reconnecting.
+    public func run() async throws {
+        let rest = rest
+        let gateway = GatewayConnection(token: token, options: options.gateway, logger: logger) { try await rest.gatewayBot() }
+        await cancelWhenGracefulShutdown { [self] in
+            await withDiscardingTaskGroup { group in
+                group.addTask { await gateway.run() }
+                for await event in gateway.events {
+                    await handle(event, group: &group)
+                }
+            }
+        }
+        if !Task.isCancelled, case .failed = accountState {
+            try? await gracefulShutdown()
+        }
+        queue.close()
+        setState(.stopped)
+    }
+
+    // MARK: Gateway events
+
+    private func handle(_ event: GatewayEvent, group: inout DiscardingTaskGroup) async {
+        switch event {
+        case .dispatch(let name, let data):
+            await dispatch(name, data, group: &group)
+        case .ready, .resumed:
+            if accountState != .connected { logger.notice("Discord gateway connected") }
+            setState(.connected)
+        case .disconnected(let code):
+            setState(.reconnecting)
+            Counter(label: "acpd_channel_reconnects_total",
+                    dimensions: [("channel", "discord"), ("account", accountId ?? "default"), ("reason", code.map { "close_\($0)" } ?? "dropped")])
+                .increment()
+        case .failed(let failure):
+            setState(.failed(failure))
+            logger.error("\(failure.message); this account stops until acpd restarts",
+                         metadata: ["fix": "\(failure.fix(account: accountId ?? "default"))"])
+        }
+    }
+
+    private func dispatch(_ name: String, _ data: JSONValue, group: inout DiscardingTaskGroup) async {
+        switch name {
+        case "READY":
+            let user = data["user"]?["id"]?.stringValue
+            botUser.withLock { $0 = user }
+            if let readyApplication = data["application"]?["id"]?.stringValue {
+                let configured = application.withLock { current -> String? in
+                    defer { if current == nil { current = readyApplication } }
+                    return current
+                }
+                if let configured, configured != readyApplication {
+                    logger.warning("applicationId in config does not match the bot's application",
+                                   metadata: ["configured": "\(configured)", "bot": "\(readyApplication)"])
+                }
+            }
+            logger.info("Discord session ready", metadata: ["bot": "\(user ?? "?")"])
+        case "GUILD_CREATE":
+            let guild = data["id"]?.stringValue
+            for key in ["channels", "threads"] {
+                guard case .array(let list)? = data[key] else { continue }
+                for item in list { if let info = DiscordChannelInfo(json: item, guildId: guild) { directory.record(info) } }
+            }
+        case "CHANNEL_CREATE", "CHANNEL_UPDATE", "THREAD_CREATE", "THREAD_UPDATE":
+            guard let info = DiscordChannelInfo(json: data) else { return }
+            if info.isThread, info.archived, directory.info(info.id)?.archived == false {
+                logger.notice("Discord thread archived", metadata: ["thread": "\(info.id)"])
+            }
+            directory.record(info)
+        case "THREAD_LIST_SYNC":
+            guard case .array(let list)? = data["threads"] else { return }
+            for item in list { if let info = DiscordChannelInfo(json: item, guildId: data["guild_id"]?.stringValue) { directory.record(info) } }
+        case "THREAD_DELETE", "CHANNEL_DELETE":
+            guard let id = data["id"]?.stringValue else { return }
+            directory.remove(id)
+            logger.notice(name == "THREAD_DELETE" ? "Discord thread deleted" : "Discord channel deleted", metadata: ["channel": "\(id)"])
+        case "MESSAGE_CREATE":
+            await message(data)
+        case "INTERACTION_CREATE":
+            group.addTask { [self] in await interaction(data) }
+        default:
+            break
+        }
+    }
+
+    private func message(_ data: JSONValue) async {
+        let account = accountId ?? ConversationRef.defaultAccount
+        let channelId = data["channel_id"]?.stringValue ?? ""
+        var result = DiscordNormaliser.message(data, channel: directory.info(channelId), botUserId: botUserId, accountId: account)
+        if case .needsChannel(let id) = result {
+            do {
+                if let info = DiscordChannelInfo(json: try await rest.channel(id)) { directory.record(info) }
+            } catch {
+                logger.warning("cannot look up a Discord channel; message dropped", metadata: ["channel": "\(id)", "error": "\(error)"])
+                return
+            }
+            result = DiscordNormaliser.message(data, channel: directory.info(channelId), botUserId: botUserId, accountId: account)
+        }
+        switch result {
+        case .message(let message):
+            queue.offer(message) { [logger] outcome in
+                if outcome == nil { logger.warning("a Discord message was not handled", metadata: ["message": "\(message.idempotencyKey)"]) }
+            }
+        case .ignored(let why):
+            logger.trace("message ignored", metadata: ["why": "\(why)"])
+        case .needsChannel, .buttonPress:
+            logger.debug("message in a channel acpd cannot place; ignored", metadata: ["channel": "\(channelId)"])
+        }
+    }
+
+    /// A button press: acknowledged at once (deferred update: the message stays as it is until
+    /// delivery edits it), then routed; a refusal is answered ephemerally.
+    private func interaction(_ data: JSONValue) async {
+        let account = accountId ?? ConversationRef.defaultAccount
+        let channelId = data["channel_id"]?.stringValue ?? ""
+        switch DiscordNormaliser.buttonPress(data, knownChannel: directory.info(channelId), accountId: account) {
+        case .buttonPress(let message, let id, let interactionToken):
+            do {
+                try await rest.interactionCallback(id: id, token: interactionToken, type: 6)
+            } catch {
+                logger.warning("cannot acknowledge a button press", metadata: ["error": "\(error)"])
+            }
+            let outcome = await queue.submit(message)
+            if let notice = Self.notice(for: outcome) {
+                await followup(token: interactionToken, data: data, text: notice)
+            }
+        case .ignored(let why):
+            // Answer every interaction so no client shows "This interaction failed".
+            if let id = data["id"]?.stringValue, let interactionToken = data["token"]?.stringValue {
+                try? await rest.interactionCallback(id: id, token: interactionToken, type: 4,
+                                                    data: ["content": "This does nothing here; type the command instead.", "flags": 64,
+                                                           "allowed_mentions": ["parse": []]])
+            }
+            logger.debug("interaction ignored", metadata: ["why": "\(why)"])
+        case .message, .needsChannel:
+            break
+        }
+    }
+
+    private func followup(token interactionToken: String, data: JSONValue, text: String) async {
+        guard let app = applicationId ?? data["application_id"]?.stringValue else { return }
+        do {
+            try await rest.createFollowup(application: app, token: interactionToken, content: text, ephemeral: true)
+        } catch {
+            logger.warning("cannot answer a button press", metadata: ["error": "\(error)"])
+        }
+    }
+
+    /// The ephemeral notice for whoever pressed a button, or nil when it worked.
+    static func notice(for outcome: InboundOutcome?) -> String? {
+        guard let outcome else { return "Could not handle this now: try again." }
+        switch outcome.refusal {
+        case .rateLimited?: return "Rate limited: try again later."
+        case .inProgress?: return "Still working on the previous press."
+        case .keyConflict?: return "This press was already handled."
+        case nil: return outcome.accepted ? nil : "Not allowed."
+        }
+    }
+
+    private func setState(_ next: AccountState) {
+        state.withLock { $0 = next }
+        Gauge(label: "acpd_channel_up", dimensions: [("channel", "discord"), ("account", accountId ?? "default")])
+            .record(next == .connected ? 1 : 0)
+    }
+
+    // MARK: Outbound
+
+    public func send(to conversation: ConversationRef, text: String, buttons: [[ChatButton]],
+                     context: OutgoingContext) async throws -> MessageRef {
+        let channel = try target(of: conversation)
+        do {
+            let message = try await rest.createMessage(channel: channel, content: text, components: MessageComponents.rows(buttons))
+            guard let id = message["id"]?.stringValue else { throw ChannelError.outcomeUnknown("Discord answered a message without an id") }
+            return MessageRef(conversation: conversation, messageId: id)
+        } catch let error as DiscordAPIError {
+            throw error.channelError
+        }
+    }
+
+    public func edit(_ message: MessageRef, text: String, buttons: [[ChatButton]], context: OutgoingContext) async throws {
+        let channel = try target(of: message.conversation)
+        guard (try? DiscordConversationID.snowflake(message.messageId)) != nil else {
+            throw ChannelError.permanent("\(message.messageId) is not a Discord message id")
+        }
+        do {
+            try await rest.editMessage(channel: channel, message: message.messageId, content: text, components: MessageComponents.rows(buttons))
+        } catch {
+            throw error.channelError
+        }
+    }
+
+    /// Discord's limit on a thread name, in characters.
+    static let maxThreadName = 100
+
+    /// Creates a public thread named `title` (cut to 100 characters) in the channel of `parent`
+    /// (threads do not nest: a thread's own parent is used).
+    public func createThread(in parent: ConversationRef, title: String) async throws -> ConversationRef {
+        let channel = try target(of: ConversationRef(channel: parent.channel, accountId: parent.accountId,
+                                                     conversationId: parent.parentConversationId ?? parent.conversationId))
+        let trimmed = title.trimmingPrefix(while: \.isWhitespace)
+        let name = trimmed.isEmpty ? "acpd" : String(trimmed.prefix(Self.maxThreadName))
+        let thread: JSONValue
+        do {
+            thread = try await rest.startThread(channel: channel, name: name)
+        } catch {
+            throw error.channelError
+        }
+        guard var info = DiscordChannelInfo(json: thread) else { throw ChannelError.outcomeUnknown("Discord answered a thread without an id") }
+        if info.parentId == nil { info.parentId = channel }
+        directory.record(info)
+        return ConversationRef(channel: .discord, accountId: parent.accountId, conversationId: info.id, parentConversationId: channel)
+    }
+
+    /// Deletes thread `thread` (and its messages).
+    public func removeThread(_ thread: ConversationRef) async throws {
+        let id = try target(of: thread)
+        guard thread.parentConversationId != nil || directory.info(id)?.isThread == true else {
+            throw ChannelError.permanent("\(id) is not a Discord thread acpd can delete")
+        }
+        do {
+            try await rest.deleteChannel(id)
+        } catch {
+            throw error.channelError
+        }
+        directory.remove(id)
+    }
+
+    /// The DM channel with user `userId`, opened once and remembered.
+    public func directConversation(with userId: String) async throws -> ConversationRef {
+        guard (try? DiscordConversationID.snowflake(userId)) != nil else { throw ChannelError.permanent("\(userId) is not a Discord user id") }
+        let account = accountId ?? ConversationRef.defaultAccount
+        if let known = directChannels.withLock({ $0[userId] }) {
+            return ConversationRef(channel: .discord, accountId: account, conversationId: known)
+        }
+        let channel: JSONValue
+        do {
+            channel = try await rest.openDM(recipient: userId)
+        } catch {
+            throw error.channelError
+        }
+        guard let id = channel["id"]?.stringValue else { throw ChannelError.transient("Discord answered a DM channel without an id") }
+        directChannels.withLock { $0[userId] = id }
+        directory.record(DiscordChannelInfo(id: id, type: 1))
+        return ConversationRef(channel: .discord, accountId: account, conversationId: id)
+    }
+
+    private func target(of conversation: ConversationRef) throws -> String {
+        do {
+            return try DiscordConversationID.snowflake(conversation.conversationId)
+        } catch {
+            throw ChannelError.permanent(error.message)
+        }
+    }
+}

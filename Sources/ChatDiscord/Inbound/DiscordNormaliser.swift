@@ -1,0 +1,71 @@
+import ACPControlPlane
+import Bindings
+import ChatCore
+import JSONKit
+
+/// What one gateway dispatch means to acpd.
+public enum NormalisedDispatch: Sendable, Equatable {
+    /// A message to hand to the router.
+    case message(InboundMessage)
+    /// A button press to hand to the router; the interaction is acknowledged at once.
+    case buttonPress(InboundMessage, interactionId: String, token: String)
+    /// A message in a channel acpd does not know yet: look the channel up, then normalise again.
+    case needsChannel(String)
+    /// Nothing for acpd; why.
+    case ignored(String)
+}
+
+/// Turns gateway dispatches into `InboundMessage`s (pure functions of the payload, the known
+/// channel and the bot's own user id).
+///
+/// - Conversation ids come from `DiscordConversationID.conversation` (CONTRACT.md §2): a thread is
+///   its own conversation whose parent is its channel; a guild channel and a DM are themselves.
+/// - Ignored: the bot's own messages, other bots' and webhooks' messages, system messages (types
+///   other than 0 default and 19 reply), messages without text.
+/// - The idempotency key is the message or interaction id (snowflakes are unique; the router
+///   scopes them to `discord:<account>`): a RESUME replay starts nothing twice.
+public enum DiscordNormaliser {
+    /// Normalises MESSAGE_CREATE `data`; `channel` is what is known of its channel (nil: unknown).
+    public static func message(_ data: JSONValue, channel: DiscordChannelInfo?, botUserId: String?, accountId: String) -> NormalisedDispatch {
+        guard let id = data["id"]?.stringValue, let channelId = data["channel_id"]?.stringValue else { return .ignored("no id") }
+        guard let author = data["author"], let senderId = author["id"]?.stringValue else { return .ignored("no author") }
+        if senderId == botUserId { return .ignored("the bot's own message") }
+        if case .bool(true)? = author["bot"] { return .ignored("sent by a bot") }
+        if data["webhook_id"]?.stringValue != nil { return .ignored("sent by a webhook") }
+        if case .int(let type)? = data["type"], type != 0, type != 19 { return .ignored("system message") }
+        guard let text = data["content"]?.stringValue, !text.isEmpty else { return .ignored("no text (is the Message Content intent on?)") }
+        let guildId = data["guild_id"]?.stringValue
+        let info: DiscordChannelInfo
+        if let channel {
+            info = channel
+        } else if guildId == nil {
+            info = DiscordChannelInfo(id: channelId, type: 1)
+        } else {
+            return .needsChannel(channelId)
+        }
+        guard let conversation = conversation(of: info, accountId: accountId) else { return .ignored("channel id outside the Discord forms") }
+        return .message(InboundMessage(conversation: conversation, senderId: senderId, text: text,
+                                       platformMessageId: id, idempotencyKey: id))
+    }
+
+    /// Normalises INTERACTION_CREATE `data` for a button press (type 3, component type 2); other
+    /// interactions are `ignored` here. The interaction carries its channel, so no lookup is needed.
+    public static func buttonPress(_ data: JSONValue, knownChannel: DiscordChannelInfo?, accountId: String) -> NormalisedDispatch {
+        guard let id = data["id"]?.stringValue, let token = data["token"]?.stringValue else { return .ignored("no interaction id") }
+        guard case .int(3)? = data["type"] else { return .ignored("not a component interaction") }
+        guard let user = data["member"]?["user"] ?? data["user"], let senderId = user["id"]?.stringValue else { return .ignored("no user") }
+        guard let payload = data["data"]?["custom_id"]?.stringValue, !payload.isEmpty else { return .ignored("no custom_id") }
+        let info = data["channel"].flatMap { DiscordChannelInfo(json: $0, guildId: data["guild_id"]?.stringValue) } ?? knownChannel
+            ?? data["channel_id"]?.stringValue.map { DiscordChannelInfo(id: $0, type: data["guild_id"] == nil ? 1 : 0) }
+        guard let info, let conversation = conversation(of: info, accountId: accountId) else { return .ignored("no channel") }
+        let message = InboundMessage(conversation: conversation, senderId: senderId, text: payload,
+                                     platformMessageId: data["message"]?["id"]?.stringValue, idempotencyKey: id, buttonPayload: payload)
+        return .buttonPress(message, interactionId: id, token: token)
+    }
+
+    /// The conversation of a channel: a thread with its parent, else the channel itself.
+    public static func conversation(of channel: DiscordChannelInfo, accountId: String) -> ConversationRef? {
+        try? DiscordConversationID.conversation(channelId: channel.id, channelType: channel.type, parentId: channel.parentId,
+                                                guildId: channel.guildId, accountId: accountId)
+    }
+}
