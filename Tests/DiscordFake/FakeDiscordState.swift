@@ -5,10 +5,10 @@ import JSONKit
 /// their 3-second deadline, and the faults to inject. An actor; the HTTP and WebSocket layers
 /// call into it.
 public actor FakeDiscordState {
-    public let token: String
-    public let botUserId = "900000000000000001"
-    public let applicationId = "800000000000000001"
-    public let guildId = "700000000000000001"
+    public nonisolated let token: String
+    public nonisolated let botUserId = "900000000000000001"
+    public nonisolated let applicationId = "800000000000000001"
+    public nonisolated let guildId = "700000000000000001"
     /// The fake's base URL (`http://127.0.0.1:<port>`), set once the server listens.
     public internal(set) var baseURL = ""
 
@@ -92,12 +92,13 @@ public actor FakeDiscordState {
     /// Sets the interaction deadline.
     public func setInteractionDeadline(_ deadline: Duration) { interactionDeadline = deadline }
 
-    /// Adds a public thread under `parent` (as if a user made it) and dispatches THREAD_CREATE.
+    /// Adds a public thread under `parent` (as if a user made it) and, unless `silently`,
+    /// dispatches THREAD_CREATE (silently: the bot learns of it only by asking REST).
     @discardableResult
-    public func addThread(in parent: String, name: String = "thread") -> String {
+    public func addThread(in parent: String, name: String = "thread", silently: Bool = false) -> String {
         let thread = FakeDiscordChannel(id: takeId(), type: 11, parentId: parent, guildId: guildId, name: name)
         channels[thread.id] = thread
-        dispatch("THREAD_CREATE", thread.json)
+        if !silently { dispatch("THREAD_CREATE", thread.json) }
         return thread.id
     }
 

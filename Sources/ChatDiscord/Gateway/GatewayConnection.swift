@@ -51,7 +51,8 @@ public final class GatewayConnection: Sendable {
     private let heartbeatGeneration = Atomic<Int>(0)
     private let current = Mutex(GatewayStateMachine.State.idle)
 
-    /// A connection for bot `token` with `intents`; `fetchGateway` is `GET /gateway/bot`.
+    /// A connection for bot `token` with `intents`; `fetchGateway` is `GET /gateway/bot` (throwing
+    /// a `GatewayFailure` when the account can never connect, e.g. a rejected token).
     public init(token: String, intents: GatewayIntents = .acpd, options: Options = Options(), logger: Logger,
                 fetchGateway: @escaping @Sendable () async throws -> GatewayBot) {
         self.token = token
@@ -170,6 +171,10 @@ public final class GatewayConnection: Sendable {
                     try await Task.sleep(for: gateway.resetAfter)
                 }
                 url = gateway.url
+            } catch let failure as GatewayFailure {
+                // REST refused the account for good (a rejected token): the same as its close code.
+                sink.yield(.closed(socket: id, code: failure.closeCode))
+                return
             } catch {
                 if Task.isCancelled { return }
                 logger.warning("GET /gateway/bot failed", metadata: ["error": "\(error)"])

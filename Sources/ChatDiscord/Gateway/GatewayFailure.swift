@@ -1,6 +1,6 @@
 /// A gateway close that no reconnect can fix: the account stops and says why, with the fix
 /// (close codes: https://discord.com/developers/docs/topics/opcodes-and-status-codes#gateway-close-event-codes).
-public enum GatewayFailure: Sendable, Equatable {
+public enum GatewayFailure: Error, Sendable, Equatable {
     /// 4004: the token was rejected.
     case authenticationFailed
     /// 4014: an intent acpd asks for is privileged and not enabled for this bot (Message Content).
