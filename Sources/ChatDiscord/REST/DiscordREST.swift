@@ -188,7 +188,19 @@ public struct DiscordREST: Sendable {
     }
 
     private func perform(_ route: DiscordRoute, body: JSONValue?) async throws(DiscordAPIError) -> JSONValue {
-        let wait = try await limiter.reserve(route)
+        let (wait, key) = try await limiter.acquire(route)
+        let result: Result<JSONValue, DiscordAPIError>
+        do {
+            result = .success(try await send(route, body: body, after: wait))
+        } catch {
+            result = .failure(error)
+        }
+        await limiter.release(key)
+        return try result.get()
+    }
+
+    /// Sends one request after `wait` and learns from its answer (then releases the bucket).
+    private func send(_ route: DiscordRoute, body: JSONValue?, after wait: Duration) async throws(DiscordAPIError) -> JSONValue {
         if wait > .zero {
             do { try await Task.sleep(for: wait) } catch { throw .cancelled }
         }

@@ -7,9 +7,11 @@
 /// - the global limit: a 429 with `global: true` holds every request for its `retry_after`;
 /// - a 429 on a bucket holds that bucket for its `retry_after`.
 ///
-/// `reserve` is one short actor turn that answers how long to wait (and takes a slot from the
-/// bucket); the caller sleeps in its own task. A wait longer than `maxWait` is refused with
-/// `bucketExhausted` (nothing is sent): the send queue then waits and retries.
+/// One request per bucket is in flight at a time (`acquire` … `release`), so every request
+/// starts with what the previous answer's headers said: concurrent senders into one channel never
+/// overrun its bucket. `acquire` answers how long to wait (and takes a slot from the bucket); the
+/// caller sleeps in its own task. A wait longer than `maxWait` is refused with `bucketExhausted`
+/// (nothing is sent): the send queue then waits and retries.
 actor RateLimiter {
     /// What is known about one bucket (for one major parameter).
     struct Bucket: Sendable, Equatable {
@@ -24,10 +26,43 @@ actor RateLimiter {
     private var routeBuckets: [String: String] = [:]
     private var buckets: [String: Bucket] = [:]
     private var globalUntil: ContinuousClock.Instant?
+    /// Buckets with a request in flight, and who waits for each.
+    private var busy: Set<String> = []
+    private var waiters: [String: [CheckedContinuation<Void, Never>]] = [:]
 
     /// A limiter that lets requests wait up to `maxWait`.
     init(maxWait: Duration) {
         self.maxWait = maxWait
+    }
+
+    /// Waits until no other request of `route`'s bucket is in flight, then answers how long the
+    /// request must wait before it goes out, and the key to `release` after its answer was read
+    /// (into `update`). Throws `bucketExhausted` (releasing at once) when the wait exceeds `maxWait`.
+    func acquire(_ route: DiscordRoute) async throws(DiscordAPIError) -> (wait: Duration, key: String) {
+        let key = bucketKey(route)
+        if busy.contains(key) {
+            // `release` hands the bucket over: it stays busy.
+            await withCheckedContinuation { waiters[key, default: []].append($0) }
+        } else {
+            busy.insert(key)
+        }
+        do {
+            return (try reserve(route), key)
+        } catch {
+            release(key)
+            throw error
+        }
+    }
+
+    /// Lets the next request of bucket `key` go.
+    func release(_ key: String) {
+        if var queue = waiters[key], !queue.isEmpty {
+            let next = queue.removeFirst()
+            waiters[key] = queue.isEmpty ? nil : queue
+            next.resume()
+        } else {
+            busy.remove(key)
+        }
     }
 
     /// How long a request on `route` must wait before it may go out; takes one slot of its
