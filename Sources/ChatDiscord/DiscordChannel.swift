@@ -86,14 +86,7 @@ public final class DiscordChannel: ChatChannel {
     /// after a fatal close it waits for shutdown without reconnecting.
     public func run() async throws {
         let rest = rest
-        let gateway = GatewayConnection(token: token, options: options.gateway, logger: logger) {
-            do {
-                return try await rest.gatewayBot()
-            } catch {
-                if case .api(401, _, _, _, _)? = error as? DiscordAPIError { throw GatewayFailure.authenticationFailed }
-                throw error
-            }
-        }
+        let gateway = GatewayConnection(token: token, options: options.gateway, logger: logger) { try await rest.gatewayForConnection() }
         await cancelWhenGracefulShutdown { [self] in
             await withDiscardingTaskGroup { group in
                 group.addTask { await gateway.run() }

@@ -70,6 +70,8 @@ extension FakeDiscordState {
         switch (method, parts.count, parts) {
         case ("GET", 2, ["users", "@me"]):
             return ok(["id": .string(botUserId), "username": "fakebot", "bot": true])
+        case ("GET", 3, ["oauth2", "applications", "@me"]):
+            return ok(["id": .string(applicationId), "name": "fake app", "bot_public": false])
         case ("GET", 2, ["gateway", "bot"]):
             return ok(["url": .string(gatewayURL), "shards": 1,
                        "session_start_limit": ["total": 1000, "remaining": .int(Int64(sessionStartsRemaining)), "reset_after": 2000, "max_concurrency": 1]])

@@ -107,9 +107,10 @@ public actor FakeDiscordState {
 
     // MARK: Users' side
 
-    /// A user posts `content` in `channel`: stored and dispatched as MESSAGE_CREATE. Returns its id.
+    /// A user posts `content` in `channel`: stored and dispatched as MESSAGE_CREATE (`twice`: the
+    /// same event dispatched again, as a redelivery). Returns its id.
     @discardableResult
-    public func postMessage(_ content: String, in channel: String, from user: String, isBot: Bool = false) -> String {
+    public func postMessage(_ content: String, in channel: String, from user: String, isBot: Bool = false, twice: Bool = false) -> String {
         let message = FakeDiscordMessage(id: takeId(), channelId: channel, authorId: user, content: content, buttons: [], editCount: 0)
         messages[channel, default: []].append(message)
         var data = messageJSON(message, authorIsBot: isBot)
@@ -118,6 +119,7 @@ public actor FakeDiscordState {
             data = .object(object)
         }
         dispatch("MESSAGE_CREATE", data)
+        if twice { dispatch("MESSAGE_CREATE", data) }
         return message.id
     }
 

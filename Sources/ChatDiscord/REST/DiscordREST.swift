@@ -57,11 +57,27 @@ public struct DiscordREST: Sendable {
         try await call(.currentUser(), waitOnRateLimit: true)
     }
 
+    /// `GET /oauth2/applications/@me`: the bot's application (its `id`).
+    public func currentApplication() async throws(DiscordAPIError) -> JSONValue {
+        try await call(.currentApplication(), waitOnRateLimit: true)
+    }
+
     /// `GET /gateway/bot`: the gateway URL and the session start limit.
     public func gatewayBot() async throws(DiscordAPIError) -> GatewayBot {
         let answer = try await call(.gatewayBot(), waitOnRateLimit: true)
         guard let gateway = GatewayBot(json: answer) else { throw .lost("GET /gateway/bot answered without a url") }
         return gateway
+    }
+
+    /// `gatewayBot()` as a `GatewayConnection` wants it: a rejected token (401) is the fatal
+    /// `GatewayFailure.authenticationFailed`, not a reason to retry.
+    public func gatewayForConnection() async throws -> GatewayBot {
+        do {
+            return try await gatewayBot()
+        } catch {
+            if case .api(401, _, _, _, _) = error { throw GatewayFailure.authenticationFailed }
+            throw error
+        }
     }
 
     /// `GET /channels/{id}`: a channel or thread (its `type` and `parent_id`).

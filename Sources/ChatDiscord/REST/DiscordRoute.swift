@@ -29,6 +29,9 @@ public struct DiscordRoute: Sendable, Equatable {
 
 extension DiscordRoute {
     static func currentUser() -> DiscordRoute { .init(.GET, "/users/@me", template: "/users/@me", name: "getCurrentUser") }
+    static func currentApplication() -> DiscordRoute {
+        .init(.GET, "/oauth2/applications/@me", template: "/oauth2/applications/@me", name: "getCurrentApplication")
+    }
     static func gatewayBot() -> DiscordRoute { .init(.GET, "/gateway/bot", template: "/gateway/bot", name: "getGatewayBot") }
     static func channel(_ id: String) -> DiscordRoute {
         .init(.GET, "/channels/\(id)", template: "/channels/{channel}", major: id, name: "getChannel")

@@ -1,0 +1,142 @@
+import DiscordFake
+import Foundation
+import Testing
+import TestSupport
+
+/// `acpd run` with a Discord account whose `apiBase` is the fake Discord (REST and gateway).
+@Suite("discord end to end", .serialized)
+struct DiscordE2ETests {
+    static let token = "discord-e2e-token"
+    static let owner = "222222222222222222"
+
+    static func config(apiBase: String, channel: String) -> String {
+        """
+        acp:
+          defaultAgent: demo
+        \(E2EConfig.demoAgent)
+        bindings:
+          - type: acp
+            agentId: demo
+            match: { channel: discord, peer: { kind: channel, id: "\(channel)" } }
+        channels:
+          discord:
+            accounts:
+              default: { botToken: "\(token)", apiBase: "\(apiBase)", applicationId: "800000000000000001" }
+              revoked: { botToken: "revoked-token", apiBase: "\(apiBase)" }
+              off: { botToken: "off-token", apiBase: "\(apiBase)", enabled: false }
+        access:
+          owners: ["discord:\(owner)"]
+        """
+    }
+
+    /// Waits until the bot shows a message containing `text` in `channel`; returns those messages.
+    @discardableResult
+    static func waitForBot(_ fake: DiscordFakeServer, _ text: String, in channel: String, daemon: DaemonProcess,
+                           within seconds: Double = 30) async throws -> [FakeDiscordMessage] {
+        try await withDeadline(seconds, "the bot says \"\(text)\" in \(channel)\n\(daemon.log)") {
+            while true {
+                let bot = fake.state.botUserId
+                let found = await fake.state.messages(in: channel).filter { $0.authorId == bot && $0.content.contains(text) }
+                if !found.isEmpty { return found }
+                try await Task.sleep(for: .milliseconds(50))
+            }
+        }
+    }
+
+    @Test("a prompt in a bound channel gets the demo agent's answer there; a thread follows its parent's binding and is answered in the thread; a redelivered message starts one run; a rejected account stops nothing else")
+    func boundChannelAndThread() async throws {
+        try await withTemporaryDirectory { dir in
+            try await DiscordFakeServer.with(token: Self.token) { fake in
+                let general = fake.state.generalChannel
+                let daemon = try await DaemonProcess.start(in: dir, token: "api-token", config: Self.config(apiBase: fake.apiBase, channel: general))
+                try await withDeadline(30, "the gateway is connected\n\(daemon.log)") {
+                    while await !fake.state.isConnected { try await Task.sleep(for: .milliseconds(50)) }
+                }
+                await fake.state.postMessage("hello channel", in: general, from: Self.owner, twice: true)
+                try await Self.waitForBot(fake, "echo: hello channel", in: general, daemon: daemon)
+                let thread = await fake.state.addThread(in: general, name: "task 1")
+                await fake.state.postMessage("hello thread", in: thread, from: Self.owner)
+                try await Self.waitForBot(fake, "echo: hello thread", in: thread, daemon: daemon)
+                let sent = await fake.state.botMessages
+                let threadAnswerInGeneral = sent.contains { $0.channelId == general && $0.content.contains("hello thread") }
+                #expect(!threadAnswerInGeneral, "the thread's answer stayed in the thread: \(sent)")
+                let elsewhere = sent.filter { $0.channelId != general && $0.channelId != thread }
+                #expect(elsewhere.isEmpty, "\(sent)")
+                let unsafe = await fake.state.unsafeMentions
+                let exhausted = await fake.state.requestsWhileExhausted
+                #expect(unsafe.isEmpty && exhausted.isEmpty, "\(unsafe) \(exhausted)")
+                try await withDeadline(10, "account revoked logs its rejected token") {
+                    while !daemon.log.contains("Discord rejected the bot token") { try await Task.sleep(for: .milliseconds(50)) }
+                }
+                let (_, metrics) = try await daemon.request("GET", "/metrics")
+                let exposition = String(decoding: metrics, as: UTF8.self)
+                #expect(exposition.contains(#"acpd_channel_up{channel="discord",account="default"} 1"#), "\(exposition)")
+                #expect(exposition.contains(#"acpd_channel_up{channel="discord",account="revoked"} 0"#), "\(exposition)")
+                #expect(exposition.contains(#"acpd_channel_requests_total{channel="discord",method="createMessage",result="ok"}"#), "\(exposition)")
+                let log = daemon.log
+                #expect(!log.contains("revoked-token") && !log.contains(Self.token), "a token was logged")
+                #expect(log.contains("discord account disabled in config"), "\(log)")
+                #expect(try await daemon.stop() == 0, "\(daemon.log)")
+                #expect(try daemon.runCount() == 2, "one run per message: the redelivered one started nothing")
+            }
+        }
+    }
+
+    @Test("a socket dropped without a close frame is resumed: the message posted meanwhile is answered once, nothing is lost or repeated")
+    func droppedSocketResumes() async throws {
+        try await withTemporaryDirectory { dir in
+            try await DiscordFakeServer.with(token: Self.token) { fake in
+                let general = fake.state.generalChannel
+                let daemon = try await DaemonProcess.start(in: dir, token: "api-token", config: Self.config(apiBase: fake.apiBase, channel: general))
+                try await withDeadline(30, "connected\n\(daemon.log)") {
+                    while await !fake.state.isConnected { try await Task.sleep(for: .milliseconds(50)) }
+                }
+                await fake.state.postMessage("first", in: general, from: Self.owner)
+                try await Self.waitForBot(fake, "echo: first", in: general, daemon: daemon)
+                await fake.state.injectGateway(.dropSocket)
+                await fake.state.postMessage("while away", in: general, from: Self.owner)
+                try await Self.waitForBot(fake, "echo: while away", in: general, daemon: daemon)
+                await fake.state.postMessage("after", in: general, from: Self.owner)
+                try await Self.waitForBot(fake, "echo: after", in: general, daemon: daemon)
+                #expect(try await Self.waitForBot(fake, "echo: while away", in: general, daemon: daemon).count == 1)
+                let resumes = await fake.state.resumes
+                #expect(resumes.count == 1 && resumes.first?.path == "/gateway-resume", "\(resumes)")
+                #expect(await fake.state.identifies.count == 1)
+                #expect(try await daemon.stop() == 0, "\(daemon.log)")
+                #expect(try daemon.runCount() == 3)
+            }
+        }
+    }
+
+    @Test("a permission prompt shows buttons in its channel; a press is acknowledged within 3 s, answers the agent and the prompt loses its buttons")
+    func buttonRoundTrip() async throws {
+        try await withTemporaryDirectory { dir in
+            try await DiscordFakeServer.with(token: Self.token) { fake in
+                let general = fake.state.generalChannel
+                let daemon = try await DaemonProcess.start(in: dir, token: "api-token", config: Self.config(apiBase: fake.apiBase, channel: general))
+                try await withDeadline(30, "connected\n\(daemon.log)") {
+                    while await !fake.state.isConnected { try await Task.sleep(for: .milliseconds(50)) }
+                }
+                await fake.state.postMessage("[permission] may I", in: general, from: Self.owner)
+                let prompt = try await withDeadline(30, "a message with buttons\n\(daemon.log)") {
+                    while true {
+                        if let found = await fake.state.messages(in: general).first(where: { !$0.buttons.isEmpty }) { return found }
+                        try await Task.sleep(for: .milliseconds(50))
+                    }
+                }
+                let button = try #require(prompt.buttons.first?.first)
+                let press = await fake.state.pressButton(button.customId, on: prompt.id, in: general, by: Self.owner)
+                try await Self.waitForBot(fake, "permission: selected", in: general, daemon: daemon)
+                let answers = await fake.state.interactionAnswers.filter { $0.interactionId == press }
+                #expect(answers.map(\.type) == [6], "acknowledged once, with a deferred update: \(answers)")
+                #expect(answers.allSatisfy { !$0.refused && $0.after < .seconds(3) })
+                try await withDeadline(10, "the prompt's buttons are removed") {
+                    while await fake.state.messages(in: general).first(where: { $0.id == prompt.id })?.buttons.isEmpty != true {
+                        try await Task.sleep(for: .milliseconds(50))
+                    }
+                }
+                #expect(try await daemon.stop() == 0, "\(daemon.log)")
+            }
+        }
+    }
+}
