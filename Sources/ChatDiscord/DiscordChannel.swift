@@ -30,10 +30,13 @@ public final class DiscordChannel: ChatChannel {
         public var gateway: GatewayConnection.Options
         /// The application id from config (nil: learnt from READY).
         public var applicationId: String?
+        /// Guilds to register the application commands in; empty: globally.
+        public var commandGuilds: [String]
 
-        public init(gateway: GatewayConnection.Options = .init(), applicationId: String? = nil) {
+        public init(gateway: GatewayConnection.Options = .init(), applicationId: String? = nil, commandGuilds: [String] = []) {
             self.gateway = gateway
             self.applicationId = applicationId
+            self.commandGuilds = commandGuilds
         }
     }
 
@@ -59,6 +62,7 @@ public final class DiscordChannel: ChatChannel {
     private let botUser = Mutex<String?>(nil)
     private let application: Mutex<String?>
     private let directChannels = Mutex<[String: String]>([:])
+    private let commandsRegistered = Mutex(false)
 
     /// The account `accountId` with bot `token`, talking REST through `rest`.
     public init(accountId: String, token: String, rest: DiscordREST, options: Options = Options(),
@@ -139,6 +143,11 @@ public final class DiscordChannel: ChatChannel {
                 }
             }
             logger.info("Discord session ready", metadata: ["bot": "\(user ?? "?")"])
+            let first = commandsRegistered.withLock { done -> Bool in
+                defer { done = true }
+                return !done
+            }
+            if first { group.addTask { [self] in await registerCommands() } }
         case "GUILD_CREATE":
             let guild = data["id"]?.stringValue
             for key in ["channels", "threads"] {
@@ -187,17 +196,40 @@ public final class DiscordChannel: ChatChannel {
             }
         case .ignored(let why):
             logger.trace("message ignored", metadata: ["why": "\(why)"])
-        case .needsChannel, .buttonPress:
+        case .needsChannel, .buttonPress, .command:
             logger.debug("message in a channel acpd cannot place; ignored", metadata: ["channel": "\(channelId)"])
         }
     }
 
-    /// A button press: acknowledged at once (deferred update: the message stays as it is until
-    /// delivery edits it), then routed; a refusal is answered ephemerally.
+    /// An interaction: a button press or an application command; anything else is answered
+    /// ephemerally so no client shows "This interaction failed".
     private func interaction(_ data: JSONValue) async {
         let account = accountId ?? ConversationRef.defaultAccount
         let channelId = data["channel_id"]?.stringValue ?? ""
-        switch DiscordNormaliser.buttonPress(data, knownChannel: directory.info(channelId), accountId: account) {
+        let known = directory.info(channelId)
+        let normalised = if case .int(2)? = data["type"] {
+            DiscordNormaliser.command(data, knownChannel: known, accountId: account)
+        } else {
+            DiscordNormaliser.buttonPress(data, knownChannel: known, accountId: account)
+        }
+        switch normalised {
+        case .command(let message, let id, let interactionToken):
+            // Deferred and ephemeral within Discord's 3 seconds; the router's public reply goes to
+            // the channel through delivery, like a typed command's.
+            do {
+                try await rest.interactionCallback(id: id, token: interactionToken, type: 5, data: ["flags": 64])
+            } catch {
+                logger.warning("cannot acknowledge a command", metadata: ["error": "\(error)"])
+                return
+            }
+            let outcome = await queue.submit(message)
+            guard let app = applicationId ?? data["application_id"]?.stringValue else { return }
+            do {
+                try await rest.editOriginalResponse(application: app, token: interactionToken,
+                                                    content: Self.notice(for: outcome) ?? "Done: `\(message.text)` (the answer is posted in the channel).")
+            } catch {
+                logger.warning("cannot answer a command", metadata: ["error": "\(error)"])
+            }
         case .buttonPress(let message, let id, let interactionToken):
             do {
                 try await rest.interactionCallback(id: id, token: interactionToken, type: 6)
@@ -218,6 +250,24 @@ public final class DiscordChannel: ChatChannel {
             logger.debug("interaction ignored", metadata: ["why": "\(why)"])
         case .message, .needsChannel:
             break
+        }
+    }
+
+    /// Registers `/acp`, `/new` and `/reset` (bulk overwrite) in `commandGuilds`, else globally.
+    /// Best effort: a failure is logged, and text commands work regardless.
+    private func registerCommands() async {
+        guard let app = applicationId else {
+            logger.notice("no application id: slash commands are not registered (text commands work)")
+            return
+        }
+        let definitions = ApplicationCommands.definitions()
+        let guilds: [String?] = options.commandGuilds.isEmpty ? [nil] : options.commandGuilds.map { $0 }
+        for guild in guilds {
+            do {
+                try await rest.overwriteCommands(application: app, guild: guild, commands: definitions)
+            } catch {
+                logger.warning("cannot register the slash commands", metadata: ["guild": "\(guild ?? "global")", "error": "\(error)"])
+            }
         }
     }
 

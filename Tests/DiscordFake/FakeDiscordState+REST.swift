@@ -138,8 +138,8 @@ extension FakeDiscordState {
             guard parts[1] == applicationId else { return error(403, 50001, "Missing Access") }
             guard case .array(let list) = body else { return error(400, 50035, "Invalid Form Body") }
             let names = list.compactMap { $0["name"]?.stringValue }
-            guard names.count == list.count, names.allSatisfy({ (1...32).contains($0.count) && $0 == $0.lowercased() }) else {
-                return error(400, 50035, "Invalid Form Body (name)")
+            guard names.count == list.count, list.allSatisfy(Self.validCommand) else {
+                return error(400, 50035, "Invalid Form Body (application command)")
             }
             recordCommands(names, guild: parts.count == 5 ? parts[3] : "")
             return ok(.array(list))
@@ -206,6 +206,16 @@ extension FakeDiscordState {
         recordAnswer(FakeInteractionAnswer(interactionId: id, type: -1, content: body["content"]?.stringValue, ephemeral: false,
                                            after: ContinuousClock.now - interaction.created, refused: false))
         return ok(["id": .string(takeId()), "content": body["content"] ?? ""])
+    }
+
+    /// Discord's rules for a command or option: a lowercase name of 1-32 characters, a description
+    /// of 1-100, at most 25 options, each valid.
+    static func validCommand(_ command: JSONValue) -> Bool {
+        guard let name = command["name"]?.stringValue, (1...32).contains(name.count), name == name.lowercased(),
+              name.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" }),
+              let description = command["description"]?.stringValue, (1...100).contains(description.count) else { return false }
+        guard case .array(let options)? = command["options"] else { return command["options"] == nil }
+        return options.count <= 25 && options.allSatisfy(validCommand)
     }
 
     var gatewayURL: String { baseURL.replacing("http://", with: "ws://") + "/gateway" }

@@ -146,6 +146,31 @@ public actor FakeDiscordState {
         return id
     }
 
+    /// A user invokes slash command `name` (with `subcommand` and string `options`): an
+    /// INTERACTION_CREATE of type 2 is dispatched. Returns the interaction id.
+    @discardableResult
+    public func invokeCommand(_ name: String, subcommand: String? = nil, options: [String: String] = [:],
+                              in channel: String, by user: String) -> String {
+        let id = takeId()
+        let token = "itoken-\(id)"
+        interactions[id] = Interaction(token: token, created: clock.now)
+        let values: [JSONValue] = options.sorted { $0.key < $1.key }.map { ["type": 3, "name": .string($0.key), "value": .string($0.value)] }
+        let commandOptions: JSONValue = subcommand.map { .array([["type": 1, "name": .string($0), "options": .array(values)]]) } ?? .array(values)
+        var data: [String: JSONValue] = [
+            "id": .string(id), "application_id": .string(applicationId), "type": 2, "token": .string(token), "version": 1,
+            "channel_id": .string(channel), "data": ["id": "1", "name": .string(name), "type": 1, "options": commandOptions],
+        ]
+        if let info = channels[channel] { data["channel"] = info.json }
+        if let guild = channels[channel]?.guildId {
+            data["guild_id"] = .string(guild)
+            data["member"] = ["user": ["id": .string(user), "username": "user"]]
+        } else {
+            data["user"] = ["id": .string(user), "username": "user"]
+        }
+        dispatch("INTERACTION_CREATE", JSONValue(data))
+        return id
+    }
+
     // MARK: Reading
 
     /// The messages of `channel`, oldest first.

@@ -9,6 +9,9 @@ public enum NormalisedDispatch: Sendable, Equatable {
     case message(InboundMessage)
     /// A button press to hand to the router; the interaction is acknowledged at once.
     case buttonPress(InboundMessage, interactionId: String, token: String)
+    /// An application (slash) command, as the text command it stands for; acknowledged at once
+    /// (deferred), answered by editing the original response.
+    case command(InboundMessage, interactionId: String, token: String)
     /// A message in a channel acpd does not know yet: look the channel up, then normalise again.
     case needsChannel(String)
     /// Nothing for acpd; why.
@@ -53,14 +56,31 @@ public enum DiscordNormaliser {
     public static func buttonPress(_ data: JSONValue, knownChannel: DiscordChannelInfo?, accountId: String) -> NormalisedDispatch {
         guard let id = data["id"]?.stringValue, let token = data["token"]?.stringValue else { return .ignored("no interaction id") }
         guard case .int(3)? = data["type"] else { return .ignored("not a component interaction") }
-        guard let user = data["member"]?["user"] ?? data["user"], let senderId = user["id"]?.stringValue else { return .ignored("no user") }
         guard let payload = data["data"]?["custom_id"]?.stringValue, !payload.isEmpty else { return .ignored("no custom_id") }
-        let info = data["channel"].flatMap { DiscordChannelInfo(json: $0, guildId: data["guild_id"]?.stringValue) } ?? knownChannel
-            ?? data["channel_id"]?.stringValue.map { DiscordChannelInfo(id: $0, type: data["guild_id"] == nil ? 1 : 0) }
-        guard let info, let conversation = conversation(of: info, accountId: accountId) else { return .ignored("no channel") }
+        guard let (senderId, conversation) = origin(of: data, knownChannel: knownChannel, accountId: accountId) else { return .ignored("no user or channel") }
         let message = InboundMessage(conversation: conversation, senderId: senderId, text: payload,
                                      platformMessageId: data["message"]?["id"]?.stringValue, idempotencyKey: id, buttonPayload: payload)
         return .buttonPress(message, interactionId: id, token: token)
+    }
+
+    /// Normalises INTERACTION_CREATE `data` for an application command (type 2) acpd registered:
+    /// the text it stands for (`ApplicationCommands.text`), keyed by the interaction id.
+    public static func command(_ data: JSONValue, knownChannel: DiscordChannelInfo?, accountId: String) -> NormalisedDispatch {
+        guard let id = data["id"]?.stringValue, let token = data["token"]?.stringValue else { return .ignored("no interaction id") }
+        guard case .int(2)? = data["type"] else { return .ignored("not an application command") }
+        guard let text = data["data"].flatMap(ApplicationCommands.text(of:)) else { return .ignored("a command acpd does not have") }
+        guard let (senderId, conversation) = origin(of: data, knownChannel: knownChannel, accountId: accountId) else { return .ignored("no user or channel") }
+        return .command(InboundMessage(conversation: conversation, senderId: senderId, text: text, idempotencyKey: id),
+                        interactionId: id, token: token)
+    }
+
+    /// Who interacted, and in which conversation (the interaction carries its channel).
+    static func origin(of data: JSONValue, knownChannel: DiscordChannelInfo?, accountId: String) -> (String, ConversationRef)? {
+        guard let user = data["member"]?["user"] ?? data["user"], let senderId = user["id"]?.stringValue else { return nil }
+        let info = data["channel"].flatMap { DiscordChannelInfo(json: $0, guildId: data["guild_id"]?.stringValue) } ?? knownChannel
+            ?? data["channel_id"]?.stringValue.map { DiscordChannelInfo(id: $0, type: data["guild_id"] == nil ? 1 : 0) }
+        guard let info, let conversation = conversation(of: info, accountId: accountId) else { return nil }
+        return (senderId, conversation)
     }
 
     /// The conversation of a channel: a thread with its parent, else the channel itself.

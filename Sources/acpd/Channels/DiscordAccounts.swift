@@ -20,7 +20,7 @@ struct DiscordAccounts {
             guard let client else { return nil }
             let token = account.botToken.value
             let rest = DiscordREST(apiBase: account.apiBase, token: token, client: client)
-            return DiscordChannel(accountId: id, token: token, rest: rest, options: .init(applicationId: account.applicationId),
+            return DiscordChannel(accountId: id, token: token, rest: rest, options: .init(applicationId: account.applicationId, commandGuilds: account.commandGuilds),
                                   logger: Logger(label: "acpd.discord"))
         }
         for id in config.discord.filter({ !$0.value.enabled }).keys.sorted() {
