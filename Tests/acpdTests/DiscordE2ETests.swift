@@ -139,4 +139,36 @@ struct DiscordE2ETests {
             }
         }
     }
+
+    @Test("slash commands are registered globally; /acp status is acknowledged within 3 s, its reply is posted in the channel and the ephemeral response edited")
+    func slashCommand() async throws {
+        try await withTemporaryDirectory { dir in
+            try await DiscordFakeServer.with(token: Self.token) { fake in
+                let general = fake.state.generalChannel
+                let daemon = try await DaemonProcess.start(in: dir, token: "api-token", config: Self.config(apiBase: fake.apiBase, channel: general))
+                try await withDeadline(30, "commands registered\n\(daemon.log)") {
+                    while await fake.state.commands[""] != ["acp", "new", "reset"] { try await Task.sleep(for: .milliseconds(50)) }
+                }
+                let id = await fake.state.invokeCommand("acp", subcommand: "status", in: general, by: Self.owner)
+                try await withDeadline(30, "the original response is edited\n\(daemon.log)") {
+                    while await !fake.state.interactionAnswers.contains(where: { $0.interactionId == id && $0.type == -1 }) {
+                        try await Task.sleep(for: .milliseconds(50))
+                    }
+                }
+                let answers = await fake.state.interactionAnswers.filter { $0.interactionId == id }
+                #expect(answers.first?.type == 5 && answers.first?.ephemeral == true && answers.first?.refused == false, "\(answers)")
+                #expect(answers.allSatisfy { $0.after < .seconds(3) }, "\(answers)")
+                // The reply of a command starts with OK: or ERROR: and lands in the channel.
+                try await withDeadline(30, "the status reply in the channel\n\(daemon.log)") {
+                    while true {
+                        let bot = fake.state.botUserId
+                        let replies = await fake.state.messages(in: general).filter { $0.authorId == bot && ($0.content.hasPrefix("OK:") || $0.content.hasPrefix("ERROR:")) }
+                        if !replies.isEmpty { return }
+                        try await Task.sleep(for: .milliseconds(50))
+                    }
+                }
+                #expect(try await daemon.stop() == 0, "\(daemon.log)")
+            }
+        }
+    }
 }
