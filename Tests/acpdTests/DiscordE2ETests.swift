@@ -1,3 +1,4 @@
+import ACPControlPlane
 import DiscordFake
 import Foundation
 import Testing
@@ -168,6 +169,45 @@ struct DiscordE2ETests {
                     }
                 }
                 #expect(try await daemon.stop() == 0, "\(daemon.log)")
+            }
+        }
+    }
+
+    @Test("an exact thread binding wins over its parent channel's: the thread gets a session of its own")
+    func exactThreadBindingWins() async throws {
+        try await withTemporaryDirectory { dir in
+            try await DiscordFakeServer.with(token: Self.token) { fake in
+                let general = fake.state.generalChannel
+                let pinned = await fake.state.addThread(in: general, name: "pinned")
+                let loose = await fake.state.addThread(in: general, name: "loose")
+                let config = Self.config(apiBase: fake.apiBase, channel: general).replacingOccurrences(of: "channels:\n", with: """
+                  - type: acp
+                    agentId: demo
+                    match: { channel: discord, peer: { kind: channel, id: "\(pinned)" } }
+                    acp: { label: pinned-thread }
+                channels:
+
+                """)
+                let daemon = try await DaemonProcess.start(in: dir, token: "api-token", config: config)
+                try await withDeadline(30, "connected\n\(daemon.log)") {
+                    while await !fake.state.isConnected { try await Task.sleep(for: .milliseconds(50)) }
+                }
+                await fake.state.postMessage("in general", in: general, from: Self.owner)
+                try await Self.waitForBot(fake, "echo: in general", in: general, daemon: daemon)
+                await fake.state.postMessage("in loose", in: loose, from: Self.owner)
+                try await Self.waitForBot(fake, "echo: in loose", in: loose, daemon: daemon)
+                #expect(try daemon.sessionCount() == 2, "the loose thread shares its parent's session; the pinned one has its own")
+                await fake.state.postMessage("in pinned", in: pinned, from: Self.owner)
+                try await Self.waitForBot(fake, "echo: in pinned", in: pinned, daemon: daemon)
+                #expect(try daemon.sessionCount() == 2)
+                #expect(try await daemon.stop() == 0, "\(daemon.log)")
+                // Runs by session: the pinned thread's one run is in its own session, the parent's
+                // session has the channel's and the loose thread's.
+                let runs = try daemon.withStore { store in
+                    try store.sessions().map { ($0.label ?? "", try store.runs(session: $0.key, limit: 100).count) }
+                }
+                #expect(runs.first { $0.0 == "pinned-thread" }?.1 == 1, "\(runs)")
+                #expect(runs.first { $0.0 != "pinned-thread" }?.1 == 2, "\(runs)")
             }
         }
     }
