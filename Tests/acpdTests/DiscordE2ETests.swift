@@ -211,4 +211,48 @@ struct DiscordE2ETests {
             }
         }
     }
+
+    @Test("/acp spawn --thread auto makes a thread of the channel and binds it; a spawn that fails deletes its thread")
+    func spawnIntoThread() async throws {
+        try await withTemporaryDirectory { dir in
+            try await DiscordFakeServer.with(token: Self.token) { fake in
+                let general = fake.state.generalChannel
+                let config = Self.config(apiBase: fake.apiBase, channel: fake.state.otherChannel).replacingOccurrences(of: "bindings:\n", with: """
+                  broken:
+                    command: ["\(dir.path)/no-such-agent"]
+                    cwd: ./workspace
+                bindings:
+
+                """)
+                let daemon = try await DaemonProcess.start(in: dir, token: "api-token", config: config)
+                try await withDeadline(30, "connected\n\(daemon.log)") {
+                    while await !fake.state.isConnected { try await Task.sleep(for: .milliseconds(50)) }
+                }
+                await fake.state.postMessage("/acp spawn demo --thread auto --label task-1", in: general, from: Self.owner)
+                let thread = try await withDeadline(30, "a thread named task-1\n\(daemon.log)") {
+                    while true {
+                        if let found = await fake.state.threads(of: general).first(where: { $0.name == "task-1" }) { return found }
+                        try await Task.sleep(for: .milliseconds(50))
+                    }
+                }
+                try await Self.waitForBot(fake, "OK: spawned", in: general, daemon: daemon)
+                await fake.state.postMessage("work in the thread", in: thread.id, from: Self.owner)
+                try await Self.waitForBot(fake, "echo: work in the thread", in: thread.id, daemon: daemon)
+
+                await fake.state.postMessage("/acp spawn broken --thread auto --label doomed", in: general, from: Self.owner)
+                try await Self.waitForBot(fake, "ERROR:", in: general, daemon: daemon)
+                try await withDeadline(10, "the failed spawn's thread is deleted\n\(daemon.log)") {
+                    while true {
+                        let made = await fake.state.requests.filter { $0 == "POST /channels/\(general)/threads" }.count
+                        let names = await fake.state.threads(of: general).map(\.name)
+                        if made == 2, !names.contains("doomed") { return }
+                        try await Task.sleep(for: .milliseconds(50))
+                    }
+                }
+                #expect(await fake.state.requests.filter { $0 == "POST /channels/\(general)/threads" }.count == 2)
+                #expect(await fake.state.threads(of: general).map(\.name) == ["task-1"])
+                #expect(try await daemon.stop() == 0, "\(daemon.log)")
+            }
+        }
+    }
 }
