@@ -255,4 +255,56 @@ struct DiscordE2ETests {
             }
         }
     }
+
+    @Test("ten threads of one channel (a route binding: a session each) stream at once under the fake's buckets: no request on an empty bucket, every final delivered once")
+    func tenThreadsStream() async throws {
+        try await withTemporaryDirectory { dir in
+            try await DiscordFakeServer.with(token: Self.token) { fake in
+                await fake.state.setBuckets(limit: 3, window: .seconds(1))
+                let general = fake.state.generalChannel
+                var made: [String] = []
+                for index in 0..<10 { made.append(await fake.state.addThread(in: general, name: "t\(index)")) }
+                let threads = made
+                // A route binding of the channel: each thread gets a session of its own, so all ten stream at once.
+                let daemon = try await DaemonProcess.start(in: dir, token: "api-token", config: Self.config(apiBase: fake.apiBase, channel: general)
+                    .replacingOccurrences(of: "  - type: acp\n", with: "  - type: route\n")
+                    .replacingOccurrences(of: "  defaultAgent: demo\n", with: "  defaultAgent: demo\n  stream: { coalesceIdleMs: 100 }\n")
+                    // Ten prompts at once from one sender: above the default sender rate limit.
+                    + "\n  rateLimit: { perMinute: 600, burst: 100 }")
+                try await withDeadline(30, "connected\n\(daemon.log)") {
+                    while await !fake.state.isConnected { try await Task.sleep(for: .milliseconds(50)) }
+                }
+                let started = ContinuousClock.now
+                for (index, thread) in threads.enumerated() {
+                    await fake.state.postMessage("[chunks=15][delay=60] run \(index)", in: thread, from: Self.owner)
+                }
+                let bot = fake.state.botUserId
+                let (firstSeen, finalSeen) = try await withDeadline(60, "every thread's final\n\(daemon.log)") {
+                    var firstSeen: [Int: Duration] = [:]
+                    var finalSeen: [Int: Duration] = [:]
+                    while finalSeen.count < threads.count {
+                        for (index, thread) in threads.enumerated() {
+                            let mine = await fake.state.messages(in: thread).filter { $0.authorId == bot }
+                            if firstSeen[index] == nil, !mine.isEmpty { firstSeen[index] = .now - started }
+                            if finalSeen[index] == nil, mine.contains(where: { $0.content.hasSuffix("run \(index)") }) { finalSeen[index] = .now - started }
+                        }
+                        try await Task.sleep(for: .milliseconds(20))
+                    }
+                    return (firstSeen, finalSeen)
+                }
+                try await Task.sleep(for: .milliseconds(500))
+                for (index, thread) in threads.enumerated() {
+                    let finals = await fake.state.messages(in: thread).filter { $0.authorId == bot && $0.content.contains("run \(index)") }
+                    #expect(finals.count == 1, "thread \(index): \(finals)")
+                }
+                let exhausted = await fake.state.requestsWhileExhausted
+                #expect(exhausted.isEmpty, "requests on an empty bucket: \(exhausted)")
+                let sortedFirst = firstSeen.values.sorted()
+                let sortedFinal = finalSeen.values.sorted()
+                print("discord 10 threads: first output p50 \(sortedFirst[4]) max \(sortedFirst[9]); final p50 \(sortedFinal[4]) max \(sortedFinal[9]); requests \(await fake.state.requests.count)")
+                #expect(try await daemon.stop() == 0, "\(daemon.log)")
+                #expect(try daemon.runCount() == 10)
+            }
+        }
+    }
 }
