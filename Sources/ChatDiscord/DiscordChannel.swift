@@ -63,6 +63,17 @@ public final class DiscordChannel: ChatChannel {
     private let application: Mutex<String?>
     private let directChannels = Mutex<[String: String]>([:])
     private let commandsRegistered = Mutex(false)
+    private let conversationGone = Mutex<ConversationGone?>(nil)
+
+    /// Told when a thread is deleted or archived, or a channel deleted: the conversation and why
+    /// (`thread deleted`, `thread archived`, `channel deleted`), so the daemon can end its runtime
+    /// binding. Called off the gateway loop.
+    public typealias ConversationGone = @Sendable (ConversationRef, String) async -> Void
+
+    /// Sets what happens when a conversation goes away (the daemon ends its runtime binding).
+    public func onConversationGone(_ handler: @escaping ConversationGone) {
+        conversationGone.withLock { $0 = handler }
+    }
 
     /// The account `accountId` with bot `token`, talking REST through `rest`.
     public init(accountId: String, token: String, rest: DiscordREST, options: Options = Options(),
@@ -156,17 +167,22 @@ public final class DiscordChannel: ChatChannel {
             }
         case "CHANNEL_CREATE", "CHANNEL_UPDATE", "THREAD_CREATE", "THREAD_UPDATE":
             guard let info = DiscordChannelInfo(json: data) else { return }
-            if info.isThread, info.archived, directory.info(info.id)?.archived == false {
-                logger.notice("Discord thread archived", metadata: ["thread": "\(info.id)"])
-            }
+            let wasOpen = directory.info(info.id).map { !$0.archived } ?? (name == "THREAD_UPDATE")
             directory.record(info)
+            if info.isThread, info.archived, wasOpen {
+                logger.notice("Discord thread archived; its runtime binding ends", metadata: ["thread": "\(info.id)"])
+                gone(info, "thread archived", group: &group)
+            }
         case "THREAD_LIST_SYNC":
             guard case .array(let list)? = data["threads"] else { return }
             for item in list { if let info = DiscordChannelInfo(json: item, guildId: data["guild_id"]?.stringValue) { directory.record(info) } }
         case "THREAD_DELETE", "CHANNEL_DELETE":
             guard let id = data["id"]?.stringValue else { return }
-            directory.remove(id)
-            logger.notice(name == "THREAD_DELETE" ? "Discord thread deleted" : "Discord channel deleted", metadata: ["channel": "\(id)"])
+            let known = directory.remove(id)
+            let why = name == "THREAD_DELETE" ? "thread deleted" : "channel deleted"
+            logger.notice(name == "THREAD_DELETE" ? "Discord thread deleted; its runtime binding ends" : "Discord channel deleted; its runtime binding ends",
+                          metadata: ["channel": "\(id)"])
+            if let info = DiscordChannelInfo(json: data) ?? known { gone(info, why, group: &group) }
         case "MESSAGE_CREATE":
             await message(data)
         case "INTERACTION_CREATE":
@@ -174,6 +190,13 @@ public final class DiscordChannel: ChatChannel {
         default:
             break
         }
+    }
+
+    /// Tells the daemon that `info`'s conversation went away (off the gateway loop).
+    private func gone(_ info: DiscordChannelInfo, _ why: String, group: inout DiscardingTaskGroup) {
+        guard let handler = conversationGone.withLock({ $0 }),
+              let conversation = DiscordNormaliser.conversation(of: info, accountId: accountId ?? ConversationRef.defaultAccount) else { return }
+        group.addTask { await handler(conversation, why) }
     }
 
     private func message(_ data: JSONValue) async {

@@ -229,4 +229,25 @@ struct DiscordGatewayTests {
             }
         }
     }
+
+    @Test("a deleted or archived thread is reported with its conversation (parent included) and why; its directory entry goes")
+    func threadsGone() async throws {
+        try await withFakeDiscord { fake, client in
+            let channel = discordChannel(fake, client)
+            let gone = Mutex<[(ConversationRef, String)]>([])
+            channel.onConversationGone { conversation, why in gone.withLock { $0.append((conversation, why)) } }
+            try await withRunning(channel) { _ in
+                try await eventually("connected") { channel.accountState == .connected }
+                let general = fake.state.generalChannel
+                let archived = await fake.state.addThread(in: general, name: "to archive")
+                let deleted = await fake.state.addThread(in: general, name: "to delete")
+                await fake.state.removeThread(archived, archiveOnly: true)
+                await fake.state.removeThread(deleted)
+                try await eventually("both reported") { gone.withLock { $0.count } == 2 }
+                let reports = gone.withLock { $0 }
+                #expect(reports.contains { $0.0 == ConversationRef(channel: .discord, accountId: "default", conversationId: archived, parentConversationId: general) && $0.1 == "thread archived" })
+                #expect(reports.contains { $0.0 == ConversationRef(channel: .discord, accountId: "default", conversationId: deleted, parentConversationId: general) && $0.1 == "thread deleted" })
+            }
+        }
+    }
 }

@@ -102,6 +102,20 @@ public actor FakeDiscordState {
         return thread.id
     }
 
+    /// A user deletes thread `id` (THREAD_DELETE) or archives it (THREAD_UPDATE, archived).
+    public func removeThread(_ id: String, archiveOnly: Bool = false) {
+        guard let thread = channels[id] else { return }
+        if archiveOnly {
+            guard case .object(var json) = thread.json else { return }
+            json["thread_metadata"] = ["archived": true, "auto_archive_duration": 1440, "locked": false]
+            dispatch("THREAD_UPDATE", .object(json))
+            return
+        }
+        channels[id] = nil
+        messages[id] = nil
+        dispatch("THREAD_DELETE", ["id": .string(id), "guild_id": .string(guildId), "parent_id": thread.parentId.map(JSONValue.string) ?? .null, "type": 11])
+    }
+
     /// Makes the next message, thread, channel or DM call fail with `fault`.
     public func inject(_ fault: FakeDiscordFault) { faults.append(fault) }
 

@@ -212,7 +212,7 @@ struct DiscordE2ETests {
         }
     }
 
-    @Test("/acp spawn --thread auto makes a thread of the channel and binds it; a spawn that fails deletes its thread")
+    @Test("/acp spawn --thread auto makes a thread of the channel and binds it; a spawn that fails deletes its thread; deleting the thread ends its runtime binding")
     func spawnIntoThread() async throws {
         try await withTemporaryDirectory { dir in
             try await DiscordFakeServer.with(token: Self.token) { fake in
@@ -238,6 +238,8 @@ struct DiscordE2ETests {
                 try await Self.waitForBot(fake, "OK: spawned", in: general, daemon: daemon)
                 await fake.state.postMessage("work in the thread", in: thread.id, from: Self.owner)
                 try await Self.waitForBot(fake, "echo: work in the thread", in: thread.id, daemon: daemon)
+                let threadRef = ConversationRef(channel: .discord, accountId: "default", conversationId: thread.id)
+                #expect(try daemon.withStore { try $0.activeBindings(for: threadRef).count } == 1, "the spawned thread is bound")
 
                 await fake.state.postMessage("/acp spawn broken --thread auto --label doomed", in: general, from: Self.owner)
                 try await Self.waitForBot(fake, "ERROR:", in: general, daemon: daemon)
@@ -251,6 +253,12 @@ struct DiscordE2ETests {
                 }
                 #expect(await fake.state.requests.filter { $0 == "POST /channels/\(general)/threads" }.count == 2)
                 #expect(await fake.state.threads(of: general).map(\.name) == ["task-1"])
+                // Someone deletes the spawned thread: its runtime binding ends, and the log says so.
+                await fake.state.removeThread(thread.id)
+                try await withDeadline(10, "the deleted thread's binding ends\n\(daemon.log)") {
+                    while try daemon.withStore({ try $0.activeBindings(for: threadRef).count }) != 0 { try await Task.sleep(for: .milliseconds(50)) }
+                }
+                #expect(daemon.log.contains("runtime binding ended: thread deleted"), "\(daemon.log)")
                 #expect(try await daemon.stop() == 0, "\(daemon.log)")
             }
         }

@@ -28,6 +28,26 @@ struct DiscordAccounts {
         }
     }
 
+    /// Ends the runtime binding of a thread that is deleted or archived (or a deleted channel),
+    /// through `manager`, and says so in the log. Config bindings stay: they are declared.
+    func attach(manager: SessionManager, logger: Logger) {
+        for channel in channels {
+            channel.onConversationGone { conversation, why in
+                do {
+                    for record in try manager.store.activeBindings(for: conversation) where record.source == .runtime {
+                        if try await manager.endBinding(id: record.id, reason: why) {
+                            logger.notice("runtime binding ended: \(why)", metadata: [
+                                "conversation": "\(conversation.canonical)", "session": "\(record.sessionKey)"])
+                        }
+                    }
+                } catch {
+                    logger.error("cannot end the runtime binding of a gone conversation",
+                                 metadata: ["conversation": "\(conversation.canonical)", "error": "\(error)"])
+                }
+            }
+        }
+    }
+
     /// Shuts the shared HTTP client down (after the channels stopped and delivery drained).
     func shutdown() async {
         try? await client?.shutdown()

@@ -60,6 +60,7 @@ struct Daemon {
         // The http channel's message log and the Telegram offsets live in the store, which exists from here on.
         await httpChannel?.attach(store: store)
         telegram.attach(store: store)
+        discord.attach(manager: parts.manager, logger: logger)
         let sweeper = RuntimeBindingSweeper(store: parts.bindings, notifier: OutboxNotifier(outbox: parts.delivery), policy: {
             await reloader.current?.config.acp.runtimeBindings ?? config.acp.runtimeBindings
         })
