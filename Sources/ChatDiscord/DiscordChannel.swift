@@ -32,11 +32,18 @@ public final class DiscordChannel: ChatChannel {
         public var applicationId: String?
         /// Guilds to register the application commands in; empty: globally.
         public var commandGuilds: [String]
+        /// How often the typing indicator of an active run is refreshed (Discord shows it 10 s).
+        public var typingInterval: Duration
+        /// How long a run shows the indicator at most (its final message ends it earlier).
+        public var typingMaxAge: Duration
 
-        public init(gateway: GatewayConnection.Options = .init(), applicationId: String? = nil, commandGuilds: [String] = []) {
+        public init(gateway: GatewayConnection.Options = .init(), applicationId: String? = nil, commandGuilds: [String] = [],
+                    typingInterval: Duration = .seconds(8), typingMaxAge: Duration = .seconds(1800)) {
             self.gateway = gateway
             self.applicationId = applicationId
             self.commandGuilds = commandGuilds
+            self.typingInterval = typingInterval
+            self.typingMaxAge = typingMaxAge
         }
     }
 
@@ -64,6 +71,7 @@ public final class DiscordChannel: ChatChannel {
     private let directChannels = Mutex<[String: String]>([:])
     private let commandsRegistered = Mutex(false)
     private let conversationGone = Mutex<ConversationGone?>(nil)
+    private let typing: TypingIndicators
 
     /// Told when a thread is deleted or archived, or a channel deleted: the conversation and why
     /// (`thread deleted`, `thread archived`, `channel deleted`), so the daemon can end its runtime
@@ -86,6 +94,7 @@ public final class DiscordChannel: ChatChannel {
         logger[metadataKey: "account"] = "\(accountId)"
         self.logger = logger
         application = Mutex(options.applicationId)
+        typing = TypingIndicators(maxAge: options.typingMaxAge, interval: options.typingInterval)
     }
 
     public var inbound: AsyncStream<Inbound> { queue.stream }
@@ -105,6 +114,7 @@ public final class DiscordChannel: ChatChannel {
         await cancelWhenGracefulShutdown { [self] in
             await withDiscardingTaskGroup { group in
                 group.addTask { await gateway.run() }
+                group.addTask { [self] in await refreshTyping(until: gateway) }
                 for await event in gateway.events {
                     await handle(event, group: &group)
                 }
@@ -192,6 +202,27 @@ public final class DiscordChannel: ChatChannel {
         }
     }
 
+    /// Shows "typing…" in the channel of every active run (a new one at once, then every
+    /// `typingInterval`) until the gateway connection stops (best effort: failures are logged at
+    /// debug level).
+    private func refreshTyping(until gateway: GatewayConnection) async {
+        let tick = min(options.typingInterval, .seconds(1))
+        await withDiscardingTaskGroup { group in
+            group.addTask { [typing] in
+                while (try? await Task.sleep(for: tick)) != nil { typing.poke() }
+            }
+            for await _ in typing.wakes {
+                if gateway.state.isStopped { break }
+                for channel in typing.due() {
+                    do { try await rest.triggerTyping(channel: channel) } catch {
+                        logger.debug("typing indicator failed", metadata: ["channel": "\(channel)", "error": "\(error)"])
+                    }
+                }
+            }
+            group.cancelAll()
+        }
+    }
+
     /// Tells the daemon that `info`'s conversation went away (off the gateway loop).
     private func gone(_ info: DiscordChannelInfo, _ why: String, group: inout DiscardingTaskGroup) {
         guard let handler = conversationGone.withLock({ $0 }),
@@ -214,8 +245,10 @@ public final class DiscordChannel: ChatChannel {
         }
         switch result {
         case .message(let message):
-            queue.offer(message) { [logger] outcome in
+            queue.offer(message) { [logger, typing] outcome in
                 if outcome == nil { logger.warning("a Discord message was not handled", metadata: ["message": "\(message.idempotencyKey)"]) }
+                // A prompt that became a run: "typing…" until its final message.
+                if let run = outcome?.runId { typing.start(run, in: message.conversation.conversationId) }
             }
         case .ignored(let why):
             logger.trace("message ignored", metadata: ["why": "\(why)"])
@@ -325,6 +358,7 @@ public final class DiscordChannel: ChatChannel {
     public func send(to conversation: ConversationRef, text: String, buttons: [[ChatButton]],
                      context: OutgoingContext) async throws -> MessageRef {
         let channel = try target(of: conversation)
+        if context.isFinal, let run = context.runId { typing.stop(run) }
         do {
             let message = try await rest.createMessage(channel: channel, content: text, components: MessageComponents.rows(buttons))
             guard let id = message["id"]?.stringValue else { throw ChannelError.outcomeUnknown("Discord answered a message without an id") }
@@ -339,6 +373,7 @@ public final class DiscordChannel: ChatChannel {
         guard (try? DiscordConversationID.snowflake(message.messageId)) != nil else {
             throw ChannelError.permanent("\(message.messageId) is not a Discord message id")
         }
+        if context.isFinal, let run = context.runId { typing.stop(run) }
         do {
             try await rest.editMessage(channel: channel, message: message.messageId, content: text, components: MessageComponents.rows(buttons))
         } catch {

@@ -230,7 +230,7 @@ struct DiscordGatewayTests {
         }
     }
 
-    @Test("a deleted or archived thread is reported with its conversation (parent included) and why; its directory entry goes")
+    @Test("a deleted or archived thread is reported with its conversation (parent included) and why")
     func threadsGone() async throws {
         try await withFakeDiscord { fake, client in
             let channel = discordChannel(fake, client)
@@ -247,6 +247,36 @@ struct DiscordGatewayTests {
                 let reports = gone.withLock { $0 }
                 #expect(reports.contains { $0.0 == ConversationRef(channel: .discord, accountId: "default", conversationId: archived, parentConversationId: general) && $0.1 == "thread archived" })
                 #expect(reports.contains { $0.0 == ConversationRef(channel: .discord, accountId: "default", conversationId: deleted, parentConversationId: general) && $0.1 == "thread deleted" })
+            }
+        }
+    }
+
+    @Test("a prompt that became a run shows \"typing…\" in its channel, refreshed, until the run's final message")
+    func typingWhileRunning() async throws {
+        try await withFakeDiscord { fake, client in
+            let base = discordChannel(fake, client)
+            let channel = DiscordChannel(accountId: "default", token: discordToken, rest: base.rest,
+                                         options: .init(gateway: .init(backoff: ReconnectBackoff(base: .milliseconds(50), cap: .milliseconds(400))),
+                                                        typingInterval: .milliseconds(100)))
+            let run = RunID()
+            try await withRunning(channel, outcome: { $0.text == "a prompt" ? InboundOutcome(accepted: true, runId: run) : InboundOutcome(accepted: true) }) { inbox in
+                try await eventually("connected") { channel.accountState == .connected }
+                let general = fake.state.generalChannel
+                await fake.state.postMessage("/acp status", in: general, from: discordUser)
+                try await eventually("the command") { inbox.messages.count == 1 }
+                try await Task.sleep(for: .milliseconds(300))
+                #expect(await fake.state.typing.isEmpty, "a command without a run does not type")
+                await fake.state.postMessage("a prompt", in: general, from: discordUser)
+                try await eventually("typing, refreshed") { await fake.state.typing.filter { $0 == general }.count >= 3 }
+                let conversation = ConversationRef(channel: .discord, accountId: "default", conversationId: general)
+                _ = try await channel.send(to: conversation, text: "live", buttons: [], context: OutgoingContext(kind: .reply, runId: run))
+                try await Task.sleep(for: .milliseconds(250))
+                #expect(await fake.state.typing.count >= 4, "a live message does not end it")
+                _ = try await channel.send(to: conversation, text: "final", buttons: [], context: OutgoingContext(kind: .reply, runId: run, isFinal: true))
+                try await Task.sleep(for: .milliseconds(150))
+                let after = await fake.state.typing.count
+                try await Task.sleep(for: .milliseconds(400))
+                #expect(await fake.state.typing.count == after, "the final message ends it")
             }
         }
     }

@@ -44,7 +44,7 @@ struct DiscordE2ETests {
         }
     }
 
-    @Test("a prompt in a bound channel gets the demo agent's answer there; a thread follows its parent's binding and is answered in the thread; a redelivered message starts one run; a rejected account stops nothing else")
+    @Test("a prompt in a bound channel gets the demo agent's answer there; a thread follows its parent's binding and is answered in the thread; a redelivered message starts one run; the run shows typing; a rejected account stops nothing else")
     func boundChannelAndThread() async throws {
         try await withTemporaryDirectory { dir in
             try await DiscordFakeServer.with(token: Self.token) { fake in
@@ -56,8 +56,10 @@ struct DiscordE2ETests {
                 await fake.state.postMessage("hello channel", in: general, from: Self.owner, twice: true)
                 try await Self.waitForBot(fake, "echo: hello channel", in: general, daemon: daemon)
                 let thread = await fake.state.addThread(in: general, name: "task 1")
-                await fake.state.postMessage("hello thread", in: thread, from: Self.owner)
-                try await Self.waitForBot(fake, "echo: hello thread", in: thread, daemon: daemon)
+                await fake.state.postMessage("[delay=300] hello thread", in: thread, from: Self.owner)
+                try await Self.waitForBot(fake, "hello thread", in: thread, daemon: daemon)
+                // The run showed "typing…" in the thread while it ran.
+                #expect(await fake.state.typing.contains(thread))
                 let sent = await fake.state.botMessages
                 let threadAnswerInGeneral = sent.contains { $0.channelId == general && $0.content.contains("hello thread") }
                 #expect(!threadAnswerInGeneral, "the thread's answer stayed in the thread: \(sent)")

@@ -73,6 +73,14 @@ public struct GatewayStateMachine: Sendable {
         case failed(GatewayFailure)
         /// Stopped on request.
         case stopped
+
+        /// Whether nothing will connect any more (failed or stopped).
+        public var isStopped: Bool {
+            switch self {
+            case .failed, .stopped: true
+            default: false
+            }
+        }
     }
 
     /// The session to resume.
@@ -112,12 +120,7 @@ public struct GatewayStateMachine: Sendable {
     }
 
     /// Whether the machine has stopped for good (failed or stopped).
-    public var isFinished: Bool {
-        switch state {
-        case .failed, .stopped: true
-        default: false
-        }
-    }
+    public var isFinished: Bool { state.isStopped }
 
     // MARK: Inputs
 
