@@ -37,6 +37,7 @@ public final class DiscordChannel: ChatChannel {
         /// How long a run shows the indicator at most (its final message ends it earlier).
         public var typingMaxAge: Duration
 
+        /// Options; the defaults are production's.
         public init(gateway: GatewayConnection.Options = .init(), applicationId: String? = nil, commandGuilds: [String] = [],
                     typingInterval: Duration = .seconds(8), typingMaxAge: Duration = .seconds(1800)) {
             self.gateway = gateway
@@ -355,6 +356,8 @@ public final class DiscordChannel: ChatChannel {
 
     // MARK: Outbound
 
+    /// `POST /channels/{id}/messages` (a thread's messages go to the thread's own id); a run's final
+    /// message ends its typing indicator.
     public func send(to conversation: ConversationRef, text: String, buttons: [[ChatButton]],
                      context: OutgoingContext) async throws -> MessageRef {
         let channel = try target(of: conversation)
@@ -368,6 +371,8 @@ public final class DiscordChannel: ChatChannel {
         }
     }
 
+    /// `PATCH /channels/{id}/messages/{id}`; an edit that changes nothing succeeds (Discord accepts it);
+    /// no buttons removes them.
     public func edit(_ message: MessageRef, text: String, buttons: [[ChatButton]], context: OutgoingContext) async throws {
         let channel = try target(of: message.conversation)
         guard (try? DiscordConversationID.snowflake(message.messageId)) != nil else {

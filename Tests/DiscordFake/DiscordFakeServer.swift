@@ -11,6 +11,7 @@ public struct FakeRequestContext: RequestContext, WebSocketRequestContext {
     public let webSocket: WebSocketHandlerReference<Self>
     let channel: any Channel
 
+    /// A context for one request of `source`'s connection.
     public init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)
         webSocket = .init()

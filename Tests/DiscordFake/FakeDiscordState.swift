@@ -66,6 +66,7 @@ public actor FakeDiscordState {
     /// Dispatches sent on sockets (replays included), by name.
     public private(set) var sentDispatches: [String] = []
 
+    /// A fake for bot `token`: one guild with two text channels (`generalChannel`, `otherChannel`).
     public init(token: String) {
         self.token = token
         let general = FakeDiscordChannel(id: "600000000000000001", type: 0, parentId: nil, guildId: guildId, name: "general")

@@ -22,6 +22,7 @@ public final class GatewayConnection: Sendable {
         /// How long a close handshake may take before the socket is dropped.
         public var closeTimeout: Duration
 
+        /// Options; the defaults are Discord's (backoff 1-60 s, 16 MiB messages, 2 s close handshake).
         public init(backoff: ReconnectBackoff = ReconnectBackoff(), maxMessageSize: Int = 16 << 20,
                     closeTimeout: Duration = .seconds(2)) {
             self.backoff = backoff

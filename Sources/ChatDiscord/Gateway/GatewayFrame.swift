@@ -78,6 +78,7 @@ public enum GatewayCommand: Sendable, Equatable {
 /// Gateway intents (https://discord.com/developers/docs/events/gateway#gateway-intents).
 public struct GatewayIntents: OptionSet, Sendable, Hashable {
     public let rawValue: Int
+    /// Intents from their bit field.
     public init(rawValue: Int) { self.rawValue = rawValue }
 
     public static let guilds = GatewayIntents(rawValue: 1 << 0)

@@ -4,7 +4,9 @@
 /// - per-route buckets: `X-RateLimit-Bucket` names the bucket of a route, `-Remaining` and
 ///   `-Reset-After` say how many requests are left and when it refills; a bucket is split by the
 ///   route's major parameter (channel, guild, webhook);
-/// - the global limit: a 429 with `global: true` holds every request for its `retry_after`;
+/// - the global limit: at most `globalPerSecond` requests (50, Discord's) start in any second,
+///   interaction callbacks excepted; a 429 with `global: true` holds every request for its
+///   `retry_after`;
 /// - a 429 on a bucket holds that bucket for its `retry_after`.
 ///
 /// One request per bucket is in flight at a time (`acquire` … `release`), so every request
@@ -22,6 +24,9 @@ actor RateLimiter {
 
     private let clock = ContinuousClock()
     private let maxWait: Duration
+    private let globalPerSecond: Int
+    /// When the requests of the last second (and the reserved ones) start, ascending.
+    private var starts: [ContinuousClock.Instant] = []
     /// Route key → the bucket Discord named for it.
     private var routeBuckets: [String: String] = [:]
     private var buckets: [String: Bucket] = [:]
@@ -30,9 +35,10 @@ actor RateLimiter {
     private var busy: Set<String> = []
     private var waiters: [String: [CheckedContinuation<Void, Never>]] = [:]
 
-    /// A limiter that lets requests wait up to `maxWait`.
-    init(maxWait: Duration) {
+    /// A limiter that lets requests wait up to `maxWait`, with `globalPerSecond` requests a second.
+    init(maxWait: Duration, globalPerSecond: Int = 50) {
         self.maxWait = maxWait
+        self.globalPerSecond = max(1, globalPerSecond)
     }
 
     /// Waits until no other request of `route`'s bucket is in flight, then answers how long the
@@ -83,9 +89,20 @@ actor RateLimiter {
             bucket.remaining = bucket.limit
             bucket.resetAt = nil
         }
+        let counted = !route.template.hasPrefix("/interactions/")
+        if counted {
+            starts.removeAll { $0 <= now - .seconds(1) }
+            if starts.count >= globalPerSecond {
+                wait = max(wait, starts[starts.count - globalPerSecond] + .seconds(1) - now)
+            }
+        }
         guard wait <= maxWait else { throw .bucketExhausted(retryAfter: wait) }
         if let remaining = bucket.remaining { bucket.remaining = remaining - 1 }
         buckets[key] = bucket
+        if counted {
+            let start = now + wait
+            starts.insert(start, at: starts.firstIndex { $0 > start } ?? starts.endIndex)
+        }
         return wait
     }
 

@@ -108,6 +108,17 @@ struct DiscordRateLimitTests {
         #expect(try await limiter.reserve(.createMessage("2")) == .zero)
     }
 
+    @Test("at most globalPerSecond requests start in any second across routes; interaction callbacks are not counted")
+    func globalPerSecond() async throws {
+        let limiter = RateLimiter(maxWait: .seconds(5), globalPerSecond: 5)
+        var waits: [Duration] = []
+        for index in 0..<12 { waits.append(try await limiter.reserve(.createMessage(String(index + 1)))) }
+        #expect(waits.prefix(5).allSatisfy { $0 == .zero })
+        #expect(waits[5..<10].allSatisfy { $0 > .milliseconds(900) && $0 <= .seconds(1) }, "\(waits)")
+        #expect(waits[10..<12].allSatisfy { $0 > .milliseconds(1900) && $0 <= .seconds(2) }, "\(waits)")
+        #expect(try await limiter.reserve(.interactionCallback("1", "t")) == .zero)
+    }
+
     @Test("every message body sets allowed_mentions to parse nothing, and buttons become action rows within Discord's limits")
     func messageBodies() {
         let body = DiscordREST.messageBody("@everyone hi", MessageComponents.rows([[ChatButton(label: "Allow", payload: "/acp allow 1")]]))
