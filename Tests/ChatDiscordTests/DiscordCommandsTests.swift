@@ -15,12 +15,22 @@ struct DiscordCommandsTests {
         let expected = CommandName.allCases.filter { !$0.isTopLevel }.map(\.rawValue)
         #expect(subs.compactMap { $0["name"]?.stringValue } == expected)
         let spawn = subs.first { $0["name"] == "spawn" }
-        #expect(spawn?["options"]?.jsonText().contains("--thread auto|here|off") == true)
+        guard case .array(let spawnOptions)? = spawn?["options"] else { Issue.record("spawn has no options"); return }
+        #expect(spawnOptions.compactMap { $0["name"]?.stringValue } == ["agent", "mode", "bind", "thread", "cwd", "label"])
+        let thread = spawnOptions.first { $0["name"] == "thread" }
+        #expect(thread?["choices"] == [["name": "auto", "value": "auto"], ["name": "here", "value": "here"], ["name": "off", "value": "off"]])
+        guard case .array(let bindOptions)? = subs.first(where: { $0["name"] == "bind" })?["options"] else { Issue.record("bind has no options"); return }
+        #expect(bindOptions.first?["name"] == "session-key" && bindOptions.first?["required"] == true)
+        #expect(bindOptions.last?["name"] == "persist" && bindOptions.last?["type"] == 5, "a switch is a boolean option")
         #expect(subs.first { $0["name"] == "sessions" }?["options"] == nil, "a command without arguments has no option")
     }
 
     static let invocations: [(JSONValue, String)] = [
-        (["name": "acp", "options": [["type": 1, "name": "spawn", "options": [["type": 3, "name": "arguments", "value": "demo --thread auto"]]]]], "/acp spawn demo --thread auto"),
+        (["name": "acp", "options": [["type": 1, "name": "spawn", "options": [["type": 3, "name": "thread", "value": "auto"], ["type": 3, "name": "agent", "value": "demo"],
+                                                                              ["type": 3, "name": "label", "value": "t1"]]]]], "/acp spawn demo --thread auto --label t1"),
+        (["name": "acp", "options": [["type": 1, "name": "bind", "options": [["type": 3, "name": "session-key", "value": "s1"], ["type": 5, "name": "persist", "value": true]]]]],
+         "/acp bind s1 --persist"),
+        (["name": "acp", "options": [["type": 1, "name": "steer", "options": [["type": 3, "name": "text", "value": "go left"]]]]], "/acp steer go left"),
         (["name": "acp", "options": [["type": 1, "name": "status"]]], "/acp status"),
         (["name": "new", "options": [["type": 3, "name": "text", "value": "start over"]]], "/new start over"),
         (["name": "reset"], "/reset"),

@@ -209,12 +209,15 @@ extension FakeDiscordState {
     }
 
     /// Discord's rules for a command or option: a lowercase name of 1-32 characters, a description
-    /// of 1-100, at most 25 options, each valid.
+    /// of 1-100, at most 25 options, each valid, the required ones first.
     static func validCommand(_ command: JSONValue) -> Bool {
         guard let name = command["name"]?.stringValue, (1...32).contains(name.count), name == name.lowercased(),
               name.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" }),
               let description = command["description"]?.stringValue, (1...100).contains(description.count) else { return false }
         guard case .array(let options)? = command["options"] else { return command["options"] == nil }
+        // Required options come before optional ones.
+        let required = options.map { $0["required"] == .bool(true) }
+        guard !zip(required, required.dropFirst()).contains(where: { !$0 && $1 }) else { return false }
         return options.count <= 25 && options.allSatisfy(validCommand)
     }
 
