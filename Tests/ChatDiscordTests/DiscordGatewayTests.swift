@@ -280,4 +280,22 @@ struct DiscordGatewayTests {
             }
         }
     }
+
+    @Test("a GUILD_CREATE far above WSClient's default 16 KiB frame limit is read (the limit is raised)")
+    func largeGuildCreate() async throws {
+        try await withFakeDiscord { fake, client in
+            let general = fake.state.generalChannel
+            var made = ""
+            for index in 0..<400 { made = await fake.state.addThread(in: general, name: "thread number \(index) with a longish name") }
+            let last = made
+            let channel = discordChannel(fake, client)
+            try await withRunning(channel) { inbox in
+                try await eventually("connected") { channel.accountState == .connected }
+                await fake.state.postMessage("in the last thread", in: last, from: discordUser)
+                try await eventually("the message") { inbox.messages.count == 1 }
+                #expect(inbox.messages.first?.conversation.parentConversationId == general)
+                #expect(await fake.state.requests.allSatisfy { !$0.hasPrefix("GET /channels/") }, "the thread was known from GUILD_CREATE")
+            }
+        }
+    }
 }
