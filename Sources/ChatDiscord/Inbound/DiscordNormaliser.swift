@@ -24,7 +24,8 @@ public enum NormalisedDispatch: Sendable, Equatable {
 /// - Conversation ids come from `DiscordConversationID.conversation` (CONTRACT.md §2): a thread is
 ///   its own conversation whose parent is its channel; a guild channel and a DM are themselves.
 /// - Ignored: the bot's own messages, other bots' and webhooks' messages, system messages (types
-///   other than 0 default and 19 reply), messages without text.
+///   other than 0 default and 19 reply), messages without text. Attachments of a message with
+///   text come along (their CDN URLs).
 /// - The idempotency key is the message or interaction id (snowflakes are unique; the router
 ///   scopes them to `discord:<account>`): a RESUME replay starts nothing twice.
 public enum DiscordNormaliser {
@@ -47,8 +48,19 @@ public enum DiscordNormaliser {
             return .needsChannel(channelId)
         }
         guard let conversation = conversation(of: info, accountId: accountId) else { return .ignored("channel id outside the Discord forms") }
-        return .message(InboundMessage(conversation: conversation, senderId: senderId, text: text,
+        return .message(InboundMessage(conversation: conversation, senderId: senderId, text: text, attachments: attachments(of: data),
                                        platformMessageId: id, idempotencyKey: id))
+    }
+
+    /// The message's `attachments` (url, filename, content type, size).
+    static func attachments(of data: JSONValue) -> [InboundMessage.Attachment] {
+        guard case .array(let list)? = data["attachments"] else { return [] }
+        return list.compactMap { item in
+            guard let url = item["url"]?.stringValue else { return nil }
+            let size: Int? = if case .int(let value)? = item["size"] { Int(value) } else { nil }
+            return InboundMessage.Attachment(reference: url, fileName: item["filename"]?.stringValue,
+                                             mimeType: item["content_type"]?.stringValue, sizeBytes: size)
+        }
     }
 
     /// Normalises INTERACTION_CREATE `data` for a button press (type 3, component type 2); other

@@ -164,8 +164,9 @@ public struct DiscordREST: Sendable {
 
     /// Calls `route` with `body`; returns the answer's JSON (null for 204). Waits for the route's
     /// bucket first; with `waitOnRateLimit`, a 429 whose `retry_after` is within `maxWait` is waited
-    /// out and the call repeated once (Discord applied nothing); otherwise it is thrown, for the
-    /// send queue to wait and retry. Counted in `acpd_channel_requests_total{channel,method,result}`.
+    /// out and the call repeated (Discord applied nothing), and a GET that failed with a 5xx or
+    /// never left is repeated after a short pause (up to 3 attempts); otherwise the error is
+    /// thrown, for the send queue to wait and retry. Counted in `acpd_channel_requests_total{channel,method,result}`.
     public func call(_ route: DiscordRoute, body: JSONValue? = nil, waitOnRateLimit: Bool = false) async throws(DiscordAPIError) -> JSONValue {
         var attempts = 0
         while true {
@@ -173,9 +174,16 @@ public struct DiscordREST: Sendable {
             do {
                 return try await measured(route, body: body)
             } catch {
-                // The limiter now holds the bucket (or everything) until the retry-after: the
-                // next attempt waits for it in `reserve`.
-                guard waitOnRateLimit, attempts < 3, case .api(429, _, _, let retryAfter?, _) = error, retryAfter <= maxWait else {
+                guard waitOnRateLimit, attempts < 3 else { throw error }
+                switch error {
+                case .api(429, _, _, let retryAfter?, _) where retryAfter <= maxWait:
+                    // The limiter now holds the bucket (or everything) until the retry-after: the
+                    // next attempt waits for it in `acquire`.
+                    continue
+                case .notSent, .api(500..., _, _, _, _) where route.method == .GET:
+                    // A read is safe to repeat: after a short pause.
+                    do { try await Task.sleep(for: .milliseconds(250 * attempts)) } catch { throw .cancelled }
+                default:
                     throw error
                 }
             }

@@ -44,6 +44,15 @@ struct DiscordNormaliserTests {
         guard case .ignored = result else { Issue.record("\(result) should be ignored"); return }
     }
 
+    @Test("attachments come along with the text")
+    func attachments() {
+        guard case .object(var object) = Self.message() else { Issue.record("not an object"); return }
+        object["attachments"] = [["id": "1", "url": "https://cdn.example/a.png", "filename": "a.png", "content_type": "image/png", "size": 42]]
+        let result = DiscordNormaliser.message(.object(object), channel: DiscordChannelInfo(id: "600", type: 0), botUserId: Self.bot, accountId: "default")
+        guard case .message(let message) = result else { Issue.record("\(result)"); return }
+        #expect(message.attachments == [InboundMessage.Attachment(reference: "https://cdn.example/a.png", fileName: "a.png", mimeType: "image/png", sizeBytes: 42)])
+    }
+
     @Test("a reply (type 19) is a message like any other")
     func reply() {
         let result = DiscordNormaliser.message(Self.message(type: 19), channel: DiscordChannelInfo(id: "600", type: 0), botUserId: Self.bot, accountId: "default")

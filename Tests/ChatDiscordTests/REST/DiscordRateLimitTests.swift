@@ -90,6 +90,26 @@ struct DiscordRateLimitTests {
         }
     }
 
+    @Test("a read that meets a server error is repeated; a message create is not (the send queue decides)")
+    func transientReads() async throws {
+        try await withFakeDiscord { fake, client in
+            let rest = DiscordREST(apiBase: fake.apiBase, token: discordToken, client: client)
+            let general = fake.state.generalChannel
+            await fake.state.inject(.serverError)
+            let info = try await rest.channel(general)
+            #expect(info["id"]?.stringValue == general)
+            #expect(await fake.state.requests.filter { $0 == "GET /channels/\(general)" }.count == 2)
+            await fake.state.inject(.serverError)
+            do {
+                _ = try await rest.createMessage(channel: general, content: "x", components: .array([]))
+                Issue.record("the 502 did not surface")
+            } catch {
+                #expect((error as? DiscordAPIError)?.channelError == ChannelError.transient("Discord answered 502: 502: Bad Gateway"))
+            }
+            #expect(await fake.state.messages(in: general).isEmpty)
+        }
+    }
+
     @Test("a bucket used up for longer than maxWait refuses at once without sending (bucketExhausted)")
     func longWaitRefused() async throws {
         let limiter = RateLimiter(maxWait: .milliseconds(100))
