@@ -161,6 +161,9 @@ public actor FakeDiscordState {
         return id
     }
 
+    /// The DM channel between the bot and `user` (opened if needed), as the user would see it.
+    public func directChannel(with user: String) -> String { dmChannel(for: user).id }
+
     /// A user invokes slash command `name` (with `subcommand` and string `options`): an
     /// INTERACTION_CREATE of type 2 is dispatched. Returns the interaction id.
     @discardableResult

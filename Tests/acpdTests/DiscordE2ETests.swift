@@ -317,4 +317,37 @@ struct DiscordE2ETests {
             }
         }
     }
+
+    @Test("DMs work: a route binding answers a DM in the DM; a stranger's pairing request reaches the owner in a DM")
+    func directMessages() async throws {
+        try await withTemporaryDirectory { dir in
+            try await DiscordFakeServer.with(token: Self.token) { fake in
+                let general = fake.state.generalChannel
+                let config = Self.config(apiBase: fake.apiBase, channel: general)
+                    .replacingOccurrences(of: "bindings:\n", with: """
+                    bindings:
+                      - type: route
+                        agentId: demo
+                        match: { channel: discord }
+
+                    """)
+                    .replacingOccurrences(of: "  owners: [\"discord:\(Self.owner)\"]", with: "  owners: [\"discord:\(Self.owner)\"]\n  unknownSenders: request_approval")
+                let daemon = try await DaemonProcess.start(in: dir, token: "api-token", config: config)
+                try await withDeadline(30, "connected\n\(daemon.log)") {
+                    while await !fake.state.isConnected { try await Task.sleep(for: .milliseconds(50)) }
+                }
+                let ownerDM = await fake.state.directChannel(with: Self.owner)
+                await fake.state.postMessage("hello in private", in: ownerDM, from: Self.owner)
+                try await Self.waitForBot(fake, "echo: hello in private", in: ownerDM, daemon: daemon)
+                // A stranger writes in the channel: the owner is told in the DM (the bot opens it).
+                await fake.state.postMessage("let me in", in: general, from: "555555555555555555")
+                let notice = try await Self.waitForBot(fake, "pairing request", in: ownerDM, daemon: daemon)
+                #expect(notice.count == 1 && notice[0].content.contains("discord:555555555555555555") && notice[0].content.contains("/acp approve"), "\(notice)")
+                #expect(try daemon.pairingRequests().map(\.senderId) == ["555555555555555555"])
+                let strangerAnswered = await fake.state.messages(in: general).contains { $0.authorId == fake.state.botUserId }
+                #expect(!strangerAnswered, "the stranger gets nothing in the channel")
+                #expect(try await daemon.stop() == 0, "\(daemon.log)")
+            }
+        }
+    }
 }
