@@ -270,12 +270,13 @@ struct DiscordGatewayTests {
                 try await eventually("typing, refreshed") { await fake.state.typing.filter { $0 == general }.count >= 3 }
                 let conversation = ConversationRef(channel: .discord, accountId: "default", conversationId: general)
                 _ = try await channel.send(to: conversation, text: "live", buttons: [], context: OutgoingContext(kind: .reply, runId: run))
-                try await Task.sleep(for: .milliseconds(250))
-                #expect(await fake.state.typing.count >= 4, "a live message does not end it")
+                let afterLive = await fake.state.typing.count
+                try await eventually("a live message does not end it") { await fake.state.typing.count > afterLive }
                 _ = try await channel.send(to: conversation, text: "final", buttons: [], context: OutgoingContext(kind: .reply, runId: run, isFinal: true))
-                try await Task.sleep(for: .milliseconds(150))
+                // Let a refresh already on its way land, then nothing more comes.
+                try await Task.sleep(for: .milliseconds(500))
                 let after = await fake.state.typing.count
-                try await Task.sleep(for: .milliseconds(400))
+                try await Task.sleep(for: .milliseconds(500))
                 #expect(await fake.state.typing.count == after, "the final message ends it")
             }
         }
