@@ -73,6 +73,10 @@ public final class DiscordChannel: ChatChannel {
     private let commandsRegistered = Mutex(false)
     private let conversationGone = Mutex<ConversationGone?>(nil)
     private let typing: TypingIndicators
+    /// `/acp spawn` messages offered and not yet handled, by conversation, oldest first: a thread
+    /// the spawn asks for starts from its command message (the router handles the messages of a
+    /// conversation one at a time, in order, so the oldest is the one being handled).
+    private let spawnsInFlight = Mutex<[String: [String]]>([:])
 
     /// Told when a thread is deleted or archived, or a channel deleted: the conversation and why
     /// (`thread deleted`, `thread archived`, `channel deleted`), so the daemon can end its runtime
@@ -246,7 +250,16 @@ public final class DiscordChannel: ChatChannel {
         }
         switch result {
         case .message(let message):
-            queue.offer(message) { [logger, typing] outcome in
+            let spawn = message.text.hasPrefix("/acp spawn") ? message.platformMessageId : nil
+            let key = message.conversation.conversationId
+            if let spawn { spawnsInFlight.withLock { $0[key, default: []].append(spawn) } }
+            queue.offer(message) { [self] outcome in
+                if let spawn {
+                    spawnsInFlight.withLock { inFlight in
+                        inFlight[key]?.removeAll { $0 == spawn }
+                        if inFlight[key]?.isEmpty == true { inFlight[key] = nil }
+                    }
+                }
                 if outcome == nil { logger.warning("a Discord message was not handled", metadata: ["message": "\(message.idempotencyKey)"]) }
                 // A prompt that became a run: "typing…" until its final message.
                 if let run = outcome?.runId { typing.start(run, in: message.conversation.conversationId) }
@@ -389,16 +402,27 @@ public final class DiscordChannel: ChatChannel {
     /// Discord's limit on a thread name, in characters.
     static let maxThreadName = 100
 
-    /// Creates a public thread named `title` (cut to 100 characters) in the channel of `parent`
-    /// (threads do not nest: a thread's own parent is used).
+    /// Creates a thread named `title` (cut to 100 characters) in the channel of `parent` (threads
+    /// do not nest: a thread's own parent is used): from the `/acp spawn` message being handled in
+    /// `parent` when there is one (the thread then hangs under the command), else a public thread.
     public func createThread(in parent: ConversationRef, title: String) async throws -> ConversationRef {
         let channel = try target(of: ConversationRef(channel: parent.channel, accountId: parent.accountId,
                                                      conversationId: parent.parentConversationId ?? parent.conversationId))
         let trimmed = title.trimmingPrefix(while: \.isWhitespace)
         let name = trimmed.isEmpty ? "acpd" : String(trimmed.prefix(Self.maxThreadName))
+        let command = parent.parentConversationId == nil ? spawnsInFlight.withLock { $0[parent.conversationId]?.first } : nil
         let thread: JSONValue
         do {
-            thread = try await rest.startThread(channel: channel, name: name)
+            if let command {
+                do {
+                    thread = try await rest.startThread(channel: channel, name: name, fromMessage: command)
+                } catch .api(let status, _, _, _, _) where (400..<500).contains(status) && status != 429 {
+                    // The message already has a thread, or is gone: a thread of its own.
+                    thread = try await rest.startThread(channel: channel, name: name)
+                }
+            } else {
+                thread = try await rest.startThread(channel: channel, name: name)
+            }
         } catch {
             throw error.channelError
         }

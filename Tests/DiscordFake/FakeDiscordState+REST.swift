@@ -120,6 +120,16 @@ extension FakeDiscordState {
             channels[thread.id] = thread
             dispatch("THREAD_CREATE", thread.json)
             return FakeAnswer(status: 201, body: thread.json)
+        case ("POST", 5, _) where parts[0] == "channels" && parts[2] == "messages" && parts[4] == "threads":
+            // A thread started from a message has the message's id.
+            guard let parent = channels[parts[1]] else { return error(404, 10003, "Unknown Channel") }
+            guard messages[parent.id]?.contains(where: { $0.id == parts[3] }) == true else { return error(404, 10008, "Unknown Message") }
+            guard channels[parts[3]] == nil else { return error(400, 160004, "A thread has already been created for this message") }
+            guard let name = body["name"]?.stringValue, (1...100).contains(name.count) else { return error(400, 50035, "Invalid Form Body (name)") }
+            let thread = FakeDiscordChannel(id: parts[3], type: 11, parentId: parent.id, guildId: parent.guildId, name: name)
+            channels[thread.id] = thread
+            dispatch("THREAD_CREATE", thread.json)
+            return FakeAnswer(status: 201, body: thread.json)
         case ("POST", 3, _) where parts[0] == "channels" && parts[2] == "typing":
             guard channels[parts[1]] != nil else { return error(404, 10003, "Unknown Channel") }
             recordTyping(parts[1])

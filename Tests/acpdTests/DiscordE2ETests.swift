@@ -214,7 +214,7 @@ struct DiscordE2ETests {
         }
     }
 
-    @Test("/acp spawn --thread auto makes a thread of the channel and binds it; a spawn that fails deletes its thread; deleting the thread ends its runtime binding")
+    @Test("/acp spawn --thread auto makes a thread from the command message and binds it; a spawn that fails deletes its thread; deleting the thread ends its runtime binding")
     func spawnIntoThread() async throws {
         try await withTemporaryDirectory { dir in
             try await DiscordFakeServer.with(token: Self.token) { fake in
@@ -230,7 +230,7 @@ struct DiscordE2ETests {
                 try await withDeadline(30, "connected\n\(daemon.log)") {
                     while await !fake.state.isConnected { try await Task.sleep(for: .milliseconds(50)) }
                 }
-                await fake.state.postMessage("/acp spawn demo --thread auto --label task-1", in: general, from: Self.owner)
+                let command = await fake.state.postMessage("/acp spawn demo --thread auto --label task-1", in: general, from: Self.owner)
                 let thread = try await withDeadline(30, "a thread named task-1\n\(daemon.log)") {
                     while true {
                         if let found = await fake.state.threads(of: general).first(where: { $0.name == "task-1" }) { return found }
@@ -238,6 +238,7 @@ struct DiscordE2ETests {
                     }
                 }
                 try await Self.waitForBot(fake, "OK: spawned", in: general, daemon: daemon)
+                #expect(thread.id == command, "the thread starts from the command message")
                 await fake.state.postMessage("work in the thread", in: thread.id, from: Self.owner)
                 try await Self.waitForBot(fake, "echo: work in the thread", in: thread.id, daemon: daemon)
                 let threadRef = ConversationRef(channel: .discord, accountId: "default", conversationId: thread.id)
@@ -247,13 +248,13 @@ struct DiscordE2ETests {
                 try await Self.waitForBot(fake, "ERROR:", in: general, daemon: daemon)
                 try await withDeadline(10, "the failed spawn's thread is deleted\n\(daemon.log)") {
                     while true {
-                        let made = await fake.state.requests.filter { $0 == "POST /channels/\(general)/threads" }.count
+                        let made = await fake.state.requests.filter { $0.hasPrefix("POST /channels/\(general)/messages/") && $0.hasSuffix("/threads") }.count
                         let names = await fake.state.threads(of: general).map(\.name)
                         if made == 2, !names.contains("doomed") { return }
                         try await Task.sleep(for: .milliseconds(50))
                     }
                 }
-                #expect(await fake.state.requests.filter { $0 == "POST /channels/\(general)/threads" }.count == 2)
+                #expect(await fake.state.requests.filter { $0 == "POST /channels/\(general)/threads" }.isEmpty, "both threads started from their command")
                 #expect(await fake.state.threads(of: general).map(\.name) == ["task-1"])
                 // Someone deletes the spawned thread: its runtime binding ends, and the log says so.
                 await fake.state.removeThread(thread.id)
