@@ -299,4 +299,20 @@ struct DiscordGatewayTests {
             }
         }
     }
+
+    @Test("a socket that never says HELLO is closed after the HELLO timeout and the next one connects")
+    func silentSocket() async throws {
+        try await withFakeDiscord { fake, client in
+            await fake.state.configureGateway(silentSockets: 1)
+            let base = discordChannel(fake, client)
+            let channel = DiscordChannel(accountId: "default", token: discordToken, rest: base.rest,
+                                         options: .init(gateway: .init(backoff: ReconnectBackoff(base: .milliseconds(50), cap: .milliseconds(400)),
+                                                                       closeTimeout: .milliseconds(300), helloTimeout: .milliseconds(300))))
+            try await withRunning(channel) { _ in
+                try await eventually("connected on the second socket") { channel.accountState == .connected }
+                #expect(await fake.state.identifies.count == 1)
+                #expect(await fake.state.requests.filter { $0 == "GET /gateway/bot" }.count == 2)
+            }
+        }
+    }
 }

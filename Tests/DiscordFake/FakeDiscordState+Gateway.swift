@@ -29,6 +29,10 @@ extension FakeDiscordState {
     func openSocket(path: String, sink: AsyncStream<FakeSocketCommand>.Continuation) -> Int {
         nextSocket += 1
         sockets[nextSocket] = FakeSocket(sink: sink, path: path)
+        if silentSockets > 0 {
+            silentSockets -= 1
+            return nextSocket
+        }
         send(nextSocket, ["op": 10, "d": ["heartbeat_interval": .int(Int64(heartbeatInterval.components.seconds * 1000
                 + heartbeatInterval.components.attoseconds / 1_000_000_000_000_000))]])
         return nextSocket

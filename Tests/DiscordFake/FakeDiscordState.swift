@@ -51,6 +51,8 @@ public actor FakeDiscordState {
     public var heartbeatInterval: Duration = .milliseconds(41_250)
     /// False: IDENTIFY with the Message Content intent is closed with 4014.
     public var messageContentAllowed = true
+    /// How many of the next sockets get no HELLO (a half-open connection).
+    public var silentSockets = 0
     /// `session_start_limit.remaining` of `/gateway/bot`; each IDENTIFY takes one.
     public private(set) var sessionStartsRemaining = 1000
     var sessions: [String: FakeGatewaySession] = [:]
@@ -85,7 +87,9 @@ public actor FakeDiscordState {
     /// Sets the buckets' size and window.
     public func setBuckets(limit: Int, window: Duration) { buckets = FakeBuckets(limit: limit, window: window) }
     /// Sets the gateway's heartbeat interval and whether Message Content is allowed.
-    public func configureGateway(heartbeatInterval: Duration? = nil, messageContentAllowed: Bool? = nil, sessionStarts: Int? = nil) {
+    public func configureGateway(heartbeatInterval: Duration? = nil, messageContentAllowed: Bool? = nil, sessionStarts: Int? = nil,
+                                 silentSockets: Int? = nil) {
+        if let silentSockets { self.silentSockets = silentSockets }
         if let heartbeatInterval { self.heartbeatInterval = heartbeatInterval }
         if let messageContentAllowed { self.messageContentAllowed = messageContentAllowed }
         if let sessionStarts { sessionStartsRemaining = sessionStarts }

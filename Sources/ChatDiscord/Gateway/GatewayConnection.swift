@@ -21,13 +21,17 @@ public final class GatewayConnection: Sendable {
         public var maxMessageSize: Int
         /// How long a close handshake may take before the socket is dropped.
         public var closeTimeout: Duration
+        /// How long to wait for HELLO after the socket opened.
+        public var helloTimeout: Duration
 
-        /// Options; the defaults are Discord's (backoff 1-60 s, 16 MiB messages, 2 s close handshake).
+        /// Options; the defaults are Discord's (backoff 1-60 s, 16 MiB messages, 2 s close
+        /// handshake, 20 s for HELLO).
         public init(backoff: ReconnectBackoff = ReconnectBackoff(), maxMessageSize: Int = 16 << 20,
-                    closeTimeout: Duration = .seconds(2)) {
+                    closeTimeout: Duration = .seconds(2), helloTimeout: Duration = .seconds(20)) {
             self.backoff = backoff
             self.maxMessageSize = maxMessageSize
             self.closeTimeout = closeTimeout
+            self.helloTimeout = helloTimeout
         }
     }
 
@@ -37,6 +41,7 @@ public final class GatewayConnection: Sendable {
         case frame(socket: Int, GatewayFrame)
         case closed(socket: Int, code: UInt16?)
         case heartbeat(generation: Int)
+        case helloTimeout(socket: Int)
         case stop
     }
 
@@ -87,6 +92,12 @@ public final class GatewayConnection: Sendable {
                     switch input {
                     case .opened(let id) where id == socket:
                         actions = machine.socketOpened(heartbeatJitter: Double.random(in: 0...1))
+                        group.addTask { [options] in
+                            guard (try? await Task.sleep(for: options.helloTimeout)) != nil else { return }
+                            sink.yield(.helloTimeout(socket: id))
+                        }
+                    case .helloTimeout(let id) where id == socket:
+                        actions = machine.helloTimedOut()
                     case .frame(let id, let frame) where id == socket:
                         actions = machine.receive(frame)
                     case .closed(let id, let code) where id == socket:

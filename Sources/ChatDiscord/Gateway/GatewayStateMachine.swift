@@ -192,6 +192,13 @@ public struct GatewayStateMachine: Sendable {
         }
     }
 
+    /// No HELLO came within the connection's wait after the socket opened (a half-open socket
+    /// sends nothing, and there are no heartbeats yet to find out): close it and reconnect.
+    public mutating func helloTimedOut() -> [GatewayAction] {
+        guard state == .awaitingHello else { return [] }
+        return closeForReconnect(.reconnect)
+    }
+
     /// The heartbeat timer fired.
     public mutating func heartbeatDue() -> [GatewayAction] {
         guard state == .identifying || state == .resuming || state == .ready else { return [] }

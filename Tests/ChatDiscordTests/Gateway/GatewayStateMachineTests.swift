@@ -96,6 +96,19 @@ struct GatewayStateMachineTests {
         #expect(machine.socketClosed(code: 4900, fraction: 0.5) == [.connect(.resume(url: "wss://resume.example"), after: .zero)])
     }
 
+    @Test("no HELLO in time: close 4900 and reconnect after a backoff; a late timeout after HELLO does nothing")
+    func helloTimeout() {
+        var machine = GatewayStateMachine()
+        _ = machine.start()
+        _ = machine.socketOpened(heartbeatJitter: 0)
+        #expect(machine.helloTimedOut() == [.stopHeartbeat, .close(code: 4900)])
+        #expect(machine.socketClosed(code: nil, fraction: 1) == [.connect(.identify, after: .seconds(1))])
+        _ = machine.socketOpened(heartbeatJitter: 0)
+        _ = machine.receive(.hello(heartbeatInterval: Self.interval))
+        #expect(machine.helloTimedOut() == [])
+        #expect(machine.state == .identifying)
+    }
+
     @Test("a heartbeat request (op 1) is answered at once")
     func heartbeatRequest() {
         var machine = Self.readyMachine()
