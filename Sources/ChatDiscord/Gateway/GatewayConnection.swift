@@ -88,7 +88,12 @@ public final class GatewayConnection: Sendable {
                     }
                     current.withLock { $0 = machine.state }
                     if machine.isFinished { break }
-                    guard let input = await iterator.next() else { break }
+                    guard let input = await iterator.next() else {
+                        // Cancelled (the stream ends at once): close with 1000 on the way out.
+                        for action in machine.stop() { await perform(action, socket: &socket, group: &group, sink: sink) }
+                        current.withLock { $0 = machine.state }
+                        break
+                    }
                     switch input {
                     case .opened(let id) where id == socket:
                         actions = machine.socketOpened(heartbeatJitter: Double.random(in: 0...1))
