@@ -200,10 +200,14 @@ public final class GatewayConnection: Sendable {
             }
         }
         let configuration = WebSocketClientConfiguration(maxFrameSize: options.maxMessageSize, closeTimeout: options.closeTimeout)
+        // WSClient traces the first bytes of every frame: never below debug, so no frame of an
+        // IDENTIFY or RESUME reaches a log.
+        var socketLogger = logger
+        if socketLogger.logLevel < .debug { socketLogger.logLevel = .debug }
         let maxMessageSize = options.maxMessageSize
         do {
             let close = try await WebSocketClient.connect(url: GatewayBot.connectURL(url), configuration: configuration,
-                                                          logger: logger) { [self] inbound, outbound, _ in
+                                                          logger: socketLogger) { [self] inbound, outbound, _ in
                 writer.withLock { $0 = (id, outbound) }
                 sink.yield(.opened(socket: id))
                 for try await message in inbound.messages(maxSize: maxMessageSize) {

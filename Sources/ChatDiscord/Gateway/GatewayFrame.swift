@@ -63,12 +63,13 @@ public enum GatewayCommand: Sendable, Equatable {
     public func payload(token: String) -> JSONValue {
         switch self {
         case .identify(let intents):
+            // The token goes last: nothing that prints the start of a frame shows it.
             return ["op": 2, "d": [
-                "token": .string(token), "intents": .int(Int64(intents.rawValue)),
-                "properties": ["os": "linux", "browser": "acpd", "device": "acpd"],
+                "intents": .int(Int64(intents.rawValue)), "properties": ["os": "linux", "browser": "acpd", "device": "acpd"],
+                "token": .string(token),
             ]]
         case .resume(let sessionId, let sequence):
-            return ["op": 6, "d": ["token": .string(token), "session_id": .string(sessionId), "seq": sequence.map(JSONValue.int) ?? .null]]
+            return ["op": 6, "d": ["session_id": .string(sessionId), "seq": sequence.map(JSONValue.int) ?? .null, "token": .string(token)]]
         case .heartbeat(let sequence):
             return ["op": 1, "d": sequence.map(JSONValue.int) ?? .null]
         }

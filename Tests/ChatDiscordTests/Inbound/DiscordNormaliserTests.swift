@@ -88,6 +88,11 @@ struct DiscordNormaliserTests {
         #expect(GatewayFrame.decode(["t": "X"]) == nil)
         #expect(GatewayCommand.resume(sessionId: "s", sequence: 4).payload(token: "T") == ["op": 6, "d": ["token": "T", "session_id": "s", "seq": 4]])
         #expect(GatewayCommand.heartbeat(sequence: nil).payload(token: "T") == ["op": 1, "d": .null])
+        // The token is the last member: a log that shows the start of a frame never shows it.
+        for command in [GatewayCommand.identify(intents: .acpd), .resume(sessionId: "s", sequence: 9)] {
+            let text = command.payload(token: "SECRET-TOKEN").jsonText()
+            #expect(text.hasSuffix("\"token\":\"SECRET-TOKEN\"}}"), "\(text)")
+        }
     }
 
     @Test("gateway URLs get the version and encoding", arguments: [
