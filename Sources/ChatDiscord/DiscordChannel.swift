@@ -114,6 +114,7 @@ public final class DiscordChannel: ChatChannel {
     /// Runs the gateway until graceful shutdown or cancellation, then closes intake. Never throws;
     /// after a fatal close it waits for shutdown without reconnecting.
     public func run() async throws {
+        setState(.starting)
         let rest = rest
         let gateway = GatewayConnection(token: token, options: options.gateway, logger: logger) { try await rest.gatewayForConnection() }
         await cancelWhenGracefulShutdown { [self] in
