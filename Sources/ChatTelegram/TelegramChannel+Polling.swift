@@ -1,5 +1,6 @@
 import ChatCore
 import Logging
+import Metrics
 
 extension TelegramChannel {
     /// The long-poll loop: poll, hand the batch to the router, wait until it was handled (the
@@ -28,7 +29,7 @@ extension TelegramChannel {
                     // 404: Telegram's answer for a malformed token (or an apiRoot that is not a Bot API).
                     setState(.unauthorized)
                     let key = "channels.telegram.accounts.\(accountId ?? "default")"
-                    logger.error("Telegram rejected the bot token; this account stops polling until acpd restarts",
+                    logger.error("Telegram rejected the bot token; this account stops polling until its settings change (SIGHUP) or acpd restarts",
                                  metadata: ["error": "\(description)", "fix": "set \(key).botToken to the token @BotFather gave (and check \(key).apiRoot)"])
                     return
                 case .api(409, let description, _):
@@ -54,7 +55,12 @@ extension TelegramChannel {
                 }
                 continue
             }
-            if failures > 0 || conflictLogged { logger.notice("polling Telegram again") }
+            if failures > 0 || conflictLogged {
+                logger.notice("polling Telegram again")
+                Counter(label: "acpd_channel_reconnects_total",
+                        dimensions: [("channel", "telegram"), ("account", accountId ?? "default"),
+                                     ("reason", conflictLogged ? "conflict" : "error")]).increment()
+            }
             failures = 0
             conflictLogged = false
             setState(.polling)
@@ -77,7 +83,7 @@ extension TelegramChannel {
             switch TelegramUpdateNormaliser.normalise(update, accountId: accountId ?? "default",
                                                       botUsername: botUsername.withLock { $0 }) {
             case .message(let message):
-                offer(message) { batch.finish(index, handled: $0 != nil, outcome: $0) }
+                offer(withFileSources(message)) { batch.finish(index, handled: $0 != nil, outcome: $0) }
             case .buttonPress(let message, let queryId):
                 queries[index] = queryId
                 offer(message) { batch.finish(index, handled: $0 != nil, outcome: $0) }
@@ -95,6 +101,17 @@ extension TelegramChannel {
             await answer(queryId, text: Self.notice(for: slots[index]))
         }
         return !slots.contains(.unhandled)
+    }
+
+    /// `message` with a source on each attachment, so the router can fetch it (after dedupe and
+    /// access: a redelivered update never downloads twice).
+    func withFileSources(_ message: InboundMessage) -> InboundMessage {
+        var message = message
+        for index in message.attachments.indices {
+            message.attachments[index].source = TelegramFileSource(api: api, fileId: message.attachments[index].reference,
+                                                                   declaredSize: message.attachments[index].sizeBytes)
+        }
+        return message
     }
 
     /// The short text shown to whoever pressed a button, or nil when it worked.

@@ -10,6 +10,7 @@ enum BenchMain {
         ("store", "control-plane store: event append, recovery, memory per actor", StoreBench.run(arguments:)),
         ("router", "inbound → session/prompt and chunk → delivered latency through router and delivery", RouterBench.run),
         ("sessions", "N conversations prompted at once: acpd RSS, threads, fds, time to complete", SessionsBench.run),
+        ("telegram", "10 forum topics streaming at once through acpd run under Telegram's flood limits", TelegramBench.run),
     ]
 
     static func main() async {

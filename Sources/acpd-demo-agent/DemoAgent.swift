@@ -188,7 +188,7 @@ actor DemoAgent {
             ("protocolVersion", .int(options.protocolVersion)),
             ("agentCapabilities", .object([
                 ("loadSession", .bool(options.loadSession)),
-                ("promptCapabilities", .object([("image", .bool(false)), ("audio", .bool(false)), ("embeddedContext", .bool(true))])),
+                ("promptCapabilities", .object([("image", .bool(options.acceptsImages)), ("audio", .bool(false)), ("embeddedContext", .bool(true))])),
                 ("mcpCapabilities", .object([("http", .bool(false)), ("sse", .bool(false))])),
             ])),
             ("authMethods", .array(authMethods)),
@@ -245,7 +245,8 @@ actor DemoAgent {
         return cwd
     }
 
-    /// The prompt as one string: text blocks verbatim, other blocks as `[type uri]`, joined by newlines.
+    /// The prompt as one string: text blocks verbatim, other blocks as `[type uri]` (an image as
+    /// `[image <mimeType> <N> bytes]`, N decoded from its base64), joined by newlines.
     static func promptText(_ blocks: [JSON]) -> String {
         blocks.map { block -> String in
             let type = block["type"]?.stringValue ?? "unknown"
@@ -253,6 +254,9 @@ actor DemoAgent {
             case "text": return block["text"]?.stringValue ?? ""
             case "resource_link": return "[resource_link \(block["uri"]?.stringValue ?? "")]"
             case "resource": return "[resource \(block["resource"]?["uri"]?.stringValue ?? "")]"
+            case "image":
+                let bytes = block["data"]?.stringValue.flatMap { Data(base64Encoded: $0) }?.count
+                return "[image \(block["mimeType"]?.stringValue ?? "?") \(bytes.map { "\($0) bytes" } ?? "undecodable")]"
             default: return "[\(type)]"
             }
         }.joined(separator: "\n")

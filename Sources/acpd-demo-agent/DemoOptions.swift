@@ -7,9 +7,11 @@ struct DemoOptions: Sendable {
     var loadSession = true
     var initDelayMilliseconds: Int = 0
     var protocolVersion: Int64 = 1
+    /// Advertise `promptCapabilities.image` (`--image`).
+    var acceptsImages = false
 
     static let usage = """
-        usage: acpd-demo-agent [--state-dir DIR] [--require-auth] [--no-load] [--init-delay MS] [--protocol-version N]
+        usage: acpd-demo-agent [--state-dir DIR] [--require-auth] [--no-load] [--init-delay MS] [--protocol-version N] [--image]
         A deterministic ACP agent on stdio; see docs/demo-agent.md.
         """
 
@@ -33,6 +35,7 @@ struct DemoOptions: Sendable {
             case "--state-dir": options.stateDir = try value(for: argument)
             case "--require-auth": options.requireAuth = true
             case "--no-load": options.loadSession = false
+            case "--image": options.acceptsImages = true
             case "--init-delay": options.initDelayMilliseconds = Int(try integer(for: argument, in: 0...3_600_000))
             case "--protocol-version": options.protocolVersion = try integer(for: argument, in: 0...65535)
             case "-h", "--help": throw UsageError(message: nil)

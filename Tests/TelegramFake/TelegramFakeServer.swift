@@ -5,8 +5,9 @@ import Logging
 import NIOCore
 
 /// A fake Telegram Bot API on 127.0.0.1 (an ephemeral port): `POST /bot<token>/<method>` with a
-/// JSON body, answered from `FakeBotState`. `getUpdates` holds the request up to its `timeout`
-/// while there is nothing to deliver, like Telegram.
+/// JSON body, answered from `FakeBotState`, and file downloads (`GET /file/bot<token>/<path>`).
+/// `getUpdates` holds the request up to its `timeout` while there is nothing to deliver, like
+/// Telegram.
 public struct TelegramFakeServer: Sendable {
     public let state: FakeBotState
     public let port: Int
@@ -38,6 +39,21 @@ public struct TelegramFakeServer: Sendable {
         }
         router.post(":bot/:method", use: handler)
         router.get(":bot/:method", use: handler)
+        // File downloads: `GET /file/bot<token>/<file_path>` (the path has several segments).
+        router.get("file/:bot/**") { _, context -> Response in
+            let path = context.parameters.getCatchAll().joined(separator: "/")
+            let (status, bytes) = await state.download(bot: context.parameters.get("bot") ?? "", path: path.removingPercentEncoding ?? path)
+            guard status == 200 else {
+                return Response(status: .init(code: status), headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
+            }
+            // Streamed in 16 KiB chunks without a length, so a client must cap what it reads itself.
+            return Response(status: .ok, headers: [.contentType: "application/octet-stream"], body: ResponseBody(contentLength: nil) { writer in
+                for start in stride(from: 0, to: bytes.count, by: 16_384) {
+                    try await writer.write(ByteBuffer(bytes: bytes[start..<min(start + 16_384, bytes.count)]))
+                }
+                try await writer.finish(nil)
+            })
+        }
         let (ports, portSink) = AsyncStream.makeStream(of: Int.self)
         let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
                               onServerRunning: { channel in

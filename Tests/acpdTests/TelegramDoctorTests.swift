@@ -65,4 +65,87 @@ struct TelegramDoctorTests {
             }
         }
     }
+
+    /// How the bot stands in the bound forum for one case of `chatChecks`.
+    enum ForumSetup: String, CaseIterable, Sendable {
+        /// An admin with `can_manage_topics`: pass.
+        case adminWithTopics
+        /// `denyTopicRights`: an admin without `can_manage_topics`: warn naming the right.
+        case noTopicRight
+        /// A plain member while privacy mode is on: warn (no topic right, and plain messages unseen).
+        case memberWithPrivacy
+        /// Not a chat the fake knows: fail with the fix.
+        case unknownChat
+        /// The bot was removed: 403, fail with the fix.
+        case kicked
+    }
+
+    @Test("doctor checks each bound chat: getChat reachable, and in a forum the bot's can_manage_topics right and whether it reads messages",
+          arguments: ForumSetup.allCases)
+    func chatChecks(_ setup: ForumSetup) async throws {
+        let token = "123456:DOCTOR-token"
+        let forum: Int64 = -1_001_234_567_890
+        let group: Int64 = -2_002
+        try await TelegramFakeServer.with(token: token) { fake in
+            switch setup {
+            case .adminWithTopics: await fake.state.addForum(forum, topics: [42])
+            case .noTopicRight:
+                await fake.state.addForum(forum, topics: [42])
+                await fake.state.denyTopicRights(in: forum)
+            case .memberWithPrivacy:
+                await fake.state.addForum(forum, topics: [42])
+                await fake.state.setMembership(.member, in: forum)
+                await fake.state.configure(readsAllGroupMessages: false)
+            case .unknownChat: break
+            case .kicked:
+                await fake.state.addForum(forum, topics: [42])
+                await fake.state.setMembership(.kicked, in: forum)
+            }
+            // A plain group the bot is in: reachable, no topic checks.
+            await fake.state.addChat(group)
+            try await withTemporaryDirectory { dir in
+                try DoctorCommandTests.write("""
+                agents:
+                  demo:
+                    command: [\(TestPaths.demoAgent)]
+                    cwd: ./ws
+                bindings:
+                  - type: acp
+                    agentId: demo
+                    match: { channel: telegram, peer: { kind: group, id: "\(forum):topic:42" } }
+                  - type: acp
+                    agentId: demo
+                    match: { channel: telegram, peer: { kind: group, id: "\(group)" } }
+                channels:
+                  telegram:
+                    accounts:
+                      default: { botToken: "\(token)", apiRoot: "\(fake.apiRoot)" }
+                """, to: dir)
+                let (stdout, report) = try await Self.doctor(in: dir)
+                let check = try #require(report.checks.first { $0.name == "telegram chat \(forum) (account default)" }, "\(stdout)")
+                let groupCheck = try #require(report.checks.first { $0.name == "telegram chat \(group) (account default)" }, "\(stdout)")
+                #expect(groupCheck.status == "pass", "\(groupCheck)")
+                #expect(!stdout.contains(token) && !stdout.contains("DOCTOR-token"))
+                switch setup {
+                case .adminWithTopics:
+                    #expect(check.status == "pass" && check.detail.contains("forum") && check.detail.contains("can_manage_topics"), "\(check)")
+                    #expect(report.ok, "\(stdout)")
+                case .noTopicRight:
+                    #expect(check.status == "warn", "\(check)")
+                    #expect(check.detail.contains("can_manage_topics") && check.detail.contains("--thread auto"), "\(check)")
+                    #expect(check.hint.contains("can_manage_topics"), "\(check)")
+                    #expect(!check.detail.contains("privacy"), "\(check)")
+                    #expect(report.ok, "a warning does not fail doctor: \(stdout)")
+                case .memberWithPrivacy:
+                    #expect(check.status == "warn", "\(check)")
+                    #expect(check.detail.contains("can_manage_topics") && check.detail.contains("cannot read plain messages"), "\(check)")
+                case .unknownChat, .kicked:
+                    #expect(check.status == "fail", "\(check)")
+                    #expect(check.detail.contains(setup == .kicked ? "403" : "chat not found"), "\(check)")
+                    #expect(check.hint.contains("add @fake_bot to chat \(forum)"), "\(check)")
+                    #expect(!report.ok, "\(stdout)")
+                }
+            }
+        }
+    }
 }

@@ -112,6 +112,33 @@ struct TelegramE2ETests {
         }
     }
 
+    @Test("the demo agent's Markdown answer arrives formatted in its topic: bold, inline code and a pre block with its language as entities")
+    func markdownAnswerFormatted() async throws {
+        try await withTemporaryDirectory { dir in
+            try await TelegramFakeServer.with(token: Self.token) { fake in
+                await fake.state.addForum(Self.forum, topics: [42, 43])
+                let daemon = try await DaemonProcess.start(in: dir, token: "api-token", config: Self.config(apiRoot: fake.apiRoot))
+                // The demo agent echoes the prompt: "echo: <prompt>", Markdown included.
+                await fake.state.enqueueText("**bold** and `code`\n```swift\nlet x = 1\n```", chat: Self.forum, from: 111, topic: 42)
+                let expected = "echo: bold and code\nlet x = 1"
+                let message = try await withDeadline(30, "the formatted answer in topic 42\n\(daemon.log)") {
+                    while true {
+                        if let found = await fake.state.messages(chat: Self.forum, thread: 42).first(where: { $0.text == expected }) { return found }
+                        try await Task.sleep(for: .milliseconds(50))
+                    }
+                }
+                #expect(message.entities == [
+                    FakeEntity(type: "bold", offset: 6, length: 4),
+                    FakeEntity(type: "code", offset: 15, length: 4),
+                    FakeEntity(type: "pre", offset: 20, length: 9, language: "swift"),
+                ])
+                // No request was refused for its formatting on the way (streamed edits included).
+                #expect(!daemon.log.contains("refused the message's formatting"), "\(daemon.log)")
+                #expect(try await daemon.stop() == 0, "\(daemon.log)")
+            }
+        }
+    }
+
     @Test("General (no thread id) and a non-forum group's reply thread each route to their own binding and are answered there")
     func generalAndReplyThreads() async throws {
         let group: Int64 = -2_002
@@ -150,6 +177,50 @@ struct TelegramE2ETests {
                 #expect(!all.contains { $0.chatId == Self.forum && $0.text.contains("in the group") })
                 #expect(!all.contains { $0.chatId == group && $0.text.contains("in general") })
                 #expect(try await daemon.stop() == 0, "\(daemon.log)")
+            }
+        }
+    }
+
+    @Test("a document with a caption reaches the agent as a file in <cwd>/.acpd/inbox; a file over 20 MB gets a clear reply and starts nothing")
+    func attachments() async throws {
+        try await withTemporaryDirectory { dir in
+            try await TelegramFakeServer.with(token: Self.token) { fake in
+                await fake.state.addForum(Self.forum, topics: [42, 43])
+                let daemon = try await DaemonProcess.start(in: dir, token: "api-token", config: Self.config(apiRoot: fake.apiRoot))
+                await fake.state.duplicateNextUpdate()
+                await fake.state.enqueueDocument(Array("hello from chat".utf8), name: "notes.txt", mimeType: "text/plain",
+                                                 caption: "read this", chat: Self.forum, from: 111, topic: 42)
+                let answer = try await withDeadline(30, "the agent's answer naming the saved file\n\(daemon.log)") {
+                    while true {
+                        if let found = await fake.state.messages(chat: Self.forum, thread: 42).first(where: { $0.text.contains("echo: read this") }) {
+                            return found.text
+                        }
+                        try await Task.sleep(for: .milliseconds(50))
+                    }
+                }
+                let inbox = dir.appendingPathComponent("workspace/.acpd/inbox")
+                let saved = try FileManager.default.contentsOfDirectory(atPath: inbox.path).filter { $0 != ".gitignore" }
+                #expect(saved.count == 1, "the duplicated update saved once: \(saved)")
+                let name = try #require(saved.first)
+                #expect(name.hasSuffix("-notes.txt"))
+                #expect(FileManager.default.contents(atPath: inbox.appendingPathComponent(name).path) == Data("hello from chat".utf8))
+                #expect(answer.contains("[resource_link file://"), "\(answer)")
+                #expect(answer.contains("/workspace/.acpd/inbox/\(name)]"), "\(answer)")
+                #expect(await fake.state.downloads.count == 1)
+
+                await fake.state.enqueueDocument([1, 2, 3], name: "huge.iso", caption: "and this", chat: Self.forum, from: 111, topic: 42,
+                                                 declaredSize: 25 << 20)
+                try await withDeadline(30, "the too-big reply\n\(daemon.log)") {
+                    while await !fake.state.messages(chat: Self.forum, thread: 42).contains(where: {
+                        $0.text.hasPrefix("ERROR: huge.iso is 25 MB; files from chat can be at most 20 MB, so nothing was sent to the agent")
+                    }) {
+                        try await Task.sleep(for: .milliseconds(50))
+                    }
+                }
+                #expect(await fake.state.downloads.count == 1)
+                #expect(await !fake.state.allMessages.contains { $0.text.contains("echo: and this") })
+                #expect(try await daemon.stop() == 0, "\(daemon.log)")
+                #expect(try daemon.runCount() == 1)
             }
         }
     }

@@ -175,6 +175,7 @@ extension SessionActor {
             let ensured = try await backend.ensureSession(EnsureSessionRequest(
                 sessionKey: key, agent: spec, cwd: record.cwd, mode: record.mode, envPassthrough: context.settings.envPassthrough))
             runtime = (ensured.handle, backend)
+            context.promptCapabilities.record(ensured.capabilities.prompt, agentId: record.agentId)
             record.agentSessionId = ensured.handle.agentSessionId
             await context.slots.idle(key)
             return ensured.handle

@@ -143,6 +143,7 @@ extension SessionActor {
             throw error
         }
         runtime = (ensured.handle, backend)
+        context.promptCapabilities.record(ensured.capabilities.prompt, agentId: record.agentId)
         adoptAgentSession(ensured.handle.agentSessionId)
         if let failure = ensured.resumeFailure {
             recordEvent(.contextLost(reason: failure), run: runId)

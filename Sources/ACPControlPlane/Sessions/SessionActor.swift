@@ -27,6 +27,8 @@ actor SessionActor {
         let metrics: ControlPlaneMetrics
         let logger: Logger
         let now: @Sendable () -> Date
+        /// What each agent advertised when it last started.
+        let promptCapabilities = PromptCapabilityCache()
     }
 
     /// The run in flight.

@@ -257,6 +257,13 @@ public actor SessionManager {
         context.hub.finishAll()
     }
 
+    /// The prompt capabilities agent `agentId` advertised when it last started (for any session),
+    /// or nil when it has not started since the daemon started. Callers that cannot wait treat
+    /// nil as "text and resource links only", which every agent accepts.
+    public nonisolated func promptCapabilities(ofAgent agentId: String) -> PromptCapabilities? {
+        context.promptCapabilities.capabilities(of: agentId)
+    }
+
     /// How many runtimes are live.
     public func liveRuntimes() async -> Int {
         await context.slots.liveCount

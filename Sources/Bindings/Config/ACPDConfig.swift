@@ -173,7 +173,7 @@ public struct ChannelsConfig: Sendable, Equatable {
         public var enabled: Bool = true
         /// The `getUpdates` long-poll timeout (`ConfigLimits.telegramPollTimeoutSeconds`).
         public var pollTimeoutSeconds: Int = 30
-        /// Stream into private chats with `sendMessageDraft` (not implemented yet: accepted, no effect).
+        /// Stream into private chats with `sendMessageDraft`, ending with one `sendMessage`.
         public var drafts: Bool = false
     }
 

@@ -119,7 +119,7 @@ enum ACPDConfigSchema {
                 optional("apiRoot", string(.url, "Bot API root.", default: .string("https://api.telegram.org"))),
                 optional("enabled", bool("`false`: configured but not started by `acpd run`.", true)),
                 optional("pollTimeoutSeconds", integer("The `getUpdates` long-poll timeout (`0` = short polling).", 30, ConfigLimits.telegramPollTimeoutSeconds)),
-                optional("drafts", bool("Stream runs in private chats with `sendMessageDraft`. Not implemented yet: accepted and ignored.", false)),
+                optional("drafts", bool("Stream runs in private chats with `sendMessageDraft` (an animated preview), ending with one `sendMessage` of the final text.", false)),
             ])), doc: "Bots by account id.", default: .object([:]))),
         ])),
         optional("discord", object("Discord bots.", [

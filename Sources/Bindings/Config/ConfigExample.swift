@@ -73,7 +73,7 @@ public enum ConfigExample {
                 apiRoot: "https://api.telegram.org"   # [this] a local Bot API server, or a test fake
                 enabled: true                         # [true] false: configured but not started
                 pollTimeoutSeconds: 30                # [30] getUpdates long-poll timeout (0-50)
-                drafts: false                         # [false] not implemented yet (accepted, ignored)
+                drafts: false                         # [false] stream into private chats with sendMessageDraft
           discord:
             accounts:
               default:

@@ -31,6 +31,9 @@ public protocol ChatChannel: Service {
     var inbound: AsyncStream<Inbound> { get }
     /// Whether the channel takes messages now (false once it stopped intake at shutdown).
     var isAcceptingInbound: Bool { get }
+    /// How the account stands, for channels with accounts that connect to a platform (Telegram,
+    /// Discord); nil for the rest (http, console: the default).
+    var accountStatus: ChannelAccountStatus? { get }
 
     /// Posts a new message and returns its reference. `buttons` are rows of buttons; a channel
     /// without buttons ignores them (the text always carries a typed alternative).
@@ -52,11 +55,24 @@ public protocol ChatChannel: Service {
     /// Discord DM channel, opened if needed), for notices to owners such as pairing requests.
     /// Throws `ChannelError.notSupported` where the platform has none (the default).
     func directConversation(with userId: String) async throws -> ConversationRef
+    /// Waits until a call into `conversation` may start within the platform's flood limits and
+    /// reserves that start for the conversation's next `send`/`edit`, which then does not wait
+    /// again. The send queue calls it before it picks the text to send, so an edit superseded
+    /// while it waited for its turn is dropped instead of sent late. Throws only on cancellation.
+    /// Default: returns at once (channels without limits beyond `minSendInterval`).
+    func reserveCall(in conversation: ConversationRef) async throws
+    /// Shows that the bot is working in `conversation` (Telegram's `typing` chat action, Discord's
+    /// typing indicator), for about `capabilities.activityInterval`. Best effort: never throws,
+    /// and never spends a flood-limit budget a message needs. Default: does nothing.
+    func showActivity(in conversation: ConversationRef) async
 }
 
 extension ChatChannel {
     /// Channels that serve every account of their kind keep this default.
     public var accountId: String? { nil }
+
+    /// Channels without a platform connection of their own keep this default.
+    public var accountStatus: ChannelAccountStatus? { nil }
 
     /// Whether this channel carries `conversation` (its kind, and its account when it has one).
     public func carries(_ conversation: ConversationRef) -> Bool {
@@ -72,6 +88,12 @@ extension ChatChannel {
     public func directConversation(with userId: String) async throws -> ConversationRef {
         throw ChannelError.notSupported("\(kind.rawValue) has no direct messages")
     }
+
+    /// Channels without flood limits of their own keep this default.
+    public func reserveCall(in conversation: ConversationRef) async throws {}
+
+    /// Channels without a typing indicator keep this default.
+    public func showActivity(in conversation: ConversationRef) async {}
 }
 
 /// Limits and features of a channel that delivery must respect.
@@ -91,10 +113,14 @@ public struct ChannelCapabilities: Sendable, Equatable {
     /// waits this long after a call before the next one (e.g. Telegram's one message per second
     /// per chat). Zero: no pacing.
     public var minSendInterval: Duration
+    /// How often `showActivity` is repeated while a run is active in a conversation (a typing
+    /// indicator lasts about this long). Nil: the channel shows no activity.
+    public var activityInterval: Duration?
 
     /// Capabilities of a channel.
     public init(maxMessageLength: Int, supportsEdit: Bool, supportsButtons: Bool, supportsThreads: Bool = false,
-                minEditInterval: Duration = .zero, minSendInterval: Duration = .zero) {
+                minEditInterval: Duration = .zero, minSendInterval: Duration = .zero, activityInterval: Duration? = nil) {
+        self.activityInterval = activityInterval
         self.maxMessageLength = maxMessageLength
         self.supportsEdit = supportsEdit
         self.supportsButtons = supportsButtons

@@ -11,19 +11,39 @@ import Foundation
 /// so `conversation` is canonical.
 public struct InboundMessage: Sendable, Equatable {
     /// A file or media item attached to the message, as the platform described it.
+    ///
+    /// Two attachments are equal when their descriptions are; `source` is not compared.
     public struct Attachment: Sendable, Equatable {
+        /// What the platform says the item is.
+        public enum Kind: String, Sendable, Equatable {
+            case photo, document, voice, audio, video
+        }
+
         /// Platform file id or URL the pipeline can fetch it from.
         public var reference: String
+        public var kind: Kind
+        /// The file's name (platforms give none for photos and voice notes: the channel makes one up).
         public var fileName: String?
         public var mimeType: String?
         public var sizeBytes: Int?
+        /// How to download it; nil: it is passed on as a `resource_link` to `reference`, unfetched.
+        public var source: (any AttachmentSource)?
 
         /// An attachment; only `reference` is required.
-        public init(reference: String, fileName: String? = nil, mimeType: String? = nil, sizeBytes: Int? = nil) {
+        public init(reference: String, kind: Kind = .document, fileName: String? = nil, mimeType: String? = nil,
+                    sizeBytes: Int? = nil, source: (any AttachmentSource)? = nil) {
             self.reference = reference
+            self.kind = kind
             self.fileName = fileName
             self.mimeType = mimeType
             self.sizeBytes = sizeBytes
+            self.source = source
+        }
+
+        /// Equal descriptions (the source is not compared: it is how to fetch, not what).
+        public static func == (lhs: Attachment, rhs: Attachment) -> Bool {
+            lhs.reference == rhs.reference && lhs.kind == rhs.kind && lhs.fileName == rhs.fileName
+                && lhs.mimeType == rhs.mimeType && lhs.sizeBytes == rhs.sizeBytes
         }
     }
 

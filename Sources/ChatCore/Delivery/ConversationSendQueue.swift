@@ -57,7 +57,13 @@ public struct PostReceipt: Sendable, Equatable {
 ///
 /// `enqueue` never waits (it is nonisolated and feeds an unbounded stream), so a session actor
 /// handing over operations is never blocked on the network. `run()` consumes the stream:
-/// - calls are paced: at least `ChannelCapabilities.minSendInterval` between the starts of two calls;
+/// - calls are paced: at least `ChannelCapabilities.minSendInterval` between the starts of two
+///   calls, and each waits for the channel's own flood budget (`ChatChannel.reserveCall`) before
+///   its text is chosen;
+/// - a live edit superseded by a later operation of the same run and message, queued while it
+///   waited, is dropped (only the newest text of a message is worth a call); a run's first send of
+///   a message and its final operation are never dropped, so when a platform's budget is
+///   shared by many conversations each run still shows progress and every final text arrives;
 /// - a call that fails with `rateLimited` is retried after the channel's retry-after (in full, up
 ///   to `RetryPolicy.maxRetryAfter`), a `transient` one with exponential backoff, up to
 ///   `RetryPolicy.maxAttempts`, then given up and reported; later operations still go out;
@@ -77,6 +83,8 @@ public actor ConversationSendQueue {
     public struct Item: Sendable, Equatable {
         public var runId: RunID?
         public var operation: DeliveryOperation
+        /// Order of enqueueing among the run's operations (0 for standalone messages).
+        var ticket: UInt64 = 0
     }
 
     public typealias Sleep = @Sendable (Duration) async throws -> Void
@@ -117,6 +125,9 @@ public actor ConversationSendQueue {
     private let stream: AsyncStream<Batch>
     private let continuation: AsyncStream<Batch>.Continuation
     private let messageNumbers = Mutex<UInt64>(0)
+    /// The newest ticket enqueued for each run's message slot, and the next ticket: an operation
+    /// whose slot has a newer ticket is superseded.
+    private let tickets = Mutex<(next: UInt64, newest: [SlotKey: UInt64])>((1, [:]))
     /// Set when `run()` stopped early (its task was cancelled): nothing queued later is applied.
     private let stopped = Mutex(false)
     private var refs: [SlotKey: MessageRef] = [:]
@@ -152,7 +163,15 @@ public actor ConversationSendQueue {
     /// Queues a run's operations behind everything queued before. Never waits.
     public nonisolated func enqueue(runId: RunID, _ operations: [DeliveryOperation]) {
         guard !operations.isEmpty else { return }
-        continuation.yield(Batch(owner: .run(runId), items: operations.map { Item(runId: runId, operation: $0) }))
+        let items = tickets.withLock { state in
+            operations.map { operation -> Item in
+                let ticket = state.next
+                state.next += 1
+                state.newest[SlotKey(owner: .run(runId), slot: operation.slot)] = ticket
+                return Item(runId: runId, operation: operation, ticket: ticket)
+            }
+        }
+        continuation.yield(Batch(owner: .run(runId), items: items))
     }
 
     /// Queues a standalone message (its parts as `.send` operations of slots 0, 1, …) behind
@@ -200,6 +219,7 @@ public actor ConversationSendQueue {
                 switch await apply(item, owner: batch.owner) {
                 case .delivered(let ref): receipt.messages.append(ref)
                 case .failed(let reason): receipt.failure = receipt.failure ?? reason
+                case .superseded: break
                 }
             }
             if case .message = batch.owner { forget(batch.owner) }
@@ -214,7 +234,7 @@ public actor ConversationSendQueue {
         Activity(appliedBatches: appliedBatches, tracksMessages: !refs.isEmpty || !unknownSlots.isEmpty)
     }
 
-    private enum Applied { case delivered(MessageRef), failed(String) }
+    private enum Applied { case delivered(MessageRef), failed(String), superseded }
 
     private func apply(_ item: Item, owner: Owner) async -> Applied {
         // After a run's final operation (delivered or given up) nothing edits its messages.
@@ -239,7 +259,17 @@ public actor ConversationSendQueue {
         var attempt = 0
         while true {
             attempt += 1
-            await pace()
+            // Wait for this conversation's pace and the channel's flood budget before choosing:
+            // newer text may arrive meanwhile. A dropped edit costs no call and no wait.
+            if !isSuperseded(item, key: key) {
+                await pace()
+                try? await channel.reserveCall(in: conversation)
+            }
+            if isSuperseded(item, key: key) {
+                count("superseded")
+                return .superseded
+            }
+            lastCall = .now
             // Whether the call in flight posts a message (also the send that stands in for an edit
             // the channel cannot do): only an edit is repeated after an unknown outcome, and an
             // error the channel did not classify counts as an unknown outcome for a send.
@@ -290,6 +320,14 @@ public actor ConversationSendQueue {
         }
     }
 
+    /// True for a live edit of a message that exists when a newer operation for the same message
+    /// of the run is queued: its text is out of date before it is sent. The checkpoint it carries
+    /// is not advanced (the newer operation carries a later one), which is the safe direction.
+    private func isSuperseded(_ item: Item, key: SlotKey) -> Bool {
+        guard item.runId != nil, !item.operation.isFinal, refs[key] != nil else { return false }
+        return tickets.withLock { ($0.newest[key] ?? 0) > item.ticket }
+    }
+
     private func checkpoint(_ item: Item) async {
         if let runId = item.runId, let seq = item.operation.checkpoint { await onCheckpoint(runId, seq) }
     }
@@ -302,7 +340,6 @@ public actor ConversationSendQueue {
     /// conversation (a platform's rate is counted in calls started).
     private func pace() async {
         let interval = channel.capabilities.minSendInterval
-        defer { lastCall = .now }
         guard interval > .zero, let lastCall else { return }
         let wait = interval - (ContinuousClock.now - lastCall)
         if wait > .zero { try? await sleep(wait) }
@@ -319,6 +356,7 @@ public actor ConversationSendQueue {
     private func forget(_ owner: Owner) {
         refs = refs.filter { $0.key.owner != owner }
         unknownSlots = unknownSlots.filter { $0.owner != owner }
+        if case .run = owner { tickets.withLock { $0.newest = $0.newest.filter { $0.key.owner != owner } } }
     }
 
     private struct RetryAfter { var value: Duration? }

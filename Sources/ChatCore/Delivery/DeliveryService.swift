@@ -59,7 +59,12 @@ public actor DeliveryService: Service, ChatOutbox {
         var projector: DeliveryProjector
         /// The last event seq handed to the projector (events at or below it are skipped).
         var handledSeq: Int64
+        /// Permission requests of the run still unanswered: no typing indicator while it waits for a person.
+        var openPermissions = 0
     }
+
+    /// When each conversation last showed activity (`ChatChannel.showActivity`).
+    private var lastActivity: [String: ContinuousClock.Instant] = [:]
 
     /// A service over `manager`'s event stream and `store`'s checkpoints, delivering through
     /// `channels` (one per channel kind).
@@ -93,6 +98,7 @@ public actor DeliveryService: Service, ChatOutbox {
                     await tick()
                 }
             }
+            group.addTask { [self] in await showActivity() }
             for await event in events {
                 if Task.isCancelled { break }
                 handle(event)
@@ -143,8 +149,8 @@ public actor DeliveryService: Service, ChatOutbox {
     /// Starts projections for finished runs whose output did not all reach their conversation
     /// (except `skipping`: runs this service already follows).
     ///
-    /// A run whose channel keeps its messages in this store (the http channel) and that has
-    /// messages there is re-rendered from its first event over those messages: the queue adopts
+    /// A run that has messages recorded in this store (the http channel's message log, or the
+    /// platform message ids Telegram records while a run streams) is re-rendered from its first event over those messages: the queue adopts
     /// them as the run's slots, so the projection edits them in place (identical text is a no-op)
     /// and only what is missing becomes new. Exact even where a delivered message got ahead of the
     /// checkpoint (a flush of several messages, a held-back word). Other runs go on from the
@@ -198,9 +204,46 @@ public actor DeliveryService: Service, ChatOutbox {
             handledSeq: 0)
         guard event.seq > delivery.handledSeq, delivery.conversation == conversation else { return }
         delivery.handledSeq = event.seq
+        switch event.payload {
+        case .permissionRequested: delivery.openPermissions += 1
+        case .permissionResolved: delivery.openPermissions = max(0, delivery.openPermissions - 1)
+        default: break
+        }
         let operations = delivery.projector.handle(redacted(event.payload), seq: event.seq, now: .now)
         if delivery.projector.finished { runs[runId] = nil } else { runs[runId] = delivery }
         send(operations, run: runId, to: conversation, channel: channel)
+    }
+
+    /// While a run is active in a conversation (started, not ended, not waiting for a permission
+    /// answer), shows the channel's activity indicator there every `activityInterval`, until
+    /// cancelled. The calls of one round run concurrently; a slow one delays only the next round.
+    private func showActivity() async {
+        while !Task.isCancelled {
+            try? await Task.sleep(for: .milliseconds(500))
+            let due = dueActivity(now: .now)
+            guard !due.isEmpty else { continue }
+            await withDiscardingTaskGroup { group in
+                for (channel, conversation) in due {
+                    group.addTask { await channel.showActivity(in: conversation) }
+                }
+            }
+        }
+    }
+
+    /// The conversations whose activity indicator is due now (marked as shown).
+    private func dueActivity(now: ContinuousClock.Instant) -> [(any ChatChannel, ConversationRef)] {
+        var due: [(any ChatChannel, ConversationRef)] = []
+        var active: Set<String> = []
+        for delivery in runs.values where delivery.openPermissions == 0 {
+            let destination = delivery.conversation.canonical
+            guard active.insert(destination).inserted, let channel = channels.channel(for: delivery.conversation),
+                  let interval = channel.capabilities.activityInterval else { continue }
+            if let last = lastActivity[destination], now - last < interval { continue }
+            lastActivity[destination] = now
+            due.append((channel, delivery.conversation))
+        }
+        lastActivity = lastActivity.filter { active.contains($0.key) }
+        return due
     }
 
     /// Flushes held text whose deadline passed; now and then drops idle send queues.

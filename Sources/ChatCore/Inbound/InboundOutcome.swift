@@ -51,14 +51,17 @@ public struct InboundOutcome: Sendable, Equatable, Codable {
     /// A message whose idempotency key is still being handled: nothing done, nothing sent.
     public static let inProgress = InboundOutcome(accepted: false, refusal: .inProgress)
 
-    /// A stable fingerprint of what a message asks (conversation, sender, text, button): FNV-1a
+    /// A stable fingerprint of what a message asks (conversation, sender, text, button, attachments): FNV-1a
     /// 64 over its UTF-8, hex. Not a security measure, only a guard against reusing a key. The
     /// text of `/auth` is left out, so the stored fingerprint says nothing about the secret.
     static func fingerprint(_ message: InboundMessage) -> String {
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325
         let trimmed = message.text.drop { $0.isWhitespace }
         let text = trimmed.hasPrefix("/auth") ? "/auth" : message.text
-        for part in [message.conversation.canonical, message.senderId, text, message.buttonPayload ?? ""] {
+        var parts = [message.conversation.canonical, message.senderId, text, message.buttonPayload ?? ""]
+        // Attachments count only when there are some, so fingerprints stored before stay valid.
+        if !message.attachments.isEmpty { parts.append(message.attachments.map(\.reference).joined(separator: "\n")) }
+        for part in parts {
             for byte in part.utf8 {
                 hash ^= UInt64(byte)
                 hash = hash &* 0x0000_0100_0000_01b3

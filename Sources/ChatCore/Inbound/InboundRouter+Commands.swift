@@ -69,7 +69,8 @@ extension InboundRouter {
     private func steer(_ text: String, _ context: CommandContext) async throws -> InboundOutcome {
         guard config.acp.dispatchEnabled else { throw ACPError(.dispatchDisabled) }
         let key = try await boundSession(context)
-        let result = try await manager.steer(key, prompt: promptBlocks(text, context.message), from: context.conversation)
+        let attachments = try await attachmentBlocks(context.message.attachments, session: key)
+        let result = try await manager.steer(key, prompt: promptBlocks(text, attachments: attachments), from: context.conversation)
         return ok("steered: run \(result.runId) goes next", runId: result.runId)
     }
 
@@ -165,7 +166,8 @@ extension InboundRouter {
         }
         guard let text, !text.isEmpty else { return ok("fresh session in \(key)") }
         guard config.acp.dispatchEnabled else { throw ACPError(.dispatchDisabled) }
-        let result = try await manager.submit(key, prompt: promptBlocks(text, context.message), from: context.conversation)
+        let attachments = try await attachmentBlocks(context.message.attachments, session: key)
+        let result = try await manager.submit(key, prompt: promptBlocks(text, attachments: attachments), from: context.conversation)
         return ok("fresh session in \(key); run \(result.runId) queued", runId: result.runId)
     }
 

@@ -8,7 +8,9 @@ import Foundation
 
 /// Plain messages and unknown senders.
 extension InboundRouter {
-    /// Queues a plain message as a run of the conversation's session.
+    /// Queues a plain message as a run of the conversation's session. Its attachments are
+    /// fetched first (`attachmentBlocks`); when one cannot be, the reply says why and nothing
+    /// is submitted.
     ///
     /// Unbound: the gate only lets allowlisted senders' prompts through to here (members bindings
     /// resolve), so they get a short `ERROR: ACP_NOT_BOUND` hint; nobody else gets a reply.
@@ -19,7 +21,8 @@ extension InboundRouter {
             let key = try await boundSession(context)
             let idempotency = IdempotencyKey(scope: "\(context.conversation.channel.rawValue):\(context.conversation.accountId):submit",
                                              key: context.message.idempotencyKey)
-            let result = try await manager.submit(key, prompt: promptBlocks(text, context.message), from: context.conversation,
+            let attachments = try await attachmentBlocks(context.message.attachments, session: key)
+            let result = try await manager.submit(key, prompt: promptBlocks(text, attachments: attachments), from: context.conversation,
                                                   idempotency: idempotency)
             return InboundOutcome(accepted: true, runId: result.runId)
         } catch {
@@ -27,13 +30,9 @@ extension InboundRouter {
         }
     }
 
-    /// The prompt's content: the text, then one resource link per attachment.
-    func promptBlocks(_ text: String, _ message: InboundMessage) -> [ContentBlock] {
-        var blocks: [ContentBlock] = text.isEmpty ? [] : [.text(text)]
-        for attachment in message.attachments {
-            blocks.append(.resourceLink(uri: attachment.reference, name: attachment.fileName ?? attachment.reference,
-                                        mimeType: attachment.mimeType))
-        }
+    /// The prompt's content: the text (the caption of an attachment), then the attachments' blocks.
+    func promptBlocks(_ text: String, attachments: [ContentBlock]) -> [ContentBlock] {
+        let blocks: [ContentBlock] = (text.isEmpty ? [] : [.text(text)]) + attachments
         return blocks.isEmpty ? [.text(text)] : blocks
     }
 
@@ -69,10 +68,12 @@ extension InboundRouter {
         }
     }
 
-    /// `ERROR: …` for a thrown error: an `ACPError` with its code and hint; anything else is
-    /// logged and answered as a generic failure (details stay in the log).
+    /// `ERROR: …` for a thrown error: an `ACPError` with its code and hint, an attachment's
+    /// refusal as it is; anything else is logged and answered as a generic failure (details stay
+    /// in the log).
     func failure(_ error: any Error) -> InboundOutcome {
         if let error = error as? ACPError { return InboundOutcome(accepted: true, reply: ChatReply.error(error)) }
+        if let refusal = error as? AttachmentRefusal { return InboundOutcome(accepted: true, reply: refusal.reply) }
         logger.error("command failed", metadata: ["error": "\(error)"])
         return InboundOutcome(accepted: true, reply: ChatReply.error("the request failed; see the daemon log"))
     }

@@ -66,6 +66,10 @@ extension InboundRouter {
         } catch ChannelError.notSupported {
             throw ACPError(.invalidArgument, message: "this conversation cannot have threads or topics",
                            hint: "use --bind here to bind this conversation itself")
+        } catch ChannelError.permanent(let why) {
+            // The platform refused for good (e.g. a missing right): say why, so the fix is clear.
+            throw ACPError(.invalidArgument, message: "the thread could not be created: \(why)",
+                           hint: "fix the cause above (e.g. give the bot the right it names), or use --bind here", detail: why)
         } catch {
             logger.warning("thread not created", metadata: ["error": "\(error)"])
             throw ACPError(.invalidArgument, message: "the thread could not be created", detail: "\(error)")

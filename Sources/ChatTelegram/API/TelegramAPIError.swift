@@ -22,6 +22,15 @@ public enum TelegramAPIError: Error, Sendable, Equatable {
         return false
     }
 
+    /// Whether Telegram refused the message's formatting (a 400 naming its entities, such as
+    /// "can't parse entities" or "ENTITY_BOUNDS_INVALID", or a text link's URL): the same
+    /// message may still go out as plain text.
+    public var rejectsEntities: Bool {
+        guard case .api(400, let description, _) = self else { return false }
+        let lower = description.lowercased()
+        return lower.contains("entit") || lower.contains("http url")
+    }
+
     /// The `result` label of `acpd_channel_requests_total`: a few stable words.
     var metricResult: String {
         switch self {

@@ -22,8 +22,8 @@ import Darwin
 public struct TelegramBotAPI: Sendable {
     /// Where the Bot API lives (`https://api.telegram.org`, a local Bot API server, a test fake).
     public let apiRoot: String
-    private let token: String
-    private let client: HTTPClient
+    let token: String
+    let client: HTTPClient
     /// How long a call other than `getUpdates` may take before its outcome counts as unknown.
     public var requestTimeout: Duration
 
@@ -70,19 +70,23 @@ public struct TelegramBotAPI: Sendable {
         return try await call("getUpdates", parameters, as: [TelegramUpdate].self, timeout: .seconds(timeout) + requestTimeout)
     }
 
-    /// `sendMessage` (plain text) into `chatId`, into topic `messageThreadId` when given.
-    public func sendMessage(chatId: Int64, messageThreadId: Int64?, text: String,
+    /// `sendMessage` into `chatId`, into topic `messageThreadId` when given; formatted by
+    /// `entities` (none: plain text).
+    public func sendMessage(chatId: Int64, messageThreadId: Int64?, text: String, entities: [TelegramMessageEntity] = [],
                             replyMarkup: JSONValue?) async throws(TelegramAPIError) -> TelegramMessage {
         var parameters: [String: JSONValue] = ["chat_id": .int(chatId), "text": .string(text)]
+        if !entities.isEmpty { parameters["entities"] = .array(entities.map(\.json)) }
         if let messageThreadId { parameters["message_thread_id"] = .int(messageThreadId) }
         if let replyMarkup { parameters["reply_markup"] = replyMarkup }
         return try await call("sendMessage", parameters, as: TelegramMessage.self)
     }
 
-    /// `editMessageText`; an edit that changes nothing ("message is not modified") succeeds.
-    public func editMessageText(chatId: Int64, messageId: Int64, text: String,
+    /// `editMessageText` (formatted by `entities`; none: plain text); an edit that changes
+    /// nothing ("message is not modified": same text, entities and keyboard) succeeds.
+    public func editMessageText(chatId: Int64, messageId: Int64, text: String, entities: [TelegramMessageEntity] = [],
                                 replyMarkup: JSONValue?) async throws(TelegramAPIError) {
         var parameters: [String: JSONValue] = ["chat_id": .int(chatId), "message_id": .int(messageId), "text": .string(text)]
+        if !entities.isEmpty { parameters["entities"] = .array(entities.map(\.json)) }
         if let replyMarkup { parameters["reply_markup"] = replyMarkup }
         do {
             _ = try await call("editMessageText", parameters, as: JSONValue.self)
@@ -106,6 +110,25 @@ public struct TelegramBotAPI: Sendable {
     /// `deleteForumTopic`: the topic and every message in it.
     public func deleteForumTopic(chatId: Int64, messageThreadId: Int64) async throws(TelegramAPIError) {
         _ = try await call("deleteForumTopic", ["chat_id": .int(chatId), "message_thread_id": .int(messageThreadId)], as: JSONValue.self)
+    }
+
+    /// `sendMessageDraft`: streams `text` as draft `draftId` (non-zero; updates of one id are
+    /// animated) into private chat `chatId`. A draft is a preview: the final text must be sent
+    /// with `sendMessage` to stay in the chat.
+    public func sendMessageDraft(chatId: Int64, messageThreadId: Int64?, draftId: Int64, text: String,
+                                 entities: [TelegramMessageEntity] = []) async throws(TelegramAPIError) {
+        var parameters: [String: JSONValue] = ["chat_id": .int(chatId), "draft_id": .int(draftId), "text": .string(text)]
+        if !entities.isEmpty { parameters["entities"] = .array(entities.map(\.json)) }
+        if let messageThreadId { parameters["message_thread_id"] = .int(messageThreadId) }
+        _ = try await call("sendMessageDraft", parameters, as: JSONValue.self)
+    }
+
+    /// `sendChatAction`: shows `action` (e.g. `typing`) in `chatId` (topic `messageThreadId`) for
+    /// about five seconds or until the bot's next message.
+    public func sendChatAction(chatId: Int64, messageThreadId: Int64?, action: String) async throws(TelegramAPIError) {
+        var parameters: [String: JSONValue] = ["chat_id": .int(chatId), "action": .string(action)]
+        if let messageThreadId { parameters["message_thread_id"] = .int(messageThreadId) }
+        _ = try await call("sendChatAction", parameters, as: JSONValue.self)
     }
 
     // MARK: Transport
@@ -181,7 +204,7 @@ public struct TelegramBotAPI: Sendable {
         return .lost("\(type(of: error))")
     }
 
-    private static func integer(_ value: JSONValue) -> Int64? {
+    static func integer(_ value: JSONValue) -> Int64? {
         switch value {
         case .int(let number): number
         case .double(let number) where number.rounded() == number && abs(number) < 1e15: Int64(number)
@@ -189,12 +212,12 @@ public struct TelegramBotAPI: Sendable {
         }
     }
 
-    private static func nanoseconds(_ duration: Duration) -> Int64 {
+    static func nanoseconds(_ duration: Duration) -> Int64 {
         let (seconds, attoseconds) = duration.components
         return seconds.multipliedReportingOverflow(by: 1_000_000_000).partialValue + attoseconds / 1_000_000_000
     }
 
-    private static func timeAmount(_ duration: Duration) -> TimeAmount {
+    static func timeAmount(_ duration: Duration) -> TimeAmount {
         let (seconds, attoseconds) = duration.components
         return .nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
     }

@@ -68,10 +68,17 @@ public struct TelegramMessage: Sendable, Equatable, Decodable {
     public var isTopicMessage: Bool?
     public var text: String?
     public var caption: String?
+    /// A photo in the sizes Telegram made of it, smallest first.
+    public var photo: [TelegramFile]?
+    public var document: TelegramFile?
+    public var voice: TelegramFile?
+    public var audio: TelegramFile?
+    public var video: TelegramFile?
 
     enum CodingKeys: String, CodingKey {
         case messageId = "message_id", from, senderChat = "sender_chat", chat, messageThreadId = "message_thread_id"
         case isTopicMessage = "is_topic_message", text, caption
+        case photo, document, voice, audio, video
     }
 
     public init(messageId: Int64, from: TelegramUser?, senderChat: TelegramChat? = nil, chat: TelegramChat,

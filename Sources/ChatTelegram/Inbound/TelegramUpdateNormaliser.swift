@@ -19,8 +19,12 @@ public enum NormalisedUpdate: Sendable, Equatable {
 ///
 /// - Conversation ids come from `TelegramConversationID.conversation` (CONTRACT.md §2): in a
 ///   forum, a topic only when `is_topic_message`, else General (`…:topic:1`).
+/// - Attachments: a photo (its largest size within the 20 MB download limit), document, voice
+///   note, audio or video becomes an `InboundMessage.Attachment` (file id, kind, name, type,
+///   size); the caption is the text, and a file without caption is a message with empty text.
+///   The channel gives each attachment its source (`TelegramFileSource`); nothing is fetched here.
 /// - Ignored: messages from bots (also the anonymous-admin bot), messages sent on behalf of a chat,
-///   channel posts, service messages (no text and no caption), edited messages (an edit is not a
+///   channel posts, service messages (no text, caption or file), edited messages (an edit is not a
 ///   new prompt).
 /// - The idempotency key is the `update_id` (the router scopes it to `telegram:<account>`): a
 ///   redelivered update has the same key, so it starts nothing twice.
@@ -62,11 +66,36 @@ public enum TelegramUpdateNormaliser {
         guard message.chat.type != "channel" else { return .ignored("channel post") }
         guard let sender = message.from, message.senderChat == nil else { return .ignored("sent on behalf of a chat") }
         guard !sender.isBot else { return .ignored("sent by a bot") }
-        guard let raw = message.text ?? message.caption, !raw.isEmpty else { return .ignored("service message or no text") }
+        let attachments = attachments(of: message)
+        let raw = message.text ?? message.caption ?? ""
+        guard !raw.isEmpty || !attachments.isEmpty else { return .ignored("service message or no text") }
         guard let text = addressedText(raw, botUsername: botUsername) else { return .ignored("a command for another bot") }
         guard let conversation = conversation(of: message, accountId: accountId) else { return .ignored("chat id outside the Telegram forms") }
-        return .message(InboundMessage(conversation: conversation, senderId: String(sender.id), text: text,
+        return .message(InboundMessage(conversation: conversation, senderId: String(sender.id), text: text, attachments: attachments,
                                        platformMessageId: String(message.messageId), idempotencyKey: key))
+    }
+
+    /// The files of `message` as attachments (Telegram puts at most one file in a message).
+    static func attachments(of message: TelegramMessage) -> [InboundMessage.Attachment] {
+        func attachment(_ file: TelegramFile, _ kind: InboundMessage.Attachment.Kind, name: String?, mime: String?) -> InboundMessage.Attachment {
+            InboundMessage.Attachment(reference: file.fileId, kind: kind, fileName: file.fileName ?? name, mimeType: file.mimeType ?? mime,
+                                      sizeBytes: file.fileSize.map(Int.init))
+        }
+        if let sizes = message.photo, let best = largestPhoto(sizes) {
+            return [attachment(best, .photo, name: "photo.jpg", mime: "image/jpeg")]
+        }
+        if let document = message.document { return [attachment(document, .document, name: "file", mime: nil)] }
+        if let voice = message.voice { return [attachment(voice, .voice, name: "voice.ogg", mime: "audio/ogg")] }
+        if let audio = message.audio { return [attachment(audio, .audio, name: "audio", mime: nil)] }
+        if let video = message.video { return [attachment(video, .video, name: "video.mp4", mime: "video/mp4")] }
+        return []
+    }
+
+    /// The largest photo size (by pixels, then bytes) within the download limit (an unknown size
+    /// counts as within); when none is, the smallest, whose fetch then says it is too big.
+    static func largestPhoto(_ sizes: [TelegramFile]) -> TelegramFile? {
+        let bySize = sizes.sorted { (($0.width ?? 0) * ($0.height ?? 0), $0.fileSize ?? 0) < (($1.width ?? 0) * ($1.height ?? 0), $1.fileSize ?? 0) }
+        return bySize.last { ($0.fileSize ?? 0) <= Int64(TelegramFileSource.maxDownloadBytes) } ?? bySize.first
     }
 
     static func normalise(_ query: TelegramCallbackQuery, key: String, accountId: String) -> NormalisedUpdate {

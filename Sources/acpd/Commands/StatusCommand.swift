@@ -1,6 +1,7 @@
 import JSONKit
 import ACPControlPlane
 import ArgumentParser
+import ChatCore
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
@@ -8,11 +9,12 @@ import Foundation
 #endif
 
 /// `acpd status`: a summary of the store (path, schema, sessions by state, bindings, live runs,
-/// pending pairing requests with their ids), read-only; works while `acpd run` is up.
-struct StatusCommand: ParsableCommand {
+/// pending pairing requests with their ids), read-only; works while `acpd run` is up. Also each
+/// chat account's state, from the running daemon (`acpd channels`), else from the config.
+struct StatusCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "status",
-        abstract: "Summarise the store: sessions by state, bindings, live runs, pending pairing requests, schema (read-only).",
+        abstract: "Summarise the store (sessions by state, bindings, live runs, pending pairing requests, schema) and the chat accounts.",
         discussion: "See docs/operations.md."
     )
 
@@ -21,7 +23,9 @@ struct StatusCommand: ParsableCommand {
     @Flag(name: .long, help: "Print JSON.")
     var json = false
 
-    func run() throws {
+    func run() async throws {
+        let loaded = try config.loadOrExit()
+        let (accounts, accountsNote) = await DaemonAPIClient.accounts(loaded.config)
         let store = try StoreListing.open(configOption: config.path)
         defer { try? store.close() }
         let version = try store.schemaVersion()
@@ -45,6 +49,7 @@ struct StatusCommand: ParsableCommand {
                     ["id": .int(request.id), "sender": JSONValue("\(request.channel.rawValue):\(request.senderId)"),
                      "conversation": JSONValue(request.conversationId), "createdAt": JSONValue(request.createdAt.formatted(.iso8601))]
                 }),
+                "channels": .array(accounts.map(APIResponses.account)), "daemon": JSONValue(accountsNote == nil),
             ] as JSONValue))
             return
         }
@@ -59,6 +64,11 @@ struct StatusCommand: ParsableCommand {
         for request in pairing {
             print("  #\(request.id) \(request.channel.rawValue):\(request.senderId)"
                   + (request.conversationId.map { " in \($0)" } ?? "") + ", since \(request.createdAt.formatted(.iso8601))")
+        }
+        print("chat accounts: \(accounts.count)" + (accountsNote.map { " (\($0))" } ?? ""))
+        for account in accounts {
+            print("  \(account.name) \(account.state.rawValue) since \(StoreListing.time(account.since))"
+                  + (account.lastError.map { ": \($0)" } ?? ""))
         }
     }
 }

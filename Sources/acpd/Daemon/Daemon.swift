@@ -68,7 +68,8 @@ struct Daemon {
             store: store, token: config.api.token, registry: registry, httpChannel: httpChannel, redaction: parts.delivery.redaction,
             readiness: { [readiness = Readiness(channels: channels, store: store, registry: parts.backends, agents: parts.agents)] in
                 await readiness.check()
-            })
+            },
+            accounts: { channels.compactMap(\.accountStatus) })
         let httpLogger = Logger(label: "acpd.http")
         let maxConnections = Self.connectionLimit(config, logger: logger)
         let limiter = ConnectionLimiter(limit: maxConnections, logger: httpLogger)
@@ -86,7 +87,10 @@ struct Daemon {
             .init(service: parts.delivery),
             .init(service: ControlPlaneService(manager: parts.manager, store: store, grace: Self.shutdownGrace, logger: logger)),
             .init(service: SweeperService(sweeper: sweeper)),
-            .init(service: ConfigReloadService(reloader: reloader, apply: { [parts] in await parts.apply(reloaded: $0) }, logger: logger)),
+            .init(service: ConfigReloadService(reloader: reloader, apply: { [parts] in
+                await parts.apply(reloaded: $0)
+                telegram.apply($0.channels)
+            }, logger: logger)),
             .init(service: parts.router),
         ] + channels.map { .init(service: $0) }
         let group = ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))

@@ -14,8 +14,10 @@ import Darwin
 #endif
 import NIOCore
 
-/// Doctor's chat account checks: each Telegram token answers `getMe`, each Discord token answers
-/// `/users/@me` (then `DiscordChecks`). Tokens never appear in the output: every message is redacted before it is shown.
+/// Doctor's chat account checks: each Telegram token answers `getMe` (then each chat bound to
+/// that account is checked, `ChannelChecks+TelegramChats.swift`), each Discord token answers
+/// `/users/@me` (then `DiscordChecks`). Tokens never appear in the output: every message is
+/// redacted before it is shown.
 ///
 /// HTTP goes through AsyncHTTPClient (SwiftNIO), not URLSession: FoundationNetworking would load
 /// libcurl and its TLS and Kerberos libraries into every acpd process (about 6 MiB of idle RSS).
@@ -28,7 +30,9 @@ struct ChannelChecks: Sendable {
         var checks: [DoctorCheck] = []
         for id in config.channels.telegram.keys.sorted() {
             guard let account = config.channels.telegram[id] else { continue }
-            checks.append(await telegram(id, account))
+            let (check, bot) = await telegram(id, account)
+            checks.append(check)
+            if let bot { checks += await telegramChats(id, account, bot: bot) }
         }
         for id in config.channels.discord.keys.sorted() {
             guard let account = config.channels.discord[id] else { continue }
@@ -37,40 +41,54 @@ struct ChannelChecks: Sendable {
             // Gateway, application id and intents only for a token that works.
             if token.status == .pass { checks += await DiscordChecks(id: id, account: account).run() }
         }
+        checks += await runningAccounts()
         if checks.isEmpty { checks.append(.skip("chat accounts", "no Telegram or Discord accounts configured")) }
         return checks
     }
 
-    private func telegram(_ id: String, _ account: ChannelsConfig.TelegramAccount) async -> DoctorCheck {
+    /// What `getMe` said about the bot, for the per-chat checks.
+    struct TelegramBot {
+        var id: Int64
+        var username: String?
+        /// False: privacy mode is on.
+        var readsAllGroupMessages: Bool
+    }
+
+    /// The account's check, and the bot when its token works (also with a webhook set: the
+    /// chats can still be checked).
+    private func telegram(_ id: String, _ account: ChannelsConfig.TelegramAccount) async -> (check: DoctorCheck, bot: TelegramBot?) {
         let name = "telegram account \(id)"
         let token = account.botToken.value
         let keyPath = "channels.telegram.accounts.\(id).botToken"
         guard let url = URL(string: "\(trimmed(account.apiRoot))/bot\(token)/getMe") else {
-            return .fail(name, "apiRoot \(account.apiRoot) does not form a URL", hint: "fix channels.telegram.accounts.\(id).apiRoot")
+            return (.fail(name, "apiRoot \(account.apiRoot) does not form a URL", hint: "fix channels.telegram.accounts.\(id).apiRoot"), nil)
         }
         let result = await fetch(url, headers: [:], token: token)
         switch result {
         case .answered(200, let body):
             let user = body["result"]?["username"]?.stringValue
+            let bot = body["result"]?["id"].flatMap { if case .int(let id) = $0 { id } else { nil } }.map {
+                TelegramBot(id: $0, username: user, readsAllGroupMessages: body["result"]?["can_read_all_group_messages"] != .bool(false))
+            }
             let detail = "getMe ok" + (user.map { ": @\($0)" } ?? "")
             // A webhook on the token makes every getUpdates answer 409: acpd could never poll.
             if let hook = URL(string: "\(trimmed(account.apiRoot))/bot\(token)/getWebhookInfo"),
                case .answered(200, let info) = await fetch(hook, headers: [:], token: token),
                let webhook = info["result"]?["url"]?.stringValue, !webhook.isEmpty {
-                return .fail(name, detail + "; a webhook is set on this bot, so long polling gets 409 Conflict",
-                             hint: "remove it with the Bot API's deleteWebhook for this bot (acpd polls with getUpdates)")
+                return (.fail(name, detail + "; a webhook is set on this bot, so long polling gets 409 Conflict",
+                              hint: "remove it with the Bot API's deleteWebhook for this bot (acpd polls with getUpdates)"), bot)
             }
             if case .bool(false)? = body["result"]?["can_read_all_group_messages"] {
-                return .warn(name, detail + "; privacy mode is on: in groups the bot sees only commands and replies to it",
-                             hint: "turn privacy mode off (@BotFather /setprivacy → Disable) or make the bot an admin of its groups")
+                return (.warn(name, detail + "; privacy mode is on: in groups the bot sees only commands and replies to it",
+                              hint: "turn privacy mode off (@BotFather /setprivacy → Disable) or make the bot an admin of its groups"), bot)
             }
-            return .pass(name, detail)
+            return (.pass(name, detail), bot)
         case .answered(let status, _) where status == 401 || status == 404:
-            return .fail(name, "getMe answered \(status): the token was rejected", hint: "set \(keyPath) to the token @BotFather gave")
+            return (.fail(name, "getMe answered \(status): the token was rejected", hint: "set \(keyPath) to the token @BotFather gave"), nil)
         case .answered(let status, _):
-            return .fail(name, "getMe answered HTTP \(status)", hint: "check channels.telegram.accounts.\(id).apiRoot and try again")
+            return (.fail(name, "getMe answered HTTP \(status)", hint: "check channels.telegram.accounts.\(id).apiRoot and try again"), nil)
         case .unreachable(let message):
-            return .fail(name, "cannot reach \(account.apiRoot): \(message)", hint: "check the network and channels.telegram.accounts.\(id).apiRoot")
+            return (.fail(name, "cannot reach \(account.apiRoot): \(message)", hint: "check the network and channels.telegram.accounts.\(id).apiRoot"), nil)
         }
     }
 
@@ -94,7 +112,7 @@ struct ChannelChecks: Sendable {
         }
     }
 
-    private enum Answer {
+    enum Answer {
         case answered(Int, JSONValue)
         case unreachable(String)
     }
@@ -102,9 +120,15 @@ struct ChannelChecks: Sendable {
     /// Largest answer body read.
     private static let maxBodyBytes = 1 << 20
 
-    private func fetch(_ url: URL, headers: [String: String], token: String) async -> Answer {
+    /// GETs `url`, or POSTs `body` to it as JSON when one is given.
+    func fetch(_ url: URL, headers: [String: String], token: String, body: JSONValue? = nil) async -> Answer {
         var request = HTTPClientRequest(url: url.absoluteString)
         for (name, value) in headers { request.headers.add(name: name, value: value) }
+        if let body {
+            request.method = .POST
+            request.headers.add(name: "Content-Type", value: "application/json")
+            request.body = .bytes(ByteBuffer(string: body.jsonText()))
+        }
         // A check, not a long-lived client: a refused connection is reported at once instead of
         // being retried with backoff until the timeout.
         var configuration = HTTPClient.Configuration()
@@ -135,7 +159,7 @@ struct ChannelChecks: Sendable {
         }
     }
 
-    private func trimmed(_ base: String) -> String {
+    func trimmed(_ base: String) -> String {
         base.hasSuffix("/") ? String(base.dropLast()) : base
     }
 

@@ -23,6 +23,12 @@ enum APIResponses {
     static func time(_ date: Date?) -> JSONValue { JSONValue(date.map { $0.formatted(.iso8601) }) }
 
     /// A session; what a chat user typed (label, cwd) is redacted like a chat reply.
+    /// One chat account (`GET /v1/channels`, `acpd channels --json`).
+    static func account(_ status: ChannelAccountStatus) -> JSONValue {
+        ["channel": JSONValue(status.channel.rawValue), "account": JSONValue(status.accountId), "state": JSONValue(status.state.rawValue),
+         "since": JSONValue(status.since.formatted(.iso8601)), "lastError": JSONValue(status.lastError)]
+    }
+
     static func session(_ session: SessionRecord, bindings: [BindingRecord], redactor: Redactor) -> JSONValue {
         [
             "key": JSONValue(session.key.rawValue), "label": JSONValue(session.label.map(redactor.redact)), "agent": JSONValue(session.agentId),

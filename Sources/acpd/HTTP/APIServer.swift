@@ -22,6 +22,8 @@ struct APIDependencies: Sendable {
     var redaction: RedactorBox
     /// Whether the daemon can take work (`/readyz`), why not, and the backends' health.
     var readiness: @Sendable () async -> ReadinessReport
+    /// How each chat account stands (`/readyz`, `GET /v1/channels`).
+    var accounts: @Sendable () -> [ChannelAccountStatus] = { [] }
 }
 
 /// The HTTP API of `acpd run` (CONTRACT.md §7, docs/http-api.md) on Hummingbird.
@@ -38,7 +40,10 @@ enum APIServer {
             let full = await deps.readiness()
             let authorised = deps.token.map { BearerToken(token: $0).accepts(request.headers[.authorization]) } ?? true
             let state = authorised ? full : full.withoutReasons
-            return APIResponses.json(["ready": JSONValue(state.ready), "detail": JSONValue(state.detail), "backends": JSONValue(state.backends.mapValues(JSONValue.string))],
+            // Each chat account's state (its errors only through GET /v1/channels, with the token).
+            let accounts = Dictionary(deps.accounts().map { ($0.name, JSONValue($0.state.rawValue)) }, uniquingKeysWith: { first, _ in first })
+            return APIResponses.json(["ready": JSONValue(state.ready), "detail": JSONValue(state.detail),
+                                      "backends": JSONValue(state.backends.mapValues(JSONValue.string)), "channels": JSONValue(accounts)],
                                      status: state.ready ? .ok : .serviceUnavailable)
         }
         let router = root.group().add(middleware: BearerTokenMiddleware(token: deps.token))
@@ -48,6 +53,9 @@ enum APIServer {
                 deps.registry.emit(into: &buffer)
                 return APIResponses.text(String(decoding: buffer, as: UTF8.self), contentType: "text/plain; version=0.0.4; charset=utf-8")
             }
+        }
+        router.get("/v1/channels") { _, _ in
+            APIResponses.json(["channels": .array(deps.accounts().map(APIResponses.account))])
         }
         router.get("/v1/sessions") { request, _ in
             do {

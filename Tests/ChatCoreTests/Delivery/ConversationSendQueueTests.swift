@@ -29,7 +29,7 @@ struct ConversationSendQueueTests {
         return await channel.log.entries
     }
 
-    @Test("operations are applied in order; edits reach the message their slot was sent as")
+    @Test("operations are applied in order; edits reach the message their slot was sent as; a backlog's stale edit is dropped")
     func ordering() async {
         let channel = RecordingChannel()
         let entries = await drain(channel, makeQueue(channel), [
@@ -37,8 +37,39 @@ struct ConversationSendQueueTests {
             [Op(.send, slot: 1, text: "perm", kind: .permission), Op(.edit, slot: 0, text: "ab", checkpoint: 3)],
             [Op(.edit, slot: 1, text: "perm done", checkpoint: 4), Op(.edit, slot: 0, text: "abc", isFinal: true, checkpoint: 5)],
         ])
-        #expect(entries == ["send m1 a", "checkpoint 1", "send m2 perm", "edit m1 ab", "checkpoint 3",
+        // "ab" was queued behind "abc" for the same message: only the newer text is worth a call.
+        // The first send of slot 1 is kept although an edit of it was queued after it.
+        #expect(entries == ["send m1 a", "checkpoint 1", "send m2 perm",
                             "edit m2 perm done", "checkpoint 4", "edit m1 abc final", "checkpoint 5"])
+    }
+
+    @Test("a live edit superseded while it waited for the channel's flood budget is dropped; the final text goes out")
+    func supersededWhileWaiting() async throws {
+        let channel = RecordingChannel()
+        let queue = makeQueue(channel)
+        let task = Task { await queue.run() }
+        queue.enqueue(runId: run, [Op(.send, slot: 0, text: "a", checkpoint: 1)])
+        try await waitUntil { await channel.log.entries.contains("checkpoint 1") }
+        await channel.gate.close()
+        queue.enqueue(runId: run, [Op(.edit, slot: 0, text: "ab", checkpoint: 2)])
+        // The queue now waits for its turn with "ab" chosen as the next operation…
+        try await waitUntil { await channel.gate.waiting == 1 }
+        // …while newer text arrives.
+        queue.enqueue(runId: run, [Op(.edit, slot: 0, text: "abc", checkpoint: 3)])
+        queue.enqueue(runId: run, [Op(.edit, slot: 0, text: "abcd", isFinal: true, checkpoint: 4)])
+        await channel.gate.open()
+        queue.finish()
+        await task.value
+        #expect(await channel.log.entries == ["send m1 a", "checkpoint 1", "edit m1 abcd final", "checkpoint 4"])
+    }
+
+    /// Polls `condition` every 5 ms for up to 5 s.
+    private func waitUntil(_ condition: @Sendable () async -> Bool) async throws {
+        let deadline = ContinuousClock.now + .seconds(5)
+        while await !condition() {
+            guard ContinuousClock.now < deadline else { throw CancellationError() }
+            try await Task.sleep(for: .milliseconds(5))
+        }
     }
 
     @Test("a rate limit is waited out for its retry-after, a transient error with backoff, then success")

@@ -19,11 +19,37 @@ final class RecordingChannel: ChatChannel {
         func newId() -> String { nextId += 1; return "m\(nextId)" }
     }
 
+    /// The channel's flood budget as a gate: while closed, `reserveCall` waits.
+    actor Gate {
+        private var closed = false
+        private var waiters: [CheckedContinuation<Void, Never>] = []
+        private(set) var waiting = 0
+
+        func close() { closed = true }
+        func open() {
+            closed = false
+            let pending = waiters
+            waiters.removeAll()
+            for waiter in pending { waiter.resume() }
+        }
+        func pass() async {
+            guard closed else { return }
+            waiting += 1
+            await withCheckedContinuation { waiters.append($0) }
+            waiting -= 1
+        }
+    }
+
     let kind: ConversationRef.Channel = .http
     let capabilities: ChannelCapabilities
     let inbound: AsyncStream<Inbound> = AsyncStream { $0.finish() }
     let isAcceptingInbound = false
     let log = Log()
+    let gate = Gate()
+
+    func reserveCall(in conversation: ConversationRef) async throws {
+        await gate.pass()
+    }
 
     func run() async throws {}
 

@@ -19,18 +19,23 @@ final class RouterHarness: @unchecked Sendable {
     private(set) var channel: ChatRecorder
     private var deliveryTask: Task<Void, Never>?
 
-    /// `http:owner` is an owner, `http:alice` allowlisted; `routed` is route-bound to the demo agent.
+    /// `http:owner` is an owner, `http:alice` allowlisted; `routed` is route-bound to the demo agent,
+    /// `seeing` to `seer` (the demo agent advertising images, cwd `seer-workspace`).
     static func config(dir: URL, unknownSenders: String = "strict", dispatch: Bool = true) throws -> ACPDConfig {
         try ConfigLoader.parse("""
             acp: { defaultAgent: demo, stream: { deliveryMode: final_only }, dispatch: { enabled: \(dispatch) } }
             agents:
               demo: { command: [\(TestPaths.demoAgent), --state-dir, \(dir.path)/demo], cwd: \(dir.path) }
+              seer: { command: [\(TestPaths.demoAgent), --image, --state-dir, \(dir.path)/seer], cwd: \(dir.path)/seer-workspace }
               broken: { command: [\(dir.path)/no-such-agent], cwd: \(dir.path) }
               slow: { command: [/bin/sh, -c, "sleep 2; exec \(TestPaths.demoAgent) --state-dir \(dir.path)/slow"], cwd: \(dir.path) }
             bindings:
               - type: route
                 agentId: demo
                 match: { channel: http, accountId: default, peer: { kind: direct, id: routed } }
+              - type: route
+                agentId: seer
+                match: { channel: http, accountId: default, peer: { kind: direct, id: seeing } }
               - type: route
                 agentId: demo
                 match: { channel: http, accountId: default, peer: { kind: direct, id: members-room } }
@@ -56,6 +61,7 @@ final class RouterHarness: @unchecked Sendable {
 
     init(dir: URL, unknownSenders: String = "strict", threads: Bool = false, dispatch: Bool = true) async throws {
         self.dir = dir
+        try FileManager.default.createDirectory(at: dir.appendingPathComponent("seer-workspace"), withIntermediateDirectories: true)
         config = try Self.config(dir: dir, unknownSenders: unknownSenders, dispatch: dispatch)
         (store, manager, router, delivery, channel) = try await Self.open(dir: dir, config: config, threads: threads, notices: ownerNotices)
     }
