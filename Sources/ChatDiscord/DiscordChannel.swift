@@ -1,6 +1,11 @@
 import ACPControlPlane
 import Bindings
 import ChatCore
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
 import JSONKit
 import Logging
 import Metrics
@@ -32,47 +37,49 @@ public final class DiscordChannel: ChatChannel {
         public var applicationId: String?
         /// Guilds to register the application commands in; empty: globally.
         public var commandGuilds: [String]
-        /// How often the typing indicator of an active run is refreshed (Discord shows it 10 s).
-        public var typingInterval: Duration
-        /// How long a run shows the indicator at most (its final message ends it earlier).
-        public var typingMaxAge: Duration
 
         /// Options; the defaults are production's.
-        public init(gateway: GatewayConnection.Options = .init(), applicationId: String? = nil, commandGuilds: [String] = [],
-                    typingInterval: Duration = .seconds(8), typingMaxAge: Duration = .seconds(1800)) {
+        public init(gateway: GatewayConnection.Options = .init(), applicationId: String? = nil, commandGuilds: [String] = []) {
             self.gateway = gateway
             self.applicationId = applicationId
             self.commandGuilds = commandGuilds
-            self.typingInterval = typingInterval
-            self.typingMaxAge = typingMaxAge
         }
     }
 
     /// Where the account stands, for logs, status and tests.
     public enum AccountState: Sendable, Equatable {
-        case starting, connected, reconnecting, failed(GatewayFailure), stopped
+        case starting, connected, reconnecting, failed(GatewayFailure), disabled, stopped
+    }
+
+    /// What the account runs with; `reconfigure` replaces it and bumps `generation`.
+    struct Settings: Sendable {
+        var token: String
+        var rest: DiscordREST
+        var options: Options
+        var enabled: Bool
+        var generation = 0
     }
 
     public let kind: ConversationRef.Channel = .discord
     public let accountId: String?
     /// Discord: 2000 characters, edits, buttons, threads. Pacing is the REST buckets'; live edits
-    /// of one message at most once a second.
+    /// of one message at most once a second; the typing indicator lasts 10 s, so it is renewed
+    /// every 8 s while a run is active.
     public let capabilities = ChannelCapabilities(maxMessageLength: 2000, supportsEdit: true, supportsButtons: true,
-                                                  supportsThreads: true, minEditInterval: .seconds(1), minSendInterval: .zero)
-    /// The REST client (shared with doctor-style checks and tests).
-    public let rest: DiscordREST
-    private let token: String
-    private let options: Options
+                                                  supportsThreads: true, minEditInterval: .seconds(1), minSendInterval: .zero,
+                                                  activityInterval: .seconds(8))
+    private let settings: Mutex<Settings>
+    private let restarts = RestartSignal()
     let logger: Logger
     let directory = ChannelDirectory()
     private let queue = InboundQueue()
     private let state = Mutex(AccountState.starting)
+    private let status: Mutex<ChannelAccountStatus>
     private let botUser = Mutex<String?>(nil)
     private let application: Mutex<String?>
     private let directChannels = Mutex<[String: String]>([:])
     private let commandsRegistered = Mutex(false)
     private let conversationGone = Mutex<ConversationGone?>(nil)
-    private let typing: TypingIndicators
     /// `/acp spawn` messages offered and not yet handled, by conversation, oldest first: a thread
     /// the spawn asks for starts from its command message (the router handles the messages of a
     /// conversation one at a time, in order, so the oldest is the one being handled).
@@ -88,49 +95,107 @@ public final class DiscordChannel: ChatChannel {
         conversationGone.withLock { $0 = handler }
     }
 
-    /// The account `accountId` with bot `token`, talking REST through `rest`.
-    public init(accountId: String, token: String, rest: DiscordREST, options: Options = Options(),
+    /// The account `accountId` with bot `token`, talking REST through `rest`; a disabled account
+    /// runs idle (state `stopped`) until `reconfigure` enables it.
+    public init(accountId: String, token: String, rest: DiscordREST, options: Options = Options(), enabled: Bool = true,
                 logger: Logger = Logger(label: "acpd.discord")) {
         self.accountId = accountId
-        self.token = token
-        self.rest = rest
-        self.options = options
+        settings = Mutex(Settings(token: token, rest: rest, options: options, enabled: enabled))
         var logger = logger
         logger[metadataKey: "account"] = "\(accountId)"
         self.logger = logger
         application = Mutex(options.applicationId)
-        typing = TypingIndicators(maxAge: options.typingMaxAge, interval: options.typingInterval)
+        status = Mutex(ChannelAccountStatus(channel: .discord, accountId: accountId, state: enabled ? .starting : .stopped,
+                                            since: Date(), lastError: enabled ? nil : "disabled in config"))
+    }
+
+    /// The REST client in force (it changes with `reconfigure`).
+    public var rest: DiscordREST { settings.withLock { $0.rest } }
+    /// The options in force.
+    public var options: Options { settings.withLock { $0.options } }
+    /// Whether the account is enabled.
+    public var isEnabled: Bool { settings.withLock { $0.enabled } }
+
+    /// Puts new settings in force (a reload changed this account): the gateway session closes and
+    /// a new one starts with them (a new token means a new identify; commands are registered
+    /// again); sends use the new client from now on. `enabled: false` stops the gateway and sends
+    /// until enabled again.
+    public func reconfigure(token: String, rest: DiscordREST, options: Options, enabled: Bool) {
+        let generation = settings.withLock { current -> Int in
+            current.generation += 1
+            current.token = token
+            current.rest = rest
+            current.options = options
+            current.enabled = enabled
+            return current.generation
+        }
+        application.withLock { $0 = options.applicationId }
+        botUser.withLock { $0 = nil }
+        commandsRegistered.withLock { $0 = false }
+        Counter(label: "acpd_channel_reconnects_total",
+                dimensions: [("channel", "discord"), ("account", accountId ?? "default"), ("reason", "reload")]).increment()
+        restarts.signal(generation)
+    }
+
+    /// Keeps the current token and client, and only enables or disables the account.
+    public func setEnabled(_ enabled: Bool) {
+        let current = settings.withLock { $0 }
+        reconfigure(token: current.token, rest: current.rest, options: current.options, enabled: enabled)
     }
 
     public var inbound: AsyncStream<Inbound> { queue.stream }
     public var isAcceptingInbound: Bool { queue.isOpen }
     /// Where the account stands now.
     public var accountState: AccountState { state.withLock { $0 } }
+    /// How the account stands (`acpd channels`, `/readyz`, `GET /v1/channels`).
+    public var accountStatus: ChannelAccountStatus? { status.withLock { $0 } }
     /// The bot's user id once READY arrived.
     public var botUserId: String? { botUser.withLock { $0 } }
     /// The application id (config, else READY's).
     public var applicationId: String? { application.withLock { $0 } }
 
-    /// Runs the gateway until graceful shutdown or cancellation, then closes intake. Never throws;
-    /// after a fatal close it waits for shutdown without reconnecting.
+    /// Runs the gateway until graceful shutdown or cancellation, then closes intake. Never throws,
+    /// and never returns before shutdown (a service that returned would end the daemon's service
+    /// group): after a fatal close, or while disabled, it waits without connecting. `reconfigure`
+    /// restarts the gateway with the new settings (intake carries over).
     public func run() async throws {
-        setState(.starting)
-        let rest = rest
-        let gateway = GatewayConnection(token: token, options: options.gateway, logger: logger) { try await rest.gatewayForConnection() }
         await cancelWhenGracefulShutdown { [self] in
-            await withDiscardingTaskGroup { group in
-                group.addTask { await gateway.run() }
-                group.addTask { [self] in await refreshTyping(until: gateway) }
-                for await event in gateway.events {
-                    await handle(event, group: &group)
+            while !Task.isCancelled {
+                let current = settings.withLock { $0 }
+                await withTaskGroup(of: Bool.self) { group in
+                    group.addTask { [self] in
+                        if current.enabled { await connect(current) } else { setState(.disabled, error: "disabled in config") }
+                        return false
+                    }
+                    group.addTask { [self] in
+                        await restarts.wait(beyond: current.generation)
+                        return true
+                    }
+                    // The gateway may end on its own (a fatal close): then wait for new settings.
+                    while let restarted = await group.next() {
+                        if restarted { break }
+                    }
+                    group.cancelAll()
                 }
             }
         }
-        if !Task.isCancelled, case .failed = accountState {
-            try? await gracefulShutdown()
-        }
         queue.close()
         setState(.stopped)
+    }
+
+    /// One gateway session with `current`'s settings until it fails for good or is cancelled.
+    private func connect(_ current: Settings) async {
+        setState(.starting)
+        let rest = current.rest
+        let gateway = GatewayConnection(token: current.token, options: current.options.gateway, logger: logger) {
+            try await rest.gatewayForConnection()
+        }
+        await withDiscardingTaskGroup { group in
+            group.addTask { await gateway.run() }
+            for await event in gateway.events {
+                await handle(event, group: &group)
+            }
+        }
     }
 
     // MARK: Gateway events
@@ -143,12 +208,12 @@ public final class DiscordChannel: ChatChannel {
             if accountState != .connected { logger.notice("Discord gateway connected") }
             setState(.connected)
         case .disconnected(let code):
-            setState(.reconnecting)
+            setState(.reconnecting, error: code.map { "the gateway closed with \($0)" } ?? "the gateway connection dropped")
             Counter(label: "acpd_channel_reconnects_total",
                     dimensions: [("channel", "discord"), ("account", accountId ?? "default"), ("reason", code.map { "close_\($0)" } ?? "dropped")])
                 .increment()
         case .failed(let failure):
-            setState(.failed(failure))
+            setState(.failed(failure), error: failure.message)
             logger.error("\(failure.message); this account stops until acpd restarts",
                          metadata: ["fix": "\(failure.fix(account: accountId ?? "default"))"])
         }
@@ -208,27 +273,6 @@ public final class DiscordChannel: ChatChannel {
         }
     }
 
-    /// Shows "typing…" in the channel of every active run (a new one at once, then every
-    /// `typingInterval`) until the gateway connection stops (best effort: failures are logged at
-    /// debug level).
-    private func refreshTyping(until gateway: GatewayConnection) async {
-        let tick = min(options.typingInterval, .seconds(1))
-        await withDiscardingTaskGroup { group in
-            group.addTask { [typing] in
-                while (try? await Task.sleep(for: tick)) != nil { typing.poke() }
-            }
-            for await _ in typing.wakes {
-                if gateway.state.isStopped { break }
-                for channel in typing.due() {
-                    do { try await rest.triggerTyping(channel: channel) } catch {
-                        logger.debug("typing indicator failed", metadata: ["channel": "\(channel)", "error": "\(error)"])
-                    }
-                }
-            }
-            group.cancelAll()
-        }
-    }
-
     /// Tells the daemon that `info`'s conversation went away (off the gateway loop).
     private func gone(_ info: DiscordChannelInfo, _ why: String, group: inout DiscardingTaskGroup) {
         guard let handler = conversationGone.withLock({ $0 }),
@@ -262,8 +306,6 @@ public final class DiscordChannel: ChatChannel {
                     }
                 }
                 if outcome == nil { logger.warning("a Discord message was not handled", metadata: ["message": "\(message.idempotencyKey)"]) }
-                // A prompt that became a run: "typing…" until its final message.
-                if let run = outcome?.runId { typing.start(run, in: message.conversation.conversationId) }
             }
         case .ignored(let why):
             logger.trace("message ignored", metadata: ["why": "\(why)"])
@@ -362,20 +404,31 @@ public final class DiscordChannel: ChatChannel {
         }
     }
 
-    private func setState(_ next: AccountState) {
+    private func setState(_ next: AccountState, error: String? = nil) {
         state.withLock { $0 = next }
+        let mapped: ChannelAccountStatus.State = switch next {
+        case .starting: .starting
+        case .connected: .running
+        case .reconnecting: .backoff
+        case .failed: .failed
+        case .disabled, .stopped: .stopped
+        }
+        status.withLock { current in
+            if current.state != mapped { current.since = Date() }
+            current.state = mapped
+            if let error { current.lastError = error }
+        }
         Gauge(label: "acpd_channel_up", dimensions: [("channel", "discord"), ("account", accountId ?? "default")])
             .record(next == .connected ? 1 : 0)
     }
 
     // MARK: Outbound
 
-    /// `POST /channels/{id}/messages` (a thread's messages go to the thread's own id); a run's final
-    /// message ends its typing indicator.
+    /// `POST /channels/{id}/messages` (a thread's messages go to the thread's own id).
     public func send(to conversation: ConversationRef, text: String, buttons: [[ChatButton]],
                      context: OutgoingContext) async throws -> MessageRef {
+        try requireEnabled()
         let channel = try target(of: conversation)
-        if context.isFinal, let run = context.runId { typing.stop(run) }
         do {
             let message = try await rest.createMessage(channel: channel, content: text, components: MessageComponents.rows(buttons))
             guard let id = message["id"]?.stringValue else { throw ChannelError.outcomeUnknown("Discord answered a message without an id") }
@@ -388,15 +441,24 @@ public final class DiscordChannel: ChatChannel {
     /// `PATCH /channels/{id}/messages/{id}`; an edit that changes nothing succeeds (Discord accepts it);
     /// no buttons removes them.
     public func edit(_ message: MessageRef, text: String, buttons: [[ChatButton]], context: OutgoingContext) async throws {
+        try requireEnabled()
         let channel = try target(of: message.conversation)
         guard (try? DiscordConversationID.snowflake(message.messageId)) != nil else {
             throw ChannelError.permanent("\(message.messageId) is not a Discord message id")
         }
-        if context.isFinal, let run = context.runId { typing.stop(run) }
         do {
             try await rest.editMessage(channel: channel, message: message.messageId, content: text, components: MessageComponents.rows(buttons))
         } catch {
             throw error.channelError
+        }
+    }
+
+    /// The typing indicator in `conversation` (Discord shows it 10 s, or until the bot posts).
+    /// Best effort: a failure is logged at debug level.
+    public func showActivity(in conversation: ConversationRef) async {
+        guard isEnabled, let channel = try? target(of: conversation) else { return }
+        do { try await rest.triggerTyping(channel: channel) } catch {
+            logger.debug("typing indicator failed", metadata: ["channel": "\(channel)", "error": "\(error)"])
         }
     }
 
@@ -407,6 +469,7 @@ public final class DiscordChannel: ChatChannel {
     /// do not nest: a thread's own parent is used): from the `/acp spawn` message being handled in
     /// `parent` when there is one (the thread then hangs under the command), else a public thread.
     public func createThread(in parent: ConversationRef, title: String) async throws -> ConversationRef {
+        try requireEnabled()
         let channel = try target(of: ConversationRef(channel: parent.channel, accountId: parent.accountId,
                                                      conversationId: parent.parentConversationId ?? parent.conversationId))
         let trimmed = title.trimmingPrefix(while: \.isWhitespace)
@@ -449,6 +512,7 @@ public final class DiscordChannel: ChatChannel {
 
     /// The DM channel with user `userId`, opened once and remembered.
     public func directConversation(with userId: String) async throws -> ConversationRef {
+        try requireEnabled()
         guard (try? DiscordConversationID.snowflake(userId)) != nil else { throw ChannelError.permanent("\(userId) is not a Discord user id") }
         let account = accountId ?? ConversationRef.defaultAccount
         if let known = directChannels.withLock({ $0[userId] }) {
@@ -464,6 +528,10 @@ public final class DiscordChannel: ChatChannel {
         directChannels.withLock { $0[userId] = id }
         directory.record(DiscordChannelInfo(id: id, type: 1))
         return ConversationRef(channel: .discord, accountId: account, conversationId: id)
+    }
+
+    private func requireEnabled() throws {
+        guard isEnabled else { throw ChannelError.permanent("discord account \(accountId ?? "default") is disabled in config") }
     }
 
     private func target(of conversation: ConversationRef) throws -> String {

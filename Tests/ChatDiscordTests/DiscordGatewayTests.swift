@@ -251,33 +251,38 @@ struct DiscordGatewayTests {
         }
     }
 
-    @Test("a prompt that became a run shows \"typing…\" in its channel, refreshed, until the run's final message")
-    func typingWhileRunning() async throws {
+    @Test("showActivity is Discord's typing indicator in the conversation's channel (a thread's own id); the capability renews it within its 10 s")
+    func showActivity() async throws {
         try await withFakeDiscord { fake, client in
-            let base = discordChannel(fake, client)
-            let channel = DiscordChannel(accountId: "default", token: discordToken, rest: base.rest,
-                                         options: .init(gateway: .init(backoff: ReconnectBackoff(base: .milliseconds(50), cap: .milliseconds(400))),
-                                                        typingInterval: .milliseconds(100)))
-            let run = RunID()
-            try await withRunning(channel, outcome: { $0.text == "a prompt" ? InboundOutcome(accepted: true, runId: run) : InboundOutcome(accepted: true) }) { inbox in
-                try await eventually("connected") { channel.accountState == .connected }
-                let general = fake.state.generalChannel
-                await fake.state.postMessage("/acp status", in: general, from: discordUser)
-                try await eventually("the command") { inbox.messages.count == 1 }
-                try await Task.sleep(for: .milliseconds(300))
-                #expect(await fake.state.typing.isEmpty, "a command without a run does not type")
-                await fake.state.postMessage("a prompt", in: general, from: discordUser)
-                try await eventually("typing, refreshed") { await fake.state.typing.filter { $0 == general }.count >= 3 }
-                let conversation = ConversationRef(channel: .discord, accountId: "default", conversationId: general)
-                _ = try await channel.send(to: conversation, text: "live", buttons: [], context: OutgoingContext(kind: .reply, runId: run))
-                let afterLive = await fake.state.typing.count
-                try await eventually("a live message does not end it") { await fake.state.typing.count > afterLive }
-                _ = try await channel.send(to: conversation, text: "final", buttons: [], context: OutgoingContext(kind: .reply, runId: run, isFinal: true))
-                // Let a refresh already on its way land, then nothing more comes.
-                try await Task.sleep(for: .milliseconds(500))
-                let after = await fake.state.typing.count
-                try await Task.sleep(for: .milliseconds(500))
-                #expect(await fake.state.typing.count == after, "the final message ends it")
+            let channel = discordChannel(fake, client)
+            let general = fake.state.generalChannel
+            let thread = await fake.state.addThread(in: general)
+            await channel.showActivity(in: ConversationRef(channel: .discord, accountId: "default", conversationId: general))
+            await channel.showActivity(in: ConversationRef(channel: .discord, accountId: "default", conversationId: thread, parentConversationId: general))
+            #expect(await fake.state.typing == [general, thread])
+            let interval = try #require(channel.capabilities.activityInterval)
+            #expect(interval < .seconds(10))
+            // Best effort: an unknown channel is only logged.
+            await channel.showActivity(in: ConversationRef(channel: .discord, accountId: "default", conversationId: "123"))
+        }
+    }
+
+    @Test("the account status follows the gateway: starting, running, backoff with the reason, running again; failed with the fix's message")
+    func accountStatus() async throws {
+        try await withFakeDiscord { fake, client in
+            let channel = discordChannel(fake, client)
+            #expect(channel.accountStatus?.state == .starting)
+            try await withRunning(channel) { _ in
+                try await eventually("running") { channel.accountStatus?.state == .running }
+                await fake.state.injectGateway(.close(code: 4000))
+                try await eventually("back to running after the close") {
+                    await fake.state.resumes.count == 1 && channel.accountStatus?.state == .running
+                }
+                #expect(channel.accountStatus?.lastError == "the gateway closed with 4000")
+                await fake.state.injectGateway(.close(code: 4014))
+                try await eventually("failed") { channel.accountStatus?.state == .failed }
+                #expect(channel.accountStatus?.lastError?.contains("Message Content") == true)
+                #expect(channel.accountStatus?.name == "discord:default")
             }
         }
     }
@@ -312,6 +317,33 @@ struct DiscordGatewayTests {
                 try await eventually("connected on the second socket") { channel.accountState == .connected }
                 #expect(await fake.state.identifies.count == 1)
                 #expect(await fake.state.requests.filter { $0 == "GET /gateway/bot" }.count == 2)
+            }
+        }
+    }
+
+    @Test("reconfigure: a failed account connects with a new token; disabled, it stops and refuses sends; enabled again, it reconnects")
+    func reconfigure() async throws {
+        try await withFakeDiscord { fake, client in
+            let channel = discordChannel(fake, client, token: "wrong-token")
+            try await withRunning(channel) { inbox in
+                try await eventually("failed") { channel.accountState == .failed(.authenticationFailed) }
+                let good = DiscordREST(apiBase: fake.apiBase, token: discordToken, client: client)
+                channel.reconfigure(token: discordToken, rest: good, options: channel.options, enabled: true)
+                try await eventually("connected with the new token") { channel.accountState == .connected }
+                channel.setEnabled(false)
+                try await eventually("stopped") { channel.accountStatus?.state == .stopped && channel.accountStatus?.lastError == "disabled in config" }
+                let general = ConversationRef(channel: .discord, accountId: "default", conversationId: fake.state.generalChannel)
+                do {
+                    _ = try await channel.send(to: general, text: "x", buttons: [], context: OutgoingContext(kind: .notice))
+                    Issue.record("a disabled account sent")
+                } catch {
+                    #expect(error as? ChannelError == .permanent("discord account default is disabled in config"))
+                }
+                channel.setEnabled(true)
+                try await eventually("connected again") { channel.accountState == .connected }
+                await fake.state.postMessage("still listening", in: fake.state.generalChannel, from: discordUser)
+                try await eventually("a message after the reconnect") { inbox.messages.count == 1 }
+                #expect(channel.isAcceptingInbound)
             }
         }
     }

@@ -351,4 +351,53 @@ struct DiscordE2ETests {
             }
         }
     }
+
+    /// The Discord accounts' states in `/readyz`.
+    static func states(_ daemon: DaemonProcess) async throws -> [String: String] {
+        let (_, ready) = try await daemon.json("GET", "/readyz")
+        return ((ready["channels"] as? [String: String]) ?? [:]).filter { $0.key.hasPrefix("discord:") }
+    }
+
+    @Test("each account's state shows in /readyz and /v1/channels; SIGHUP restarts exactly the changed accounts")
+    func accountStateAndReload() async throws {
+        try await withTemporaryDirectory { dir in
+            try await DiscordFakeServer.with(token: Self.token) { fake in
+                let general = fake.state.generalChannel
+                let config = Self.config(apiBase: fake.apiBase, channel: general)
+                let daemon = try await DaemonProcess.start(in: dir, token: "api-token", config: config)
+                try await withDeadline(20, "default runs, revoked failed\n\(daemon.log)") {
+                    while try await Self.states(daemon) != ["discord:default": "running", "discord:revoked": "failed", "discord:off": "stopped"] {
+                        try await Task.sleep(for: .milliseconds(50))
+                    }
+                }
+                let (_, listed) = try await daemon.json("GET", "/v1/channels")
+                let accounts = (listed["channels"] as? [[String: Any]]) ?? []
+                let revoked = accounts.first { $0["channel"] as? String == "discord" && $0["account"] as? String == "revoked" }
+                #expect((revoked?["lastError"] as? String)?.contains("rejected the bot token") == true, "\(listed)")
+                #expect(!String(describing: listed).contains("revoked-token"))
+
+                // SIGHUP: revoked gets the good token, default is disabled, off is unchanged.
+                let identifiesBefore = await fake.state.identifies.count
+                let reloaded = config
+                    .replacingOccurrences(of: "revoked: { botToken: \"revoked-token\"", with: "revoked: { botToken: \"\(Self.token)\"")
+                    .replacingOccurrences(of: "default: { botToken", with: "default: { enabled: false, botToken")
+                #expect(reloaded != config)
+                try reloaded.write(to: dir.appendingPathComponent("acpd.yaml"), atomically: true, encoding: .utf8)
+                kill(daemon.process.processIdentifier, SIGHUP)
+                try await withDeadline(20, "revoked runs, default stopped\n\(daemon.log)") {
+                    while try await Self.states(daemon) != ["discord:default": "stopped", "discord:revoked": "running", "discord:off": "stopped"] {
+                        try await Task.sleep(for: .milliseconds(50))
+                    }
+                }
+                #expect(await fake.state.identifies.count == identifiesBefore + 1, "exactly revoked identified again")
+                let log = daemon.log
+                #expect(log.components(separatedBy: "discord account settings changed: restarted").count == 2, "one restart\n\(log)")
+                #expect(log.contains("discord account disabled: stopped"), "\(log)")
+                // The restarted account takes messages (its conversations are unbound: a command is answered).
+                await fake.state.postMessage("/acp sessions", in: general, from: Self.owner)
+                try await Self.waitForBot(fake, "OK:", in: general, daemon: daemon)
+                #expect(try await daemon.stop() == 0, "\(daemon.log)")
+            }
+        }
+    }
 }

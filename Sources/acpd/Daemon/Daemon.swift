@@ -90,6 +90,7 @@ struct Daemon {
             .init(service: ConfigReloadService(reloader: reloader, apply: { [parts] in
                 await parts.apply(reloaded: $0)
                 telegram.apply($0.channels)
+                discord.apply($0.channels)
             }, logger: logger)),
             .init(service: parts.router),
         ] + channels.map { .init(service: $0) }
