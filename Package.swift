@@ -178,7 +178,7 @@ let package = Package(
         .executableTarget(
             name: "acpd-bench",
             dependencies: [
-                "ACPControlPlane", "RuntimeBackends", "Bindings", "ChatCore", "StoreSeeding", "TelegramFake", "JSONKit",
+                "ACPControlPlane", "RuntimeBackends", "Bindings", "ChatCore", "StoreSeeding", "TelegramFake", "DiscordFake", "JSONKit",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict
