@@ -11,6 +11,7 @@ enum BenchMain {
         ("router", "inbound → session/prompt and chunk → delivered latency through router and delivery", RouterBench.run),
         ("sessions", "N conversations prompted at once: acpd RSS, threads, fds, time to complete", SessionsBench.run),
         ("telegram", "10 forum topics streaming at once through acpd run under Telegram's flood limits", TelegramBench.run),
+        ("discord", "10 threads of one channel streaming at once through acpd run under the fake Discord's buckets", DiscordBench.run),
     ]
 
     static func main() async {
