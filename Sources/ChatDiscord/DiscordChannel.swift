@@ -69,7 +69,7 @@ public final class DiscordChannel: ChatChannel {
                                                   supportsThreads: true, minEditInterval: .seconds(1), minSendInterval: .zero,
                                                   activityInterval: .seconds(8))
     let settings: Mutex<Settings>
-    let restarts = RestartSignal()
+    let restarts = GenerationSignal()
     let logger: Logger
     let directory = ChannelDirectory()
     let queue = InboundQueue()
