@@ -19,8 +19,9 @@ extension DiscordChannel {
         }
         switch normalised {
         case .command(let message, let id, let interactionToken):
-            // Deferred and ephemeral within Discord's 3 seconds; the router's public reply goes to
-            // the channel through delivery, like a typed command's.
+            // Deferred and ephemeral within Discord's 3 seconds, then answered by editing the
+            // original response with the command's reply (the router does not post it again:
+            // `repliesInline`); a reply past 2000 characters continues in ephemeral follow-ups.
             do {
                 try await rest.interactionCallback(id: id, token: interactionToken, type: 5, data: ["flags": 64])
             } catch {
@@ -29,9 +30,13 @@ extension DiscordChannel {
             }
             let outcome = await queue.submit(message)
             guard let app = applicationId ?? data["application_id"]?.stringValue else { return }
+            let answer = outcome?.reply ?? Self.notice(for: outcome) ?? "Done: `\(message.text)`."
+            let parts = TextSplitter(limit: capabilities.maxMessageLength).split(answer)
             do {
-                try await rest.editOriginalResponse(application: app, token: interactionToken,
-                                                    content: Self.notice(for: outcome) ?? "Done: `\(message.text)` (the answer is posted in the channel).")
+                try await rest.editOriginalResponse(application: app, token: interactionToken, content: parts.first ?? answer)
+                for part in parts.dropFirst() {
+                    try await rest.createFollowup(application: app, token: interactionToken, content: part, ephemeral: true)
+                }
             } catch {
                 logger.warning("cannot answer a command", metadata: ["error": "\(error)"])
             }

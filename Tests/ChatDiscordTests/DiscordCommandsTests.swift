@@ -42,7 +42,7 @@ struct DiscordCommandsTests {
         #expect(ApplicationCommands.text(of: data) == expected)
     }
 
-    @Test("commands are registered after READY in commandGuilds; an invocation is deferred ephemerally at once, routed as text, and its original response edited")
+    @Test("commands are registered after READY in commandGuilds; an invocation is deferred ephemerally at once, routed as text, and its original response edited with the reply")
     func invocation() async throws {
         try await withFakeDiscord { fake, client in
             let base = discordChannel(fake, client)
@@ -60,9 +60,12 @@ struct DiscordCommandsTests {
                 #expect(answers.first { $0.interactionId == ok && $0.type == 5 }?.ephemeral == true)
                 #expect(answers.allSatisfy { !$0.refused && $0.after < .seconds(3) }, "\(answers)")
                 #expect(answers.first { $0.interactionId == refused && $0.type == -1 }?.content == "Not allowed.")
-                #expect(answers.first { $0.interactionId == ok && $0.type == -1 }?.content?.contains("/acp status") == true)
+                #expect(answers.first { $0.interactionId == ok && $0.type == -1 }?.content == "OK: x")
                 let texts = Set(inbox.messages.map(\.text))
                 #expect(texts == ["/acp status", "/new hi"])
+                // The channel shows the reply itself: the router must not post it again.
+                let inline = inbox.messages.map(\.repliesInline)
+                #expect(inline == [true, true])
                 #expect(Set(inbox.messages.map(\.idempotencyKey)) == [ok, refused])
             }
         }

@@ -82,8 +82,10 @@ public enum DiscordNormaliser {
         guard case .int(2)? = data["type"] else { return .ignored("not an application command") }
         guard let text = data["data"].flatMap(ApplicationCommands.text(of:)) else { return .ignored("a command acpd does not have") }
         guard let (senderId, conversation) = origin(of: data, knownChannel: knownChannel, accountId: accountId) else { return .ignored("no user or channel") }
-        return .command(InboundMessage(conversation: conversation, senderId: senderId, text: text, idempotencyKey: id),
-                        interactionId: id, token: token)
+        // The reply is shown as the interaction's response (edited in), not posted again.
+        var message = InboundMessage(conversation: conversation, senderId: senderId, text: text, idempotencyKey: id)
+        message.repliesInline = true
+        return .command(message, interactionId: id, token: token)
     }
 
     /// Who interacted, and in which conversation (the interaction carries its channel).
