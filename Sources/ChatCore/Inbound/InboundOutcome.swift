@@ -22,6 +22,9 @@ public struct InboundOutcome: Sendable, Equatable, Codable {
     /// The fingerprint of the message that first used the idempotency key (stored with the key,
     /// never returned): a later message with the same key but other content is a conflict.
     var request: String?
+    /// Stored true while the reply is recorded but not yet posted (cleared once it was): a
+    /// redelivery after a crash in between posts the reply then, instead of never. Never returned.
+    var replyPending: Bool?
 
     /// Why a message was refused.
     public enum Refusal: String, Sendable, Codable {

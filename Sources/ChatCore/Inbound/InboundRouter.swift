@@ -42,6 +42,8 @@ public actor InboundRouter: Service {
     var handledCount = 0
     /// Messages waiting for the outcome of an earlier message with the same idempotency key.
     private var waiters: [IdempotencyKey: [UUID: CheckedContinuation<InboundOutcome?, Never>]] = [:]
+    /// Keys whose reply this process is posting now (a replay meanwhile must not post it too).
+    private var postingReplies: Set<IdempotencyKey> = []
 
     /// A router over the daemon's parts. `doctorSummary` defaults to a pointer at `acpd doctor`;
     /// `notifyOwners` defaults to a direct message to every owner whose channel has them, plus
@@ -121,7 +123,13 @@ public actor InboundRouter: Service {
             case .completed(let result):
                 var first = InboundOutcome(stored: result)
                 if let request = first.request, request != InboundOutcome.fingerprint(message) { return .keyConflict }
+                if first.replyPending == true, let reply = first.reply, !message.repliesInline, !postingReplies.contains(key) {
+                    // The first handling recorded its reply and stopped before posting it (a crash):
+                    // post it now, once.
+                    await postReply(reply, to: conversation, key: key, stored: first)
+                }
                 first.request = nil
+                first.replyPending = nil
                 return first
             case .inProgress:
                 // The same key is being handled right now (by this process: recovery drops
@@ -159,6 +167,10 @@ public actor InboundRouter: Service {
         } else if let key {
             var stored = outcome
             stored.request = request
+            if outcome.reply != nil, postsReply {
+                stored.replyPending = true
+                postingReplies.insert(key)
+            }
             do { try store.complete(key, result: stored.stored) } catch {
                 logger.error("idempotency complete failed", metadata: ["error": "\(error)"])
             }
@@ -169,9 +181,28 @@ public actor InboundRouter: Service {
             resumeWaiters(of: key, with: first)
         }
         if let reply = outcome.reply, postsReply {
-            await outbox.post(reply, to: conversation, kind: .command)
+            if let key, outcome.refusal != .rateLimited {
+                var stored = outcome
+                stored.request = request
+                await postReply(reply, to: conversation, key: key, stored: stored)
+            } else {
+                await outbox.post(reply, to: conversation, kind: .command)
+            }
         }
         return outcome
+    }
+
+    /// Posts a recorded reply, then marks it posted in the stored outcome. A crash in between
+    /// means a redelivery posts it again: a rare repeat, where the other order would lose it.
+    private func postReply(_ reply: String, to conversation: ConversationRef, key: IdempotencyKey, stored: InboundOutcome) async {
+        postingReplies.insert(key)
+        defer { postingReplies.remove(key) }
+        await outbox.post(reply, to: conversation, kind: .command)
+        var posted = stored
+        posted.replyPending = nil
+        do { try store.complete(key, result: posted.stored) } catch {
+            logger.error("idempotency complete failed", metadata: ["error": "\(error)"])
+        }
     }
 
     /// How long a message whose idempotency key is in flight waits for the first one's outcome

@@ -61,6 +61,34 @@ struct RouterTests {
         }
     }
 
+    @Test("a reply recorded but not posted (a crash in between) is posted once when the message is redelivered")
+    func replyPendingAfterCrash() async throws {
+        try await RouterHarness.with { h in
+            let message = InboundMessage(conversation: Self.routed, senderId: "alice", text: "/acp cancel", idempotencyKey: "crashed-1")
+            // What a crash after recording the outcome and before posting its reply leaves behind.
+            var recorded = InboundOutcome(accepted: true, reply: "OK: nothing to cancel")
+            recorded.request = InboundOutcome.fingerprint(message)
+            recorded.replyPending = true
+            try h.store.complete(IdempotencyKey(scope: "http:\(Self.routed.accountId)", key: "crashed-1"), result: recorded.stored)
+
+            let replayed = await h.router.handle(message, channel: h.channel)
+            #expect(replayed.reply == "OK: nothing to cancel")
+            try await h.channel.waitForMessage(in: Self.routed, containing: "OK: nothing to cancel")
+            // Posted, and marked so: the next redelivery answers the outcome and posts nothing.
+            _ = await h.router.handle(message, channel: h.channel)
+            _ = await h.send("/acp status", key: "after-1")
+            try await h.channel.waitForMessage(in: Self.routed, containing: "OK:")
+            await h.stopDelivery()
+            #expect(await h.channel.messages(in: Self.routed, containing: "OK: nothing to cancel").count == 1)
+            // A handled command's reply is posted once and its stored outcome says so.
+            guard case .completed(let stored) = try h.store.reserve(IdempotencyKey(scope: "http:\(Self.routed.accountId)", key: "crashed-1"), ttl: 3600) else {
+                Issue.record("the key is no longer completed")
+                return
+            }
+            #expect(InboundOutcome(stored: stored).replyPending == nil)
+        }
+    }
+
     @Test("cancel while idle answers nothing to cancel and starts no agent")
     func cancelIdle() async throws {
         try await RouterHarness.with { h in
