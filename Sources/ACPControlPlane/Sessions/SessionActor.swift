@@ -64,6 +64,8 @@ actor SessionActor {
     var permissions: [Int64: PendingPermission] = [:]
     var lastEventAt: Date?
     var logger: Logger
+    /// Where the events queued by `recordEvent` are published once committed.
+    let eventSink: SessionEventSink
 
     init(record: SessionRecord, queued: [RunRecord], sessionSeq: Int64, context: Context) {
         self.key = record.key
@@ -75,6 +77,7 @@ actor SessionActor {
         logger[metadataKey: "session"] = "\(record.key)"
         logger[metadataKey: "agent"] = "\(record.agentId)"
         self.logger = logger
+        self.eventSink = SessionEventSink(hub: context.hub, logger: logger)
     }
 
     static func startsBefore(_ a: RunRecord, _ b: RunRecord) -> Bool {
@@ -122,23 +125,17 @@ actor SessionActor {
         }
     }
 
-    /// Commits one event of the active run and publishes it. Events for a run that is no longer
-    /// active (or was detached by close/reset) are dropped: nothing follows a terminal event.
-    @discardableResult
-    func recordEvent(_ payload: EventPayload, run: RunID) -> ControlPlaneEvent? {
-        guard let current = active, current.run.id == run, !current.detached else { return nil }
-        let pending = pendingEvents([payload], runId: run, firstSeq: current.nextSeq)
-        let stamp = time
-        do {
-            let ids = try store.appendEvents(pending, at: stamp)
-            active?.nextSeq += 1
-            let events = committed(pending, ids: ids) { _ in current.run.conversation }
-            context.hub.publish(events)
-            return events.first
-        } catch {
-            logger.error("cannot store event", metadata: ["run": "\(run)", "kind": "\(payload.kind)", "error": "\(error)"])
-            return nil
-        }
+    /// Records one event of the active run: it gets the run's next `seq` now and goes into the
+    /// store's next group commit, which publishes it once committed (the actor does not wait for
+    /// the write, so the deltas that arrive meanwhile share one transaction). Every later write
+    /// of this actor (the run's end included) commits after it. Events for a run that is no
+    /// longer active (or was detached by close/reset) are dropped: nothing follows a terminal event.
+    func recordEvent(_ payload: EventPayload, run: RunID) {
+        guard let current = active, current.run.id == run, !current.detached else { return }
+        let event = EventLog.Pending(sessionKey: key, runId: run, seq: current.nextSeq, payload: payload)
+        active?.nextSeq += 1
+        lastEventAt = context.now()
+        store.enqueueEvent(event, conversation: current.run.conversation, at: time, sink: eventSink)
     }
 
     // MARK: Submit

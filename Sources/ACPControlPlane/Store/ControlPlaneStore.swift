@@ -32,6 +32,8 @@ public final class ControlPlaneStore: Sendable {
     let pool: ConnectionPool
     /// Checkpoints the WAL off the write path (writable stores only).
     private let checkpointer: WALCheckpointer?
+    /// The group commit of the events of streaming runs (`enqueueEvent`).
+    let appender = EventAppender()
     /// The writer's automatic checkpoint threshold, in pages: only a safety net, as
     /// `WALCheckpointer` keeps the WAL far below it (SQLite's default is 1000).
     static let autoCheckpointPages = 10_000
@@ -100,9 +102,18 @@ public final class ControlPlaneStore: Sendable {
                                  hint: "restore the store from a backup or report the error; nothing was changed")
             }
             checkpointer = WALCheckpointer(path: path)
+            appender.start { [weak self] in
+                guard let self else { return false }
+                self.flushQueuedEvents()
+                return true
+            }
         } else {
             checkpointer = nil
         }
+    }
+
+    deinit {
+        appender.stop()
     }
 
     /// The database file is created (or kept) readable by its owner only (0600); SQLite gives
@@ -120,6 +131,8 @@ public final class ControlPlaneStore: Sendable {
 
     /// Closes the connections. Later calls fail; use it before handing the file to another process.
     public func close() throws {
+        flushQueuedEvents()
+        appender.stop()
         checkpointer?.stop()
         pool.close()
     }
@@ -190,15 +203,38 @@ public final class ControlPlaneStore: Sendable {
 
     /// Runs `body` in one write transaction (committed when it returns, rolled back when it throws).
     /// `ACPError`s thrown by `body` pass through unchanged; database failures become `StoreError(.io)`.
+    /// Events queued by `enqueueEvent` are committed first, in a transaction of their own.
     package func write<T>(_ body: (Database) throws -> T) throws -> T {
         do {
-            return try pool.write(body)
+            return try pool.writeWithoutTransaction { db in
+                EventAppender.commit(appender.takeAll(), on: db)
+                return try db.inTransaction(.immediate, body)
+            }
         } catch let error as ACPError {
             throw error
         } catch let error as StoreError {
             throw error
         } catch {
             throw StoreError(.io, path: path, message: "write failed: \(Self.describe(error))", hint: "check disk space and permissions of the state directory")
+        }
+    }
+
+    /// Queues an event for the next group commit (see `EventAppender`): it is committed by the
+    /// writer thread, or by the next write of anyone, then handed to `sink`. Never blocks on the
+    /// database (unless the writer thread could not start: then it is committed here).
+    func enqueueEvent(_ event: EventLog.Pending, conversation: ConversationRef?, at time: Double, sink: any EventAppendSink) {
+        let entry = EventAppender.Entry(pending: event, conversation: conversation, time: time, sink: sink)
+        if !appender.enqueue(entry) { flushQueuedEvents() }
+    }
+
+    /// Commits the queued events now, on the calling thread (the writer thread's work; also before closing).
+    func flushQueuedEvents() {
+        guard !appender.isEmpty else { return }
+        do {
+            try pool.writeWithoutTransaction { db in EventAppender.commit(appender.takeAll(), on: db) }
+        } catch {
+            // The store is closed: the queued events are reported to their sinks as lost.
+            for entry in appender.takeAll() { entry.sink.appendFailed(entry.pending, error: error) }
         }
     }
 
