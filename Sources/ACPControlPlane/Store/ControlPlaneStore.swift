@@ -80,6 +80,8 @@ public final class ControlPlaneStore: Sendable {
         config.readOnly = readOnly
         config.busyTimeoutMilliseconds = Self.busyTimeoutMilliseconds
         config.prepareWriter = { db throws(SQLiteError) in
+            // A new file is incremental from its first page; an older one is converted below.
+            try db.execute(sql: "PRAGMA auto_vacuum = INCREMENTAL")
             try db.execute(sql: "PRAGMA foreign_keys = ON")
             try db.execute(sql: "PRAGMA synchronous = NORMAL")
             try db.execute(sql: "PRAGMA wal_autocheckpoint = \(ControlPlaneStore.autoCheckpointPages)")
@@ -101,6 +103,7 @@ public final class ControlPlaneStore: Sendable {
                 throw StoreError(.migrationFailed, path: path, message: "schema migration failed: \(Self.describe(error))",
                                  hint: "restore the store from a backup or report the error; nothing was changed")
             }
+            try Self.enableIncrementalVacuum(pool, path: path)
             checkpointer = WALCheckpointer(path: path)
             appender.start { [weak self] in
                 guard let self else { return false }
@@ -114,6 +117,23 @@ public final class ControlPlaneStore: Sendable {
 
     deinit {
         appender.stop()
+    }
+
+    /// Retention gives freed pages back with `PRAGMA incremental_vacuum`, which needs
+    /// `auto_vacuum = INCREMENTAL`. A new file has it from the start; a file made by an earlier
+    /// acpd is converted once, here, by a `VACUUM` (it rewrites the file: about a second per
+    /// 100 MB, before the daemon serves anything, and needs as much free disk as the file).
+    static func enableIncrementalVacuum(_ pool: ConnectionPool, path: String) throws(StoreError) {
+        do {
+            try pool.writeWithoutTransaction { db in
+                guard try Int.fetchOne(db, sql: "PRAGMA auto_vacuum") != 2 else { return }
+                try db.execute(sql: "PRAGMA auto_vacuum = INCREMENTAL")
+                try db.execute(sql: "VACUUM")
+            }
+        } catch {
+            throw StoreError(.io, path: path, message: "cannot switch the store to incremental vacuum: \(Self.describe(error))",
+                             hint: "VACUUM needs free disk space as large as the store; free some and start again")
+        }
     }
 
     /// The database file is created (or kept) readable by its owner only (0600); SQLite gives

@@ -81,6 +81,7 @@ struct Daemon {
             .init(service: APIService(app: app, httpChannel: httpChannel)),
             .init(service: parts.delivery),
             .init(service: ControlPlaneService(manager: parts.manager, store: store, grace: Self.shutdownGrace, logger: logger)),
+            .init(service: StorePrunerService(store: store, retention: config.storeRetention, logger: logger)),
             .init(service: SweeperService(sweeper: sweeper)),
             .init(service: ConfigReloadService(reloader: reloader, apply: { [parts] in
                 await parts.apply(reloaded: $0)
