@@ -242,13 +242,13 @@ public final class ControlPlaneStore: Sendable {
     /// Queues an event for the next group commit (see `EventAppender`): it is committed by the
     /// writer thread, or by the next write of anyone, then handed to `sink`. Never blocks on the
     /// database (unless the writer thread could not start: then it is committed here).
-    func enqueueEvent(_ event: EventLog.Pending, conversation: ConversationRef?, at time: Double, sink: any EventAppendSink) {
+    package func enqueueEvent(_ event: EventLog.Pending, conversation: ConversationRef?, at time: Double, sink: any EventAppendSink) {
         let entry = EventAppender.Entry(pending: event, conversation: conversation, time: time, sink: sink)
         if !appender.enqueue(entry) { flushQueuedEvents() }
     }
 
     /// Commits the queued events now, on the calling thread (the writer thread's work; also before closing).
-    func flushQueuedEvents() {
+    package func flushQueuedEvents() {
         guard !appender.isEmpty else { return }
         do {
             try pool.writeWithoutTransaction { db in EventAppender.commit(appender.takeAll(), on: db) }

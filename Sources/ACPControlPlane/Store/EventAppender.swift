@@ -5,7 +5,8 @@ import Foundation
 #endif
 
 /// Where the events of a group commit go once they are committed (or why they were not).
-protocol EventAppendSink: AnyObject, Sendable {
+/// (`package`: acpd-bench drives the group commit with its own sink.)
+package protocol EventAppendSink: AnyObject, Sendable {
     /// Called on the writer after the commit, holding the write lock, in commit order.
     func committed(_ events: [ControlPlaneEvent])
     /// The events could not be stored (each was tried in a transaction of its own); they are dropped.

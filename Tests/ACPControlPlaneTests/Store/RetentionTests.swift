@@ -48,7 +48,7 @@ private extension StoreFixture {
 
     /// The database file's size once the WAL is copied into it and truncated.
     func checkpointedFileBytes() throws -> Int64 {
-        try store.pool.writeWithoutTransaction { db in try db.checkpoint(.truncate) }
+        try store.truncateWAL()
         return try store.size().fileBytes
     }
 }

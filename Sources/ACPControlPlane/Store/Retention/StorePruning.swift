@@ -87,6 +87,16 @@ extension ControlPlaneStore {
         return StoreSize(fileBytes: Self.fileBytes(path), walBytes: Self.fileBytes(path + "-wal"), freePages: freePages, pageSize: pageSize)
     }
 
+    /// Copies the WAL into the database file and truncates it (benchmarks and tests: then the
+    /// file's size is the store's). Waits for the writer.
+    package func truncateWAL() throws {
+        do {
+            try pool.writeWithoutTransaction { db in try db.checkpoint(.truncate) }
+        } catch {
+            throw StoreError(.io, path: path, message: "checkpoint failed: \(Self.describe(error))", hint: "retry")
+        }
+    }
+
     /// The size of the file at `path` in bytes (0 when missing).
     static func fileBytes(_ path: String) -> Int64 {
         var info = stat()
