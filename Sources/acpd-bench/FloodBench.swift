@@ -49,8 +49,9 @@ enum FloodBench {
         let floodSeconds = try await flood.value
         let cpu = cpuSeconds() - cpuBefore
         await stack.shutdown()
-        RouterBench.report("probe inbound → final, quiet (\(quiet.count) messages)", quiet)
-        RouterBench.report("probe inbound → final, under the flood (\(loaded.count) messages)", loaded)
+        print("    probe inbound → final: \(quiet.count) messages quiet, \(loaded.count) under the flood")
+        RouterBench.report("probe, quiet", quiet)
+        RouterBench.report("probe, under the flood", loaded)
         print(String(format: "    flood: %d chunks in %.2f s = %.0f chunks/s; this process used %.2f s CPU (%.2f cores) meanwhile",
                      turns * chunks, floodSeconds, Double(turns * chunks) / floodSeconds, cpu, cpu / floodSeconds))
     }

@@ -42,6 +42,11 @@ actor SessionActor {
         var detached = false
         var handle: RuntimeHandle?
         var task: Task<Void, Never>?
+        /// Characters of output and of thoughts stored so far (`maxStoredOutputChars`).
+        var storedOutputChars = 0
+        var storedThoughtChars = 0
+        /// UTF-8 bytes of text past the cap, not stored (reported by one marker at the run's end).
+        var unstoredBytes = 0
     }
 
     /// A permission request waiting for its answer.
@@ -132,10 +137,44 @@ actor SessionActor {
     /// longer active (or was detached by close/reset) are dropped: nothing follows a terminal event.
     func recordEvent(_ payload: EventPayload, run: RunID) {
         guard let current = active, current.run.id == run, !current.detached else { return }
+        var payload = payload
+        if case .text(let delta) = payload {
+            guard let kept = storable(delta) else { return }
+            payload = .text(kept)
+        }
         let event = EventLog.Pending(sessionKey: key, runId: run, seq: current.nextSeq, payload: payload)
         active?.nextSeq += 1
         lastEventAt = context.now()
+        eventSink.enqueued()
         store.enqueueEvent(event, conversation: current.run.conversation, at: time, sink: eventSink)
+    }
+
+    /// The part of a text delta of the active run the store keeps: each stream (output,
+    /// thoughts) up to `maxStoredOutputChars` characters, counted as delivery counts them (what
+    /// it can show); nil when nothing of it is kept. The bytes past the cap are counted.
+    private func storable(_ delta: TextDelta) -> TextDelta? {
+        guard var current = active else { return nil }
+        defer { active = current }
+        let cap = context.settings.maxStoredOutputChars
+        let stored = delta.stream == .output ? current.storedOutputChars : current.storedThoughtChars
+        guard stored < cap else {
+            current.unstoredBytes += delta.text.utf8.count
+            return nil
+        }
+        var kept = delta
+        let count = delta.text.count
+        if stored + count > cap {
+            kept.text = String(delta.text.prefix(cap - stored))
+            current.unstoredBytes += delta.text.utf8.count - kept.text.utf8.count
+        }
+        let added = min(count, cap - stored)
+        if delta.stream == .output { current.storedOutputChars += added } else { current.storedThoughtChars += added }
+        return kept
+    }
+
+    /// The marker that ends a run's stored output when some of it was not stored.
+    static func unstoredMarker(bytes: Int) -> EventPayload {
+        .text(TextDelta(stream: .output, text: "\n\n[acpd: \(bytes) more bytes of output not stored]"))
     }
 
     // MARK: Submit

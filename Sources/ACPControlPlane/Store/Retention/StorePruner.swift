@@ -1,9 +1,11 @@
 import Logging
 
 /// Applies `store.retention` in the background: every `interval` it deletes what finished,
-/// delivered runs left past their age (`ControlPlaneStore.pruneStep`, a few thousand events per
-/// transaction, with a pause between transactions so the message path's writes interleave), then
-/// returns the freed pages to the file system (`reclaimFreePages`, a few MiB per step).
+/// delivered runs left past their age (`ControlPlaneStore.pruneStep`, a few hundred events per
+/// transaction), then returns the freed pages to the file system (`reclaimFreePages`, 2 MiB per
+/// transaction). After each transaction it pauses at least `pause` and at least `idleFactor`
+/// times as long as the transaction took, so it holds the writer a small share of the time
+/// (≤ 1/(1+idleFactor)) and the message path's writes rarely wait for it.
 ///
 /// It runs on a thread of its own (`acpd.prune`), never on the cooperative pool that serves the
 /// sessions. The first pass starts right away. Thread-safe.
@@ -28,12 +30,14 @@ public final class StorePruner: Sendable {
     private let interval: Double
     private let maxEventsPerStep: Int
     private let pause: Double
+    private let idleFactor: Double
     private let logger: Logger
     private let state = State()
 
     /// A pruner of `store`; `interval` seconds between passes, `pause` seconds between transactions.
-    public init(store: ControlPlaneStore, retention: StoreRetention, interval: Double = 3600, maxEventsPerStep: Int = 2000,
-                pause: Double = 0.02, logger: Logger = Logger(label: "acpd.store.prune")) {
+    public init(store: ControlPlaneStore, retention: StoreRetention, interval: Double = 3600, maxEventsPerStep: Int = 250,
+                pause: Double = 0.01, idleFactor: Double = 19, logger: Logger = Logger(label: "acpd.store.prune")) {
+        self.idleFactor = idleFactor
         self.store = store
         self.retention = retention
         self.interval = interval
@@ -68,21 +72,23 @@ public final class StorePruner: Sendable {
         var pass = Pass()
         do {
             while !isStopped {
+                let started = ContinuousClock.now
                 let step = try store.pruneStep(retention, maxEvents: maxEventsPerStep)
                 if step.isEmpty { break }
                 pass.deleted.events += step.events
                 pass.deleted.runs += step.runs
                 pass.deleted.channelMessages += step.channelMessages
                 pass.deleted.runsEmptied += step.runsEmptied
-                if wait(pause) { break }
+                if rest(after: started) { break }
             }
             var free = try store.size().freePages
             while free > 0, !isStopped {
-                let left = try store.reclaimFreePages()
+                let started = ContinuousClock.now
+                let left = try store.reclaimFreePages(maxPages: 512)
                 pass.reclaimedPages += max(0, free - left)
                 if left >= free { break }
                 free = left
-                if wait(pause) { break }
+                if rest(after: started) { break }
             }
         } catch {
             logger.error("store retention failed; retried at the next pass", metadata: ["error": "\(error)"])
@@ -100,6 +106,12 @@ public final class StorePruner: Sendable {
     }
 
     private var isStopped: Bool { state.lock.withLock { state.stopped } }
+
+    /// The pause after a transaction that began at `started`; true when stopped meanwhile.
+    private func rest(after started: ContinuousClock.Instant) -> Bool {
+        let took = (ContinuousClock.now - started).seconds
+        return wait(max(pause, took * idleFactor))
+    }
 
     /// Waits `seconds` or until stopped; true when stopped.
     private func wait(_ seconds: Double) -> Bool {

@@ -89,11 +89,19 @@ extension ControlPlaneStore {
 
     /// Copies the WAL into the database file and truncates it (benchmarks and tests: then the
     /// file's size is the store's). Waits for the writer.
+    /// Retries while the WAL checkpointer's own checkpoint holds the lock (`SQLITE_BUSY`).
     package func truncateWAL() throws {
-        do {
-            try pool.writeWithoutTransaction { db in try db.checkpoint(.truncate) }
-        } catch {
-            throw StoreError(.io, path: path, message: "checkpoint failed: \(Self.describe(error))", hint: "retry")
+        var attempts = 0
+        while true {
+            do {
+                return try pool.writeWithoutTransaction { db in try db.checkpoint(.truncate) }
+            } catch {
+                attempts += 1
+                guard attempts < 100 else {
+                    throw StoreError(.io, path: path, message: "checkpoint failed: \(Self.describe(error))", hint: "retry")
+                }
+                usleep(10_000)
+            }
         }
     }
 
