@@ -32,6 +32,7 @@ enum FloodBench {
         for index in 0..<quietMessages { quiet.append(try await probe(stack, conversation: "probe", index: index, text: "[chunks=3] quiet \(index)")) }
 
         let floodText = "[chunks=\(chunks)] " + String(repeating: "abc ", count: chunks)
+        let quietTurns = toTurn.withLock { turns in defer { turns = [] }; return turns }
         let cpuBefore = cpuSeconds()
         let floodStart = monotonicSeconds()
         let done = Atomic<Bool>(false)
@@ -52,9 +53,14 @@ enum FloodBench {
         print("    probe inbound → final: \(quiet.count) messages quiet, \(loaded.count) under the flood")
         RouterBench.report("probe, quiet", quiet)
         RouterBench.report("probe, under the flood", loaded)
+        RouterBench.report("  of which inbound → runTurn, quiet", Array(quietTurns.suffix(quiet.count)))
+        RouterBench.report("  of which inbound → runTurn, flood", toTurn.withLock { $0 })
         print(String(format: "    flood: %d chunks in %.2f s = %.0f chunks/s; this process used %.2f s CPU (%.2f cores) meanwhile",
                      turns * chunks, floodSeconds, Double(turns * chunks) / floodSeconds, cpu, cpu / floodSeconds))
     }
+
+    /// Inbound → `runTurn` of the probe's messages, in order.
+    static let toTurn = Mutex<[Double]>([])
 
     /// Sends one message and waits for its run's final message; returns the seconds it took.
     static func probe(_ stack: RouterStack, conversation: String, index: Int, text: String) async throws -> Double {
@@ -65,7 +71,9 @@ enum FloodBench {
         }
         await stack.probe.waitForFinal(runId)
         let elapsed = monotonicSeconds() - start
-        _ = stack.probe.take(runId)
+        if let turn = stack.probe.take(runId)?.turnStarted, conversation == "probe" {
+            toTurn.withLock { $0.append(turn - start) }
+        }
         return elapsed
     }
 

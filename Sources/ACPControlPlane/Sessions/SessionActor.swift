@@ -132,7 +132,8 @@ actor SessionActor {
 
     /// Records one event of the active run: it gets the run's next `seq` now and goes into the
     /// store's next group commit, which publishes it once committed (the actor does not wait for
-    /// the write, so the deltas that arrive meanwhile share one transaction). Every later write
+    /// the write, so the events that arrive meanwhile share one transaction, and a text delta
+    /// that follows a text delta still waiting there is appended to it: one event, one `seq`). Every later write
     /// of this actor (the run's end included) commits after it. Events for a run that is no
     /// longer active (or was detached by close/reset) are dropped: nothing follows a terminal event.
     func recordEvent(_ payload: EventPayload, run: RunID) {
@@ -140,6 +141,11 @@ actor SessionActor {
         var payload = payload
         if case .text(let delta) = payload {
             guard let kept = storable(delta) else { return }
+            // While the writer is busy, consecutive deltas become one event.
+            if store.extendQueuedText(run: run, with: kept) {
+                lastEventAt = context.now()
+                return
+            }
             payload = .text(kept)
         }
         let event = EventLog.Pending(sessionKey: key, runId: run, seq: current.nextSeq, payload: payload)

@@ -247,6 +247,12 @@ public final class ControlPlaneStore: Sendable {
         if !appender.enqueue(entry) { flushQueuedEvents() }
     }
 
+    /// Appends `delta` to the run's last queued event when that is still waiting and a text delta
+    /// of the same stream and message (see `EventAppender.extendQueuedText`); false otherwise.
+    func extendQueuedText(run: RunID, with delta: TextDelta) -> Bool {
+        appender.extendQueuedText(run: run, with: delta)
+    }
+
     /// Commits the queued events now, on the calling thread (the writer thread's work; also before closing).
     package func flushQueuedEvents() {
         guard !appender.isEmpty else { return }

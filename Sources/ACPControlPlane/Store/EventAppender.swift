@@ -25,7 +25,7 @@ package protocol EventAppendSink: AnyObject, Sendable {
 final class EventAppender: @unchecked Sendable {
     /// One queued event.
     struct Entry {
-        let pending: EventLog.Pending
+        var pending: EventLog.Pending
         let conversation: ConversationRef?
         let time: Double
         let sink: any EventAppendSink
@@ -34,6 +34,8 @@ final class EventAppender: @unchecked Sendable {
     /// The queue and the stop flag, guarded by `lock`.
     private let lock = ConditionLock()
     private var queue: [Entry] = []
+    /// Per run, the index in `queue` of its last queued event.
+    private var lastOfRun: [RunID: Int] = [:]
     private var stopped = false
     /// True while the writer thread runs (false if the system refused a thread: enqueuers then flush).
     private var threaded = false
@@ -41,6 +43,7 @@ final class EventAppender: @unchecked Sendable {
     /// Adds an event to the next transaction; false when the caller must flush itself (no writer thread).
     func enqueue(_ entry: Entry) -> Bool {
         lock.withLock {
+            if let run = entry.pending.runId { lastOfRun[run] = queue.count }
             queue.append(entry)
             if queue.count == 1 { lock.signalAll() }
             return threaded && !stopped
@@ -50,8 +53,26 @@ final class EventAppender: @unchecked Sendable {
     /// Takes every queued event (in queue order).
     func takeAll() -> [Entry] {
         lock.withLock {
-            defer { queue = [] }
+            defer {
+                queue = []
+                lastOfRun = [:]
+            }
             return queue
+        }
+    }
+
+    /// Appends `delta`'s text to the run's last queued event when that is a text delta of the
+    /// same stream and message that no transaction has taken yet: deltas that arrive while the
+    /// writer is busy become one event (one `seq`, one row, one publish). False otherwise.
+    func extendQueuedText(run: RunID, with delta: TextDelta) -> Bool {
+        lock.withLock {
+            guard let index = lastOfRun[run], case .text(var queued) = queue[index].pending.payload,
+                  queued.stream == delta.stream, queued.messageId == delta.messageId else { return false }
+            // Drop the queue's reference first, so the text grows in place instead of being copied.
+            queue[index].pending.payload = .cancelled
+            queued.text += delta.text
+            queue[index].pending.payload = .text(queued)
+            return true
         }
     }
 

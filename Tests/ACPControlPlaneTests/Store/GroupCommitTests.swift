@@ -122,4 +122,38 @@ struct GroupCommitTests {
             #expect(sink.state.withLock { $0.published.map(\.seq) } == [1, 2, 3])
         }
     }
+
+    @Test func aTextDeltaJoinsTheRunsLastQueuedTextDeltaUntilATransactionTakesIt() throws {
+        final class NullSink: EventAppendSink {
+            func committed(_ events: [ControlPlaneEvent]) {}
+            func appendFailed(_ event: EventLog.Pending, error: any Error) {}
+        }
+        let sink = NullSink()
+        let appender = EventAppender()  // no writer thread: the queue stays until taken
+        let key = SessionKey("agent:demo:acp:merge")!
+        let (a, b) = (RunID(), RunID())
+        func text(_ value: String, _ stream: TextDelta.Stream = .output, message: String? = "m1") -> TextDelta {
+            TextDelta(stream: stream, text: value, messageId: message)
+        }
+        func enqueue(_ run: RunID, _ seq: Int64, _ payload: EventPayload) {
+            _ = appender.enqueue(EventAppender.Entry(pending: EventLog.Pending(sessionKey: key, runId: run, seq: seq, payload: payload),
+                                                     conversation: nil, time: 1, sink: sink))
+        }
+        #expect(!appender.extendQueuedText(run: a, with: text("x")))  // nothing queued
+        enqueue(a, 1, .text(text("he")))
+        enqueue(b, 1, .text(text("other")))
+        #expect(appender.extendQueuedText(run: a, with: text("llo")))  // another run's event between does not matter
+        #expect(!appender.extendQueuedText(run: a, with: text("…", .thought)))  // another stream
+        #expect(!appender.extendQueuedText(run: a, with: text("x", message: "m2")))  // another message
+        enqueue(a, 2, .notice("n"))
+        #expect(!appender.extendQueuedText(run: a, with: text("x")))  // the last event of the run is not text
+        let taken = appender.takeAll()
+        #expect(taken.map(\.pending.seq) == [1, 1, 2])
+        #expect(taken[0].pending.payload == .text(text("hello")))
+        #expect(taken[1].pending.payload == .text(text("other")))
+        enqueue(b, 2, .text(text("new")))
+        #expect(!appender.extendQueuedText(run: a, with: text("x")))  // taken: a transaction has it
+        #expect(appender.extendQueuedText(run: b, with: text("er")))
+        #expect(appender.takeAll().map(\.pending.payload) == [.text(text("newer"))])
+    }
 }
