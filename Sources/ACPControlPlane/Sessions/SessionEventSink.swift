@@ -21,7 +21,7 @@ final class SessionEventSink: EventAppendSink {
     private let logger: Logger
     private let backlog = Mutex(Backlog())
 
-    init(hub: EventHub, logger: Logger) {
+    init(hub: EventHub, logger: Logger = Logger(label: "acpd.control-plane")) {
         self.hub = hub
         self.logger = logger
     }

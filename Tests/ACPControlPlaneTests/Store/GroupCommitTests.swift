@@ -156,4 +156,30 @@ struct GroupCommitTests {
         #expect(appender.extendQueuedText(run: b, with: text("er")))
         #expect(appender.takeAll().map(\.pending.payload) == [.text(text("newer"))])
     }
+
+    @Test func aSessionWithTooManyEventsWaitingForTheWriterWaitsUntilHalfAreWritten() async throws {
+        let sink = SessionEventSink(hub: EventHub())
+        let limit = SessionEventSink.limit
+        for _ in 0..<(limit - 1) { sink.enqueued() }
+        await sink.waitForRoom()  // under the limit: returns at once
+        sink.enqueued()
+        let resumed = Mutex(false)
+        let waiter = Task {
+            await sink.waitForRoom()
+            resumed.withLock { $0 = true }
+        }
+        func event(_ seq: Int64) -> ControlPlaneEvent {
+            ControlPlaneEvent(id: seq, sessionKey: SessionKey("agent:demo:acp:wait")!, runId: RunID(), seq: seq, conversation: nil,
+                              payload: .notice("n"), at: Date())
+        }
+        try await Task.sleep(for: .milliseconds(50))
+        #expect(!resumed.withLock { $0 })
+        sink.committed((1...Int64(limit / 2 - 1)).map(event))  // limit/2 + 1 still queued
+        try await Task.sleep(for: .milliseconds(50))
+        #expect(!resumed.withLock { $0 })
+        sink.appendFailed(EventLog.Pending(sessionKey: SessionKey("agent:demo:acp:wait")!, runId: nil, seq: 1, payload: .notice("x")),
+                          error: StoreError(.io, path: "-", message: "test", hint: "-"))  // limit/2 queued: room again
+        try await withDeadline(5, "the waiter to resume") { await waiter.value }
+        #expect(resumed.withLock { $0 })
+    }
 }
