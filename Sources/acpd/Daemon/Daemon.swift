@@ -15,7 +15,7 @@ import ServiceLifecycle
 import UnixSignals
 
 /// `acpd run`: one `ServiceGroup` (swift-service-lifecycle), in the store's scope, of the HTTP API, delivery,
-/// the control plane, the runtime-binding sweeper, the config reloader, the inbound router and
+/// the control plane, the store's retention (`StorePrunerService`), the runtime-binding sweeper, the config reloader, the inbound router and
 /// the chat channels, started in that order and stopped in reverse on SIGTERM/SIGINT:
 /// 1. the channels stop taking messages (a POST answers 503);
 /// 2. the router finishes the messages it read;
