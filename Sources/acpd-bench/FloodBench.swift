@@ -10,13 +10,15 @@ import Synchronization
 /// message. The same probe runs first without the flood (quiet). Reports the probe's latency
 /// quiet and under the flood, the flood's chunks per second, and this process's CPU time.
 ///
-/// `acpd-bench flood [--turns 10] [--chunks 10000] [--quiet-messages 200] [--agent PATH]`
+/// `acpd-bench flood [--turns 10] [--chunks 10000] [--big BYTES] [--quiet-messages 200] [--agent PATH]`
+/// (`--big BYTES`: each flood turn is instead one agent line of that many bytes, `[big=N]`)
 enum FloodBench {
     static func run(_ arguments: [String]) async throws {
         let options = BenchOptions(arguments)
         let turns = options.int("turns", default: 10)
         let chunks = options.int("chunks", default: 10_000)
         let quietMessages = options.int("quiet-messages", default: 200)
+        let big = options.int("big", default: 0)
         let agent = try RouterBench.demoAgentPath(options)
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("acpd-flood-bench-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
@@ -31,7 +33,7 @@ enum FloodBench {
         var quiet: [Double] = []
         for index in 0..<quietMessages { quiet.append(try await probe(stack, conversation: "probe", index: index, text: "[chunks=3] quiet \(index)")) }
 
-        let floodText = "[chunks=\(chunks)] " + String(repeating: "abc ", count: chunks)
+        let floodText = big > 0 ? "[big=\(big)]" : "[chunks=\(chunks)] " + String(repeating: "abc ", count: chunks)
         let quietTurns = toTurn.withLock { turns in defer { turns = [] }; return turns }
         let cpuBefore = cpuSeconds()
         let floodStart = monotonicSeconds()
@@ -55,8 +57,13 @@ enum FloodBench {
         RouterBench.report("probe, under the flood", loaded)
         RouterBench.report("  of which inbound → runTurn, quiet", Array(quietTurns.suffix(quiet.count)))
         RouterBench.report("  of which inbound → runTurn, flood", toTurn.withLock { $0 })
-        print(String(format: "    flood: %d chunks in %.2f s = %.0f chunks/s; this process used %.2f s CPU (%.2f cores) meanwhile",
-                     turns * chunks, floodSeconds, Double(turns * chunks) / floodSeconds, cpu, cpu / floodSeconds))
+        if big > 0 {
+            print(String(format: "    flood: %d lines of %d bytes in %.2f s; this process used %.2f s CPU meanwhile; ",
+                         turns, big, floodSeconds, cpu) + "\(ProcessStats.current())")
+        } else {
+            print(String(format: "    flood: %d chunks in %.2f s = %.0f chunks/s; this process used %.2f s CPU (%.2f cores) meanwhile",
+                         turns * chunks, floodSeconds, Double(turns * chunks) / floodSeconds, cpu, cpu / floodSeconds))
+        }
     }
 
     /// Inbound → `runTurn` of the probe's messages, in order.
