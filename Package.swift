@@ -35,6 +35,7 @@ let package = Package(
         .library(name: "ChatHTTP", targets: ["ChatHTTP"]),
         .library(name: "JSONKit", targets: ["JSONKit"]),
         .library(name: "ChatTelegram", targets: ["ChatTelegram"]),
+        .library(name: "ChatDiscord", targets: ["ChatDiscord"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -47,6 +48,8 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1", traits: []),
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/hummingbird-project/swift-websocket", from: "1.6.2"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-websocket", from: "2.8.1"),
     ],
     targets: [
         // The one JSON stack: the JSON value, its parser and writers, the string-literal writer. A leaf.
@@ -130,10 +133,28 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // The Discord channel: the gateway (a state machine driven over WSClient), REST within rate-limit
+        // buckets (AsyncHTTPClient), the inbound normaliser, send/edit, threads, DMs.
+        .target(
+            name: "ChatDiscord",
+            dependencies: [
+                "ACPControlPlane", "Bindings", "ChatCore", "JSONKit",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOWebSocket", package: "swift-nio"),
+                .product(name: "WSClient", package: "swift-websocket"),
+            ],
+            swiftSettings: strict
+        ),
         .executableTarget(
             name: "acpd",
             dependencies: [
-                "ACPControlPlane", "RuntimeBackends", "Bindings", "ChatCore", "ChatHTTP", "ChatTelegram", "JSONKit",
+                "ACPControlPlane", "RuntimeBackends", "Bindings", "ChatCore", "ChatHTTP", "ChatTelegram", "ChatDiscord", "JSONKit",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -157,7 +178,7 @@ let package = Package(
         .executableTarget(
             name: "acpd-bench",
             dependencies: [
-                "ACPControlPlane", "RuntimeBackends", "Bindings", "ChatCore", "StoreSeeding", "TelegramFake", "JSONKit",
+                "ACPControlPlane", "RuntimeBackends", "Bindings", "ChatCore", "StoreSeeding", "TelegramFake", "DiscordFake", "JSONKit",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict
@@ -191,7 +212,7 @@ let package = Package(
             swiftSettings: strict
         ),
         // The acpd executable driven as a subprocess, as users run it.
-        .testTarget(name: "acpdTests", dependencies: ["ACPControlPlane", "Bindings", "ChatCore", "JSONKit", "TestSupport", "TelegramFake"],
+        .testTarget(name: "acpdTests", dependencies: ["ACPControlPlane", "Bindings", "ChatCore", "JSONKit", "TestSupport", "TelegramFake", "DiscordFake"],
                     swiftSettings: strict),
         .testTarget(
             name: "BindingsTests",
@@ -220,6 +241,29 @@ let package = Package(
         .testTarget(
             name: "ChatTelegramTests",
             dependencies: ["ChatTelegram", "TelegramFake", "ChatCore", "Bindings", "ACPControlPlane", "JSONKit", "TestSupport",
+                           "ChatChannelConformance",
+                           .product(name: "AsyncHTTPClient", package: "async-http-client")],
+            swiftSettings: strict
+        ),
+        // A fake Discord (REST + gateway) on 127.0.0.1 (Hummingbird + hummingbird-websocket): opcodes with
+        // sequence numbers and replay on RESUME, rate-limit buckets, the 2000-character limit, faults (not shipped).
+        .target(
+            name: "DiscordFake",
+            dependencies: [
+                "JSONKit",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Tests/DiscordFake",
+            swiftSettings: strict
+        ),
+        // The Discord channel: the gateway state machine, REST buckets, the normaliser, and the channel
+        // against the fake through the conformance kit.
+        .testTarget(
+            name: "ChatDiscordTests",
+            dependencies: ["ChatDiscord", "DiscordFake", "ChatCore", "Bindings", "ACPControlPlane", "JSONKit", "TestSupport",
                            "ChatChannelConformance",
                            .product(name: "AsyncHTTPClient", package: "async-http-client")],
             swiftSettings: strict

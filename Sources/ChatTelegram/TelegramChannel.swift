@@ -34,8 +34,9 @@ public final class TelegramChannel: ChatChannel {
         public var chatInterval: Duration = .seconds(1)
         /// At most this many calls into one group start in any `groupWindow` (all its topics together).
         public var groupLimit = 20
-        /// The window of `groupLimit`.
-        public var groupWindow: Duration = .seconds(60)
+        /// The window of `groupLimit`: a minute, plus two seconds of headroom so that network
+        /// jitter at the window's edge never earns a 429.
+        public var groupWindow: Duration = .seconds(62)
         /// Waits after failed polls.
         var backoff = PollBackoff()
         /// Wait after a 409 Conflict before polling again.
@@ -44,7 +45,7 @@ public final class TelegramChannel: ChatChannel {
         public var drafts = false
 
         public init(pollTimeoutSeconds: Int = 30, chatInterval: Duration = .seconds(1), groupLimit: Int = 20,
-                    groupWindow: Duration = .seconds(60), conflictRetry: Duration = .seconds(300),
+                    groupWindow: Duration = .seconds(62), conflictRetry: Duration = .seconds(300),
                     backoffBase: Duration = .seconds(1), backoffCap: Duration = .seconds(60), drafts: Bool = false) {
             self.pollTimeoutSeconds = pollTimeoutSeconds
             self.drafts = drafts

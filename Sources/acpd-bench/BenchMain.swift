@@ -12,6 +12,7 @@ enum BenchMain {
         ("flood", "one agent streaming 100k chunks while another conversation posts: its latency, the flood's rate, CPU", FloodBench.run),
         ("sessions", "N conversations prompted at once: acpd RSS, threads, fds, time to complete", SessionsBench.run),
         ("telegram", "10 forum topics streaming at once through acpd run under Telegram's flood limits", TelegramBench.run),
+        ("discord", "10 threads of one channel streaming at once through acpd run under the fake Discord's buckets", DiscordBench.run),
     ]
 
     static func main() async {

@@ -20,6 +20,7 @@ struct ArchitectureTests {
         ("Sources/ChatCore", ["ACPControlPlane", "Bindings", "JSONKit"]),
         ("Sources/ChatHTTP", ["ACPControlPlane", "Bindings", "ChatCore", "JSONKit"]),
         ("Sources/ChatTelegram", ["ACPControlPlane", "Bindings", "ChatCore", "JSONKit"]),
+        ("Sources/ChatDiscord", ["ACPControlPlane", "Bindings", "ChatCore", "JSONKit"]),
         // The HTTP API reads the store and serves the http channel; it never needs the runtimes.
         ("Sources/acpd/HTTP", ["ACPControlPlane", "Bindings", "ChatCore", "ChatHTTP", "JSONKit"]),
         // The daemon links every layer, but never the bench and test seeding helpers.

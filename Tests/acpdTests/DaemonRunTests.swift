@@ -196,18 +196,19 @@ struct DaemonRunTests {
             let (_, outcome) = try await post(daemon, text: "slow goodbye [chunks=4] [delay=500]", messageId: "s-1")
             let runId = try #require(outcome["runId"] as? String, "\(outcome)\n\(daemon.log)")
             kill(daemon.process.processIdentifier, SIGTERM)
-            // The turn takes ~2 s: intake is closed meanwhile, while the API still answers.
-            let code = try await withDeadline(10, "a POST refused while shutting down") {
+            // The turn takes ~2 s: intake is closed meanwhile, while the API still answers. (Wait
+            // for /readyz to say so first: a POST sent before the signal was handled is accepted.)
+            let detail = try await withDeadline(10, "/readyz says shutting down") {
                 while true {
-                    let (status, body) = try await post(daemon, text: "too late", messageId: "s-2")
-                    if status == 503 { return (body["error"] as? [String: Any])?["code"] as? String }
+                    let (ready, body) = try await daemon.json("GET", "/readyz")
+                    if ready == 503 { return body["detail"] as? String }
                     try await Task.sleep(for: .milliseconds(20))
                 }
             }
-            #expect(code == "HTTP_UNAVAILABLE")
-            let (ready, readyBody) = try await daemon.json("GET", "/readyz")
-            #expect(ready == 503)
-            #expect(readyBody["detail"] as? String == "shutting down", "\(readyBody)")
+            #expect(detail == "shutting down")
+            let (status, body) = try await post(daemon, text: "too late", messageId: "s-2")
+            #expect(status == 503, "\(body)")
+            #expect((body["error"] as? [String: Any])?["code"] as? String == "HTTP_UNAVAILABLE", "\(body)")
             #expect(try await daemon.stop(signal: SIGTERM) == 0, "log:\n\(daemon.log)")
             // After exit, the store says what happened: the turn finished and was delivered; the
             // refused message started nothing.

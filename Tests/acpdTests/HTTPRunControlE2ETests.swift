@@ -49,7 +49,7 @@ struct HTTPRunControlE2ETests {
 
     @Test func cancelStopsTheRunningTurnAndThisConversationsQueue() async throws {
         try await withE2EDaemon { chat, _ in
-            let long = try await chat.prompt("[delay=150][chunks=40] long", in: "room1")
+            let long = try await chat.prompt("[delay=150][chunks=400] long", in: "room1")
             try await chat.waitForRun(long, state: "running")
             let behind = try await chat.prompt("behind", in: "room1")
             #expect(try await chat.command("/acp cancel", in: "room1") == "OK: cancelled the active run \(long) and 1 queued run(s)")
@@ -58,7 +58,7 @@ struct HTTPRunControlE2ETests {
             #expect(try await chat.run(behind).state == "cancelled")
             let text = try await chat.finalText(of: long, in: "room1")
             #expect(text.hasSuffix("stopped"), "\(text)")
-            #expect(!text.contains("echo: [delay=150][chunks=40] long"), "the turn was cut short: \(text)")
+            #expect(!text.contains("echo: [delay=150][chunks=400] long"), "the turn was cut short: \(text)")
             #expect(try await chat.messages(in: "room1").contains { $0.runId == behind && $0.text.contains("echo: behind") } == false)
 
             // The session is idle again and takes the next prompt.
@@ -80,7 +80,7 @@ struct HTTPRunControlE2ETests {
             let steeredRun = try #require(steered.runId)
             #expect(try await chat.finalText(of: steeredRun, in: "c-a").contains("echo: [chunks=2] at once"))
 
-            let long = try await chat.prompt("[delay=150][chunks=40] long", in: "c-a")
+            let long = try await chat.prompt("[delay=150][chunks=400] long", in: "c-a")
             try await chat.waitForRun(long, state: "running")
             let mine = try await chat.prompt("mine", in: "c-a")
             let theirs = try await chat.prompt("theirs", in: "c-b")

@@ -120,6 +120,10 @@ extension TelegramE2ETests {
                 try await withDeadline(10, "the next poll held\n\(first.log)") {
                     while await !fake.state.polledOffsets.contains(update + 1) { try await Task.sleep(for: .milliseconds(50)) }
                 }
+                // Telegram has the message once its answer left the fake; acpd records its id a moment
+                // later. A kill inside that moment is the one window no client can close (Telegram has
+                // no idempotent send): give the record time, well before the next chunk (2.5 s).
+                try await Task.sleep(for: .milliseconds(500))
                 _ = try await first.stop(signal: SIGKILL)
                 let atKill = await fake.state.messages(chat: Self.forum, thread: 42)
                 #expect(!atKill.contains { $0.text.contains("then the rest") }, "killed mid-stream: \(atKill)")
@@ -153,6 +157,10 @@ extension TelegramE2ETests {
                 try await withDeadline(10, "the next poll held\n\(first.log)") {
                     while await !fake.state.polledOffsets.contains(update + 1) { try await Task.sleep(for: .milliseconds(50)) }
                 }
+                // Telegram has the message once its answer left the fake; acpd records its id a moment
+                // later. A kill inside that moment is the one window no client can close (Telegram has
+                // no idempotent send): give the record time, well before the next chunk (2.5 s).
+                try await Task.sleep(for: .milliseconds(500))
                 _ = try await first.stop(signal: SIGKILL)
                 let atKill = await fake.state.messages(chat: Self.forum, thread: 42)
                 #expect(!atKill.contains { $0.text.contains("tail") }, "killed mid-stream: \(atKill)")

@@ -135,4 +135,28 @@ struct TelegramLiveE2ETests {
             }
         }
     }
+
+    @Test("doctor reports what only the running daemon sees: a 409 Conflict fails the account with the fix, a rejected token fails it")
+    func doctorAsksTheDaemon() async throws {
+        try await withTemporaryDirectory { dir in
+            try await TelegramFakeServer.with(token: TelegramE2ETests.token) { fake in
+                await fake.state.addForum(TelegramE2ETests.forum, topics: [42])
+                await fake.state.injectPollFailure(status: 409, description: "Conflict: terminated by other getUpdates request")
+                let daemon = try await DaemonProcess.start(in: dir, token: "api-token",
+                                                           config: TelegramE2ETests.config(apiRoot: fake.apiRoot))
+                try await withDeadline(20, "default backs off after the 409\n\(daemon.log)") {
+                    while try await states(daemon)["telegram:default"] != "backoff" { try await Task.sleep(for: .milliseconds(50)) }
+                }
+                let (stdout, report) = try await TelegramDoctorTests.doctor(in: dir)
+                let conflict = try #require(report.checks.first { $0.name == "telegram:default in the running daemon" }, "\(stdout)")
+                #expect(conflict.status == "fail" && conflict.detail.contains("409"), "\(conflict)")
+                #expect(conflict.hint.contains("deleteWebhook"), "\(conflict)")
+                let revoked = try #require(report.checks.first { $0.name == "telegram:revoked in the running daemon" }, "\(stdout)")
+                #expect(revoked.status == "fail", "\(revoked)")
+                #expect(report.checks.first { $0.name == "telegram:off in the running daemon" }?.status == "pass")
+                #expect(!stdout.contains(TelegramE2ETests.token))
+                #expect(try await daemon.stop() == 0, "\(daemon.log)")
+            }
+        }
+    }
 }

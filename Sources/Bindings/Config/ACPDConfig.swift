@@ -184,6 +184,10 @@ public struct ChannelsConfig: Sendable, Equatable {
         public var botToken: Secret
         public var apiBase: String
         public var applicationId: String?
+        /// False: configured but not started.
+        public var enabled: Bool = true
+        /// Guilds to register application commands in; empty: globally.
+        public var commandGuilds: [String] = []
     }
 
     public var telegram: [String: TelegramAccount]

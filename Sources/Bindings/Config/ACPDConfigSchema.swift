@@ -133,6 +133,9 @@ enum ACPDConfigSchema {
                 required("botToken", string(.nonEmpty, "The bot token.", secret: true)),
                 optional("apiBase", string(.url, "REST API base.", default: .string("https://discord.com/api/v10"))),
                 optional("applicationId", ConfigSchema(.id(expected: "a snowflake (e.g. 111111111111111111)"), doc: "The application's snowflake (for slash commands).")),
+                optional("enabled", bool("`false`: configured but not started by `acpd run`.", true)),
+                optional("commandGuilds", ConfigSchema(.array(ConfigSchema(.id(expected: "a guild snowflake (e.g. 333333333333333333)"), doc: "A guild id."), minItems: 0),
+                                                       doc: "Guilds to register the application commands in (instant); `[]` = globally.", default: .array([]))),
             ])), doc: "Bots by account id.", default: .object([:]))),
         ])),
         optional("http", object("The `http` channel (`POST /v1/messages`).", [

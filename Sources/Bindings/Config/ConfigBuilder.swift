@@ -121,9 +121,14 @@ struct ConfigBuilder {
             if let applicationId, !DiscordConversationID.isSnowflake(applicationId) {
                 report(appPath, "\(ConfigValue.quoted(applicationId)) is not a snowflake; expected digits only (e.g. 111111111111111111)")
             }
+            let guildsPath = ConfigPath.root.key("channels").key("discord").key("accounts").key(id).key("commandGuilds")
+            let guilds = account["commandGuilds"]?.strings ?? []
+            for (offset, guild) in guilds.enumerated() where !DiscordConversationID.isSnowflake(guild) {
+                report(guildsPath.index(offset), "\(ConfigValue.quoted(guild)) is not a snowflake; expected digits only (e.g. 333333333333333333)")
+            }
             discord[id] = .init(botToken: Secret(account["botToken"]?.string ?? ""),
                                 apiBase: account["apiBase"]?.string ?? "https://discord.com/api/v10",
-                                applicationId: applicationId)
+                                applicationId: applicationId, enabled: account["enabled"]?.boolean ?? true, commandGuilds: guilds)
         }
         return ChannelsConfig(telegram: telegram, discord: discord, httpEnabled: value["http"]?["enabled"]?.boolean ?? false)
     }

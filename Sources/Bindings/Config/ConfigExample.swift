@@ -77,7 +77,12 @@ public enum ConfigExample {
                 drafts: false                         # [false] stream into private chats with sendMessageDraft
           discord:
             accounts:
-              default: { botToken: "${DISCORD_BOT_TOKEN}", apiBase: "https://discord.com/api/v10", applicationId: "111111111111111111" }
+              default:
+                botToken: "${DISCORD_BOT_TOKEN}"
+                apiBase: "https://discord.com/api/v10" # [this] the gateway URL comes from GET /gateway/bot
+                applicationId: "111111111111111111"    # for application (slash) commands and interactions
+                enabled: true                          # [true] false: configured but not started
+                commandGuilds: []                      # [] = register commands globally; else per guild (instant)
           http: { enabled: true }        # [false] accept POST /v1/messages
 
         access:

@@ -60,6 +60,10 @@ public struct InboundMessage: Sendable, Equatable {
     public var idempotencyKey: String
     /// When a button was pressed instead of text typed: the button's `payload` (see `ChatButton`).
     public var buttonPayload: String?
+    /// True when the channel shows a command's reply itself, from the outcome (a Discord slash
+    /// command answers by editing its interaction's response): the router then does not post the
+    /// reply to the conversation as well. Prompts' output is delivered as always.
+    public var repliesInline = false
 
     /// A normalised inbound message.
     public init(conversation: ConversationRef, senderId: String, text: String, attachments: [Attachment] = [],

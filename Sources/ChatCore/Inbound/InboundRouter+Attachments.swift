@@ -82,20 +82,7 @@ extension InboundRouter {
 
     /// `file://` and the path, percent-encoded outside RFC 3986's unreserved characters and `/`.
     static func fileURI(_ path: String) -> String {
-        var uri = "file://"
-        for byte in path.utf8 {
-            switch byte {
-            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
-                 UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "~"), UInt8(ascii: "/"):
-                uri.unicodeScalars.append(Unicode.Scalar(byte))
-            default:
-                let hex = Array("0123456789ABCDEF".unicodeScalars)
-                uri.unicodeScalars.append("%")
-                uri.unicodeScalars.append(hex[Int(byte >> 4)])
-                uri.unicodeScalars.append(hex[Int(byte & 0xF)])
-            }
-        }
-        return uri
+        "file://" + PercentEncoding.encode(path, keeping: [UInt8(ascii: "/")])
     }
 
     /// The `ERROR:` reply for an attachment that could not be fetched.

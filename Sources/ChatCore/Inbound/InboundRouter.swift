@@ -136,18 +136,19 @@ public actor InboundRouter: Service {
         } catch {
             logger.error("idempotency reserve failed", metadata: ["error": "\(error)"])
             return await finish(InboundOutcome(accepted: true, reply: ChatReply.error("the state store is unavailable, try again later")),
-                                conversation: conversation, channel: channel, key: nil)
+                                conversation: conversation, channel: channel, key: nil, postsReply: !message.repliesInline)
         }
         let outcome = await process(message, channel: channel)
         return await finish(outcome, conversation: conversation, channel: channel, key: key,
-                            request: InboundOutcome.fingerprint(message))
+                            request: InboundOutcome.fingerprint(message), postsReply: !message.repliesInline)
     }
 
     /// Records the outcome under `key` (with the fingerprint of the `request` it answers), then
-    /// posts the reply (redacted) and returns once it was applied: a redelivered message finds the
-    /// outcome and never causes a second reply.
+    /// posts the reply (redacted; unless the channel shows it itself, `postsReply` false) and
+    /// returns once it was applied: a redelivered message finds the outcome and never causes a
+    /// second reply.
     private func finish(_ outcome: InboundOutcome, conversation: ConversationRef, channel: any ChatChannel,
-                        key: IdempotencyKey?, request: String? = nil) async -> InboundOutcome {
+                        key: IdempotencyKey?, request: String? = nil, postsReply: Bool = true) async -> InboundOutcome {
         var outcome = outcome
         outcome.reply = outcome.reply.map(redactor.redact)
         if let key, outcome.refusal == .rateLimited {
@@ -167,7 +168,7 @@ public actor InboundRouter: Service {
             first.request = request
             resumeWaiters(of: key, with: first)
         }
-        if let reply = outcome.reply {
+        if let reply = outcome.reply, postsReply {
             await outbox.post(reply, to: conversation, kind: .command)
         }
         return outcome

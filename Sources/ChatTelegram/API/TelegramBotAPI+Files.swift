@@ -1,3 +1,4 @@
+import ChatCore
 import AsyncHTTPClient
 import JSONKit
 import Metrics
@@ -34,7 +35,7 @@ extension TelegramBotAPI {
     }
 
     private func fetch(filePath: String, limit: Int) async throws -> Result<[UInt8]?, TelegramAPIError> {
-        let path = filePath.split(separator: "/").map { $0.addingPercentEncodingForPath }.joined(separator: "/")
+        let path = filePath.split(separator: "/").map { PercentEncoding.encode($0) }.joined(separator: "/")
         var request = HTTPClientRequest(url: "\(apiRoot)/file/bot\(token)/\(path)")
         request.method = .GET
         let response = try await client.execute(request, timeout: Self.timeAmount(Self.downloadTimeout))
@@ -53,25 +54,5 @@ extension TelegramBotAPI {
             bytes.append(contentsOf: chunk.readableBytesView)
         }
         return .success(bytes)
-    }
-}
-
-extension Substring {
-    /// The path segment with everything outside RFC 3986's unreserved characters percent-encoded.
-    fileprivate var addingPercentEncodingForPath: String {
-        var encoded = ""
-        for byte in utf8 {
-            switch byte {
-            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
-                 UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "~"):
-                encoded.unicodeScalars.append(Unicode.Scalar(byte))
-            default:
-                let hex = Array("0123456789ABCDEF".unicodeScalars)
-                encoded.unicodeScalars.append("%")
-                encoded.unicodeScalars.append(hex[Int(byte >> 4)])
-                encoded.unicodeScalars.append(hex[Int(byte & 0xF)])
-            }
-        }
-        return encoded
     }
 }

@@ -18,7 +18,7 @@ actor ChatPacer {
     struct Budget: Sendable {
         var interval: Duration = .seconds(1)
         var groupLimit = 20
-        var groupWindow: Duration = .seconds(60)
+        var groupWindow: Duration = .seconds(62)
         var globalInterval: Duration = .milliseconds(34)
     }
 

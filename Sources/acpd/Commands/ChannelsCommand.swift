@@ -20,11 +20,7 @@ struct ChannelsCommand: AsyncParsableCommand {
 
     func run() async throws {
         let loaded = try config.loadOrExit()
-        let answer = await DaemonAPIClient.channels(loaded.config)
-        let (accounts, note): ([ChannelAccountStatus], String?) = switch answer {
-        case .success(let accounts): (accounts, nil)
-        case .failure(let why): (DaemonAPIClient.configured(loaded.config), why.reason)
-        }
+        let (accounts, note) = await DaemonAPIClient.accounts(loaded.config)
         if json {
             print(StoreListing.json(["daemon": JSONValue(note == nil), "note": JSONValue(note),
                                      "channels": .array(accounts.map(APIResponses.account))]))

@@ -25,12 +25,7 @@ struct StatusCommand: AsyncParsableCommand {
 
     func run() async throws {
         let loaded = try config.loadOrExit()
-        let accounts: [ChannelAccountStatus]
-        let accountsNote: String?
-        switch await DaemonAPIClient.channels(loaded.config) {
-        case .success(let reported): (accounts, accountsNote) = (reported, nil)
-        case .failure(let why): (accounts, accountsNote) = (DaemonAPIClient.configured(loaded.config), why.reason)
-        }
+        let (accounts, accountsNote) = await DaemonAPIClient.accounts(loaded.config)
         let store = try StoreListing.open(configOption: config.path)
         defer { try? store.close() }
         let version = try store.schemaVersion()

@@ -1,6 +1,7 @@
 import ACPControlPlane
 import Bindings
 import ChatCore
+import ChatDiscord
 import ChatHTTP
 import ChatTelegram
 #if canImport(FoundationEssentials)
@@ -39,23 +40,27 @@ struct Daemon {
         // One HTTP client for every Telegram account, shut down after the service group ended
         // (delivery may still send while it drains).
         let telegram = TelegramAccounts(config: config.channels, logger: logger)
+        let discord = DiscordAccounts(config: config.channels, logger: logger)
         do {
-            try await run(telegram: telegram)
+            try await run(telegram: telegram, discord: discord)
         } catch {
             await telegram.shutdown()
+            await discord.shutdown()
             throw error
         }
         await telegram.shutdown()
+        await discord.shutdown()
     }
 
-    private func run(telegram: TelegramAccounts) async throws {
+    private func run(telegram: TelegramAccounts, discord: DiscordAccounts) async throws {
         let httpChannel = config.channels.httpEnabled ? HTTPChannel() : nil
-        let channels: [any ChatChannel] = [httpChannel].compactMap { $0 } + telegram.channels
+        let channels: [any ChatChannel] = [httpChannel].compactMap { $0 } + telegram.channels + discord.channels
         let parts = try await DaemonParts.assemble(config: config, configPath: configPath, channels: channels, logger: logger)
         let (store, reloader) = (parts.store, parts.reloader)
         // The http channel's message log and the Telegram offsets live in the store, which exists from here on.
         await httpChannel?.attach(store: store)
         telegram.attach(store: store)
+        discord.attach(manager: parts.manager, logger: logger)
         let sweeper = RuntimeBindingSweeper(store: parts.bindings, notifier: OutboxNotifier(outbox: parts.delivery), policy: {
             await reloader.current?.config.acp.runtimeBindings ?? config.acp.runtimeBindings
         })
@@ -86,6 +91,7 @@ struct Daemon {
             .init(service: ConfigReloadService(reloader: reloader, apply: { [parts] in
                 await parts.apply(reloaded: $0)
                 telegram.apply($0.channels)
+                discord.apply($0.channels)
             }, logger: logger)),
             .init(service: parts.router),
         ] + channels.map { .init(service: $0) }

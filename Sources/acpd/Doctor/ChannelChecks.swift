@@ -16,7 +16,8 @@ import NIOCore
 
 /// Doctor's chat account checks: each Telegram token answers `getMe` (then each chat bound to
 /// that account is checked, `ChannelChecks+TelegramChats.swift`), each Discord token answers
-/// `/users/@me`. Tokens never appear in the output: every message is redacted before it is shown.
+/// `/users/@me` (then `DiscordChecks`). Tokens never appear in the output: every message is
+/// redacted before it is shown.
 ///
 /// HTTP goes through AsyncHTTPClient (SwiftNIO), not URLSession: FoundationNetworking would load
 /// libcurl and its TLS and Kerberos libraries into every acpd process (about 6 MiB of idle RSS).
@@ -35,8 +36,12 @@ struct ChannelChecks: Sendable {
         }
         for id in config.channels.discord.keys.sorted() {
             guard let account = config.channels.discord[id] else { continue }
-            checks.append(await discord(id, account))
+            let token = await discord(id, account)
+            checks.append(token)
+            // Gateway, application id and intents only for a token that works.
+            if token.status == .pass { checks += await DiscordChecks(id: id, account: account).run() }
         }
+        checks += await runningAccounts()
         if checks.isEmpty { checks.append(.skip("chat accounts", "no Telegram or Discord accounts configured")) }
         return checks
     }

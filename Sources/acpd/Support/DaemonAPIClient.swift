@@ -36,6 +36,15 @@ enum DaemonAPIClient {
         }
     }
 
+    /// The chat accounts as the running daemon reports them, else as the config declares them
+    /// (all `stopped`) with why no daemon was asked.
+    static func accounts(_ config: ACPDConfig) async -> (accounts: [ChannelAccountStatus], note: String?) {
+        switch await channels(config) {
+        case .success(let accounts): (accounts, nil)
+        case .failure(let why): (configured(config), why.reason)
+        }
+    }
+
     /// Why the daemon could not be asked.
     struct DaemonUnreachable: Error {
         let reason: String

@@ -45,6 +45,22 @@ struct RouterTests {
         }
     }
 
+    @Test("a command whose channel shows the reply itself (repliesInline) gets it in the outcome only, not posted again")
+    func inlineReply() async throws {
+        try await RouterHarness.with { h in
+            var inline = InboundMessage(conversation: Self.routed, senderId: "alice", text: "/acp cancel", idempotencyKey: "inline-1")
+            inline.repliesInline = true
+            let outcome = await h.router.handle(inline, channel: h.channel)
+            #expect(outcome.reply == "OK: nothing to cancel")
+            // The same command typed is posted (and goes after the inline one, so its arrival
+            // shows the inline reply would have arrived by now had it been posted).
+            _ = await h.send("/acp cancel", key: "typed-1")
+            try await h.channel.waitForMessage(in: Self.routed, containing: "OK: nothing to cancel")
+            await h.stopDelivery()
+            #expect(await h.channel.messages(in: Self.routed, containing: "OK: nothing to cancel").count == 1)
+        }
+    }
+
     @Test("cancel while idle answers nothing to cancel and starts no agent")
     func cancelIdle() async throws {
         try await RouterHarness.with { h in

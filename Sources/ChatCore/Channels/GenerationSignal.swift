@@ -1,8 +1,9 @@
 import Synchronization
 
 /// A counter others can wait on: `wait(beyond:)` returns once `signal` raised it past the given
-/// value (at once if it already is), or when the waiting task is cancelled.
-final class GenerationSignal: Sendable {
+/// value (at once if it already is), or when the waiting task is cancelled. Channels use it to
+/// restart their connection when a reload changed their settings.
+public final class GenerationSignal: Sendable {
     private struct State {
         var generation = 0
         var waiters: [Int: (beyond: Int, continuation: CheckedContinuation<Void, Never>)] = [:]
@@ -11,8 +12,11 @@ final class GenerationSignal: Sendable {
 
     private let state = Mutex(State())
 
+    /// A counter at 0.
+    public init() {}
+
     /// Raises the counter to `generation` (never lowers it) and wakes whoever waits below it.
-    func signal(_ generation: Int) {
+    public func signal(_ generation: Int) {
         let woken = state.withLock { state -> [CheckedContinuation<Void, Never>] in
             state.generation = max(state.generation, generation)
             let due = state.waiters.filter { $0.value.beyond < state.generation }
@@ -23,7 +27,7 @@ final class GenerationSignal: Sendable {
     }
 
     /// Returns once the counter is above `generation`, or the task is cancelled.
-    func wait(beyond generation: Int) async {
+    public func wait(beyond generation: Int) async {
         let id = state.withLock { state -> Int in
             state.nextWaiter += 1
             return state.nextWaiter
