@@ -7,9 +7,10 @@ import Foundation
 extension ControlPlaneStore {
     /// Fills the store like a long-lived daemon: `sessions` sessions, each with finished runs
     /// totalling `eventsPerSession` events (last event terminal, fully delivered), a runtime
-    /// binding, and — for every `interruptEvery`-th session — one run left `running`.
-    func benchSeed(sessions: Int, runsPerSession: Int, eventsPerSession: Int, interruptEvery: Int) throws {
-        let stamp = timestamp
+    /// binding, and — for every `interruptEvery`-th session — one run left `running`; everything
+    /// stamped `age` seconds ago.
+    func benchSeed(sessions: Int, runsPerSession: Int, eventsPerSession: Int, interruptEvery: Int, age: Double = 0) throws {
+        let stamp = timestamp - age
         let perRun = max(2, eventsPerSession / max(1, runsPerSession))
         var index = 0
         while index < sessions {

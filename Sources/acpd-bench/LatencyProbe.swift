@@ -16,9 +16,14 @@ struct RunTimeline: Sendable {
     /// The run's final operation reached the channel.
     var finalDelivered: Double?
 
-    fileprivate var output = ""
+    /// Output bytes shown so far (leading newlines dropped, trailing whitespace not counted yet).
+    fileprivate var shownBytes = 0
+    /// Trailing whitespace bytes after them.
+    fileprivate var trailingBytes = 0
     /// Chunks not yet shown: how many UTF-8 bytes of rendered text show them, and when they came.
     fileprivate var pending: [(target: Int, at: Double)] = []
+    /// The first entry of `pending` not shown yet.
+    fileprivate var pendingHead = 0
     fileprivate var waiters: [CheckedContinuation<Void, Never>] = []
 }
 
@@ -56,12 +61,20 @@ final class LatencyProbe: Sendable {
         let now = monotonicSeconds()
         state.withLock { state in
             var run = state.runs[runId, default: RunTimeline()]
-            run.output += text
-            // Delivery drops leading newlines and trailing whitespace of an output block.
-            let shown = run.output.drop(while: \.isNewline)
-            var end = shown.endIndex
-            while end > shown.startIndex, shown[shown.index(before: end)].isWhitespace { end = shown.index(before: end) }
-            let target = shown[..<end].utf8.count
+            // Delivery drops leading newlines and trailing whitespace of an output block: the
+            // bytes that show this chunk, counted as the output grows (linear in the output).
+            var piece = Substring(text)
+            if run.shownBytes == 0 && run.trailingBytes == 0 { piece = piece.drop(while: \.isNewline) }
+            var end = piece.endIndex
+            while end > piece.startIndex, piece[piece.index(before: end)].isWhitespace { end = piece.index(before: end) }
+            let trailing = piece[end...].utf8.count
+            if end == piece.startIndex {
+                run.trailingBytes += trailing
+            } else {
+                run.shownBytes += run.trailingBytes + piece[..<end].utf8.count
+                run.trailingBytes = trailing
+            }
+            let target = run.shownBytes
             if target > 0, !text.isEmpty { run.pending.append((target, now)) }
             state.runs[runId] = run
         }
@@ -73,10 +86,10 @@ final class LatencyProbe: Sendable {
         let length = text.utf8.count
         let waiters: [CheckedContinuation<Void, Never>] = state.withLock { state in
             var run = state.runs[runId, default: RunTimeline()]
-            while let first = run.pending.first, first.target <= length {
-                run.chunkLatencies.append(now - first.at)
+            while run.pendingHead < run.pending.count, run.pending[run.pendingHead].target <= length {
+                run.chunkLatencies.append(now - run.pending[run.pendingHead].at)
                 run.shownByFinal.append(isFinal)
-                run.pending.removeFirst()
+                run.pendingHead += 1
             }
             var ready: [CheckedContinuation<Void, Never>] = []
             if isFinal, run.finalDelivered == nil {

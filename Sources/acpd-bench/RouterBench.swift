@@ -18,7 +18,10 @@ import Foundation
 /// with a slow stream, 4 chunks 500 ms apart (each chunk waits for the idle window).
 ///
 /// `acpd-bench router [--messages 1000] [--warmup 50] [--chunks 10] [--chunk-delay-ms 2]
-/// [--default-messages 200] [--slow-messages 10] [--gap-ms 0] [--agent PATH] [--via channel|router]`
+/// [--default-messages 200] [--slow-messages 10] [--gap-ms 0] [--agent PATH] [--via channel|router] [--prune-history N [--prune 0]]`
+/// (`--prune-history N`: the first phase runs over a store that also holds N events 100 days old,
+/// which `StorePruner` deletes with the default retention while the messages run; `--prune 0`:
+/// the same store, not pruned)
 /// (`--via router` hands each message to `router.handle` directly, as the http channel did before
 /// the inbound stream: the same starting point as measurements before issue 10).
 ///
@@ -37,7 +40,8 @@ enum RouterBench {
               + "answering in \(chunks) chunks \(delay) ms apart; release build, in process")
         let viaRouter = options.string("via", default: "channel") == "router"
         try await phase(agent: agent, coalesceIdleMs: 0, messages: messages, warmup: warmup, chunks: chunks, delay: delay,
-                        gap: options.int("gap-ms", default: 0), viaRouter: viaRouter)
+                        gap: options.int("gap-ms", default: 0), viaRouter: viaRouter, pruneHistory: options.int("prune-history", default: 0),
+                        prune: options.int("prune", default: 1) != 0)
         if defaultMessages > 0 {
             try await phase(agent: agent, coalesceIdleMs: 350, messages: defaultMessages, warmup: min(warmup, 10),
                             chunks: chunks, delay: delay)
@@ -58,11 +62,21 @@ enum RouterBench {
     }
 
     static func phase(agent: String, coalesceIdleMs: Int, messages: Int, warmup: Int, chunks: Int, delay: Int,
-                      gap: Int = 0, viaRouter: Bool = false) async throws {
+                      gap: Int = 0, viaRouter: Bool = false, pruneHistory: Int = 0, prune: Bool = true) async throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("acpd-router-bench-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
         let stack = try await RouterStack(dir: dir, agent: agent, coalesceIdleMs: coalesceIdleMs, maxSessions: 16)
+        // --prune-history N: N events 100 days old in the store, pruned (default retention) while the messages run.
+        var pruner: StorePruner?
+        if pruneHistory > 0 {
+            try stack.store.benchSeed(sessions: max(1, pruneHistory / 100), runsPerSession: 2, eventsPerSession: 100, interruptEvery: 0,
+                                      age: 100 * 86_400)
+            if prune {
+                pruner = StorePruner(store: stack.store, retention: StoreRetention(), logger: quietLogger("bench.prune"))
+                try pruner?.start()
+            }
+        }
         var accepted: [Double] = [], toTurn: [Double] = [], toWrite: [Double] = [], chunkLatency: [Double] = []
         var toFinal: [Double] = [], lastChunk: [Double] = []
         var shownByFinal = 0
@@ -94,6 +108,12 @@ enum RouterBench {
             toFinal.append(final - start)
         }
         let elapsed = monotonicSeconds() - started
+        if let pruner {
+            pruner.stop()
+            let (passes, last) = pruner.progress
+            print("    retention ran meanwhile: \(passes) pass(es) complete" + (passes > 0
+                ? ", \(last.deleted.events) events and \(last.deleted.runs) runs deleted, \(last.reclaimedPages) pages reclaimed" : " (still pruning)"))
+        }
         // Attribution: the same turns submitted to the session manager directly (no router), and
         // the cost of the store's write transactions the path is made of.
         let direct = coalesceIdleMs == 0 ? try await directSubmits(stack, count: min(messages, 300), text: alignedPrompt(chunks: chunks, delay: delay)) : []

@@ -1,12 +1,19 @@
 import ACPControlPlane
 import StoreSeeding
 import Foundation
+import Synchronization
 
 /// Control-plane store benchmarks: event append throughput, start-up recovery time on a big
 /// store, memory per idle session actor.
 ///
-/// `acpd-bench store [--case append|recovery|memory|all] [--events N] [--batch N] [--sessions N]
-/// [--events-per-session N] [--dir PATH]`
+/// `acpd-bench store [--case append|live|prune|recovery|memory|all] [--events N] [--batch N] [--sessions N]
+/// [--events-per-session N] [--producers N] [--dir PATH]`
+///
+/// `live`: the session actors' path — `--producers` runs (default 10) each queue `--events`/N
+/// text events at once through the group commit (`enqueueEvent`); events/s and transactions.
+/// `prune`: a store of `--sessions` × `--events-per-session` events, all 100 days old and
+/// delivered, pruned by one `StorePruner` pass with the default retention; time, file size
+/// before and after.
 enum StoreBench {
     static func run(arguments: [String]) async throws {
         let options = Options(arguments)
@@ -17,6 +24,14 @@ enum StoreBench {
         defer { try? FileManager.default.removeItem(at: root) }
         if which == "append" || which == "all" {
             try append(dir: root.appendingPathComponent("append"), events: options.int("events", 500_000), batch: options.int("batch", 500))
+        }
+        if which == "live" || which == "all" {
+            try await live(dir: root.appendingPathComponent("live"), events: options.int("events", 500_000),
+                           producers: options.int("producers", 10))
+        }
+        if which == "prune" {
+            try prune(dir: root.appendingPathComponent("prune"), sessions: options.int("sessions", 10_000),
+                      eventsPerSession: options.int("events-per-session", 100))
         }
         if which == "recovery" || which == "memory" || which == "all" {
             let dir = root.appendingPathComponent("big")
@@ -62,6 +77,69 @@ enum StoreBench {
         let single = monotonic() - singleStart
         print("append: \(written) events in batches of \(batch): \(fmt(batched)) s = \(Int(Double(written) / batched)) events/s")
         print("append: \(singles) events one per transaction: \(fmt(single)) s = \(Int(Double(singles) / single)) events/s")
+        try store.close()
+    }
+
+    // MARK: Live path (group commit)
+
+    /// Counts what the group commit hands over.
+    final class CountingSink: EventAppendSink {
+        let counts = Mutex((events: 0, commits: 0, failures: 0))
+        func committed(_ events: [ControlPlaneEvent]) { counts.withLock { $0.events += events.count; $0.commits += 1 } }
+        func appendFailed(_ event: EventLog.Pending, error: any Error) { counts.withLock { $0.failures += 1 } }
+    }
+
+    static func live(dir: URL, events: Int, producers: Int) async throws {
+        let store = try ControlPlaneStore.open(stateDir: dir, integrity: .none)
+        let runs = try (0..<producers).map { index in
+            let key = SessionKey("agent:demo:acp:live-\(index)")!
+            return (key, try store.insertSessionWithRunningRun(key, conversation: ConversationRef(channel: .http, conversationId: "c\(index)")))
+        }
+        let sink = CountingSink()
+        let perRun = events / producers
+        let text = "a chunk of agent output, about sixty bytes long, like a delta"
+        let start = monotonic()
+        await withTaskGroup(of: Void.self) { group in
+            for (key, run) in runs {
+                group.addTask {
+                    for seq in 1...perRun {
+                        store.enqueueEvent(EventLog.Pending(sessionKey: key, runId: run, seq: Int64(seq),
+                                                            payload: .text(TextDelta(stream: .output, text: text, messageId: "m1"))),
+                                           conversation: nil, at: 1, sink: sink)
+                    }
+                }
+            }
+        }
+        let queued = monotonic() - start
+        while sink.counts.withLock({ $0.events + $0.failures }) < perRun * producers { usleep(1000) }
+        let elapsed = monotonic() - start
+        let counts = sink.counts.withLock { $0 }
+        print("live: \(counts.events) events from \(producers) runs at once through the group commit: \(fmt(elapsed)) s = "
+              + "\(Int(Double(counts.events) / elapsed)) events/s committed and published, in \(counts.commits) transactions "
+              + "(~\(counts.events / max(1, counts.commits)) events each); queueing took \(fmt(queued)) s; \(counts.failures) failed")
+        try store.close()
+    }
+
+    // MARK: Retention
+
+    static func prune(dir: URL, sessions: Int, eventsPerSession: Int) throws {
+        let store = try ControlPlaneStore.open(stateDir: dir, integrity: .none)
+        let seedStart = monotonic()
+        try store.benchSeed(sessions: sessions, runsPerSession: 2, eventsPerSession: eventsPerSession, interruptEvery: 0, age: 100 * 86_400)
+        let seeded = monotonic() - seedStart
+        try store.truncateWAL()
+        let before = try store.size()
+        let start = monotonic()
+        // Unpaced (no rest between transactions): how fast a pass can go.
+        let pass = StorePruner(store: store, retention: StoreRetention(), maxEventsPerStep: 2000, pause: 0, idleFactor: 0).runPass()
+        let elapsed = monotonic() - start
+        try store.truncateWAL()
+        let after = try store.size()
+        print("prune: seeded \(sessions * eventsPerSession) events 100 days old in \(fmt(seeded)) s; file \(before.fileBytes / 1_048_576) MiB")
+        print("prune: one unpaced pass (default retention, 2000 events per transaction) deleted \(pass.deleted.events) events and "
+              + "\(pass.deleted.runs) runs, reclaimed \(pass.reclaimedPages) pages in \(fmt(elapsed)) s "
+              + "(\(Int(Double(pass.deleted.events) / elapsed)) events/s); file \(before.fileBytes / 1_048_576) MiB → "
+              + "\(after.fileBytes / 1_048_576) MiB")
         try store.close()
     }
 

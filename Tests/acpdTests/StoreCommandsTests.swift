@@ -102,11 +102,17 @@ struct StoreCommandsTests {
             #expect(run.stdout.contains("bindings: 2 active"))
             #expect(run.stdout.contains("1 stale"))
             #expect(run.stdout.contains("live runs: 0"))
+            #expect(run.stdout.contains(" MiB + WAL "), "\(run.stdout)")
 
             let json = try await CLI.run(["status", "--json"], in: dir)
             let object = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
             #expect(object["liveRuns"] as? Int == 0)
             #expect(object["staleBindings"] as? Int == 1)
+            let size = try #require(object["storeSize"] as? [String: Any])
+            // The file only grows while the store is open (its WAL is copied in); status read it before.
+            let fileBytes = try #require(try FileManager.default.attributesOfItem(atPath: populated.store.path)[.size] as? Int)
+            #expect((1...fileBytes).contains(size["fileBytes"] as? Int ?? 0))
+            #expect(size["walBytes"] is Int && size["freeBytes"] is Int)
             #expect((object["pendingPairingRequests"] as? [[String: Any]])?.first?["sender"] as? String == "telegram:555")
             try await Self.finish(populated)
         }

@@ -26,21 +26,24 @@ package enum EventLog {
 
     /// Appends events in the caller's transaction and returns their global ids.
     package static func append(_ db: Database, _ events: [Pending], at time: Double) throws -> [Int64] {
-        let statement = try db.cachedStatement(sql: """
-            INSERT INTO acp_events (session_key, run_id, seq, kind, text, data, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)
-            """)
         var ids: [Int64] = []
         ids.reserveCapacity(events.count)
-        for event in events {
-            let columns = try EventCoding.encode(event.payload)
-            try statement.execute(arguments: [event.sessionKey.rawValue, event.runId?.rawValue, event.seq, columns.kind,
-                                              columns.text, columns.data, time])
-            ids.append(db.lastInsertedRowID)
-            if event.payload.isTerminal, let runId = event.runId {
-                try db.cachedStatement(sql: "UPDATE acp_runs SET last_seq = ? WHERE id = ?").execute(arguments: [event.seq, runId.rawValue])
-            }
-        }
+        for event in events { ids.append(try append(db, event, at: time)) }
         return ids
+    }
+
+    /// Appends one event in the caller's transaction and returns its global id.
+    static func append(_ db: Database, _ event: Pending, at time: Double) throws -> Int64 {
+        let columns = try EventCoding.encode(event.payload)
+        try db.cachedStatement(sql: """
+            INSERT INTO acp_events (session_key, run_id, seq, kind, text, data, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)
+            """).execute(arguments: [event.sessionKey.rawValue, event.runId?.rawValue, event.seq, columns.kind,
+                                     columns.text, columns.data, time])
+        let id = db.lastInsertedRowID
+        if event.payload.isTerminal, let runId = event.runId {
+            try db.cachedStatement(sql: "UPDATE acp_runs SET last_seq = ? WHERE id = ?").execute(arguments: [event.seq, runId.rawValue])
+        }
+        return id
     }
 
     /// The highest committed `seq` of a run (0 when it has no event).

@@ -47,6 +47,9 @@ public struct ControlPlaneSettings: Sendable, Equatable {
     public var restartBackoffInitial: Duration = .milliseconds(500)
     /// Upper bound of the restart delay.
     public var restartBackoffMax: Duration = .seconds(30)
+    /// `acp.stream.maxOutputChars`: what delivery can show of one run's output (and of its
+    /// thoughts), and so what the store keeps of it; the rest is counted in one marker.
+    public var maxStoredOutputChars: Int = 24_000
     /// How often the maintenance loop evicts idle runtimes and purges idempotency keys.
     public var maintenanceInterval: Duration = .seconds(30)
 

@@ -69,6 +69,9 @@ extension SessionActor {
                 break
             }
             await handleRuntimeEvent(event, run: runId)
+            // A run streaming faster than the store writes waits here (the agent's pipe fills
+            // and it slows down) rather than queueing without bound ahead of other sessions.
+            await eventSink.waitForRoom()
         }
         await context.slots.idle(key)
         guard let final = active, final.run.id == runId, !final.detached else { return .detached }
@@ -196,7 +199,9 @@ extension SessionActor {
         let stamp = time
         do {
             let state = try nextState(sessionFails ? .failed : .runEnded)
-            let pending = pendingEvents([payload], runId: runId, firstSeq: active?.nextSeq ?? current.nextSeq)
+            let unstored = active?.unstoredBytes ?? 0
+            let payloads = unstored > 0 ? [Self.unstoredMarker(bytes: unstored), payload] : [payload]
+            let pending = pendingEvents(payloads, runId: runId, firstSeq: active?.nextSeq ?? current.nextSeq)
             let ids = try store.finishRun(runId, runState, stopReason: stopReason, error: failure, session: key, sessionState: state,
                                           events: pending, at: stamp)
             adopt(state, error: failure)

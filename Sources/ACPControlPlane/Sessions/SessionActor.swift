@@ -42,6 +42,11 @@ actor SessionActor {
         var detached = false
         var handle: RuntimeHandle?
         var task: Task<Void, Never>?
+        /// Characters of output and of thoughts stored so far (`maxStoredOutputChars`).
+        var storedOutputChars = 0
+        var storedThoughtChars = 0
+        /// UTF-8 bytes of text past the cap, not stored (reported by one marker at the run's end).
+        var unstoredBytes = 0
     }
 
     /// A permission request waiting for its answer.
@@ -64,6 +69,8 @@ actor SessionActor {
     var permissions: [Int64: PendingPermission] = [:]
     var lastEventAt: Date?
     var logger: Logger
+    /// Where the events queued by `recordEvent` are published once committed.
+    let eventSink: SessionEventSink
 
     init(record: SessionRecord, queued: [RunRecord], sessionSeq: Int64, context: Context) {
         self.key = record.key
@@ -75,6 +82,7 @@ actor SessionActor {
         logger[metadataKey: "session"] = "\(record.key)"
         logger[metadataKey: "agent"] = "\(record.agentId)"
         self.logger = logger
+        self.eventSink = SessionEventSink(hub: context.hub, logger: logger)
     }
 
     static func startsBefore(_ a: RunRecord, _ b: RunRecord) -> Bool {
@@ -122,23 +130,57 @@ actor SessionActor {
         }
     }
 
-    /// Commits one event of the active run and publishes it. Events for a run that is no longer
-    /// active (or was detached by close/reset) are dropped: nothing follows a terminal event.
-    @discardableResult
-    func recordEvent(_ payload: EventPayload, run: RunID) -> ControlPlaneEvent? {
-        guard let current = active, current.run.id == run, !current.detached else { return nil }
-        let pending = pendingEvents([payload], runId: run, firstSeq: current.nextSeq)
-        let stamp = time
-        do {
-            let ids = try store.appendEvents(pending, at: stamp)
-            active?.nextSeq += 1
-            let events = committed(pending, ids: ids) { _ in current.run.conversation }
-            context.hub.publish(events)
-            return events.first
-        } catch {
-            logger.error("cannot store event", metadata: ["run": "\(run)", "kind": "\(payload.kind)", "error": "\(error)"])
+    /// Records one event of the active run: it gets the run's next `seq` now and goes into the
+    /// store's next group commit, which publishes it once committed (the actor does not wait for
+    /// the write, so the events that arrive meanwhile share one transaction, and a text delta
+    /// that follows a text delta still waiting there is appended to it: one event, one `seq`). Every later write
+    /// of this actor (the run's end included) commits after it. Events for a run that is no
+    /// longer active (or was detached by close/reset) are dropped: nothing follows a terminal event.
+    func recordEvent(_ payload: EventPayload, run: RunID) {
+        guard let current = active, current.run.id == run, !current.detached else { return }
+        var payload = payload
+        if case .text(let delta) = payload {
+            guard let kept = storable(delta) else { return }
+            // While the writer is busy, consecutive deltas become one event.
+            if store.extendQueuedText(run: run, with: kept) {
+                lastEventAt = context.now()
+                return
+            }
+            payload = .text(kept)
+        }
+        let event = EventLog.Pending(sessionKey: key, runId: run, seq: current.nextSeq, payload: payload)
+        active?.nextSeq += 1
+        lastEventAt = context.now()
+        eventSink.enqueued()
+        store.enqueueEvent(event, conversation: current.run.conversation, at: time, sink: eventSink)
+    }
+
+    /// The part of a text delta of the active run the store keeps: each stream (output,
+    /// thoughts) up to `maxStoredOutputChars` characters, counted as delivery counts them (what
+    /// it can show); nil when nothing of it is kept. The bytes past the cap are counted.
+    private func storable(_ delta: TextDelta) -> TextDelta? {
+        guard var current = active else { return nil }
+        defer { active = current }
+        let cap = context.settings.maxStoredOutputChars
+        let stored = delta.stream == .output ? current.storedOutputChars : current.storedThoughtChars
+        guard stored < cap else {
+            current.unstoredBytes += delta.text.utf8.count
             return nil
         }
+        var kept = delta
+        let count = delta.text.count
+        if stored + count > cap {
+            kept.text = String(delta.text.prefix(cap - stored))
+            current.unstoredBytes += delta.text.utf8.count - kept.text.utf8.count
+        }
+        let added = min(count, cap - stored)
+        if delta.stream == .output { current.storedOutputChars += added } else { current.storedThoughtChars += added }
+        return kept
+    }
+
+    /// The marker that ends a run's stored output when some of it was not stored.
+    static func unstoredMarker(bytes: Int) -> EventPayload {
+        .text(TextDelta(stream: .output, text: "\n\n[acpd: \(bytes) more bytes of output not stored]"))
     }
 
     // MARK: Submit

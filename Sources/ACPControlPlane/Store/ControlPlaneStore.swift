@@ -32,6 +32,8 @@ public final class ControlPlaneStore: Sendable {
     let pool: ConnectionPool
     /// Checkpoints the WAL off the write path (writable stores only).
     private let checkpointer: WALCheckpointer?
+    /// The group commit of the events of streaming runs (`enqueueEvent`).
+    let appender = EventAppender()
     /// The writer's automatic checkpoint threshold, in pages: only a safety net, as
     /// `WALCheckpointer` keeps the WAL far below it (SQLite's default is 1000).
     static let autoCheckpointPages = 10_000
@@ -78,6 +80,8 @@ public final class ControlPlaneStore: Sendable {
         config.readOnly = readOnly
         config.busyTimeoutMilliseconds = Self.busyTimeoutMilliseconds
         config.prepareWriter = { db throws(SQLiteError) in
+            // A new file is incremental from its first page; an older one is converted below.
+            try db.execute(sql: "PRAGMA auto_vacuum = INCREMENTAL")
             try db.execute(sql: "PRAGMA foreign_keys = ON")
             try db.execute(sql: "PRAGMA synchronous = NORMAL")
             try db.execute(sql: "PRAGMA wal_autocheckpoint = \(ControlPlaneStore.autoCheckpointPages)")
@@ -99,9 +103,33 @@ public final class ControlPlaneStore: Sendable {
                 throw StoreError(.migrationFailed, path: path, message: "schema migration failed: \(Self.describe(error))",
                                  hint: "restore the store from a backup or report the error; nothing was changed")
             }
+            Self.enableIncrementalVacuum(pool)
             checkpointer = WALCheckpointer(path: path)
+            appender.start { [weak self] in
+                guard let self else { return false }
+                self.flushQueuedEvents()
+                return true
+            }
         } else {
             checkpointer = nil
+        }
+    }
+
+    deinit {
+        appender.stop()
+    }
+
+    /// Retention gives freed pages back with `PRAGMA incremental_vacuum`, which needs
+    /// `auto_vacuum = INCREMENTAL`. A new file has it from the start; a file made by an earlier
+    /// acpd is converted once, here, by a `VACUUM` (it rewrites the file: 1.3 s for 234 MB
+    /// here, before the daemon serves anything, and needs as much free disk as the file). When
+    /// that fails (a full disk), the store is used as it is: retention still deletes and SQLite
+    /// reuses the freed pages, but the file does not shrink until a later start converts it.
+    static func enableIncrementalVacuum(_ pool: ConnectionPool) {
+        try? pool.writeWithoutTransaction { db in
+            guard try Int.fetchOne(db, sql: "PRAGMA auto_vacuum") != 2 else { return }
+            try db.execute(sql: "PRAGMA auto_vacuum = INCREMENTAL")
+            try db.execute(sql: "VACUUM")
         }
     }
 
@@ -120,6 +148,8 @@ public final class ControlPlaneStore: Sendable {
 
     /// Closes the connections. Later calls fail; use it before handing the file to another process.
     public func close() throws {
+        flushQueuedEvents()
+        appender.stop()
         checkpointer?.stop()
         pool.close()
     }
@@ -190,15 +220,44 @@ public final class ControlPlaneStore: Sendable {
 
     /// Runs `body` in one write transaction (committed when it returns, rolled back when it throws).
     /// `ACPError`s thrown by `body` pass through unchanged; database failures become `StoreError(.io)`.
+    /// Events queued by `enqueueEvent` are committed first, in a transaction of their own.
     package func write<T>(_ body: (Database) throws -> T) throws -> T {
         do {
-            return try pool.write(body)
+            return try pool.writeWithoutTransaction { db in
+                EventAppender.commit(appender.takeAll(), on: db)
+                return try db.inTransaction(.immediate, body)
+            }
         } catch let error as ACPError {
             throw error
         } catch let error as StoreError {
             throw error
         } catch {
             throw StoreError(.io, path: path, message: "write failed: \(Self.describe(error))", hint: "check disk space and permissions of the state directory")
+        }
+    }
+
+    /// Queues an event for the next group commit (see `EventAppender`): it is committed by the
+    /// writer thread, or by the next write of anyone, then handed to `sink`. Never blocks on the
+    /// database (unless the writer thread could not start: then it is committed here).
+    package func enqueueEvent(_ event: EventLog.Pending, conversation: ConversationRef?, at time: Double, sink: any EventAppendSink) {
+        let entry = EventAppender.Entry(pending: event, conversation: conversation, time: time, sink: sink)
+        if !appender.enqueue(entry) { flushQueuedEvents() }
+    }
+
+    /// Appends `delta` to the run's last queued event when that is still waiting and a text delta
+    /// of the same stream and message (see `EventAppender.extendQueuedText`); false otherwise.
+    func extendQueuedText(run: RunID, with delta: TextDelta) -> Bool {
+        appender.extendQueuedText(run: run, with: delta)
+    }
+
+    /// Commits the queued events now, on the calling thread (the writer thread's work; also before closing).
+    package func flushQueuedEvents() {
+        guard !appender.isEmpty else { return }
+        do {
+            try pool.writeWithoutTransaction { db in EventAppender.commit(appender.takeAll(), on: db) }
+        } catch {
+            // The store is closed: the queued events are reported to their sinks as lost.
+            for entry in appender.takeAll() { entry.sink.appendFailed(entry.pending, error: error) }
         }
     }
 

@@ -12,6 +12,8 @@ public struct ACPDConfig: Sendable, Equatable {
     public var baseDirectory: String
     /// Absolute directory of the store.
     public var stateDir: String
+    /// `store.retention`: how long what finished runs left is kept.
+    public var storeRetention: StoreRetention
     public var acp: ACPSettings
     /// Agents by id.
     public var agents: [String: AgentConfig]

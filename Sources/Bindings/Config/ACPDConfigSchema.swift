@@ -7,6 +7,12 @@ enum ACPDConfigSchema {
 
     static let root: ConfigSchema = object("The acpd config file.", [
         optional("stateDir", string(.path, "Directory of the SQLite store (`<stateDir>/acpd.sqlite`). A relative path is resolved against the config file's directory.", default: .string("./.acpd"))),
+        optional("store", object("The store.", [
+            optional("retention", object("What the store keeps of finished runs; pruned in the background in small batches, never an active or undelivered run.", [
+                optional("eventsDays", integer("The events (agent output) of a run are deleted this many days after it ended and was delivered; the run stays.", 14, ConfigLimits.retentionDays)),
+                optional("runsDays", integer("A run is deleted this many days after it ended and was delivered, with its checkpoints and the messages the http channel keeps of it.", 90, ConfigLimits.retentionDays)),
+            ])),
+        ])),
         optional("acp", acp),
         optional("agents", ConfigSchema(.map(key: .identifier, value: agent),
                                         doc: "The ACP agents acpd may start, by id. The id appears in session keys.",

@@ -6,7 +6,7 @@ extension ACPSettings {
     /// clamped to its `ConfigLimits` range (the validator already held it there; this keeps a
     /// config changed in code from reaching the control plane out of range).
     public var controlPlaneSettings: ControlPlaneSettings {
-        ControlPlaneSettings(
+        var settings = ControlPlaneSettings(
             maxConcurrentSessions: ConfigLimits.clamp(maxConcurrentSessions, to: ConfigLimits.maxConcurrentSessions),
             turnTimeoutSeconds: ConfigLimits.clamp(turnTimeoutSeconds, to: ConfigLimits.turnTimeoutSeconds),
             runtimeTTLMinutes: ConfigLimits.clamp(runtimeTTLMinutes, to: ConfigLimits.runtimeTTLMinutes),
@@ -14,5 +14,7 @@ extension ACPSettings {
             permissionMode: PermissionMode(rawValue: permissions.mode.rawValue) ?? .ask,
             permissionTimeoutSeconds: ConfigLimits.clamp(permissions.timeoutSeconds, to: ConfigLimits.permissionTimeoutSeconds),
             envPassthrough: envPassthrough, allowedAgents: allowedAgents, workspaceRoots: workspaceRoots)
+        settings.maxStoredOutputChars = ConfigLimits.clamp(stream.maxOutputChars, to: ConfigLimits.maxOutputChars)
+        return settings
     }
 }

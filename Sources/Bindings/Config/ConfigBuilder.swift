@@ -28,8 +28,11 @@ struct ConfigBuilder {
         let access = buildAccess(root["access"] ?? .object([:]))
         let api = buildAPI(root["api"] ?? .object([:]))
         let stateDir = absolutePath(root["stateDir"]?.string ?? "./.acpd", at: ConfigPath.root.key("stateDir"))
+        let retention = root["store"]?["retention"]
+        let storeRetention = StoreRetention(eventsDays: retention?["eventsDays"]?.integer ?? 14,
+                                            runsDays: retention?["runsDays"]?.integer ?? 90)
         guard structuralIssues.isEmpty, issues.isEmpty else { return nil }
-        return ACPDConfig(file: file, baseDirectory: baseDirectory, stateDir: stateDir, acp: acp, agents: agents,
+        return ACPDConfig(file: file, baseDirectory: baseDirectory, stateDir: stateDir, storeRetention: storeRetention, acp: acp, agents: agents,
                           acpxCommand: root["acpx"]?["command"]?.string ?? "acpx", bindings: bindings,
                           channels: channels, access: access, api: api)
     }

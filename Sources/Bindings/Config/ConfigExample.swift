@@ -11,6 +11,7 @@ public enum ConfigExample {
         # ${NAME} is replaced by the environment variable NAME (unset = error).
 
         stateDir: ./.acpd                # [./.acpd] SQLite store: <stateDir>/acpd.sqlite (relative to this file)
+        store: { retention: { eventsDays: 14, runsDays: 90 } }  # [14, 90] events / finished runs pruned after
 
         acp:
           enabled: true                  # [true]  false: no ACP sessions at all

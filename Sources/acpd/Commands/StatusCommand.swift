@@ -35,6 +35,7 @@ struct StatusCommand: AsyncParsableCommand {
         let bindings = try store.bindings(activeOnly: true)
         let stale = try store.staleBindings().count
         let pairing = try store.pairingRequests(state: .pending)
+        let size = try store.size()
         var bySource: [String: Int] = [:]
         for binding in bindings { bySource[binding.source.rawValue, default: 0] += 1 }
         let states = SessionState.allCases.map(\.rawValue)
@@ -43,6 +44,8 @@ struct StatusCommand: AsyncParsableCommand {
             print(StoreListing.json([
                 "store": JSONValue(store.path), "schemaVersion": JSONValue(version),
                 "supportedSchemaVersion": JSONValue(ControlPlaneStore.supportedSchemaVersion),
+                "storeSize": ["fileBytes": .int(size.fileBytes), "walBytes": .int(size.walBytes),
+                              "freeBytes": .int(Int64(size.freePages * size.pageSize))],
                 "sessions": JSONValue(Dictionary(uniqueKeysWithValues: states.map { ($0, JSONValue(countOf($0))) })),
                 "bindings": JSONValue(bySource.mapValues(JSONValue.init)), "staleBindings": JSONValue(stale), "liveRuns": JSONValue(liveRuns),
                 "pendingPairingRequests": .array(pairing.map { request -> JSONValue in
@@ -56,6 +59,8 @@ struct StatusCommand: AsyncParsableCommand {
         let total = counts.values.reduce(0, +)
         let schemaNote = version == ControlPlaneStore.supportedSchemaVersion ? "current" : "this acpd supports \(ControlPlaneStore.supportedSchemaVersion)"
         print("store: \(store.path) (schema \(version), \(schemaNote))")
+        print("store size: \(Self.mebibytes(size.fileBytes)) + WAL \(Self.mebibytes(size.walBytes))"
+              + " (\(Self.mebibytes(Int64(size.freePages * size.pageSize))) of the file free, given back by retention)")
         print("sessions: \(total) (" + states.map { "\($0) \(countOf($0))" }.joined(separator: ", ") + ")")
         let sources = BindingSource.allCases.map { "\($0.rawValue) \(bySource[$0.rawValue] ?? 0)" }.joined(separator: ", ")
         print("bindings: \(bindings.count) active (\(sources))" + (stale > 0 ? ", \(stale) stale (see `acpd doctor`)" : ""))
@@ -70,5 +75,11 @@ struct StatusCommand: AsyncParsableCommand {
             print("  \(account.name) \(account.state.rawValue) since \(StoreListing.time(account.since))"
                   + (account.lastError.map { ": \($0)" } ?? ""))
         }
+    }
+
+    /// Bytes as MiB with one decimal.
+    static func mebibytes(_ bytes: Int64) -> String {
+        let tenths = (bytes * 10 + 524_288) / 1_048_576
+        return "\(tenths / 10).\(tenths % 10) MiB"
     }
 }

@@ -16,7 +16,7 @@ import ServiceLifecycle
 import UnixSignals
 
 /// `acpd run`: one `ServiceGroup` (swift-service-lifecycle), in the store's scope, of the HTTP API, delivery,
-/// the control plane, the runtime-binding sweeper, the config reloader, the inbound router and
+/// the control plane, the store's retention (`StorePrunerService`), the runtime-binding sweeper, the config reloader, the inbound router and
 /// the chat channels, started in that order and stopped in reverse on SIGTERM/SIGINT:
 /// 1. the channels stop taking messages (a POST answers 503);
 /// 2. the router finishes the messages it read;
@@ -86,6 +86,7 @@ struct Daemon {
             .init(service: APIService(app: app, httpChannel: httpChannel)),
             .init(service: parts.delivery),
             .init(service: ControlPlaneService(manager: parts.manager, store: store, grace: Self.shutdownGrace, logger: logger)),
+            .init(service: StorePrunerService(store: store, retention: config.storeRetention, logger: logger)),
             .init(service: SweeperService(sweeper: sweeper)),
             .init(service: ConfigReloadService(reloader: reloader, apply: { [parts] in
                 await parts.apply(reloaded: $0)

@@ -12,7 +12,7 @@ final class ConnectionPool: @unchecked Sendable {
         var busyTimeoutMilliseconds: Int32 = 5000
         /// At most this many reader connections exist at once.
         var maximumReaders = 4
-        /// Runs once on the writer after it opened (outside any transaction): pragmas.
+        /// Runs once on the writer after it opened, before WAL is switched on (outside any transaction): pragmas.
         var prepareWriter: (Database) throws(SQLiteError) -> Void = { _ in }
         /// Runs once on each reader after it opened.
         var prepareReader: (Database) throws(SQLiteError) -> Void = { _ in }
@@ -36,8 +36,9 @@ final class ConnectionPool: @unchecked Sendable {
         self.configuration = configuration
         if !configuration.readOnly {
             let writer = try Database(path: path, mode: .create, busyTimeoutMilliseconds: configuration.busyTimeoutMilliseconds)
-            try writer.execute(sql: "PRAGMA journal_mode = WAL")
+            // Before WAL: some pragmas (auto_vacuum) only take on a file that has nothing yet.
             try configuration.prepareWriter(writer)
+            try writer.execute(sql: "PRAGMA journal_mode = WAL")
             self.writer = writer
         }
         let reader = try makeReader()

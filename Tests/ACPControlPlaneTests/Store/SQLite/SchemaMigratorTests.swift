@@ -67,7 +67,7 @@ struct SchemaMigratorTests {
             let fixture = TestPaths.repoRoot.appendingPathComponent("Tests/ACPControlPlaneTests/Fixtures/store-v2-grdb.sqlite")
             try FileManager.default.copyItem(at: fixture, to: dir.appendingPathComponent(ControlPlaneStore.fileName))
             let store = try ControlPlaneStore.open(stateDir: dir, integrity: .full)
-            #expect(try store.schemaVersion() == 2)
+            #expect(try store.schemaVersion() == ControlPlaneStore.supportedSchemaVersion)
             let key = try SessionKey.parse("agent:demo:acp:f4d8aac0-8602-49e9-9351-cc13e34f3206")
             let session = try #require(try store.session(key))
             #expect(session.state == .idle && session.agentId == "demo" && session.backend == "stdio")

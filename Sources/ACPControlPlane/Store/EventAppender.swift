@@ -1,0 +1,150 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+
+/// Where the events of a group commit go once they are committed (or why they were not).
+/// (`package`: acpd-bench drives the group commit with its own sink.)
+package protocol EventAppendSink: AnyObject, Sendable {
+    /// Called on the writer after the commit, holding the write lock, in commit order.
+    func committed(_ events: [ControlPlaneEvent])
+    /// The events could not be stored (each was tried in a transaction of its own); they are dropped.
+    func appendFailed(_ event: EventLog.Pending, error: any Error)
+}
+
+/// Group commit of the events a session actor records while its run streams: the actor queues
+/// an event here and goes on; the store's writer thread (`acpd.store-w`) commits every event
+/// queued while it was writing in its next transaction, then hands them to their sink (the hub)
+/// in commit order. An event is therefore committed before anyone sees it, and a crash loses
+/// only events nobody was shown.
+///
+/// Every other write of the store first commits what is queued here (see
+/// `ControlPlaneStore.write`), so a run's terminal event (written with the run's end) always
+/// follows its deltas, and `seq` order per run is commit order. Thread-safe.
+final class EventAppender: @unchecked Sendable {
+    /// One queued event.
+    struct Entry {
+        var pending: EventLog.Pending
+        let conversation: ConversationRef?
+        let time: Double
+        let sink: any EventAppendSink
+    }
+
+    /// The queue and the stop flag, guarded by `lock`.
+    private let lock = ConditionLock()
+    private var queue: [Entry] = []
+    /// Per run, the index in `queue` of its last queued event.
+    private var lastOfRun: [RunID: Int] = [:]
+    private var stopped = false
+    /// True while the writer thread runs (false if the system refused a thread: enqueuers then flush).
+    private var threaded = false
+
+    /// Adds an event to the next transaction; false when the caller must flush itself (no writer thread).
+    func enqueue(_ entry: Entry) -> Bool {
+        lock.withLock {
+            if let run = entry.pending.runId { lastOfRun[run] = queue.count }
+            queue.append(entry)
+            if queue.count == 1 { lock.signalAll() }
+            return threaded && !stopped
+        }
+    }
+
+    /// Takes every queued event (in queue order).
+    func takeAll() -> [Entry] {
+        lock.withLock {
+            defer {
+                queue = []
+                lastOfRun = [:]
+            }
+            return queue
+        }
+    }
+
+    /// Appends `delta`'s text to the run's last queued event when that is a text delta of the
+    /// same stream and message that no transaction has taken yet: deltas that arrive while the
+    /// writer is busy become one event (one `seq`, one row, one publish). False otherwise.
+    func extendQueuedText(run: RunID, with delta: TextDelta) -> Bool {
+        lock.withLock {
+            guard let index = lastOfRun[run], case .text(var queued) = queue[index].pending.payload,
+                  queued.stream == delta.stream, queued.messageId == delta.messageId else { return false }
+            // Drop the queue's reference first, so the text grows in place instead of being copied.
+            queue[index].pending.payload = .cancelled
+            queued.text += delta.text
+            queue[index].pending.payload = .text(queued)
+            return true
+        }
+    }
+
+    /// Whether events are queued.
+    var isEmpty: Bool { lock.withLock { queue.isEmpty } }
+
+    /// Waits until an event is queued; false once stopped (after the queue was taken).
+    func waitForWork() -> Bool {
+        lock.withLock {
+            while queue.isEmpty && !stopped { lock.wait() }
+            return !queue.isEmpty
+        }
+    }
+
+    /// Starts the writer thread; `flush` commits the queue (it returns false when the store is gone).
+    func start(_ flush: @escaping @Sendable () -> Bool) {
+        do {
+            try DedicatedThread.start(name: "acpd.store-w") { [self] in
+                while waitForWork() {
+                    if !flush() { break }
+                }
+                lock.withLock { threaded = false }
+            }
+            lock.withLock { threaded = true }
+        } catch {
+            lock.withLock { threaded = false }
+        }
+    }
+
+    /// Stops the writer thread once the queue is empty (call after a last flush).
+    func stop() {
+        lock.withLock {
+            stopped = true
+            lock.signalAll()
+        }
+    }
+
+    /// Appends `batch` in one transaction on `db` (the writer, outside any transaction) and hands the
+    /// committed events to their sinks; when the transaction fails, each event is tried alone.
+    static func commit(_ batch: [Entry], on db: Database) {
+        guard !batch.isEmpty else { return }
+        do {
+            let ids = try db.inTransaction(.immediate) { db in
+                try batch.map { entry in try EventLog.append(db, entry.pending, at: entry.time) }
+            }
+            publish(batch, ids: ids)
+        } catch {
+            for entry in batch {
+                do {
+                    let id = try db.inTransaction(.immediate) { db in try EventLog.append(db, entry.pending, at: entry.time) }
+                    publish([entry], ids: [id])
+                } catch {
+                    entry.sink.appendFailed(entry.pending, error: error)
+                }
+            }
+        }
+    }
+
+    /// Hands committed events to their sinks, consecutive events of one sink together.
+    private static func publish(_ batch: [Entry], ids: [Int64]) {
+        var start = 0
+        while start < batch.count {
+            let sink = batch[start].sink
+            var end = start + 1
+            while end < batch.count, batch[end].sink === sink { end += 1 }
+            sink.committed((start..<end).map { index in
+                let entry = batch[index]
+                return ControlPlaneEvent(id: ids[index], sessionKey: entry.pending.sessionKey, runId: entry.pending.runId,
+                                         seq: entry.pending.seq, conversation: entry.conversation, payload: entry.pending.payload,
+                                         at: Date(timeIntervalSince1970: entry.time))
+            })
+            start = end
+        }
+    }
+}

@@ -1,0 +1,93 @@
+import ACPControlPlane
+import Foundation
+import Synchronization
+
+/// One noisy agent against everyone else (issue 14), over the parts `acpd run` assembles
+/// (`RouterStack`, default `coalesceIdleMs: 350`): conversation "flood" sends `--turns` prompts
+/// one after another, each answered in `--chunks` chunks (`[chunks=N]` of the demo agent, an
+/// answer of 4 bytes per chunk), while conversation "probe" sends short prompts one at a time
+/// (`[chunks=3]`); each probe message is timed from the channel's `submit` to its run's final
+/// message. The same probe runs first without the flood (quiet). Reports the probe's latency
+/// quiet and under the flood, the flood's chunks per second, and this process's CPU time.
+///
+/// `acpd-bench flood [--turns 10] [--chunks 10000] [--big BYTES] [--quiet-messages 200] [--agent PATH]`
+/// (`--big BYTES`: each flood turn is instead one agent line of that many bytes, `[big=N]`)
+enum FloodBench {
+    static func run(_ arguments: [String]) async throws {
+        let options = BenchOptions(arguments)
+        let turns = options.int("turns", default: 10)
+        let chunks = options.int("chunks", default: 10_000)
+        let quietMessages = options.int("quiet-messages", default: 200)
+        let big = options.int("big", default: 0)
+        let agent = try RouterBench.demoAgentPath(options)
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("acpd-flood-bench-\(UUID().uuidString.prefix(8))")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let stack = try await RouterStack(dir: dir, agent: agent, coalesceIdleMs: 350, maxSessions: 16)
+        print("flood: \(turns) turns × [chunks=\(chunks)] in one conversation while another posts one message at a time; "
+              + "release build, in process, coalesceIdleMs 350")
+
+        // Warm both sessions up (agent started), then the quiet probe.
+        _ = try await probe(stack, conversation: "flood", index: -1, text: "[chunks=3] warm")
+        for index in 0..<10 { _ = try await probe(stack, conversation: "probe", index: -1 - index, text: "[chunks=3] warm \(index)") }
+        var quiet: [Double] = []
+        for index in 0..<quietMessages { quiet.append(try await probe(stack, conversation: "probe", index: index, text: "[chunks=3] quiet \(index)")) }
+
+        let floodText = big > 0 ? "[big=\(big)]" : "[chunks=\(chunks)] " + String(repeating: "abc ", count: chunks)
+        let quietTurns = toTurn.withLock { turns in defer { turns = [] }; return turns }
+        let cpuBefore = cpuSeconds()
+        let floodStart = monotonicSeconds()
+        let done = Atomic<Bool>(false)
+        let flood = Task {
+            defer { done.store(true, ordering: .releasing) }
+            for turn in 0..<turns { _ = try await probe(stack, conversation: "flood", index: turn, text: floodText) }
+            return monotonicSeconds() - floodStart
+        }
+        var loaded: [Double] = []
+        var index = quietMessages
+        while !done.load(ordering: .acquiring) {
+            loaded.append(try await probe(stack, conversation: "probe", index: index, text: "[chunks=3] loaded \(index)"))
+            index += 1
+        }
+        let floodSeconds = try await flood.value
+        let cpu = cpuSeconds() - cpuBefore
+        await stack.shutdown()
+        print("    probe inbound → final: \(quiet.count) messages quiet, \(loaded.count) under the flood")
+        RouterBench.report("probe, quiet", quiet)
+        RouterBench.report("probe, under the flood", loaded)
+        RouterBench.report("  of which inbound → runTurn, quiet", Array(quietTurns.suffix(quiet.count)))
+        RouterBench.report("  of which inbound → runTurn, flood", toTurn.withLock { $0 })
+        if big > 0 {
+            print(String(format: "    flood: %d lines of %d bytes in %.2f s; this process used %.2f s CPU meanwhile; ",
+                         turns, big, floodSeconds, cpu) + "\(ProcessStats.current())")
+        } else {
+            print(String(format: "    flood: %d chunks in %.2f s = %.0f chunks/s; this process used %.2f s CPU (%.2f cores) meanwhile",
+                         turns * chunks, floodSeconds, Double(turns * chunks) / floodSeconds, cpu, cpu / floodSeconds))
+        }
+    }
+
+    /// Inbound → `runTurn` of the probe's messages, in order.
+    static let toTurn = Mutex<[Double]>([])
+
+    /// Sends one message and waits for its run's final message; returns the seconds it took.
+    static func probe(_ stack: RouterStack, conversation: String, index: Int, text: String) async throws -> Double {
+        let message = stack.message(text, conversation: conversation, key: "\(conversation)-\(index)")
+        let start = monotonicSeconds()
+        guard let runId = (await stack.channel.submit(message) ?? .ignored).runId else {
+            throw BenchError("\(conversation) message \(index) started no run")
+        }
+        await stack.probe.waitForFinal(runId)
+        let elapsed = monotonicSeconds() - start
+        if let turn = stack.probe.take(runId)?.turnStarted, conversation == "probe" {
+            toTurn.withLock { $0.append(turn - start) }
+        }
+        return elapsed
+    }
+
+    /// User + system CPU seconds of this process so far.
+    static func cpuSeconds() -> Double {
+        var usage = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &usage)
+        return Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6
+    }
+}

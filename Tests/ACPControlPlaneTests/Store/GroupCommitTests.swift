@@ -1,0 +1,185 @@
+import Foundation
+import Synchronization
+import Testing
+import TestSupport
+@testable import ACPControlPlane
+
+/// Records what the group commit hands over, checking on each call that the events are already
+/// readable from another connection (committed before published).
+private final class CheckingSink: EventAppendSink {
+    struct State {
+        var published: [ControlPlaneEvent] = []
+        var calls = 0
+        var unreadable: [Int64] = []
+        var failures = 0
+    }
+
+    let state = Mutex(State())
+    let reader: ControlPlaneStore
+
+    init(reader: ControlPlaneStore) { self.reader = reader }
+
+    func committed(_ events: [ControlPlaneEvent]) {
+        var missing: [Int64] = []
+        for event in events {
+            let stored = (try? reader.events(run: event.runId!, after: event.seq - 1, limit: 1)) ?? []
+            if stored.first?.id != event.id { missing.append(event.id) }
+        }
+        state.withLock { state in
+            state.published += events
+            state.calls += 1
+            state.unreadable += missing
+        }
+    }
+
+    func appendFailed(_ event: EventLog.Pending, error: any Error) {
+        state.withLock { $0.failures += 1 }
+    }
+}
+
+@Suite("Group commit of run events")
+struct GroupCommitTests {
+    @Test func concurrentRunsKeepSeqOrderAndPublishOnlyCommittedEventsInFewerTransactions() async throws {
+        try await withTemporaryDirectory { dir in
+            let fixture = try StoreFixture(dir: dir)
+            let reader = try ControlPlaneStore(path: fixture.store.path, integrity: .none, readOnly: true)
+            let sink = CheckingSink(reader: reader)
+            let runs = try (0..<8).map { _ in try fixture.addRun(state: .running) }
+            let perRun = 2000
+            // Eight producers at once, each one run's deltas in seq order (as a session actor does).
+            await withTaskGroup(of: Void.self) { group in
+                for run in runs {
+                    group.addTask {
+                        for seq in 1...perRun {
+                            fixture.store.enqueueEvent(
+                                EventLog.Pending(sessionKey: fixture.key, runId: run, seq: Int64(seq),
+                                                 payload: .text(TextDelta(stream: .output, text: "\(seq) "))),
+                                conversation: fixture.conversation, at: 10, sink: sink)
+                        }
+                    }
+                }
+            }
+            // A write of anyone commits what is queued first: the terminal events follow the deltas.
+            for run in runs {
+                _ = try fixture.store.appendEvents([EventLog.Pending(sessionKey: fixture.key, runId: run, seq: Int64(perRun + 1),
+                                                                     payload: .completed(stopReason: "end_turn"))], at: 11)
+            }
+            let state = sink.state.withLock { $0 }
+            #expect(state.failures == 0)
+            #expect(state.unreadable.count == 0, "events published before another connection could read them")
+            #expect(state.published.count == runs.count * perRun)
+            // Group commit: far fewer transactions than events.
+            #expect(state.calls < state.published.count / 4)
+            for run in runs {
+                let published = state.published.filter { $0.runId == run }
+                #expect(published.map(\.seq) == Array(1...Int64(perRun)))
+                #expect(published.map(\.id) == published.map(\.id).sorted())
+                let stored = try fixture.store.events(run: run)
+                #expect(stored.map(\.seq) == Array(1...Int64(perRun + 1)))
+                #expect(stored.last?.payload == .completed(stopReason: "end_turn"))
+                #expect(zip(stored, published).allSatisfy { $0.id == $1.id && $0.payload == $1.payload })
+            }
+            try reader.close()
+            try fixture.store.close()
+        }
+    }
+
+    @Test func closingCommitsTheQueueSoAReopenedStoreHasEveryEvent() async throws {
+        try await withTemporaryDirectory { dir in
+            let fixture = try StoreFixture(dir: dir)
+            let run = try fixture.addRun(state: .running)
+            let reader = try ControlPlaneStore(path: fixture.store.path, integrity: .none, readOnly: true)
+            let sink = CheckingSink(reader: reader)
+            for seq in 1...5000 {
+                fixture.store.enqueueEvent(EventLog.Pending(sessionKey: fixture.key, runId: run, seq: Int64(seq), payload: .notice("n\(seq)")),
+                                           conversation: nil, at: 10, sink: sink)
+            }
+            try fixture.store.close()
+            try reader.close()
+            let reopened = try ControlPlaneStore.open(stateDir: dir, integrity: .full)
+            defer { try? reopened.close() }
+            #expect(try reopened.events(run: run).map(\.seq) == Array(1...5000))
+            #expect(sink.state.withLock { $0.published.count } == 5000)
+        }
+    }
+
+    @Test func anEventTheStoreRefusesIsReportedAndTheRestOfItsBatchIsKept() async throws {
+        try await withTemporaryDirectory { dir in
+            let fixture = try StoreFixture(dir: dir)
+            let run = try fixture.addRun(state: .running)
+            let reader = try ControlPlaneStore(path: fixture.store.path, integrity: .none, readOnly: true)
+            defer { try? reader.close() }
+            let sink = CheckingSink(reader: reader)
+            // seq 2 twice: the unique (run_id, seq) index refuses the second one only.
+            for seq: Int64 in [1, 2, 2, 3] {
+                fixture.store.enqueueEvent(EventLog.Pending(sessionKey: fixture.key, runId: run, seq: seq, payload: .notice("n\(seq)")),
+                                           conversation: nil, at: 10, sink: sink)
+            }
+            fixture.store.flushQueuedEvents()
+            _ = try fixture.store.appendEvents([], at: 11)
+            #expect(try fixture.store.events(run: run).map(\.seq) == [1, 2, 3])
+            #expect(sink.state.withLock { $0.failures } == 1)
+            #expect(sink.state.withLock { $0.published.map(\.seq) } == [1, 2, 3])
+        }
+    }
+
+    @Test func aTextDeltaJoinsTheRunsLastQueuedTextDeltaUntilATransactionTakesIt() throws {
+        final class NullSink: EventAppendSink {
+            func committed(_ events: [ControlPlaneEvent]) {}
+            func appendFailed(_ event: EventLog.Pending, error: any Error) {}
+        }
+        let sink = NullSink()
+        let appender = EventAppender()  // no writer thread: the queue stays until taken
+        let key = SessionKey("agent:demo:acp:merge")!
+        let (a, b) = (RunID(), RunID())
+        func text(_ value: String, _ stream: TextDelta.Stream = .output, message: String? = "m1") -> TextDelta {
+            TextDelta(stream: stream, text: value, messageId: message)
+        }
+        func enqueue(_ run: RunID, _ seq: Int64, _ payload: EventPayload) {
+            _ = appender.enqueue(EventAppender.Entry(pending: EventLog.Pending(sessionKey: key, runId: run, seq: seq, payload: payload),
+                                                     conversation: nil, time: 1, sink: sink))
+        }
+        #expect(!appender.extendQueuedText(run: a, with: text("x")))  // nothing queued
+        enqueue(a, 1, .text(text("he")))
+        enqueue(b, 1, .text(text("other")))
+        #expect(appender.extendQueuedText(run: a, with: text("llo")))  // another run's event between does not matter
+        #expect(!appender.extendQueuedText(run: a, with: text("…", .thought)))  // another stream
+        #expect(!appender.extendQueuedText(run: a, with: text("x", message: "m2")))  // another message
+        enqueue(a, 2, .notice("n"))
+        #expect(!appender.extendQueuedText(run: a, with: text("x")))  // the last event of the run is not text
+        let taken = appender.takeAll()
+        #expect(taken.map(\.pending.seq) == [1, 1, 2])
+        #expect(taken[0].pending.payload == .text(text("hello")))
+        #expect(taken[1].pending.payload == .text(text("other")))
+        enqueue(b, 2, .text(text("new")))
+        #expect(!appender.extendQueuedText(run: a, with: text("x")))  // taken: a transaction has it
+        #expect(appender.extendQueuedText(run: b, with: text("er")))
+        #expect(appender.takeAll().map(\.pending.payload) == [.text(text("newer"))])
+    }
+
+    @Test func aSessionWithTooManyEventsWaitingForTheWriterWaitsUntilHalfAreWritten() async throws {
+        let sink = SessionEventSink(hub: EventHub())
+        let limit = SessionEventSink.limit
+        for _ in 0..<(limit - 1) { sink.enqueued() }
+        await sink.waitForRoom()  // under the limit: returns at once
+        sink.enqueued()
+        let resumed = Mutex(false)
+        let waiter = Task {
+            await sink.waitForRoom()
+            resumed.withLock { $0 = true }
+        }
+        func event(_ seq: Int64) -> ControlPlaneEvent {
+            ControlPlaneEvent(id: seq, sessionKey: SessionKey("agent:demo:acp:wait")!, runId: RunID(), seq: seq, conversation: nil,
+                              payload: .notice("n"), at: Date())
+        }
+        try await Task.sleep(for: .milliseconds(50))
+        #expect(!resumed.withLock { $0 })
+        sink.committed((1...Int64(limit / 2 - 1)).map(event))  // limit/2 + 1 still queued
+        try await Task.sleep(for: .milliseconds(50))
+        #expect(!resumed.withLock { $0 })
+        sink.appendFailed(EventLog.Pending(sessionKey: SessionKey("agent:demo:acp:wait")!, runId: nil, seq: 1, payload: .notice("x")),
+                          error: StoreError(.io, path: "-", message: "test", hint: "-"))  // limit/2 queued: room again
+        try await withDeadline(5, "the waiter to resume") { await waiter.value }
+        #expect(resumed.withLock { $0 })
+    }
+}
