@@ -110,10 +110,10 @@ extension TelegramE2ETests {
                 await fake.state.addForum(Self.forum, topics: [42])
                 let first = try await DaemonProcess.start(in: dir, token: "api-token", config: Self.config(apiRoot: fake.apiRoot))
                 await fake.state.holdPollsAfterNextDelivery()
-                // Three chunks 2.5 s apart: the kill lands after the first is shown, before the second.
+                // Three chunks 6 s apart: the kill lands after the first is shown, before the second.
                 // The first chunk ends in a blank, so it is shown whole and its checkpoint is stored
                 // (a chunk ending mid-word is held back and not checkpointed: docs/reliability.md).
-                let prompt = "first part, shown whole [chunks=3] [delay=2500] " + String(repeating: "then the rest ", count: 3)
+                let prompt = "first part, shown whole [chunks=3] [delay=6000] " + String(repeating: "then the rest ", count: 3)
                     + String(repeating: "x", count: 27)
                 let update = await fake.state.enqueueText(prompt, chat: Self.forum, from: 111, topic: 42)
                 _ = try await Self.message(fake, chat: Self.forum, thread: 42, containing: "echo: first part, shown whole [chunks=3]", { first.log })
@@ -122,7 +122,7 @@ extension TelegramE2ETests {
                 }
                 // Telegram has the message once its answer left the fake; acpd records its id a moment
                 // later. A kill inside that moment is the one window no client can close (Telegram has
-                // no idempotent send): give the record time, well before the next chunk (2.5 s).
+                // no idempotent send): give the record time, well before the next chunk (6 s).
                 try await Task.sleep(for: .milliseconds(500))
                 _ = try await first.stop(signal: SIGKILL)
                 let atKill = await fake.state.messages(chat: Self.forum, thread: 42)
@@ -151,7 +151,7 @@ extension TelegramE2ETests {
                 await fake.state.holdPollsAfterNextDelivery()
                 // The first of three chunks ends inside the long word: "echo: shownfirst" is shown,
                 // the start of the long word is held back (not checkpointed).
-                let prompt = "shownfirst " + String(repeating: "y", count: 90) + " [chunks=3] [delay=2500] tail"
+                let prompt = "shownfirst " + String(repeating: "y", count: 90) + " [chunks=3] [delay=6000] tail"
                 let update = await fake.state.enqueueText(prompt, chat: Self.forum, from: 111, topic: 42)
                 _ = try await Self.message(fake, chat: Self.forum, thread: 42, containing: "echo: shownfirst", { first.log })
                 try await withDeadline(10, "the next poll held\n\(first.log)") {
@@ -159,7 +159,7 @@ extension TelegramE2ETests {
                 }
                 // Telegram has the message once its answer left the fake; acpd records its id a moment
                 // later. A kill inside that moment is the one window no client can close (Telegram has
-                // no idempotent send): give the record time, well before the next chunk (2.5 s).
+                // no idempotent send): give the record time, well before the next chunk (6 s).
                 try await Task.sleep(for: .milliseconds(500))
                 _ = try await first.stop(signal: SIGKILL)
                 let atKill = await fake.state.messages(chat: Self.forum, thread: 42)
