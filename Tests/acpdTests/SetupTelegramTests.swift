@@ -1,0 +1,131 @@
+import Foundation
+import TelegramFake
+import Testing
+import TestSupport
+
+/// `acpd setup telegram` against the fake Bot API, non-interactively: the next message (in a
+/// forum topic) is discovered and bound, the config keeps its comments and validates, the token
+/// lands only in the 0600 env file, and the updates it did not consume stay unconfirmed.
+@Suite("acpd setup telegram", .serialized)
+struct SetupTelegramTests {
+    static let token = "123456:SETUP-secret-token"
+    static let forum: Int64 = -1_001_234_567_890
+
+    /// Waits until the wizard has polled `count` times (its backlog poll, then its long poll).
+    static func waitForPolls(_ fake: TelegramFakeServer, _ count: Int) async throws {
+        let deadline = ContinuousClock.now + .seconds(20)
+        while await fake.state.polledOffsets.count < count {
+            guard ContinuousClock.now < deadline else { Issue.record("the wizard never polled"); return }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+    }
+
+    @Test("a message in a forum topic is discovered and bound with its sender as owner; comments kept, token only in acpd.env (0600)",
+          arguments: [false, true])
+    func bindsForumTopic(withBacklog: Bool) async throws {
+        try await TelegramFakeServer.with(token: Self.token) { fake in
+            await fake.state.addForum(Self.forum, topics: [42, 43])
+            try await withTemporaryDirectory { dir in
+                let initRun = try await CLI.run(["init", "--agent", "demo"], in: dir)
+                #expect(initRun.status == 0, "\(initRun.stderr)")
+                let configURL = dir.appendingPathComponent("acpd.yaml")
+                let original = try String(contentsOf: configURL, encoding: .utf8)
+                // A message sent before setup started is not "the next message": it stays for the daemon.
+                let old: Int64? = withBacklog ? await fake.state.enqueueText("old", chat: Self.forum, from: 555, topic: 43) : nil
+
+                let wizard = try SetupProcess(["setup", "telegram", "--token", Self.token, "--api-root", fake.apiRoot,
+                                               "--bind-next", "--agent", "demo", "--owner-from-sender", "--yes", "--timeout", "30"], in: dir)
+                try await Self.waitForPolls(fake, 2)
+                let id = await fake.state.enqueueText("bind me", chat: Self.forum, from: 777, topic: 42)
+                let run = try await wizard.wait()
+                #expect(run.status == 0, "\(run.stdout)\(run.stderr)")
+                #expect(run.stdout.contains("forum") && run.stdout.contains("topic: (id 42)") && run.stdout.contains("(id 777)"), "\(run.stdout)")
+                #expect(!run.stdout.contains(Self.token) && !run.stderr.contains(Self.token))
+
+                let text = try String(contentsOf: configURL, encoding: .utf8)
+                // Every comment is still there, at its column (the owners line was edited around its comment).
+                let comments = { (text: String) in
+                    text.split(separator: "\n").compactMap { line in line.firstIndex(of: "#").map { "\(line.distance(from: line.startIndex, to: $0)) \(line[$0...])" } }
+                }
+                #expect(Set(comments(original)).isSubset(of: Set(comments(text))), "\(text)")
+                #expect(text.contains("    command: [\"\(TestPaths.demoAgent)\"]"), "\(text)")
+                #expect(text.contains("id: \"\(Self.forum):topic:42\""), "\(text)")
+                #expect(text.contains("owners: [\"telegram:777\"]"), "\(text)")
+                #expect(text.contains("botToken: \"${TELEGRAM_BOT_TOKEN}\""), "\(text)")
+                #expect(!text.contains(Self.token) && !text.contains("SETUP-secret"), "\(text)")
+
+                let envPath = dir.appendingPathComponent("acpd.env").path
+                let env = try String(contentsOfFile: envPath, encoding: .utf8)
+                #expect(env.contains("TELEGRAM_BOT_TOKEN=\(Self.token)\n"), "\(env)")
+                let mode = try FileManager.default.attributesOfItem(atPath: envPath)[.posixPermissions] as? Int
+                #expect(mode == 0o600)
+
+                let validate = try await CLI.run(["config", "validate"], in: dir, environment: ["TELEGRAM_BOT_TOKEN": Self.token])
+                #expect(validate.status == 0 && validate.stdout.contains("1 binding: 1 acp"), "\(validate.stdout)\(validate.stderr)")
+
+                // Polls never confirmed anything but the consumed message, and only when nothing older waited.
+                let offsets = await fake.state.polledOffsets
+                #expect(offsets.dropLast().allSatisfy { $0 == nil }, "\(offsets)")
+                let confirmed = await fake.state.confirmedBelow
+                if let old {
+                    #expect(confirmed <= old, "the backlog was confirmed: \(confirmed)")
+                    #expect(run.stdout.contains("left unread"), "\(run.stdout)")
+                } else {
+                    #expect(confirmed == id + 1)
+                    #expect(run.stdout.contains("marked read"), "\(run.stdout)")
+                }
+            }
+        }
+    }
+
+    @Test("a second run adds a route binding to the same file and keeps the account; a private chat binds as direct")
+    func secondBindingAndRoute() async throws {
+        try await TelegramFakeServer.with(token: Self.token) { fake in
+            await fake.state.addForum(Self.forum, topics: [42])
+            try await withTemporaryDirectory { dir in
+                _ = try await CLI.run(["init", "--agent", "demo"], in: dir)
+                for (chat, topic, args) in [(Self.forum, Int64?(42), ["--owner-from-sender"]), (Int64(4242), nil, ["--route"])] {
+                    let before = await fake.state.polledOffsets.count
+                    let wizard = try SetupProcess(["setup", "telegram", "--api-root", fake.apiRoot, "--bind-next", "--yes", "--timeout", "30"] + args,
+                                                  in: dir, environment: ["TELEGRAM_BOT_TOKEN": Self.token])
+                    try await Self.waitForPolls(fake, before + 2)
+                    await fake.state.enqueueText("here", chat: chat, from: 777, topic: topic)
+                    let run = try await wizard.wait()
+                    #expect(run.status == 0, "\(run.stdout)\(run.stderr)")
+                }
+                let text = try String(contentsOf: dir.appendingPathComponent("acpd.yaml"), encoding: .utf8)
+                #expect(text.components(separatedBy: "botToken:").count == 2, "one account: \(text)")
+                #expect(text.contains("- type: route") && text.contains("peer: { kind: direct, id: \"4242\" }"), "\(text)")
+                let validate = try await CLI.run(["config", "validate"], in: dir, environment: ["TELEGRAM_BOT_TOKEN": Self.token])
+                #expect(validate.stdout.contains("2 bindings: 1 acp, 1 route"), "\(validate.stdout)\(validate.stderr)")
+            }
+        }
+    }
+
+    @Test("refusals: a rejected token, another poller (409), no message in time, no config; nothing is written")
+    func refusals() async throws {
+        try await TelegramFakeServer.with(token: Self.token) { fake in
+            try await withTemporaryDirectory { dir in
+                let none = try SetupProcess(["setup", "telegram", "--token", Self.token, "--api-root", fake.apiRoot], in: dir)
+                let noConfig = try await none.wait()
+                #expect(noConfig.status == 1 && noConfig.stderr.contains("acpd init"), "\(noConfig.stderr)")
+
+                _ = try await CLI.run(["init", "--agent", "demo"], in: dir)
+                let original = try String(contentsOf: dir.appendingPathComponent("acpd.yaml"), encoding: .utf8)
+                let base = ["setup", "telegram", "--api-root", fake.apiRoot, "--bind-next", "--yes"]
+                let bad = try await SetupProcess(base + ["--token", "999:wrong"], in: dir).wait()
+                #expect(bad.status == 1 && bad.stderr.contains("rejected the token"), "\(bad.stderr)")
+
+                await fake.state.injectPollFailure(status: 409, description: "Conflict: terminated by other getUpdates request")
+                let conflict = try await SetupProcess(base + ["--token", Self.token], in: dir).wait()
+                #expect(conflict.status == 1 && conflict.stderr.contains("409") && conflict.stderr.contains("acpd run"), "\(conflict.stderr)")
+
+                let quiet = try await SetupProcess(base + ["--token", Self.token, "--timeout", "1"], in: dir).wait()
+                #expect(quiet.status == 1 && quiet.stderr.contains("no message reached the bot"), "\(quiet.stderr)")
+
+                #expect(try String(contentsOf: dir.appendingPathComponent("acpd.yaml"), encoding: .utf8) == original)
+                #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("acpd.env").path))
+            }
+        }
+    }
+}
