@@ -6,6 +6,6 @@ struct SetupCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "setup",
         abstract: "Connect a Telegram or Discord bot and bind a chat to an agent.",
-        subcommands: [SetupTelegramCommand.self]
+        subcommands: [SetupTelegramCommand.self, SetupDiscordCommand.self]
     )
 }
