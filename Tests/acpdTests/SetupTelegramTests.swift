@@ -128,4 +128,31 @@ struct SetupTelegramTests {
             }
         }
     }
+
+    @Test("a running acpd polling the account makes setup refuse (two pollers of one bot get 409)")
+    func refusesWhileDaemonRuns() async throws {
+        try await TelegramFakeServer.with(token: Self.token) { fake in
+            try await withTemporaryDirectory { dir in
+                let daemon = try await DaemonProcess.start(in: dir, token: "api-token", config: """
+                    acp:
+                      defaultAgent: demo
+                    \(E2EConfig.demoAgent)
+                    channels:
+                      telegram:
+                        accounts:
+                          default: { botToken: "\(Self.token)", apiRoot: "\(fake.apiRoot)", pollTimeoutSeconds: 1 }
+                    """)
+                let deadline = ContinuousClock.now + .seconds(20)
+                while ContinuousClock.now < deadline {
+                    let (_, body) = try await daemon.json("GET", "/v1/channels")
+                    if "\(body)".contains("running") { break }
+                    try await Task.sleep(for: .milliseconds(50))
+                }
+                let run = try await SetupProcess(["setup", "telegram", "--token", Self.token, "--bind-next", "--yes", "--timeout", "5"], in: dir).wait()
+                #expect(run.status == 1 && run.stderr.contains("acpd is running with telegram account default"), "\(run.stdout)\(run.stderr)")
+                #expect(run.stderr.contains("stop it first"), "\(run.stderr)")
+                #expect(try await daemon.stop(signal: SIGTERM) == 0)
+            }
+        }
+    }
 }
