@@ -155,4 +155,44 @@ struct SetupTelegramTests {
             }
         }
     }
+
+    @Test("the full commented example (`acpd config example`) gets a second account, a binding and an owner; everything else is byte for byte kept")
+    func editsTheExample() async throws {
+        try await TelegramFakeServer.with(token: Self.token) { fake in
+            await fake.state.addForum(Self.forum, topics: [42])
+            try await withTemporaryDirectory { dir in
+                let variables = ["DISCORD_BOT_TOKEN": "d", "ACPD_SECRET": "s", "ACPD_API_TOKEN": "a", "TELEGRAM_BOT_TOKEN": "other:token"]
+                let example = try await CLI.run(["config", "example"], in: dir)
+                let original = example.stdout.replacingOccurrences(of: "cwd: /srv/repo", with: "cwd: \(dir.path)")
+                try original.write(to: dir.appendingPathComponent("acpd.yaml"), atomically: true, encoding: .utf8)
+                let wizard = try SetupProcess(["setup", "telegram", "--account", "work", "--token", Self.token, "--api-root", fake.apiRoot,
+                                               "--bind-next", "--agent", "claude", "--route", "--owner-from-sender", "--yes", "--timeout", "30"],
+                                              in: dir, environment: variables)
+                try await Self.waitForPolls(fake, 2)
+                await fake.state.enqueueText("here", chat: Self.forum, from: 778, topic: 42)
+                let run = try await wizard.wait()
+                #expect(run.status == 0, "\(run.stdout)\(run.stderr)")
+                let text = try String(contentsOf: dir.appendingPathComponent("acpd.yaml"), encoding: .utf8)
+                // Only insertions, and the owners line edited in place.
+                let before = original.split(separator: "\n", omittingEmptySubsequences: false)
+                var after = text.split(separator: "\n", omittingEmptySubsequences: false)[...]
+                for line in before {
+                    if line.contains("owners: [") {
+                        #expect(after.contains { $0.contains("\"telegram:111\", \"discord:222222222222222222\", \"telegram:778\"]") }, "\(text)")
+                        continue
+                    }
+                    guard let index = after.firstIndex(of: line) else { Issue.record("lost or changed: \(line)"); break }
+                    after = after[(index + 1)...]
+                }
+                #expect(text.contains("      work:\n        botToken: \"${TELEGRAM_BOT_TOKEN_WORK}\""), "\(text)")
+                #expect(text.contains("agentId: claude\n    match: { channel: telegram, accountId: work, peer: { kind: group, id: \"\(Self.forum):topic:42\" } }"), "\(text)")
+                #expect(!text.contains(Self.token))
+                #expect(try String(contentsOf: dir.appendingPathComponent("acpd.env"), encoding: .utf8).contains("TELEGRAM_BOT_TOKEN_WORK=\(Self.token)\n"))
+                var environment = variables
+                environment["TELEGRAM_BOT_TOKEN_WORK"] = Self.token
+                let validate = try await CLI.run(["config", "validate"], in: dir, environment: environment)
+                #expect(validate.status == 0 && validate.stdout.contains("3 bindings: 1 acp, 2 route"), "\(validate.stdout)\(validate.stderr)")
+            }
+        }
+    }
 }
