@@ -195,4 +195,42 @@ struct SetupTelegramTests {
             }
         }
     }
+
+    @Test("on a terminal, a scripted session answers the prompts (the token not echoed) and gets the same config as the flags")
+    func interactive() async throws {
+        try await TelegramFakeServer.with(token: Self.token) { fake in
+            await fake.state.addForum(Self.forum, topics: [42])
+            try await withTemporaryDirectory { dir in
+                let scripted = dir.appendingPathComponent("scripted"), flags = dir.appendingPathComponent("flags")
+                for sub in [scripted, flags] {
+                    try FileManager.default.createDirectory(at: sub, withIntermediateDirectories: true)
+                    _ = try await CLI.run(["init", "--agent", "demo"], in: sub)
+                }
+                let session = try PseudoTerminalProcess(["setup", "telegram", "--api-root", fake.apiRoot], in: scripted)
+                try await session.expect("Telegram bot token from @BotFather")
+                session.type(Self.token)
+                try await session.expect("Bind a chat now")
+                session.type("")
+                try await session.expect("send any message")
+                await fake.state.enqueueText("bind me", chat: Self.forum, from: 777, topic: 42)
+                try await session.expect("as owner? [y/N]")
+                session.type("y")
+                try await session.expect("Write ")
+                session.type("")
+                #expect(try await session.wait() == 0, "\(session.transcript)")
+                #expect(session.transcript.contains("wrote "), "\(session.transcript)")
+                #expect(!session.transcript.contains(Self.token), "the token was echoed: \(session.transcript)")
+
+                let before = await fake.state.polledOffsets.count
+                let wizard = try SetupProcess(["setup", "telegram", "--token", Self.token, "--api-root", fake.apiRoot,
+                                               "--bind-next", "--owner-from-sender", "--yes"], in: flags)
+                try await Self.waitForPolls(fake, before + 2)
+                await fake.state.enqueueText("bind me", chat: Self.forum, from: 777, topic: 42)
+                #expect(try await wizard.wait().status == 0)
+                let a = try String(contentsOf: scripted.appendingPathComponent("acpd.yaml"), encoding: .utf8)
+                let b = try String(contentsOf: flags.appendingPathComponent("acpd.yaml"), encoding: .utf8)
+                #expect(a == b && a.contains("\(Self.forum):topic:42") && a.contains("telegram:777"), "\(a)\n---\n\(b)")
+            }
+        }
+    }
 }

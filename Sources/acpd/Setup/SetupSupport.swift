@@ -31,7 +31,7 @@ enum SetupSupport {
         if let option, !option.isEmpty { return option }
         if let value = ProcessInfo.processInfo.environment[variable], !value.isEmpty { return value }
         if let value = EnvFile.beside(config: configPath).values()[variable], !value.isEmpty { return value }
-        if interactive, let line = ask("\(what) (input hidden is not supported; paste it and press Enter): "), !line.isEmpty { return line }
+        if interactive, let line = askSecret("\(what) (not shown as you type): "), !line.isEmpty { return line }
         throw SetupError(description: "no token: pass --token, or set $\(variable)", exitCode: 2)
     }
 
@@ -39,6 +39,24 @@ enum SetupSupport {
     static func ask(_ question: String) -> String? {
         StandardStreams.error(question)
         return readLine().map { String($0.drop { $0 == " " }.reversed().drop { $0 == " " || $0 == "\r" }.reversed()) }
+    }
+
+    /// `ask` with the terminal's echo off (a token is not shown on the screen).
+    static func askSecret(_ question: String) -> String? {
+        var saved = termios()
+        let canHide = tcgetattr(STDIN_FILENO, &saved) == 0
+        if canHide {
+            var hidden = saved
+            hidden.c_lflag &= ~tcflag_t(ECHO)
+            tcsetattr(STDIN_FILENO, TCSANOW, &hidden)
+        }
+        defer {
+            if canHide {
+                tcsetattr(STDIN_FILENO, TCSANOW, &saved)
+                StandardStreams.error("\n")
+            }
+        }
+        return ask(question)
     }
 
     /// `true` with `--yes`; else on a terminal the answer to `question` (Enter = `defaultYes`);
