@@ -78,4 +78,33 @@ struct InitCommandTests {
             #expect(again.stdout.contains("agent command: \(executable.path)") && !again.stdout.contains(hint), "\(again.stdout)")
         }
     }
+
+    @Test("scripts/install --bin-dir installs acpd and acpd-demo-agent; there, init --agent demo names the installed demo agent")
+    func installScript() async throws {
+        try await withTemporaryDirectory { dir in
+            let prefix = dir.appendingPathComponent("prefix")
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: "/bin/bash")
+            process.arguments = [TestPaths.repoRoot.appendingPathComponent("scripts/install").path,
+                                 "--bin-dir", TestPaths.productsDir.path, "--prefix", prefix.path]
+            let out = Pipe()
+            process.standardOutput = out
+            try process.run()
+            let printed = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            process.waitUntilExit()
+            #expect(process.terminationStatus == 0, "\(printed)")
+            #expect(printed.contains("installed \(prefix.path)/bin/acpd"), "\(printed)")
+            let installed = prefix.appendingPathComponent("bin/acpd-demo-agent").path
+            #expect(FileManager.default.isExecutableFile(atPath: installed))
+            let run = Process()
+            run.executableURL = prefix.appendingPathComponent("bin/acpd")
+            run.arguments = ["init", "--agent", "demo"]
+            run.currentDirectoryURL = dir
+            run.standardOutput = FileHandle.nullDevice
+            try run.run()
+            run.waitUntilExit()
+            #expect(run.terminationStatus == 0)
+            #expect(try String(contentsOf: dir.appendingPathComponent("acpd.yaml"), encoding: .utf8).contains("command: [\"\(installed)\"]"))
+        }
+    }
 }
