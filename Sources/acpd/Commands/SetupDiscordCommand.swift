@@ -39,6 +39,9 @@ struct SetupDiscordCommand: AsyncParsableCommand {
         let token = try SetupSupport.token(options.token, variable: variable, configPath: path, what: "Discord bot token (developer portal → Bot → Reset Token)")
         let plan = SetupPlan(configPath: path, channel: "discord", accountId: options.account, accountBody: [], tokenVariable: variable, token: token)
         let current = try SetupSupport.load(path, environment: plan.environment(EnvFile.beside(config: path)))
+        if let existing = current.channels.discord[options.account], existing.botToken.value != token {
+            print("warning: channels.discord.accounts.\(options.account) in the config has another token; it is kept (edit its botToken to change it)")
+        }
         let base = apiBase ?? current.channels.discord[options.account]?.apiBase ?? "https://discord.com/api/v10"
         let client = DiscordREST.makeHTTPClient()
         let rest = DiscordREST(apiBase: base, token: token, client: client, requestTimeout: .seconds(15), maxWait: .seconds(5))

@@ -38,6 +38,9 @@ struct SetupTelegramCommand: AsyncParsableCommand {
         let token = try SetupSupport.token(options.token, variable: variable, configPath: path, what: "Telegram bot token from @BotFather")
         let plan = SetupPlan(configPath: path, channel: "telegram", accountId: options.account, accountBody: [], tokenVariable: variable, token: token)
         let current = try SetupSupport.load(path, environment: plan.environment(EnvFile.beside(config: path)))
+        if let existing = current.channels.telegram[options.account], existing.botToken.value != token {
+            print("warning: channels.telegram.accounts.\(options.account) in the config has another token; it is kept (edit its botToken to change it)")
+        }
         let root = apiRoot ?? current.channels.telegram[options.account]?.apiRoot ?? "https://api.telegram.org"
         try await SetupSupport.refuseIfDaemonUses(current, channel: "telegram", accountId: options.account)
 
