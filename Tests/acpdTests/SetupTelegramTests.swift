@@ -1,4 +1,5 @@
 import Foundation
+import JSONKit
 import TelegramFake
 import Testing
 import TestSupport
@@ -230,6 +231,29 @@ struct SetupTelegramTests {
                 let a = try String(contentsOf: scripted.appendingPathComponent("acpd.yaml"), encoding: .utf8)
                 let b = try String(contentsOf: flags.appendingPathComponent("acpd.yaml"), encoding: .utf8)
                 #expect(a == b && a.contains("\(Self.forum):topic:42") && a.contains("telegram:777"), "\(a)\n---\n\(b)")
+            }
+        }
+    }
+
+    @Test("a channel post binds the channel as kind channel and adds no owner (it names no sender)")
+    func channelPost() async throws {
+        try await TelegramFakeServer.with(token: Self.token) { fake in
+            try await withTemporaryDirectory { dir in
+                _ = try await CLI.run(["init", "--agent", "demo"], in: dir)
+                let wizard = try SetupProcess(["setup", "telegram", "--token", Self.token, "--api-root", fake.apiRoot,
+                                               "--bind-next", "--owner-from-sender", "--yes", "--timeout", "30"], in: dir)
+                try await Self.waitForPolls(fake, 2)
+                await fake.state.enqueue(["channel_post": JSONValue([
+                    "message_id": 5, "date": 1, "text": "hi",
+                    "chat": JSONValue(["id": .int(-1_009_999), "type": "channel", "title": "News"]),
+                ])])
+                let run = try await wizard.wait()
+                #expect(run.status == 0, "\(run.stdout)\(run.stderr)")
+                #expect(run.stdout.contains("chat: News (channel, id -1009999)") && run.stdout.contains("no owner added"), "\(run.stdout)")
+                let text = try String(contentsOf: dir.appendingPathComponent("acpd.yaml"), encoding: .utf8)
+                #expect(text.contains("peer: { kind: channel, id: \"-1009999\" }") && text.contains("owners: []"), "\(text)")
+                let validate = try await CLI.run(["config", "validate"], in: dir, environment: ["TELEGRAM_BOT_TOKEN": Self.token])
+                #expect(validate.status == 0, "\(validate.stdout)\(validate.stderr)")
             }
         }
     }

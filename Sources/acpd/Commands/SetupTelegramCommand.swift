@@ -86,8 +86,12 @@ struct SetupTelegramCommand: AsyncParsableCommand {
                 let agent = try SetupSupport.agent(options.agent, in: current)
                 plan.binding = SetupSupport.binding(chat, accountId: options.account, agent: agent, route: options.route, cwd: options.cwd)
             }
-            if options.ownerFromSender || SetupSupport.confirm("Add the sender (\(chat.sender)) as owner?", yes: false, defaultYes: false) {
-                plan.owner = chat.sender
+            if let sender = chat.sender {
+                if options.ownerFromSender || SetupSupport.confirm("Add the sender (\(sender)) as owner?", yes: false, defaultYes: false) {
+                    plan.owner = sender
+                }
+            } else if options.ownerFromSender {
+                print("the message names no sender (a channel post): no owner added")
             }
         }
         guard SetupSupport.confirm("Write \(plan.configPath)?", yes: options.yes) else {

@@ -96,13 +96,13 @@ struct DiscordDiscovery {
         }
         if let guild = info.guildId { lines.append("server: id \(guild)") }
         let author = data["author"]
-        let user = author?["id"]?.stringValue ?? "?"
-        lines.append("sender: \(author?["username"]?.stringValue ?? "?") (id \(user))")
+        let user = author?["id"]?.stringValue
+        lines.append("sender: \(author?["username"]?.stringValue ?? "?") (id \(user ?? "?"))")
         if let content = data["content"]?.stringValue {
             lines.append(content.isEmpty ? "message: (empty: is the Message Content intent on?)" : "message: \(content.prefix(80))")
         }
         return DiscoveredChat(channel: "discord", peerKind: info.guildId == nil ? "direct" : "channel",
-                              conversationId: conversation.conversationId, description: lines, sender: "discord:\(user)")
+                              conversationId: conversation.conversationId, description: lines, sender: user.map { "discord:\($0)" })
     }
 
     private func redact(_ text: String) -> String { ChannelChecks.redact(text, token: token) }

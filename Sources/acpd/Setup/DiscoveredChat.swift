@@ -11,6 +11,7 @@ struct DiscoveredChat {
     var conversationId: String
     /// What the wizard prints, one line each ("chat: …", "topic: …", "sender: …").
     var description: [String]
-    /// The sender as an access entry (`telegram:123`).
-    var sender: String
+    /// The sender as an access entry (`telegram:123`); nil when the message names none (a
+    /// Telegram channel post).
+    var sender: String?
 }

@@ -117,7 +117,7 @@ struct TelegramDiscovery {
             lines.append("topic: \(name.map { "\"\($0)\" " } ?? "")(id \(topic))")
             conversation = "\(chatId):topic:\(topic)"
         }
-        var sender = "telegram:\(chatId)"
+        var sender: String?
         if let from = message["from"], case .int(let user)? = from["id"] {
             let name = [from["first_name"]?.stringValue, from["last_name"]?.stringValue, from["username"]?.stringValue.map { "@" + $0 }]
                 .compactMap { $0 }.joined(separator: " ")
