@@ -52,15 +52,25 @@ enum DeliveryText {
     /// A thought, marked so it is not mistaken for output.
     static func thought(_ text: String) -> String { "💭 \(text)" }
 
-    /// The permission prompt: the tool, the numbered options and how to answer by typing.
-    /// Numbers are 1-based positions in `prompt.options`; `/acp allow <n>` names the request id.
+    /// The permission prompt: the tool, the options, and how to answer by typing. The options are
+    /// not numbered (the only number is the request's, which `/acp allow|reject <n>` names); the
+    /// typed command stands next to the option it picks: `/acp allow` the first "allow once"
+    /// (else "allow always"), `/acp reject` likewise, as the router answers them.
     static func permissionPrompt(_ prompt: PermissionPrompt) -> String {
         var lines = ["🔐 Permission requested (#\(prompt.id)): \(toolName(prompt))"]
-        for (index, option) in prompt.options.enumerated() {
-            lines.append("\(index + 1). \(option.name)")
+        let allow = typedPick(prompt.options, [.allowOnce, .allowAlways])
+        let reject = typedPick(prompt.options, [.rejectOnce, .rejectAlways])
+        for option in prompt.options {
+            let command = option.id == allow ? ": /acp allow \(prompt.id)" : option.id == reject ? ": /acp reject \(prompt.id)" : ""
+            lines.append("• \(option.name)\(command)")
         }
         lines.append("Reply /acp allow \(prompt.id) or /acp reject \(prompt.id)")
         return lines.joined(separator: "\n")
+    }
+
+    /// The option a typed `/acp allow` or `/acp reject` picks: the first of `kinds`, in that order.
+    private static func typedPick(_ options: [PermissionOption], _ kinds: [PermissionOption.Kind]) -> String? {
+        kinds.lazy.compactMap { kind in options.first { $0.kind == kind }?.id }.first
     }
 
     /// Buttons for a permission prompt: one per option, each sending the typed command.

@@ -10,10 +10,13 @@ import Foundation
 #endif
 
 /// The `console` channel of `acpd chat`: lines typed on stdin are inbound messages of one
-/// conversation (`ConsoleSession` submits them), and whatever acpd delivers is printed to stdout as it streams. A terminal cannot
-/// rewrite what it printed, so an edit that only extends the last message printed appends the new
-/// text in place (live streaming); any other edit prints the message again in full on a new line;
-/// an edit that changes nothing prints nothing. The console's sender is an owner (CONTRACT.md §4).
+/// conversation (`ConsoleSession` submits them), and whatever acpd delivers is printed to stdout
+/// as it streams. An edit that only extends the last message printed appends the new text in
+/// place (live streaming). Any other edit of the last message is, on a terminal, redrawn in
+/// place (cursor up over its rows, clear, print: a plan's updates replace it, and the final text
+/// stays in the scrollback once); piped, or for an earlier message, it is printed again in full
+/// on a new line. An edit that changes nothing prints nothing. On a terminal a `> ` prompt shows
+/// when nothing is streaming. The console's sender is an owner (CONTRACT.md §4).
 final class ConsoleChannel: ChatChannel, @unchecked Sendable {
     let kind: ConversationRef.Channel = .console
     let capabilities = ChannelCapabilities(maxMessageLength: 100_000, supportsEdit: true, supportsButtons: false)
@@ -26,8 +29,28 @@ final class ConsoleChannel: ChatChannel, @unchecked Sendable {
     private var finishedRuns: Set<RunID> = []
     private var waiters: [(RunID, CheckedContinuation<Void, Never>)] = []
 
-    /// The console channel.
-    init() {}
+    /// Redraw edits in place and show a prompt (stdout and stdin are a terminal).
+    private let terminal: Bool
+
+    /// The console channel; `terminal` defaults to whether stdin and stdout are terminals.
+    init(terminal: Bool = ConsoleTerminal.isInteractive) {
+        self.terminal = terminal
+    }
+
+    /// The prompt is the last thing written (the line it is on is cleared before other output).
+    private var atPrompt = false
+
+    /// Writes the prompt when on a terminal, nothing streams and it is not shown yet. Called under `lock`.
+    private func promptIfIdle() {
+        guard terminal, openMessage == nil, !atPrompt else { return }
+        StandardStreams.output(ConsoleTerminal.prompt)
+        atPrompt = true
+    }
+
+    /// Shows the prompt (on a terminal, when nothing streams): `acpd chat` calls it once it is ready.
+    func showPrompt() {
+        lock.withLock { _ in promptIfIdle() }
+    }
 
     var inbound: AsyncStream<Inbound> { queue.stream }
     var isAcceptingInbound: Bool { queue.isOpen }
@@ -54,6 +77,7 @@ final class ConsoleChannel: ChatChannel, @unchecked Sendable {
             if context.runId == nil || context.isFinal {
                 write("\n")
                 openMessage = nil
+                promptIfIdle()
             } else {
                 openMessage = id
             }
@@ -70,6 +94,8 @@ final class ConsoleChannel: ChatChannel, @unchecked Sendable {
             guard before != text else { return }
             if openMessage == message.messageId, text.hasPrefix(before) {
                 write(String(text.dropFirst(before.count)))  // streaming: append in place
+            } else if terminal, openMessage == message.messageId {
+                write(ConsoleTerminal.redraw(before, with: text))
             } else {
                 write((openMessage == nil ? "" : "\n") + text)
                 openMessage = message.messageId
@@ -97,6 +123,11 @@ final class ConsoleChannel: ChatChannel, @unchecked Sendable {
 
     /// Writes to stdout at once (no buffering: this is the live view). Called under `lock`.
     private func write(_ text: String) {
+        if atPrompt {
+            // Output replaces the prompt's line (or the empty line after a typed one).
+            StandardStreams.output(ConsoleTerminal.clearLine)
+            atPrompt = false
+        }
         StandardStreams.output(text)
     }
 
@@ -105,6 +136,7 @@ final class ConsoleChannel: ChatChannel, @unchecked Sendable {
             if openMessage != nil {
                 write("\n")  // a finished run leaves the cursor on a fresh line
                 openMessage = nil
+                promptIfIdle()
             }
             finishedRuns.insert(runId)
             let matching = waiters.filter { $0.0 == runId }.map(\.1)

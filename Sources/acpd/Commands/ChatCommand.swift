@@ -80,6 +80,7 @@ struct ConsoleSession: Service {
            let agent {
             _ = await say("/acp spawn \(agent) --bind here")
         }
+        console.showPrompt()
         var runs: [RunID] = []
         for await line in StandardInputLines.stream().cancelOnGracefulShutdown() {
             let text = line.trimmingHorizontalWhitespace()

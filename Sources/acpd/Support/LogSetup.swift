@@ -1,12 +1,23 @@
 import Logging
 
-/// The process-wide log handler of the serving commands: swift-log's stderr stream at `level`.
+/// The process-wide log handler of the serving commands, on stderr at `level`: swift-log's text
+/// stream, or one JSON object per line (`JSONLogHandler`).
 enum LogSetup {
-    static func bootstrap(level: Logger.Level) {
+    /// How log lines are written.
+    enum Format: String, CaseIterable {
+        case text, json
+    }
+
+    static func bootstrap(level: Logger.Level, format: Format = .text) {
         LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = level
-            return handler
+            switch format {
+            case .text:
+                var handler = StreamLogHandler.standardError(label: label)
+                handler.logLevel = level
+                return handler
+            case .json:
+                return JSONLogHandler(label: label, logLevel: level)
+            }
         }
     }
 }

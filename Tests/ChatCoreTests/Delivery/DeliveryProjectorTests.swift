@@ -158,7 +158,8 @@ struct DeliveryProjectorTests {
         let ops = H().run([.permissionRequested(H.prompt())])
         let op = try #require(ops.first)
         #expect(op.kind == .permission && op.action == .send && op.checkpoint == 1)
-        #expect(op.text.contains("Edit main.swift") && op.text.contains("1. Allow once") && op.text.contains("2. Reject"))
+        #expect(op.text.contains("Edit main.swift") && op.text.contains("• Allow once: /acp allow 7\n• Reject: /acp reject 7\n"))
+        #expect(!op.text.contains("1. "), "options are not numbered: only the request is")
         #expect(op.text.contains("/acp allow 7") && op.text.contains("/acp reject 7"))
         #expect(op.buttons == [[ChatButton(label: "Allow once", payload: "/acp allow 7"),
                                 ChatButton(label: "Reject", payload: "/acp reject 7")]])
