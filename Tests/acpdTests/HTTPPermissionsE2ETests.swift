@@ -27,6 +27,18 @@ struct HTTPPermissionsE2ETests {
         }
     }
 
+    @Test func allowAlwaysPicksTheAlwaysOptionAndAWrongScopeIsRefused() async throws {
+        try await withE2EDaemon(boundConversations: ["p-always"]) { chat, _ in
+            let run = try await chat.prompt("[permission] deploy", in: "p-always")
+            let (_, number) = try await permissionPrompt(chat, run: run, in: "p-always")
+            let wrong = try await chat.command("/acp allow \(number) forever", in: "p-always")
+            #expect(wrong.hasPrefix("ERROR: ACP_INVALID_ARGUMENT:") && wrong.contains("once or always"), "\(wrong)")
+            let answer = try await chat.command("/acp allow \(number) always", in: "p-always")
+            #expect(answer.hasPrefix("OK: allowed \(number): "), "\(answer)")
+            #expect(try await chat.finalText(of: run, in: "p-always").contains("permission: selected allow-always"))
+        }
+    }
+
     @Test func answeredByAllowAndRejectAndCancelledByCancel() async throws {
         try await withE2EDaemon(boundConversations: ["p-allow", "p-reject", "p-cancel"]) { chat, _ in
             // Allow: the prompt lists the options and the commands; the turn continues with the choice.
@@ -36,10 +48,10 @@ struct HTTPPermissionsE2ETests {
             #expect(lines.first?.hasPrefix("🔐 Permission requested (#\(number)): ") == true, "\(ask.text)")
             #expect(lines.first?.hasSuffix(" [execute]") == true, "\(ask.text)")
             try #require(lines.count == 5, "three options: \(ask.text)")
-            // Unnumbered options; the typed command next to the option it picks, none next to the others.
+            // Unnumbered options, each with the typed command that picks it ("always" named).
             #expect(lines.dropFirst().prefix(3).allSatisfy { $0.hasPrefix("• ") }, "\(ask.text)")
             #expect(lines[1].hasSuffix(": /acp allow \(number)") && lines[3].hasSuffix(": /acp reject \(number)"), "\(ask.text)")
-            #expect(!lines[2].contains("/acp"), "\(ask.text)")
+            #expect(lines[2].hasSuffix(": /acp allow \(number) always"), "\(ask.text)")
             #expect(lines.last == "Reply /acp allow \(number) or /acp reject \(number)")
             #expect(!ask.final)
             let title = String(lines[0].dropFirst("🔐 Permission requested (#\(number)): ".count))

@@ -17,9 +17,10 @@ public enum ChatCommand: Sendable, Equatable {
     /// A pairing request id.
     case approve(id: String)
     case deny(id: String)
-    /// The number of a pending permission request.
-    case allow(number: Int)
-    case reject(number: Int)
+    /// The number of a pending permission request, and which of its allow (reject) options:
+    /// `always` the "always" one, `once` the "once" one, nil the first of once, always.
+    case allow(number: Int, scope: PermissionScope? = nil)
+    case reject(number: Int, scope: PermissionScope? = nil)
     case help
     /// `text` (verbatim) becomes the first prompt of the fresh session; nil when none was given.
     case new(text: String?)
@@ -99,4 +100,9 @@ public enum ChatInput: Sendable, Equatable {
     case prompt(String)
     /// A `/cmd@OtherBot` command addressed to another bot: ignore it.
     case notAddressedToUs
+}
+
+/// Which option of a permission request `/acp allow|reject <n> [once|always]` picks.
+public enum PermissionScope: String, Sendable, Equatable, CaseIterable {
+    case once, always
 }

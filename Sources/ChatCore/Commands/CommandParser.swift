@@ -92,11 +92,18 @@ public enum CommandParser {
             return name == .approve ? .approve(id: id) : .deny(id: id)
         case .allow, .reject:
             let args = try CommandArguments(name, tokens: tokens)
-            try args.expectPositionals(1...1, what: "request number")
+            try args.expectPositionals(1...2, what: "request number")
             guard let number = Int(args.positionals[0]), number > 0 else {
                 throw CommandArguments.error(name, "not a request number: \(args.positionals[0].prefix(40))")
             }
-            return name == .allow ? .allow(number: number) : .reject(number: number)
+            var scope: PermissionScope?
+            if args.positionals.count == 2 {
+                guard let given = PermissionScope(rawValue: args.positionals[1].lowercased()) else {
+                    throw CommandArguments.error(name, "once or always, not \(args.positionals[1].prefix(40))")
+                }
+                scope = given
+            }
+            return name == .allow ? .allow(number: number, scope: scope) : .reject(number: number, scope: scope)
         default:
             try CommandArguments(name, tokens: tokens).expectPositionals(0...0, what: "")
             switch name {

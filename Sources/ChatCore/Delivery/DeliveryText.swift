@@ -53,31 +53,47 @@ enum DeliveryText {
     static func thought(_ text: String) -> String { "💭 \(text)" }
 
     /// The permission prompt: the tool, the options, and how to answer by typing. The options are
-    /// not numbered (the only number is the request's, which `/acp allow|reject <n>` names); the
-    /// typed command stands next to the option it picks: `/acp allow` the first "allow once"
-    /// (else "allow always"), `/acp reject` likewise, as the router answers them.
+    /// not numbered (the only number is the request's, which `/acp allow|reject <n>` names); each
+    /// option shows the typed command that picks it (`/acp allow 7 always`), and the plain
+    /// `/acp allow 7` / `/acp reject 7` pick the "once" option (else the "always" one).
     static func permissionPrompt(_ prompt: PermissionPrompt) -> String {
         var lines = ["🔐 Permission requested (#\(prompt.id)): \(toolName(prompt))"]
-        let allow = typedPick(prompt.options, [.allowOnce, .allowAlways])
-        let reject = typedPick(prompt.options, [.rejectOnce, .rejectAlways])
         for option in prompt.options {
-            let command = option.id == allow ? ": /acp allow \(prompt.id)" : option.id == reject ? ": /acp reject \(prompt.id)" : ""
-            lines.append("• \(option.name)\(command)")
+            lines.append("• \(option.name)" + (command(for: option, in: prompt).map { ": \($0)" } ?? ""))
         }
         lines.append("Reply /acp allow \(prompt.id) or /acp reject \(prompt.id)")
         return lines.joined(separator: "\n")
     }
 
-    /// The option a typed `/acp allow` or `/acp reject` picks: the first of `kinds`, in that order.
-    private static func typedPick(_ options: [PermissionOption], _ kinds: [PermissionOption.Kind]) -> String? {
-        kinds.lazy.compactMap { kind in options.first { $0.kind == kind }?.id }.first
+    /// The option kinds `/acp allow|reject <n> [scope]` looks for, in order.
+    static func kinds(allow: Bool, scope: PermissionScope?) -> [PermissionOption.Kind] {
+        switch (allow, scope) {
+        case (true, .once?): [.allowOnce]
+        case (true, .always?): [.allowAlways]
+        case (true, nil): [.allowOnce, .allowAlways]
+        case (false, .once?): [.rejectOnce]
+        case (false, .always?): [.rejectAlways]
+        case (false, nil): [.rejectOnce, .rejectAlways]
+        }
     }
 
-    /// Buttons for a permission prompt: one per option, each sending the typed command.
+    /// The typed command that picks `option` (and that its button sends): `/acp allow <n>` with
+    /// `always` for an "always" option; nil for an option no command names (a second option of
+    /// the same kind).
+    static func command(for option: PermissionOption, in prompt: PermissionPrompt) -> String? {
+        let allow = !option.kind.isReject
+        let scope: PermissionScope = option.kind == .allowAlways || option.kind == .rejectAlways ? .always : .once
+        guard prompt.options.first(where: { $0.kind == option.kind })?.id == option.id else { return nil }
+        let verb = allow ? "/acp allow \(prompt.id)" : "/acp reject \(prompt.id)"
+        // The plain command picks this option when the prompt has no "once" of its kind.
+        let plainPicks = kinds(allow: allow, scope: nil).lazy.compactMap { kind in prompt.options.first { $0.kind == kind } }.first?.id == option.id
+        return scope == .always && !plainPicks ? "\(verb) always" : verb
+    }
+
+    /// Buttons for a permission prompt: one per option a command picks, each sending it.
     static func permissionButtons(_ prompt: PermissionPrompt) -> [[ChatButton]] {
-        let buttons = prompt.options.map { option in
-            ChatButton(label: option.name,
-                       payload: option.kind.isReject ? "/acp reject \(prompt.id)" : "/acp allow \(prompt.id)")
+        let buttons = prompt.options.compactMap { option in
+            command(for: option, in: prompt).map { ChatButton(label: option.name, payload: $0) }
         }
         return buttons.isEmpty ? [] : [buttons]
     }

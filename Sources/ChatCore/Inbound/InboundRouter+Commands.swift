@@ -23,8 +23,8 @@ extension InboundRouter {
             case .doctor: return await doctor()
             case .approve(let id): return try decidePairing(id, approve: true, context)
             case .deny(let id): return try decidePairing(id, approve: false, context)
-            case .allow(let number): return try await answerPermission(number, allow: true, context)
-            case .reject(let number): return try await answerPermission(number, allow: false, context)
+            case .allow(let number, let scope): return try await answerPermission(number, allow: true, scope: scope, context)
+            case .reject(let number, let scope): return try await answerPermission(number, allow: false, scope: scope, context)
             case .help: return InboundOutcome(accepted: true, reply: CommandHelp.text(guardedBySecret: config.access.secret != nil))
             case .new(let text), .reset(let text): return try await reset(text, context)
             case .auth, .lock:
@@ -138,15 +138,16 @@ extension InboundRouter {
         return ok("\(approve ? "approved" : "denied") \(request.channel.rawValue):\(request.senderId)")
     }
 
-    private func answerPermission(_ number: Int, allow: Bool, _ context: CommandContext) async throws -> InboundOutcome {
+    private func answerPermission(_ number: Int, allow: Bool, scope: PermissionScope?, _ context: CommandContext) async throws -> InboundOutcome {
         let key = try await boundSession(context)
         let pending = try await manager.status(key).pendingPermissions
         guard let prompt = pending.first(where: { $0.id == Int64(number) }) else {
             throw ACPError(.invalidArgument, message: "no pending permission request \(number) here")
         }
-        let preferred: [PermissionOption.Kind] = allow ? [.allowOnce, .allowAlways] : [.rejectOnce, .rejectAlways]
+        let preferred = DeliveryText.kinds(allow: allow, scope: scope)
         guard let option = preferred.lazy.compactMap({ kind in prompt.options.first { $0.kind == kind } }).first else {
-            throw ACPError(.invalidArgument, message: "request \(number) offers no \(allow ? "allow" : "reject") option")
+            let what = (allow ? "allow" : "reject") + (scope.map { " \($0.rawValue)" } ?? "")
+            throw ACPError(.invalidArgument, message: "request \(number) offers no \(what) option")
         }
         guard try await manager.answerPermission(prompt.id, outcome: .selected(optionId: option.id)) else {
             throw ACPError(.invalidArgument, message: "permission request \(number) was already answered")

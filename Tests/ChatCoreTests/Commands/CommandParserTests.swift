@@ -46,6 +46,8 @@ import Testing
         Good("/acp approve 7f3a", .approve(id: "7f3a")),
         Good("/acp deny 7f3a", .deny(id: "7f3a")),
         Good("/acp allow 1", .allow(number: 1)),
+        Good("/acp allow 3 always", .allow(number: 3, scope: .always)),
+        Good("/acp reject 3 ONCE", .reject(number: 3, scope: .once)),
         Good("/acp reject 12", .reject(number: 12)),
         Good("/new", .new(text: nil)),
         Good("/new fix the bug\n\nthen test", .new(text: "fix the bug\n\nthen test")),
