@@ -10,10 +10,29 @@ struct CLIRun: Sendable {
 
 enum CLI {
     /// `shell`, when given, runs first in the `/bin/sh` that then execs acpd (e.g. `ulimit -n 128`).
+    /// The blocking part runs on a thread of its own, never on one of the Swift concurrency pool's
+    /// few threads: a command that waits (a setup wizard, a doctor timing out) must not starve the
+    /// other tests of the process, nor the fakes that serve it from that pool.
     static func run(_ arguments: [String], in directory: URL, environment extra: [String: String] = [:],
                     stdin: String? = nil, shell: String? = nil, timeout: Double = 60) async throws -> CLIRun {
         try await withDeadline(timeout, "acpd \(arguments.joined(separator: " "))") {
-            try runBlocking(arguments, in: directory, environment: extra, stdin: stdin, shell: shell)
+            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<CLIRun, any Error>) in
+                Thread {
+                    continuation.resume(with: Result { try runBlocking(arguments, in: directory, environment: extra, stdin: stdin, shell: shell) })
+                }.start()
+            }
+        }
+    }
+
+    /// Everything `pipe` gives until it closes, then waits for `process` to exit, on a thread
+    /// of its own (never blocking one of the concurrency pool's threads).
+    static func readToEnd(_ pipe: Pipe, thenWaitFor process: Process) async -> Data {
+        await withCheckedContinuation { continuation in
+            Thread {
+                let data = pipe.fileHandleForReading.readDataToEndOfFile()
+                process.waitUntilExit()
+                continuation.resume(returning: data)
+            }.start()
         }
     }
 

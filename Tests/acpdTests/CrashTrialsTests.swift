@@ -19,9 +19,7 @@ struct CrashTrialsTests {
         process.standardError = output
         try process.run()
         let data = try await withDeadline(240, "the crash trials to finish") {
-            let data = output.fileHandleForReading.readDataToEndOfFile()
-            process.waitUntilExit()
-            return data
+            await CLI.readToEnd(output, thenWaitFor: process)
         }
         let text = String(decoding: data, as: UTF8.self)
         #expect(process.terminationStatus == 0, "\(text)")

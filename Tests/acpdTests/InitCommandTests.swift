@@ -90,8 +90,7 @@ struct InitCommandTests {
             let out = Pipe()
             process.standardOutput = out
             try process.run()
-            let printed = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            process.waitUntilExit()
+            let printed = String(decoding: await CLI.readToEnd(out, thenWaitFor: process), as: UTF8.self)
             #expect(process.terminationStatus == 0, "\(printed)")
             #expect(printed.contains("installed \(prefix.path)/bin/acpd"), "\(printed)")
             let installed = prefix.appendingPathComponent("bin/acpd-demo-agent").path

@@ -11,7 +11,7 @@ struct ServiceCommandTests {
     static let analyze = ["/usr/bin/systemd-analyze", "/bin/systemd-analyze"].first { FileManager.default.isExecutableFile(atPath: $0) }
 
     /// Runs `systemd-analyze verify` on `unit`: exit status and what it printed.
-    static func verify(_ unit: URL) throws -> (Int32, String) {
+    static func verify(_ unit: URL) async throws -> (Int32, String) {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: try #require(analyze))
         process.arguments = ["verify", unit.path]
@@ -19,8 +19,7 @@ struct ServiceCommandTests {
         process.standardOutput = pipe
         process.standardError = pipe
         try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
+        let data = await CLI.readToEnd(pipe, thenWaitFor: process)
         return (process.terminationStatus, String(decoding: data, as: UTF8.self))
     }
 
@@ -49,7 +48,7 @@ struct ServiceCommandTests {
             }
             #expect(unit.contains("User=alice") == !user, "\(unit)")
             if Self.analyze != nil {
-                let (status, output) = try Self.verify(unitURL)
+                let (status, output) = try await Self.verify(unitURL)
                 #expect(status == 0 && output.isEmpty, "systemd-analyze verify: \(output)")
             } else {
                 print("skipped systemd-analyze verify: systemd-analyze is not installed")
