@@ -49,3 +49,28 @@ extension ControlPlaneStore {
         }
     }
 }
+
+/// A TCP port nothing listens on now (the kernel's pick for an ephemeral bind on 127.0.0.1).
+func benchFreePort() throws -> Int {
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    guard fd >= 0 else { throw BenchError("socket() failed") }
+    defer { close(fd) }
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+    let bound = withUnsafeMutablePointer(to: &address) { pointer in
+        pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 }
+    }
+    guard bound else { throw BenchError("cannot bind an ephemeral port") }
+    return Int(UInt16(bigEndian: address.sin_port))
+}
+
+/// Waits (up to `seconds`, checking every 50 ms) until `condition` holds.
+func benchWaitFor(_ seconds: Double, _ what: String, _ condition: () async -> Bool) async throws {
+    let deadline = monotonicSeconds() + seconds
+    while await !condition() {
+        guard monotonicSeconds() < deadline else { throw BenchError("timed out waiting: \(what)") }
+        try await Task.sleep(for: .milliseconds(50))
+    }
+}

@@ -50,7 +50,7 @@ enum DiscordBench {
                 access:
                   owners: ["discord:\(owner)"]
                   rateLimit: { perMinute: 600, burst: 100 }
-                api: { listen: "127.0.0.1:\(try freePort())" }
+                api: { listen: "127.0.0.1:\(try benchFreePort())" }
                 """
             try config.write(to: dir.appendingPathComponent("acpd.yaml"), atomically: true, encoding: .utf8)
             let daemon = Process()
@@ -65,7 +65,7 @@ enum DiscordBench {
             try daemon.run()
             defer { if daemon.isRunning { daemon.terminate() } }
             if ProcessInfo.processInfo.environment["ACPD_BENCH_KEEP"] != nil { print("log: \(log.path)") }
-            try await waitFor(30, "the gateway connects") { await fake.state.isConnected }
+            try await benchWaitFor(30, "the gateway connects") { await fake.state.isConnected }
 
             print("discord: \(threadCount) threads of one channel, one prompt each at once; the demo agent answers in \(chunks) chunks \(delay) ms apart")
             print("  fake Discord buckets: \(bucket) requests per \(window) s per route and channel (429 on an empty bucket)")
@@ -118,30 +118,6 @@ enum DiscordBench {
             if finalsOnce < threads.count || !exhausted.isEmpty {
                 throw BenchError("not every final arrived exactly once, or a request met an empty bucket (log: \(log.path))")
             }
-        }
-    }
-
-    /// A TCP port nothing listens on now (the kernel's pick for an ephemeral bind).
-    private static func freePort() throws -> Int {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { throw BenchError("socket() failed") }
-        defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &address) { pointer in
-            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 }
-        }
-        guard bound else { throw BenchError("cannot bind an ephemeral port") }
-        return Int(UInt16(bigEndian: address.sin_port))
-    }
-
-    private static func waitFor(_ seconds: Double, _ what: String, _ condition: () async -> Bool) async throws {
-        let deadline = monotonicSeconds() + seconds
-        while await !condition() {
-            guard monotonicSeconds() < deadline else { throw BenchError("timed out waiting: \(what)") }
-            try await Task.sleep(for: .milliseconds(50))
         }
     }
 }

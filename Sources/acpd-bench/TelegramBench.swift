@@ -52,7 +52,7 @@ enum TelegramBench {
                       default: { botToken: "\(token)", apiRoot: "\(fake.apiRoot)", pollTimeoutSeconds: 10 }
                 access:
                   owners: [\(topics.indices.map { "\"telegram:\(firstUser + Int64($0))\"" }.joined(separator: ", "))]
-                api: { listen: "127.0.0.1:\(try freePort())" }
+                api: { listen: "127.0.0.1:\(try benchFreePort())" }
                 """
             try config.write(to: dir.appendingPathComponent("acpd.yaml"), atomically: true, encoding: .utf8)
             let daemon = Process()
@@ -68,7 +68,7 @@ enum TelegramBench {
             defer { if daemon.isRunning { daemon.terminate() } }
             if ProcessInfo.processInfo.environment["ACPD_BENCH_KEEP"] != nil { print("log: \(log.path)") }
             // Polling has started once the bot set its command menu.
-            try await waitFor(30, "acpd polls") { await !fake.state.menuCommands.isEmpty }
+            try await benchWaitFor(30, "acpd polls") { await !fake.state.menuCommands.isEmpty }
 
             print("telegram: \(topics.count) topics of one forum, one prompt each at once; the demo agent answers in \(chunks) chunks \(delay) ms apart")
             print("  fake Bot API limits: 1 call/s per chat, 20 calls/min per group (429 retry_after like Telegram)")
@@ -120,30 +120,6 @@ enum TelegramBench {
             if finalsOnce < topics.count || report.ignoredRetryAfter > 0 {
                 throw BenchError("not every final arrived exactly once, or a retry_after was ignored (log: \(log.path))")
             }
-        }
-    }
-
-    /// A TCP port nothing listens on now (the kernel's pick for an ephemeral bind).
-    private static func freePort() throws -> Int {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { throw BenchError("socket() failed") }
-        defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &address) { pointer in
-            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 }
-        }
-        guard bound else { throw BenchError("cannot bind an ephemeral port") }
-        return Int(UInt16(bigEndian: address.sin_port))
-    }
-
-    private static func waitFor(_ seconds: Double, _ what: String, _ condition: () async -> Bool) async throws {
-        let deadline = monotonicSeconds() + seconds
-        while await !condition() {
-            guard monotonicSeconds() < deadline else { throw BenchError("timed out waiting: \(what)") }
-            try await Task.sleep(for: .milliseconds(50))
         }
     }
 }
