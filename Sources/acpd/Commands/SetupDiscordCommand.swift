@@ -35,7 +35,7 @@ struct SetupDiscordCommand: AsyncParsableCommand {
 
     private func wizard() async throws(SetupError) {
         let path = try SetupSupport.configPath(config.path)
-        let variable = options.account == "default" ? "DISCORD_BOT_TOKEN" : "DISCORD_BOT_TOKEN_" + options.account.uppercased().map { $0.isLetter || $0.isNumber ? String($0) : "_" }.joined()
+        let variable = SetupSupport.tokenVariable("DISCORD_BOT_TOKEN", account: options.account)
         let token = try SetupSupport.token(options.token, variable: variable, configPath: path, what: "Discord bot token (developer portal → Bot → Reset Token)")
         let plan = SetupPlan(configPath: path, channel: "discord", accountId: options.account, accountBody: [], tokenVariable: variable, token: token)
         let current = try SetupSupport.load(path, environment: plan.environment(EnvFile.beside(config: path)))

@@ -34,7 +34,7 @@ struct SetupTelegramCommand: AsyncParsableCommand {
 
     private func wizard() async throws(SetupError) {
         let path = try SetupSupport.configPath(config.path)
-        let variable = options.account == "default" ? "TELEGRAM_BOT_TOKEN" : "TELEGRAM_BOT_TOKEN_" + options.account.uppercased().map { $0.isLetter || $0.isNumber ? String($0) : "_" }.joined()
+        let variable = SetupSupport.tokenVariable("TELEGRAM_BOT_TOKEN", account: options.account)
         let token = try SetupSupport.token(options.token, variable: variable, configPath: path, what: "Telegram bot token from @BotFather")
         let plan = SetupPlan(configPath: path, channel: "telegram", accountId: options.account, accountBody: [], tokenVariable: variable, token: token)
         let current = try SetupSupport.load(path, environment: plan.environment(EnvFile.beside(config: path)))

@@ -17,6 +17,12 @@ enum SetupSupport {
     static var interactive: Bool { isatty(STDIN_FILENO) != 0 }
 
     /// The config file to edit: it must exist (`acpd init` writes one).
+    /// The environment variable that holds an account's token: `<PREFIX>` for account `default`,
+    /// else `<PREFIX>_<ACCOUNT>` (uppercase, other characters as `_`).
+    static func tokenVariable(_ prefix: String, account: String) -> String {
+        account == "default" ? prefix : prefix + "_" + account.uppercased().map { $0.isLetter || $0.isNumber ? String($0) : "_" }.joined()
+    }
+
     static func configPath(_ option: String?) throws(SetupError) -> String {
         let location = ConfigLoader.locate(option: option, environment: ProcessInfo.processInfo.environment,
                                            currentDirectory: FileManager.default.currentDirectoryPath)
