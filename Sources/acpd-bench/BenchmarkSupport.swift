@@ -74,3 +74,21 @@ func benchWaitFor(_ seconds: Double, _ what: String, _ condition: () async -> Bo
         try await Task.sleep(for: .milliseconds(50))
     }
 }
+
+/// Writes `config` to `<dir>/acpd.yaml` and starts `acpd run` on it (output to `<dir>/acpd.log`,
+/// whose path is printed when `ACPD_BENCH_KEEP` is set); the caller terminates it.
+func benchStartDaemon(_ acpd: String, config: String, in dir: URL) throws -> (Process, URL) {
+    try config.write(to: dir.appendingPathComponent("acpd.yaml"), atomically: true, encoding: .utf8)
+    let daemon = Process()
+    daemon.executableURL = URL(fileURLWithPath: acpd)
+    daemon.arguments = ["run", "--config", dir.appendingPathComponent("acpd.yaml").path]
+    daemon.currentDirectoryURL = dir
+    let log = dir.appendingPathComponent("acpd.log")
+    FileManager.default.createFile(atPath: log.path, contents: nil)
+    let handle = try FileHandle(forWritingTo: log)
+    daemon.standardOutput = handle
+    daemon.standardError = handle
+    try daemon.run()
+    if ProcessInfo.processInfo.environment["ACPD_BENCH_KEEP"] != nil { print("log: \(log.path)") }
+    return (daemon, log)
+}

@@ -52,19 +52,8 @@ enum DiscordBench {
                   rateLimit: { perMinute: 600, burst: 100 }
                 api: { listen: "127.0.0.1:\(try benchFreePort())" }
                 """
-            try config.write(to: dir.appendingPathComponent("acpd.yaml"), atomically: true, encoding: .utf8)
-            let daemon = Process()
-            daemon.executableURL = URL(fileURLWithPath: acpd)
-            daemon.arguments = ["run", "--config", dir.appendingPathComponent("acpd.yaml").path]
-            daemon.currentDirectoryURL = dir
-            let log = dir.appendingPathComponent("acpd.log")
-            FileManager.default.createFile(atPath: log.path, contents: nil)
-            let handle = try FileHandle(forWritingTo: log)
-            daemon.standardOutput = handle
-            daemon.standardError = handle
-            try daemon.run()
+            let (daemon, log) = try benchStartDaemon(acpd, config: config, in: dir)
             defer { if daemon.isRunning { daemon.terminate() } }
-            if ProcessInfo.processInfo.environment["ACPD_BENCH_KEEP"] != nil { print("log: \(log.path)") }
             try await benchWaitFor(30, "the gateway connects") { await fake.state.isConnected }
 
             print("discord: \(threadCount) threads of one channel, one prompt each at once; the demo agent answers in \(chunks) chunks \(delay) ms apart")

@@ -54,19 +54,8 @@ enum TelegramBench {
                   owners: [\(topics.indices.map { "\"telegram:\(firstUser + Int64($0))\"" }.joined(separator: ", "))]
                 api: { listen: "127.0.0.1:\(try benchFreePort())" }
                 """
-            try config.write(to: dir.appendingPathComponent("acpd.yaml"), atomically: true, encoding: .utf8)
-            let daemon = Process()
-            daemon.executableURL = URL(fileURLWithPath: acpd)
-            daemon.arguments = ["run", "--config", dir.appendingPathComponent("acpd.yaml").path]
-            daemon.currentDirectoryURL = dir
-            let log = dir.appendingPathComponent("acpd.log")
-            FileManager.default.createFile(atPath: log.path, contents: nil)
-            let handle = try FileHandle(forWritingTo: log)
-            daemon.standardOutput = handle
-            daemon.standardError = handle
-            try daemon.run()
+            let (daemon, log) = try benchStartDaemon(acpd, config: config, in: dir)
             defer { if daemon.isRunning { daemon.terminate() } }
-            if ProcessInfo.processInfo.environment["ACPD_BENCH_KEEP"] != nil { print("log: \(log.path)") }
             // Polling has started once the bot set its command menu.
             try await benchWaitFor(30, "acpd polls") { await !fake.state.menuCommands.isEmpty }
 
