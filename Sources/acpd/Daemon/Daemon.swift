@@ -82,16 +82,18 @@ struct Daemon {
                                       "headerTimeoutSeconds": "\(config.api.headerTimeoutSeconds)", "idleTimeoutSeconds": "\(config.api.idleTimeoutSeconds)"])
                               },
                               logger: httpLogger)
+        let pruner = StorePrunerService(store: store, retention: config.storeRetention, logger: logger)
         let services: [ServiceGroupConfiguration.ServiceConfiguration] = [
             .init(service: APIService(app: app, httpChannel: httpChannel)),
             .init(service: parts.delivery),
             .init(service: ControlPlaneService(manager: parts.manager, store: store, grace: Self.shutdownGrace, logger: logger)),
-            .init(service: StorePrunerService(store: store, retention: config.storeRetention, logger: logger)),
+            .init(service: pruner),
             .init(service: SweeperService(sweeper: sweeper)),
             .init(service: ConfigReloadService(reloader: reloader, apply: { [parts] in
                 await parts.apply(reloaded: $0)
                 telegram.apply($0.channels)
                 discord.apply($0.channels)
+                pruner.apply($0.storeRetention)
             }, logger: logger)),
             .init(service: parts.router),
         ] + channels.map { .init(service: $0) }

@@ -104,6 +104,11 @@ struct RetentionTests {
             #expect(try fixture.store.events(run: recent).count == 501)
             // A second pass finds nothing.
             #expect(pruner.runPass() == StorePruner.Pass())
+            // A reloaded retention applies to the next pass: with eventsDays 0 the recent run's
+            // events (half a day old) go too.
+            pruner.update(StoreRetention(eventsDays: 0, runsDays: 30))
+            #expect(pruner.runPass().deleted.events == 501)
+            #expect(try fixture.store.events(run: recent).isEmpty)
             #expect(try fixture.store.integrityProblems().isEmpty)
         }
     }

@@ -23,23 +23,25 @@ public final class StorePruner: Sendable {
         var stopped = false
         var passes = 0
         var last = Pass()
+        var retention: StoreRetention
+
+        init(retention: StoreRetention) { self.retention = retention }
     }
 
     private let store: ControlPlaneStore
-    private let retention: StoreRetention
     private let interval: Double
     private let maxEventsPerStep: Int
     private let pause: Double
     private let idleFactor: Double
     private let logger: Logger
-    private let state = State()
+    private let state: State
 
     /// A pruner of `store`; `interval` seconds between passes, `pause` seconds between transactions.
     public init(store: ControlPlaneStore, retention: StoreRetention, interval: Double = 3600, maxEventsPerStep: Int = 250,
                 pause: Double = 0.01, idleFactor: Double = 19, logger: Logger = Logger(label: "acpd.store.prune")) {
         self.idleFactor = idleFactor
         self.store = store
-        self.retention = retention
+        state = State(retention: retention)
         self.interval = interval
         self.maxEventsPerStep = maxEventsPerStep
         self.pause = pause
@@ -63,6 +65,14 @@ public final class StorePruner: Sendable {
         }
     }
 
+    /// Puts a reloaded `store.retention` in force from the next transaction of a pass on.
+    public func update(_ retention: StoreRetention) {
+        state.lock.withLock { state.retention = retention }
+    }
+
+    /// The retention in force.
+    public var retention: StoreRetention { state.lock.withLock { state.retention } }
+
     /// Passes completed so far, and what the last one did.
     public var progress: (passes: Int, last: Pass) { state.lock.withLock { (state.passes, state.last) } }
 
@@ -73,7 +83,7 @@ public final class StorePruner: Sendable {
         do {
             while !isStopped {
                 let started = ContinuousClock.now
-                let step = try store.pruneStep(retention, maxEvents: maxEventsPerStep)
+                let step = try store.pruneStep(self.retention, maxEvents: maxEventsPerStep)
                 if step.isEmpty { break }
                 pass.deleted.events += step.events
                 pass.deleted.runs += step.runs
