@@ -66,27 +66,18 @@ final class DiscordAccounts: Sendable {
             return
         }
         let previous = running.withLock { $0 }
-        for channel in channels {
-            guard let id = channel.accountId else { continue }
-            guard let account = config.discord[id] else {
-                if previous[id]?.enabled ?? false {
-                    channel.setEnabled(false)
-                    logger.notice("discord account removed from the config: stopped", metadata: ["account": "\(id)"])
-                }
-                running.withLock { $0[id] = nil }
-                continue
+        let byId = Dictionary(channels.compactMap { channel in channel.accountId.map { ($0, channel) } }, uniquingKeysWith: { first, _ in first })
+        let now = AccountReload.apply(kind: "discord", ids: channels.compactMap(\.accountId), previous: previous, next: config.discord,
+                                      isEnabled: \.enabled, logger: logger) { id, change in
+            guard let channel = byId[id] else { return }
+            switch change {
+            case .removed: channel.setEnabled(false)
+            case .changed(let account):
+                channel.reconfigure(token: account.botToken.value, rest: Self.rest(account, client), options: Self.options(account),
+                                    enabled: account.enabled)
             }
-            guard previous[id] != account else { continue }
-            channel.reconfigure(token: account.botToken.value, rest: Self.rest(account, client), options: Self.options(account),
-                                enabled: account.enabled)
-            running.withLock { $0[id] = account }
-            logger.notice(account.enabled ? "discord account settings changed: restarted" : "discord account disabled: stopped",
-                          metadata: ["account": "\(id)"])
         }
-        let known = Set(channels.compactMap(\.accountId))
-        for id in config.discord.keys.sorted() where !known.contains(id) {
-            logger.warning("discord account added to the config; it starts when acpd restarts", metadata: ["account": "\(id)"])
-        }
+        running.withLock { $0 = now }
     }
 
     /// Shuts the shared HTTP client down (after the channels stopped and delivery drained).

@@ -51,26 +51,16 @@ final class TelegramAccounts: Sendable {
             return
         }
         let previous = running.withLock { $0 }
-        for channel in channels {
-            guard let id = channel.accountId else { continue }
-            guard let account = config.telegram[id] else {
-                if previous[id]?.enabled ?? false {
-                    channel.reconfigure(api: channel.currentAPI, options: channel.currentOptions, enabled: false)
-                    logger.notice("telegram account removed from the config: stopped", metadata: ["account": "\(id)"])
-                }
-                running.withLock { $0[id] = nil }
-                continue
+        let byId = Dictionary(channels.compactMap { channel in channel.accountId.map { ($0, channel) } }, uniquingKeysWith: { first, _ in first })
+        let now = AccountReload.apply(kind: "telegram", ids: channels.compactMap(\.accountId), previous: previous, next: config.telegram,
+                                      isEnabled: \.enabled, logger: logger) { id, change in
+            guard let channel = byId[id] else { return }
+            switch change {
+            case .removed: channel.reconfigure(api: channel.currentAPI, options: channel.currentOptions, enabled: false)
+            case .changed(let account): channel.reconfigure(api: Self.api(account, client), options: Self.options(account), enabled: account.enabled)
             }
-            guard previous[id] != account else { continue }
-            channel.reconfigure(api: Self.api(account, client), options: Self.options(account), enabled: account.enabled)
-            running.withLock { $0[id] = account }
-            logger.notice(account.enabled ? "telegram account settings changed: restarted" : "telegram account disabled: stopped",
-                          metadata: ["account": "\(id)"])
         }
-        let known = Set(channels.compactMap(\.accountId))
-        for id in config.telegram.keys.sorted() where !known.contains(id) {
-            logger.warning("telegram account added to the config; it starts when acpd restarts", metadata: ["account": "\(id)"])
-        }
+        running.withLock { $0 = now }
     }
 
     /// Shuts the shared HTTP client down (after the channels stopped and delivery drained).
