@@ -211,6 +211,9 @@ extension SessionActor {
             context.metrics.runEnded(runState, code: failure?.code, duration: .now - current.startedAt)
             if let failure {
                 logger.info("run failed", metadata: ["run": "\(runId)", "code": "\(failure.code.rawValue)", "detail": "\(failure.detail ?? "")"])
+            } else {
+                logger.debug("run ended", metadata: ["run": "\(runId)", "state": "\(runState.rawValue)", "stopReason": "\(stopReason ?? "-")",
+                                                     "seconds": "\((ContinuousClock.now - current.startedAt).seconds)"])
             }
         } catch {
             logger.critical("cannot record the end of a run", metadata: ["run": "\(runId)", "error": "\(error)"])

@@ -31,6 +31,10 @@ enum ACPDConfigSchema {
             optional("idleTimeoutSeconds", integer("A connection with no request in progress and nothing received for this long is closed (event streams in progress are not idle).", 60, ConfigLimits.apiIdleTimeoutSeconds)),
             optional("maxConnections", integer("Open connections at once. Over it, a new connection replaces the longest-waiting one without a request in progress, or is closed at once when every connection is busy.", 256, ConfigLimits.apiMaxConnections)),
         ])),
+        optional("log", object("acpd's own log on stderr, when the command line does not say (`--log-format`, `--log-level` win). Read at start; a reload does not change it.", [
+            optional("format", enumeration(LogSettings.formats, "`text` (swift-log's lines) or `json` (one object per line: time, level, label, message and the correlation fields channel, account, conversation, sender, command, session, run).", default: "text")),
+            optional("level", enumeration(LogSettings.levels, "The lowest level written.", defaultDoc: "`info` for `acpd run`, `warning` for `acpd chat`")),
+        ])),
     ])
 
     static let acp: ConfigSchema = object("Defaults and limits of ACP sessions.", [

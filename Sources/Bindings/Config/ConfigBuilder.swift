@@ -32,9 +32,11 @@ struct ConfigBuilder {
         let storeRetention = StoreRetention(eventsDays: retention?["eventsDays"]?.integer ?? 14,
                                             runsDays: retention?["runsDays"]?.integer ?? 90)
         guard structuralIssues.isEmpty, issues.isEmpty else { return nil }
-        return ACPDConfig(file: file, baseDirectory: baseDirectory, stateDir: stateDir, storeRetention: storeRetention, acp: acp, agents: agents,
+        var config = ACPDConfig(file: file, baseDirectory: baseDirectory, stateDir: stateDir, storeRetention: storeRetention, acp: acp, agents: agents,
                           acpxCommand: root["acpx"]?["command"]?.string ?? "acpx", bindings: bindings,
                           channels: channels, access: access, api: api)
+        config.log = LogSettings(format: root["log"]?["format"]?.string ?? "text", level: root["log"]?["level"]?.string)
+        return config
     }
 
     // MARK: - Sections

@@ -100,5 +100,9 @@ public enum ConfigExample {
           idleTimeoutSeconds: 60         # [60] a connection without a request in progress is closed after this long
           maxConnections: 256            # [256] over it, the longest-waiting idle connection is dropped (or the new one, when all are busy)
 
+        log:                             # acpd's own log on stderr; --log-format / --log-level win
+          format: text                   # [text] text | json (one object per line with the correlation fields)
+          level: info                    # [info for run, warning for chat] trace | debug | info | notice | warning | error | critical
+
         """
 }
