@@ -77,6 +77,7 @@ struct Daemon {
                               server: APIServerChannel.builder(config.api, limiter: limiter),
                               configuration: .init(address: .hostname(config.api.host, port: config.api.port), serverName: "acpd"),
                               onServerRunning: { [logger, config, maxConnections] _ in
+                                  SystemdNotifier().ready("listening on \(config.api.listen)")
                                   logger.notice("acpd listening", metadata: [
                                       "listen": "\(config.api.listen)", "maxConnections": "\(maxConnections)",
                                       "headerTimeoutSeconds": "\(config.api.headerTimeoutSeconds)", "idleTimeoutSeconds": "\(config.api.idleTimeoutSeconds)"])
