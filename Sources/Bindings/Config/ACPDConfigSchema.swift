@@ -9,8 +9,8 @@ enum ACPDConfigSchema {
         optional("stateDir", string(.path, "Directory of the SQLite store (`<stateDir>/acpd.sqlite`). A relative path is resolved against the config file's directory.", default: .string("./.acpd"))),
         optional("store", object("The store.", [
             optional("retention", object("What the store keeps of finished runs; pruned in the background in small batches, never an active or undelivered run.", [
-                optional("eventsDays", integer("The events (agent output) of a run are deleted this many days after it ended and was delivered; the run stays.", 14, ConfigLimits.retentionDays)),
-                optional("runsDays", integer("A run is deleted this many days after it ended and was delivered, with its checkpoints and the messages the http channel keeps of it.", 90, ConfigLimits.retentionDays)),
+                optional("eventsDays", integer("The events (agent output) of a run are deleted this many days after it ended and was delivered; the run stays. A session's own events (closed, reset) older than this go too, but its latest.", 14, ConfigLimits.retentionDays)),
+                optional("runsDays", integer("A run is deleted this many days after it ended and was delivered, with its checkpoints and the messages the http channel keeps of it. Bindings that ended this long ago go too, and a session closed this long ago once it has no run left.", 90, ConfigLimits.retentionDays)),
             ])),
         ])),
         optional("acp", acp),
