@@ -147,6 +147,7 @@ public actor InboundRouter: Service {
                                 conversation: conversation, channel: channel, key: nil, postsReply: !message.repliesInline)
         }
         let outcome = await process(message, channel: channel)
+        auditCommand(message, outcome)
         return await finish(outcome, conversation: conversation, channel: channel, key: key,
                             request: InboundOutcome.fingerprint(message), postsReply: !message.repliesInline)
     }

@@ -69,7 +69,10 @@ struct Daemon {
             readiness: { [readiness = Readiness(channels: channels, store: store, registry: parts.backends, agents: parts.agents)] in
                 await readiness.check()
             },
-            accounts: { channels.compactMap(\.accountStatus) })
+            accounts: { channels.compactMap(\.accountStatus) },
+            controlChannel: { [control = ChannelControl(telegram: telegram.channels, discord: discord.channels)] action, channel, account in
+                await control.perform(action, channel: channel, account: account)
+            })
         let httpLogger = Logger(label: "acpd.http")
         let maxConnections = Self.connectionLimit(config, logger: logger)
         let limiter = ConnectionLimiter(limit: maxConnections, logger: httpLogger)
@@ -96,6 +99,7 @@ struct Daemon {
                 pruner.apply($0.storeRetention)
             }, logger: logger)),
             .init(service: parts.router),
+            .init(service: PairingNoticeService(store: store, channels: channels, outbox: parts.delivery, logger: Logger(label: "acpd.pairing"))),
         ] + channels.map { .init(service: $0) }
         let group = ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await store.serving(group, logger: logger)

@@ -89,6 +89,7 @@ public final class StorePruner: Sendable {
                 pass.deleted.runs += step.runs
                 pass.deleted.channelMessages += step.channelMessages
                 pass.deleted.runsEmptied += step.runsEmptied
+                pass.deleted.auditEntries += step.auditEntries
                 if rest(after: started) { break }
             }
             var free = try store.size().freePages
@@ -105,7 +106,7 @@ public final class StorePruner: Sendable {
         }
         if !pass.deleted.isEmpty || pass.reclaimedPages > 0 {
             logger.info("store retention pass", metadata: [
-                "events": "\(pass.deleted.events)", "runs": "\(pass.deleted.runs)", "channelMessages": "\(pass.deleted.channelMessages)",
+                "events": "\(pass.deleted.events)", "runs": "\(pass.deleted.runs)", "channelMessages": "\(pass.deleted.channelMessages)", "auditEntries": "\(pass.deleted.auditEntries)",
                 "reclaimedPages": "\(pass.reclaimedPages)"])
         }
         state.lock.withLock {
