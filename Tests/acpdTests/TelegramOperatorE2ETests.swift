@@ -41,7 +41,10 @@ struct TelegramOperatorE2ETests {
             try await TelegramFakeServer.with(token: TelegramE2ETests.token) { fake in
                 await fake.state.addForum(Self.forum, topics: [42])
                 let config = TelegramE2ETests.config(apiRoot: fake.apiRoot)
-                    .replacingOccurrences(of: "  owners: [\"telegram:111\"]", with: "  owners: [\"telegram:111\"]\n  unknownSenders: request_approval")
+                    .replacingOccurrences(of: "  owners: [\"telegram:111\"]",
+                                          with: "  owners: [\"telegram:111\", \"telegram:112\"]\n  unknownSenders: request_approval")
+                // Owner 111 started the bot once; owner 112 never did (Telegram refuses the bot's first message).
+                await fake.state.addChat(111)
                 let daemon = try await DaemonProcess.start(in: dir, token: "api-token", config: config)
                 await fake.state.enqueueText("let me in", chat: Self.forum, from: 555, topic: 42)
                 let notice = try await Self.waitFor(fake, chat: 111, thread: nil, "the owner's notice\n\(daemon.log)") { !$0.buttons.isEmpty }
@@ -51,6 +54,10 @@ struct TelegramOperatorE2ETests {
                 #expect(member.callbackData.hasSuffix("--role member") && member.callbackData.utf8.count <= 64)
                 #expect(notice.text.contains("/acp deny"), "the typed commands too: \(notice.text)")
                 #expect(daemon.log.contains("pairing request"), "the log line stays")
+                #expect(await fake.state.messages(chat: 112, thread: nil).isEmpty)
+                try await withDeadline(10, "owner 112 is reported unreachable\n\(daemon.log)") {
+                    while !daemon.log.contains("initiate conversation with a user") { try await Task.sleep(for: .milliseconds(50)) }
+                }
 
                 // A stranger's press does nothing; the owner's press decides.
                 await Self.press(fake, id: "p-0", data: member.callbackData, user: 556, chat: 111, messageId: notice.messageId)
