@@ -61,6 +61,19 @@ extension ControlPlaneStore {
                                      entry.result, entry.sessionKey, entry.runId, entry.detail])
     }
 
+    /// Inserts the audit row of a permission decision inside the caller's transaction (the one
+    /// that records it): command `permission`, result `answered`, `auto`, `timed_out` or
+    /// `cancelled`, the run's conversation, session and run, and `request <id>: <option>` as detail.
+    /// Who answered is not known here: an answer from chat has sender `chat` (the `allow`/`reject`
+    /// command's row names the sender); acpd's own decisions (policy, timeout, cancel) have `acpd`.
+    static func insertPermissionDecision(_ db: Database, id: Int64, state: String, outcome: String, at time: Double) throws {
+        try db.cachedStatement(sql: """
+            INSERT INTO audit_log (at, channel, account_id, conversation_id, sender, command, result, session_key, run_id, detail)
+            SELECT ?, COALESCE(r.channel, 'acpd'), r.account_id, r.conversation_id, ?, 'permission', ?, p.session_key, p.run_id, ?
+            FROM acp_permission_requests p LEFT JOIN acp_runs r ON r.id = p.run_id WHERE p.id = ?
+            """).execute(arguments: [time, state == "answered" ? "chat" : "acpd", state, "request \(id): \(outcome)", id])
+    }
+
     /// Audit entries, newest first: those since `since` (all when nil), of `sender` only when
     /// given, at most `limit`.
     public func auditEntries(since: Date? = nil, sender: String? = nil, limit: Int = 1000) throws -> [AuditEntry] {

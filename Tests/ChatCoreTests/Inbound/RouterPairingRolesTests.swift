@@ -55,6 +55,10 @@ struct RouterPairingRolesTests {
             #expect(approvals.count == 1, "one row per decision, written with it: \(approvals)")
             #expect(approvals.first?.detail == "request \(id) from http:bob as member")
             #expect(owner.contains { $0.command == "allow" && $0.result == "ok" })
+            let decisions = try h.store.auditEntries(sender: "chat").filter { $0.command == "permission" }
+            #expect(decisions.map(\.result) == ["answered"], "the decision, with the command's row beside it")
+            #expect(decisions.first?.runId == run.rawValue && decisions.first?.sessionKey == key.rawValue)
+            #expect(decisions.first?.detail == "request \(prompt.id): allow-once" && decisions.first?.conversationId == "routed")
             #expect(try h.store.auditEntries(sender: "http:alice").map { "\($0.command) \($0.result)" } == ["approve unauthorized"])
             #expect(try h.store.auditEntries().allSatisfy { !$0.command.contains(" ") }, "the command name only")
         }
