@@ -14,6 +14,8 @@ extension InboundRouter {
     /// under every `unknownSenders` mode: an owner's approval is a list like `access.allowFrom`.
     /// Pending and denied requests only matter under `request_approval`.
     func pairingStatus(_ sender: SenderRef, conversation: ConversationRef) -> PairingStatus {
+        // Owners, `allowFrom` and everyone under `public` rank above any pairing: no store read.
+        if gate.evaluator.rank(sender, pairing: .none) > .unknown { return .none }
         do {
             if let approved = try store.approvedSender(channel: sender.channel, senderId: sender.id) {
                 return approved.role == .operator ? .approved : .approvedMember
