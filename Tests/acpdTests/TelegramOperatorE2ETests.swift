@@ -108,6 +108,8 @@ struct TelegramOperatorE2ETests {
                 let (_, metrics) = try await daemon.request("GET", "/metrics")
                 let exposition = String(decoding: metrics, as: UTF8.self)
                 #expect(exposition.contains(#"acpd_channel_up{channel="telegram",account="default"} 0"#), "\(exposition)")
+                let listed = try await CLI.run(["channels", "--config", "acpd.yaml"], in: dir)
+                #expect(listed.stdout.contains("stopped by an operator (acpd channels start telegram:default)"), "\(listed)")
                 let start = try await CLI.run(["channels", "start", "telegram:default", "--config", "acpd.yaml"], in: dir)
                 #expect(start.status == 0 && start.stdout.hasPrefix("start: telegram:default is running"), "\(start)\n\(daemon.log)")
                 let unknown = try await CLI.run(["channels", "restart", "telegram:nope", "--config", "acpd.yaml"], in: dir)

@@ -2,6 +2,7 @@ import ACPControlPlane
 import ChatCore
 import ChatDiscord
 import ChatTelegram
+import Synchronization
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
@@ -17,7 +18,7 @@ import Foundation
 /// account. A restart reconnects (Telegram: a new long poll from the stored offset; Discord: a
 /// new gateway session): messages being delivered meanwhile continue once it is back. The
 /// choice lasts until the next start of acpd, or a reload that changes the account's settings.
-struct ChannelControl: Sendable {
+final class ChannelControl: Sendable {
     /// What an operator asks.
     enum Action: String, Sendable, CaseIterable {
         case start, stop, restart
@@ -35,6 +36,26 @@ struct ChannelControl: Sendable {
 
     let telegram: [TelegramChannel]
     let discord: [DiscordChannel]
+    /// `<channel>:<account>` of the accounts an operator stopped (their status says so).
+    private let stoppedByOperator = Mutex<Set<String>>([])
+
+    init(telegram: [TelegramChannel], discord: [DiscordChannel]) {
+        self.telegram = telegram
+        self.discord = discord
+    }
+
+    /// `statuses` with the last error of an account an operator stopped saying so (the channel
+    /// itself only knows it is disabled).
+    func statuses(_ statuses: [ChannelAccountStatus]) -> [ChannelAccountStatus] {
+        let stopped = stoppedByOperator.withLock { $0 }
+        guard !stopped.isEmpty else { return statuses }
+        return statuses.map { status in
+            guard status.state == .stopped, stopped.contains(status.name) else { return status }
+            var status = status
+            status.lastError = "stopped by an operator (acpd channels start \(status.name))"
+            return status
+        }
+    }
 
     /// Performs `action` on `<channel>:<account>`, then waits (at most `wait`) for the account to
     /// reach the state the action leads to (`stopped`, or `running`), and reports where it stands.
@@ -54,6 +75,9 @@ struct ChannelControl: Sendable {
         default:
             return .unknownAccount
         }
+        stoppedByOperator.withLock { stopped in
+            if action == .stop { stopped.insert("\(channel):\(account)") } else { stopped.remove("\(channel):\(account)") }
+        }
         let goal: ChannelAccountStatus.State = action == .stop ? .stopped : .running
         let deadline = ContinuousClock.now + wait
         // A restart first leaves `running`; give the loop a moment to notice the new generation.
@@ -61,6 +85,6 @@ struct ChannelControl: Sendable {
         while ContinuousClock.now < deadline, status()?.state != goal {
             try? await Task.sleep(for: .milliseconds(50))
         }
-        return .done(status())
+        return .done(status().map { statuses([$0])[0] })
     }
 }
