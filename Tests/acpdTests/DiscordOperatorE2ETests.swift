@@ -9,6 +9,7 @@ import TestSupport
 @Suite("discord operator console end to end")
 struct DiscordOperatorE2ETests {
     static let stranger = "555555555555555555"
+    static let closedOwner = "333333333333333333"
 
     @Test("the owner's DM notice has Approve/Deny buttons; the owner's Deny press decides; the stranger is told once where it asked; audit rows")
     func pairingByButtonInDM() async throws {
@@ -17,7 +18,9 @@ struct DiscordOperatorE2ETests {
                 let general = fake.state.generalChannel
                 let config = DiscordE2ETests.config(apiBase: fake.apiBase, channel: general)
                     .replacingOccurrences(of: "  owners: [\"discord:\(DiscordE2ETests.owner)\"]",
-                                          with: "  owners: [\"discord:\(DiscordE2ETests.owner)\"]\n  unknownSenders: request_approval")
+                                          with: "  owners: [\"discord:\(DiscordE2ETests.owner)\", \"discord:\(Self.closedOwner)\"]\n  unknownSenders: request_approval")
+                // The second owner accepts no DMs from the bot: Discord refuses the message (50007).
+                await fake.state.closeDirectMessages(of: Self.closedOwner)
                 let daemon = try await DaemonProcess.start(in: dir, token: "api-token", config: config)
                 try await withDeadline(30, "connected\n\(daemon.log)") {
                     while await !fake.state.isConnected { try await Task.sleep(for: .milliseconds(50)) }
@@ -29,6 +32,11 @@ struct DiscordOperatorE2ETests {
                 #expect(buttons.map(\.label) == ["Approve", "Approve as member", "Deny"], "\(buttons)")
                 #expect(notice.content.contains("/acp approve") && notice.content.contains("/acp deny"), "the typed commands too")
                 let deny = try #require(buttons.first { $0.label == "Deny" })
+                try await withDeadline(10, "the closed owner is reported\n\(daemon.log)") {
+                    while !daemon.log.contains("Cannot send messages to this user") { try await Task.sleep(for: .milliseconds(50)) }
+                }
+                let closedDM = await fake.state.directChannel(with: Self.closedOwner)
+                #expect(await fake.state.messages(in: closedDM).isEmpty)
 
                 await fake.state.pressButton(deny.customId, on: notice.id, in: ownerDM, by: DiscordE2ETests.owner)
                 try await DiscordE2ETests.waitForBot(fake, "denied your access request", in: general, daemon: daemon)
