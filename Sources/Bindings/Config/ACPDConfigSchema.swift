@@ -24,6 +24,9 @@ enum ACPDConfigSchema {
                                           doc: "Conversations pinned to agents. See the rules below.", default: .array([]))),
         optional("channels", channelsSchema),
         optional("access", access),
+        optional("audit", object("The audit log of commands and permission and pairing decisions (`acpd audit`, `GET /v1/audit`).", [
+            optional("retentionDays", integer("An audit log row is deleted this many days after it was written (in the background, in small batches).", 90, ConfigLimits.retentionDays)),
+        ])),
         optional("api", object("The HTTP API (CONTRACT.md §7).", [
             optional("listen", string(.hostPort, "Address of the HTTP API. Without `api.token` it must be a loopback address: an IPv4 address in 127.0.0.0/8, `[::1]` or `localhost` (any other name needs a token, even one that resolves to 127.0.0.1).", default: .string("127.0.0.1:7878"))),
             optional("token", string(.nonEmpty, "Bearer token required on every endpoint but the health checks.", secret: true)),

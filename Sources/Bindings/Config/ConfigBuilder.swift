@@ -30,7 +30,8 @@ struct ConfigBuilder {
         let stateDir = absolutePath(root["stateDir"]?.string ?? "./.acpd", at: ConfigPath.root.key("stateDir"))
         let retention = root["store"]?["retention"]
         let storeRetention = StoreRetention(eventsDays: retention?["eventsDays"]?.integer ?? 14,
-                                            runsDays: retention?["runsDays"]?.integer ?? 90)
+                                            runsDays: retention?["runsDays"]?.integer ?? 90,
+                                            auditDays: root["audit"]?["retentionDays"]?.integer ?? 90)
         guard structuralIssues.isEmpty, issues.isEmpty else { return nil }
         var config = ACPDConfig(file: file, baseDirectory: baseDirectory, stateDir: stateDir, storeRetention: storeRetention, acp: acp, agents: agents,
                           acpxCommand: root["acpx"]?["command"]?.string ?? "acpx", bindings: bindings,

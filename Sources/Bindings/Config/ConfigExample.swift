@@ -93,6 +93,8 @@ public enum ConfigExample {
           authTtlSeconds: 600            # [600]
           rateLimit: { perMinute: 10, burst: 3 }   # [10, 3]
 
+        audit: { retentionDays: 90 }     # [90] the audit log of commands and decisions
+
         api:
           listen: "127.0.0.1:7878"       # [127.0.0.1:7878] a non-loopback address needs a token
           token: "${ACPD_API_TOKEN}"     # bearer token for everything but /healthz and /readyz

@@ -14,8 +14,8 @@ public enum ChatCommand: Sendable, Equatable {
     case sessions
     case status(SessionTarget)
     case doctor
-    /// A pairing request id.
-    case approve(id: String)
+    /// A pairing request id, and the role the sender gets (`--role`, default `operator`).
+    case approve(id: String, role: SenderRole = .operator)
     case deny(id: String)
     /// The number of a pending permission request, and which of its allow (reject) options:
     /// `always` the "always" one, `once` the "once" one, nil the first of once, always.

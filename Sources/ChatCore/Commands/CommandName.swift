@@ -50,7 +50,7 @@ public enum CommandName: String, Sendable, CaseIterable, Hashable {
         case .sessions: "/acp sessions"
         case .status: "/acp status [target]"
         case .doctor: "/acp doctor"
-        case .approve: "/acp approve <id>"
+        case .approve: "/acp approve <id> [--role operator|member]"
         case .deny: "/acp deny <id>"
         case .allow: "/acp allow <n> [once|always]"
         case .reject: "/acp reject <n> [once|always]"

@@ -21,8 +21,8 @@ extension InboundRouter {
             case .sessions: return try sessionsList()
             case .status(let target): return try await status(target, context)
             case .doctor: return await doctor()
-            case .approve(let id): return try decidePairing(id, approve: true, context)
-            case .deny(let id): return try decidePairing(id, approve: false, context)
+            case .approve(let id, let role): return try decidePairing(id, approve: true, role: role, context)
+            case .deny(let id): return try decidePairing(id, approve: false, role: .operator, context)
             case .allow(let number, let scope): return try await answerPermission(number, allow: true, scope: scope, context)
             case .reject(let number, let scope): return try await answerPermission(number, allow: false, scope: scope, context)
             case .help: return InboundOutcome(accepted: true, reply: CommandHelp.text(guardedBySecret: config.access.secret != nil))
@@ -128,14 +128,6 @@ extension InboundRouter {
         let text = await doctorSummary()
         let reply = text.hasPrefix("OK: ") || text.hasPrefix("ERROR: ") ? text : ChatReply.ok(text)
         return InboundOutcome(accepted: true, reply: reply)
-    }
-
-    private func decidePairing(_ id: String, approve: Bool, _ context: CommandContext) throws -> InboundOutcome {
-        guard let number = Int64(id) else { throw ACPError(.invalidArgument, message: "pairing request ids are numbers") }
-        guard let request = try store.decidePairingRequest(id: number, approve: approve, by: context.sender.description) else {
-            throw ACPError(.invalidArgument, message: "no pending pairing request \(id)", hint: "pending requests are listed by `acpd status` on the host")
-        }
-        return ok("\(approve ? "approved" : "denied") \(request.channel.rawValue):\(request.senderId)")
     }
 
     private func answerPermission(_ number: Int, allow: Bool, scope: PermissionScope?, _ context: CommandContext) async throws -> InboundOutcome {

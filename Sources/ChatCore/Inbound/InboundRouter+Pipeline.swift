@@ -35,7 +35,7 @@ extension InboundRouter {
         case .command(let command):
             return await LogCorrelation.with(["command": "\(command.name.rawValue)"]) {
                 let outcome = await runCommand(command, context)
-                logger.debug("command handled", metadata: ["result": "\(Self.resultCode(of: outcome.reply))"])
+                logger.debug("command handled", metadata: ["result": "\(Self.auditResult(outcome))"])
                 return outcome
             }
         case .prompt(let text): return await prompt(text, context)
@@ -46,14 +46,6 @@ extension InboundRouter {
 }
 
 extension InboundRouter {
-    /// `ok`, `none`, or the reply's error code (`ACP_NOT_BOUND`; `error` when it has none), for logs.
-    static func resultCode(of reply: String?) -> String {
-        guard let reply else { return "none" }
-        guard reply.hasPrefix("ERROR: ") else { return "ok" }
-        let code = reply.dropFirst(7).prefix { $0 != ":" && $0 != "\n" }
-        return code.allSatisfy { $0.isUppercase || $0 == "_" } && !code.isEmpty ? String(code) : "error"
-    }
-
     /// Drops full rate buckets and expired unlocks every 256 messages, so the gate's memory stays
     /// bounded by the senders of the last minutes.
     func purgeGateNowAndThen() {

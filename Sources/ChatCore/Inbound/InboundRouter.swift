@@ -157,8 +157,9 @@ public actor InboundRouter: Service {
         let outcome = await process(message, channel: channel)
         logger.debug("message handled", metadata: [
             "accepted": "\(outcome.accepted)", "run": "\(outcome.runId.map { "\($0)" } ?? "-")",
-            "reply": "\(Self.resultCode(of: outcome.reply))",
+            "result": "\(Self.auditResult(outcome))",
         ])
+        auditCommand(message, outcome)
         return await finish(outcome, conversation: conversation, channel: channel, key: key,
                             request: InboundOutcome.fingerprint(message), postsReply: !message.repliesInline)
     }

@@ -44,6 +44,8 @@ import Testing
         Good("/acp status lbl", .status(.named("lbl"))),
         Good("/acp doctor", .doctor),
         Good("/acp approve 7f3a", .approve(id: "7f3a")),
+        Good("/acp approve 7 --role member", .approve(id: "7", role: .member)),
+        Good("/acp approve 7 --role=OPERATOR", .approve(id: "7", role: .operator)),
         Good("/acp deny 7f3a", .deny(id: "7f3a")),
         Good("/acp allow 1", .allow(number: 1)),
         Good("/acp allow 3 always", .allow(number: 3, scope: .always)),
@@ -79,6 +81,8 @@ import Testing
     static let bad: [Bad] = [
         Bad("/acp frobnicate", .help, "unknown command /acp frobnicate"),
         Bad("/acp new", .help, "unknown command /acp new"),
+        Bad("/acp approve 7 --role admin", .approve, "--role must be operator|member, not admin"),
+        Bad("/acp deny 7 --role member", .deny, "unknown flag --role"),
         Bad("/acp spawn a b", .spawn, "unexpected argument b"),
         Bad("/acp spawn --mode", .spawn, "--mode needs a value"),
         Bad("/acp spawn --mode --bind here", .spawn, "--mode needs a value"),

@@ -92,6 +92,7 @@ public final class StorePruner: Sendable {
                 pass.deleted.sessionEvents += step.sessionEvents
                 pass.deleted.bindings += step.bindings
                 pass.deleted.sessions += step.sessions
+                pass.deleted.auditEntries += step.auditEntries
                 if rest(after: started) { break }
             }
             var free = try store.size().freePages
@@ -110,6 +111,7 @@ public final class StorePruner: Sendable {
             logger.info("store retention pass", metadata: [
                 "events": "\(pass.deleted.events)", "runs": "\(pass.deleted.runs)", "channelMessages": "\(pass.deleted.channelMessages)",
                 "sessionEvents": "\(pass.deleted.sessionEvents)", "bindings": "\(pass.deleted.bindings)", "sessions": "\(pass.deleted.sessions)",
+                "auditEntries": "\(pass.deleted.auditEntries)",
                 "reclaimedPages": "\(pass.reclaimedPages)"])
         }
         state.lock.withLock {

@@ -18,6 +18,8 @@ public struct PruneStep: Sendable, Equatable {
     public var bindings = 0
     /// Sessions closed more than `runsDays` ago with no run left, with what cascades from them.
     public var sessions = 0
+    /// Audit log rows past `audit.retentionDays`.
+    public var auditEntries = 0
 
     /// A step; all counts zero.
     public init() {}
@@ -25,6 +27,7 @@ public struct PruneStep: Sendable, Equatable {
     /// True when the step found nothing to delete.
     public var isEmpty: Bool {
         events == 0 && runs == 0 && channelMessages == 0 && runsEmptied == 0 && sessionEvents == 0 && bindings == 0 && sessions == 0
+            && auditEntries == 0
     }
 }
 
@@ -51,7 +54,8 @@ extension ControlPlaneStore {
     /// finished more than `runsDays` ago (their events, then the run with its checkpoints,
     /// permission requests and channel messages), then the events of runs finished more than
     /// `eventsDays` ago, then session-level events older than `eventsDays`, bindings ended more
-    /// than `runsDays` ago, and sessions closed more than `runsDays` ago that have no run left.
+    /// than `runsDays` ago, sessions closed more than `runsDays` ago that have no run left, and
+    /// audit log rows older than `auditDays` (with what is left of the `maxEvents` budget).
     /// Call it until it returns an empty step.
     public func pruneStep(_ retention: StoreRetention, maxEvents: Int = 2000) throws -> PruneStep {
         let cutoffs = retention.cutoffs(now: timestamp)
@@ -81,6 +85,7 @@ extension ControlPlaneStore {
             guard step.sessionEvents < budget else { return step }
             step.bindings = try RetentionTables.deleteEndedBindings(db, before: cutoffs.runs, limit: Self.pruneRunsPerStep * 4)
             step.sessions = try RetentionTables.deleteClosedSessions(db, before: cutoffs.runs, limit: Self.pruneRunsPerStep)
+            step.auditEntries = try Self.pruneAudit(db, before: cutoffs.audit, limit: budget - step.sessionEvents)
             return step
         }
     }
