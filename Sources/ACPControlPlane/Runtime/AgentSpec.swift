@@ -74,6 +74,8 @@ public struct EnsuredSession: Sendable {
         case created
         /// Restored with `session/load`; the replayed history was not reported as new output.
         case loaded
+        /// Restored with `session/resume` (the agent replays no history).
+        case resumed
     }
 
     public let handle: RuntimeHandle

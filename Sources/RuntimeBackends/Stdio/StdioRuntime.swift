@@ -21,7 +21,7 @@ public final class StdioRuntime: AgentRuntime {
     public let id = "stdio"
     private let options: StdioRuntimeOptions
     private let logger: Logger
-    private let table = SessionTable()
+    let table = SessionTable()
     /// Per session key, the number of `runTurn` calls so far: taken synchronously in `runTurn`, so
     /// `cancel` knows of a turn whose start has not reached the connection yet.
     private let turnTickets = Mutex<[SessionKey: UInt64]>([:])
@@ -130,6 +130,8 @@ public final class StdioRuntime: AgentRuntime {
         turnTickets.withLock { $0[sessionKey] = nil }
         guard let connection = await table.remove(sessionKey) else { return }
         logger.debug("closing the agent of \(sessionKey) (\(reason.rawValue))")
+        // Closed or reset for good (not evicted or shut down, which resume later): the agent frees it.
+        if reason == .sessionClosed || reason == .reset { await connection.closeAgentSession() }
         _ = await connection.shutdown(turnError: ACPError(.sessionClosed, message: "the session was closed (\(reason.rawValue))"))
     }
 

@@ -1,0 +1,235 @@
+import Foundation
+import Testing
+import TestSupport
+
+/// Modes, config options, overrides, agent commands, usage, resume/load and close end to end:
+/// `acpd run` on the http channel with the demo agent in `--modes` mode behind
+/// `Tests/Peers/wire_tap.py`, which records every line between acpd and the agent; everything
+/// acpd sent is validated against the ACP schema at the end of each test.
+struct HTTPAgentOptionsE2ETests {
+    /// A daemon directory whose demo agent runs with `flags` behind the wire tap.
+    struct Setup {
+        let directory: URL
+        let port: Int
+        let token: String
+        var capture: URL { directory.appendingPathComponent("wire.ndjson") }
+
+        init(directory: URL, flags: [String]) throws {
+            self.directory = directory
+            port = try DaemonProcess.freePort()
+            token = "opt-\(UUID().uuidString.prefix(8))"
+            let command = [TestPaths.python, TestPaths.peer("wire_tap.py"), directory.appendingPathComponent("wire.ndjson").path, "--",
+                           TestPaths.demoAgent] + flags
+            let yaml = """
+            stateDir: ./state
+            acp:
+              defaultAgent: demo
+            agents:
+              demo:
+                command: [\(command.map { "\"\($0)\"" }.joined(separator: ", "))]
+                cwd: ./workspace
+            bindings:
+              - type: acp
+                agentId: demo
+                match:
+                  channel: http
+                  peer: { kind: direct, id: "room1" }
+            channels:
+              http: { enabled: true }
+            access:
+              owners: ["http:alice"]
+              rateLimit: { perMinute: 6000, burst: 1000 }
+            api:
+              listen: "127.0.0.1:\(port)"
+              token: "\(token)"
+            """
+            try FileManager.default.createDirectory(at: directory.appendingPathComponent("workspace"), withIntermediateDirectories: true)
+            try yaml.write(to: directory.appendingPathComponent("acpd.yaml"), atomically: true, encoding: .utf8)
+        }
+
+        func start() async throws -> DaemonProcess {
+            try await DaemonProcess(directory: directory, port: port, token: token)
+        }
+
+        /// The captured messages acpd sent (`out`) or received (`in`), parsed.
+        func wire(_ direction: String) throws -> [[String: Any]] {
+            guard let text = try? String(contentsOf: capture, encoding: .utf8) else { return [] }
+            return text.split(separator: "\n").compactMap { line in
+                guard let entry = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
+                      entry["dir"] as? String == direction else { return nil }
+                return entry["msg"] as? [String: Any]
+            }
+        }
+
+        /// The methods acpd sent, in order.
+        func sentMethods() throws -> [String] { try wire("out").compactMap { $0["method"] as? String } }
+
+        /// Runs validate_acp.py on everything acpd sent.
+        func expectValidWire(sourceLocation: SourceLocation = #_sourceLocation) async throws {
+            let report = directory.appendingPathComponent("validate.out")
+            FileManager.default.createFile(atPath: report.path, contents: nil)
+            let output = try FileHandle(forWritingTo: report)
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: TestPaths.python)
+            process.arguments = [TestPaths.peer("validate_acp.py"), "--side", "client", capture.path]
+            process.standardOutput = output
+            process.standardError = output
+            let status: Int32 = try await withCheckedThrowingContinuation { continuation in
+                process.terminationHandler = { continuation.resume(returning: $0.terminationStatus) }
+                do { try process.run() } catch { continuation.resume(throwing: error) }
+            }
+            try output.close()
+            let text = (try? String(contentsOf: report, encoding: .utf8)) ?? ""
+            #expect(status == 0, "validate_acp.py: \(text)", sourceLocation: sourceLocation)
+            #expect(try !sentMethods().isEmpty, "nothing captured", sourceLocation: sourceLocation)
+        }
+    }
+
+    @Test func modesOptionsOverridesCommandsAndUsageFromChat() async throws {
+        try await withTemporaryDirectory { directory in
+            let setup = try Setup(directory: directory, flags: ["--modes"])
+            let daemon = try await setup.start()
+            let chat = E2EChat(daemon: daemon)
+
+            // Listing starts the agent; only offered ids and values are taken.
+            let modes = try await chat.command("/acp mode", in: "room1")
+            #expect(modes == """
+                OK: modes of the agent (→ current):
+                - ask: Ask — Answer questions, change nothing
+                → code: Code — Read and edit files
+                - plan: Plan — Plan first, then ask before acting
+                switch with /acp mode <id>
+                """, "\(modes)")
+            #expect(try await chat.command("/acp mode yolo", in: "room1")
+                == "ERROR: ACP_INVALID_ARGUMENT: the agent offers no mode yolo\nnext: offered: ask, code, plan")
+            #expect(try await chat.command("/acp mode plan", in: "room1") == "OK: mode plan (Plan)")
+            #expect(try await chat.command("/acp set", in: "room1") == """
+                OK: config options of the agent:
+                - model (Model, model): fast; values: fast, smart
+                set one with /acp set <option> <value>
+                """)
+            #expect(try await chat.command("/acp set effort high", in: "room1")
+                == "ERROR: ACP_INVALID_ARGUMENT: the agent offers no option effort\nnext: offered: model")
+            #expect(try await chat.command("/acp set model huge", in: "room1")
+                == "ERROR: ACP_INVALID_ARGUMENT: option model offers no value huge\nnext: offered: fast, smart")
+            #expect(try await chat.command("/acp model", in: "room1") == """
+                OK: model (Model) values (→ current):
+                → fast: Fast model
+                - smart: Smart model
+                pick one with /acp model <value>
+                """)
+            #expect(try await chat.command("/acp model smart", in: "room1") == "OK: model = smart (Smart model)")
+            #expect(try await chat.command("/acp set model", in: "room1").contains("→ smart: Smart model"))
+
+            // The agent honours them.
+            let run = try await chat.prompt("[settings] hello", in: "room1")
+            #expect(try await chat.finalText(of: run, in: "room1").contains("settings: mode plan, model smart"))
+
+            // The agent switches mode itself (current_mode_update): status and options follow.
+            let switched = try await chat.prompt("[mode=ask] look only", in: "room1")
+            _ = try await chat.finalText(of: switched, in: "room1")
+            let status = try await chat.command("/acp status", in: "room1")
+            #expect(status.contains("\nagent mode: ask\n"), "\(status)")
+            #expect(status.contains("\nagent options: model=smart"), "\(status)")
+            // Two turns reported usage (100 tokens and 0.01 USD each, cumulative).
+            #expect(status.contains("\nusage: 200/200000 tokens in context, cost 0.02 USD this agent session"), "\(status)")
+
+            // The agent's commands, as reported after session/new.
+            #expect(try await chat.command("/acp commands", in: "room1") == """
+                OK: the agent's commands (send them as a message):
+                /help — List the demo agent's keywords
+                /echo <text to echo> — Echo the text back
+                """)
+
+            // acpd's own overrides win over config.
+            #expect(try await chat.command("/acp permissions sometimes", in: "room1").hasPrefix("ERROR: ACP_INVALID_ARGUMENT: /acp permissions: "))
+            #expect(try await chat.command("/acp timeout 0", in: "room1").hasPrefix("ERROR: ACP_INVALID_ARGUMENT: /acp timeout: "))
+            #expect(try await chat.command("/acp permissions approve-all", in: "room1").hasPrefix("OK: permissions approve-all for "))
+            #expect(try await chat.command("/acp timeout 120", in: "room1").hasPrefix("OK: turn timeout 120 s for "))
+            let options = try await chat.command("/acp options", in: "room1")
+            #expect(options.contains("\npermissions: approve-all (override)\nturn timeout: 120 s (override)\n"), "\(options)")
+            #expect(options.contains("\nmode: ask (chosen)\nmodel = smart (chosen)"), "\(options)")
+            let approved = try await chat.prompt("[permission] deploy", in: "room1")
+            #expect(try await chat.finalText(of: approved, in: "room1").contains("permission: selected allow-once"))
+            #expect(try await chat.command("/acp status", in: "room1").contains("\noverrides: permissions approve-all, turn timeout 120 s"))
+
+            // Reset: config again, and the agent back to the defaults it started with.
+            let reset = try await chat.command("/acp reset-options", in: "room1")
+            #expect(reset.hasPrefix("OK: options of ") && reset.hasSuffix(" reset to config; the agent is back to mode code, model fast"), "\(reset)")
+            let after = try await chat.command("/acp options", in: "room1")
+            #expect(after.contains("\npermissions: ask (config)\nturn timeout: 1800 s (config)\nmode: code (the agent's default)\nmodel = fast (the agent's default)"), "\(after)")
+            let plain = try await chat.prompt("[settings]", in: "room1")
+            #expect(try await chat.finalText(of: plain, in: "room1").contains("settings: mode code, model fast"))
+
+            #expect(try await daemon.stop(signal: SIGTERM) == 0, "log:\n\(daemon.log)")
+            let sent = try setup.sentMethods()
+            #expect(sent.filter { $0 == "session/set_mode" }.count == 2, "\(sent)")  // plan, then code on reset
+            #expect(sent.filter { $0 == "session/set_config_option" }.count == 2, "\(sent)")
+            #expect(!sent.contains("session/close"), "not advertised: \(sent)")
+            try await setup.expectValidWire()
+        }
+    }
+
+    /// The chosen mode, option and overrides survive a SIGKILL of acpd: after the restart the
+    /// agent session is restored (`session/resume` when advertised, else `session/load`) and the
+    /// choices are applied again (the demo agent forgets them on restore).
+    @Test(arguments: [true, false])
+    func choicesAreAppliedAgainAfterSIGKILLAndRestart(resume: Bool) async throws {
+        try await withTemporaryDirectory { directory in
+            let setup = try Setup(directory: directory, flags: ["--modes"] + (resume ? ["--resume", "--close"] : []))
+            let first = try await setup.start()
+            var chat = E2EChat(daemon: first)
+            #expect(try await chat.command("/acp mode plan", in: "room1") == "OK: mode plan (Plan)")
+            #expect(try await chat.command("/acp model smart", in: "room1") == "OK: model = smart (Smart model)")
+            #expect(try await chat.command("/acp timeout 99", in: "room1").hasPrefix("OK: "))
+            let run = try await chat.prompt("before", in: "room1")
+            _ = try await chat.finalText(of: run, in: "room1")
+            _ = try await first.stop(signal: SIGKILL)
+
+            let second = try await setup.start()
+            chat = E2EChat(daemon: second)
+            let stored = try await chat.command("/acp status", in: "room1")
+            #expect(stored.contains("\nagent mode: plan (chosen)\nagent options: model=smart (chosen)\noverrides: turn timeout 99 s"), "\(stored)")
+            let again = try await chat.prompt("[settings] after", in: "room1")
+            let text = try await chat.finalText(of: again, in: "room1")
+            #expect(text.contains("settings: mode plan, model smart"), "\(text)")
+            #expect(!text.contains("context"), "restored, not lost: \(text)")
+            #expect(try await chat.command("/acp options", in: "room1").contains("turn timeout: 99 s (override)"))
+
+            // /new ends the agent session (session/close when advertised) and keeps the choices.
+            let fresh = try await chat.command("/new", in: "room1")
+            #expect(fresh.hasPrefix("OK: fresh session in "), "\(fresh)")
+            let afterNew = try await chat.prompt("[settings] new", in: "room1")
+            #expect(try await chat.finalText(of: afterNew, in: "room1").contains("settings: mode plan, model smart"))
+            #expect(try await second.stop(signal: SIGTERM) == 0, "log:\n\(second.log)")
+
+            let sent = try setup.sentMethods()
+            #expect(sent.contains("session/resume") == resume, "\(sent)")
+            #expect(sent.contains("session/load") == !resume, "\(sent)")
+            #expect(sent.filter { $0 == "session/close" }.count == (resume ? 1 : 0), "\(sent)")
+            try await setup.expectValidWire()
+        }
+    }
+
+    @Test func closeIsSentOnAcpClose() async throws {
+        try await withTemporaryDirectory { directory in
+            let setup = try Setup(directory: directory, flags: ["--modes", "--close"])
+            let daemon = try await setup.start()
+            let chat = E2EChat(daemon: daemon)
+            let key = try E2EChat.spawnedKey(try await chat.command("/acp spawn --bind here", in: "c1"))
+            let run = try await chat.prompt("hello", in: "c1")
+            _ = try await chat.finalText(of: run, in: "c1")
+            let sessionIds = try setup.wire("out").compactMap { ($0["params"] as? [String: Any])?["sessionId"] as? String }
+            let agentSession = try #require(sessionIds.last)
+            #expect(try await chat.command("/acp close", in: "c1") == "OK: closed \(key)")
+            let closes = try setup.wire("out").filter { $0["method"] as? String == "session/close" }
+            #expect(closes.count == 1, "\(closes)")
+            #expect((closes.first?["params"] as? [String: Any])?["sessionId"] as? String == agentSession)
+            // The agent answered it (before acpd stopped the process).
+            let closeId = closes.first?["id"] as? Int
+            #expect(try setup.wire("in").contains { $0["id"] as? Int == closeId && $0["result"] != nil })
+            #expect(try await daemon.stop(signal: SIGTERM) == 0, "log:\n\(daemon.log)")
+            try await setup.expectValidWire()
+        }
+    }
+}
