@@ -175,7 +175,8 @@ actor DemoAgent {
             }
             // Usable only once the replay is complete (a prompt sent earlier gets -32002).
             sessions[sessionId] = Session(cwd: cwd, history: history)
-            await output.respond(id: id, result: .object(await modes.startSession(sessionId)))
+            let turns = entries.filter { $0.role == .user }.count
+            await output.respond(id: id, result: .object(await modes.startSession(sessionId, turns: turns)))
         case "session/resume" where options.resume:
             try requireAuth()
             guard let sessionId = params["sessionId"]?.stringValue else { throw .invalidParams("sessionId must be a string") }
@@ -184,7 +185,8 @@ actor DemoAgent {
             guard HistoryStore.isSafeSessionId(sessionId), history.exists else { throw .sessionNotFound(sessionId) }
             if sessions[sessionId] == nil { sessions[sessionId] = Session(cwd: cwd, history: history) }
             Log.line("resumed \(sessionId) (no replay)")
-            await output.respond(id: id, result: .object(await modes.startSession(sessionId)))
+            let turns = ((try? history.load()) ?? []).filter { $0.role == .user }.count
+            await output.respond(id: id, result: .object(await modes.startSession(sessionId, turns: turns)))
         case "session/close" where options.close:
             guard let sessionId = params["sessionId"]?.stringValue else { throw .invalidParams("sessionId must be a string") }
             guard let session = sessions.removeValue(forKey: sessionId) else { throw .sessionNotFound(sessionId) }

@@ -25,10 +25,11 @@ actor DemoModes {
     init(enabled: Bool) { self.enabled = enabled }
 
     /// The `modes` and `configOptions` members of a `session/new|load|resume` result for a session
-    /// that starts from the defaults now (nothing when `--modes` is off).
-    func startSession(_ sessionId: String) -> [(String, JSON)] {
+    /// that starts from the defaults now (nothing when `--modes` is off); its turn count (and so its
+    /// cost) goes on from `turns`, the turns in its history.
+    func startSession(_ sessionId: String, turns: Int = 0) -> [(String, JSON)] {
         guard enabled else { return [] }
-        states[sessionId] = State()
+        states[sessionId] = State(turns: turns)
         return [("modes", modeState(State())), ("configOptions", configOptions(State()))]
     }
 
@@ -75,7 +76,7 @@ actor DemoModes {
     }
 
     /// At the end of a turn (before its response): a `usage_update` (100 tokens and 0.01 USD per
-    /// turn so far in this session).
+    /// turn of the session so far, its history included).
     func afterTurn(_ sessionId: String, output: Output) async {
         guard enabled, var state = states[sessionId] else { return }
         state.turns += 1

@@ -14,12 +14,14 @@ struct HTTPAgentOptionsE2ETests {
         let token: String
         var capture: URL { directory.appendingPathComponent("wire.ndjson") }
 
-        init(directory: URL, flags: [String]) throws {
+        /// `python`: Tests/Peers/python/peer_agent.py on the official Python SDK instead of the demo agent.
+        init(directory: URL, flags: [String], python: Bool = false) throws {
             self.directory = directory
             port = try DaemonProcess.freePort()
             token = "opt-\(UUID().uuidString.prefix(8))"
-            let command = [TestPaths.python, TestPaths.peer("wire_tap.py"), directory.appendingPathComponent("wire.ndjson").path, "--",
-                           TestPaths.demoAgent] + flags
+            let agent = python ? [TestPaths.python, TestPaths.peer("python/peer_agent.py")] : [TestPaths.demoAgent]
+            let command = [TestPaths.python, TestPaths.peer("wire_tap.py"), directory.appendingPathComponent("wire.ndjson").path, "--"]
+                + agent + flags
             let yaml = """
             stateDir: ./state
             acp:
@@ -173,17 +175,21 @@ struct HTTPAgentOptionsE2ETests {
     /// The chosen mode, option and overrides survive a SIGKILL of acpd: after the restart the
     /// agent session is restored (`session/resume` when advertised, else `session/load`) and the
     /// choices are applied again (the demo agent forgets them on restore).
-    @Test(arguments: [true, false])
-    func choicesAreAppliedAgainAfterSIGKILLAndRestart(resume: Bool) async throws {
+    /// (python peer?, resume advertised?): the demo agent both ways, the Python SDK peer with resume.
+    @Test(arguments: [(false, true), (false, false), (true, true)])
+    func choicesAreAppliedAgainAfterSIGKILLAndRestart(python: Bool, resume: Bool) async throws {
         try await withTemporaryDirectory { directory in
-            let setup = try Setup(directory: directory, flags: ["--modes"] + (resume ? ["--resume", "--close"] : []))
+            let setup = try Setup(directory: directory, flags: ["--modes"] + (resume ? ["--resume", "--close"] : []), python: python)
             let first = try await setup.start()
             var chat = E2EChat(daemon: first)
             #expect(try await chat.command("/acp mode plan", in: "room1") == "OK: mode plan (Plan)")
             #expect(try await chat.command("/acp model smart", in: "room1") == "OK: model = smart (Smart model)")
             #expect(try await chat.command("/acp timeout 99", in: "room1").hasPrefix("OK: "))
-            let run = try await chat.prompt("before", in: "room1")
-            _ = try await chat.finalText(of: run, in: "room1")
+            let run = try await chat.prompt("[settings] before", in: "room1")
+            #expect(try await chat.finalText(of: run, in: "room1").contains("settings: mode plan, model smart"))
+            let reported = try await chat.command("/acp status", in: "room1")
+            #expect(reported.contains("\nusage: 100/200000 tokens in context, cost 0.01 USD this agent session"), "\(reported)")
+            #expect(try await chat.command("/acp commands", in: "room1").contains("\n/echo"))
             _ = try await first.stop(signal: SIGKILL)
 
             let second = try await setup.start()
@@ -195,12 +201,18 @@ struct HTTPAgentOptionsE2ETests {
             #expect(text.contains("settings: mode plan, model smart"), "\(text)")
             #expect(!text.contains("context"), "restored, not lost: \(text)")
             #expect(try await chat.command("/acp options", in: "room1").contains("turn timeout: 99 s (override)"))
+            // The restored agent session goes on counting its cost; the commands were kept in the store.
+            let counted = try await chat.command("/acp status", in: "room1")
+            #expect(counted.contains("\nusage: 200/200000 tokens in context, cost 0.02 USD this agent session"), "\(counted)")
 
             // /new ends the agent session (session/close when advertised) and keeps the choices.
             let fresh = try await chat.command("/new", in: "room1")
             #expect(fresh.hasPrefix("OK: fresh session in "), "\(fresh)")
             let afterNew = try await chat.prompt("[settings] new", in: "room1")
             #expect(try await chat.finalText(of: afterNew, in: "room1").contains("settings: mode plan, model smart"))
+            // A new agent session: its own cost, and the earlier one's carried into the total.
+            let total = try await chat.command("/acp status", in: "room1")
+            #expect(total.contains("\nusage: 100/200000 tokens in context, cost 0.01 USD this agent session, 0.03 USD in all"), "\(total)")
             #expect(try await second.stop(signal: SIGTERM) == 0, "log:\n\(second.log)")
 
             let sent = try setup.sentMethods()
