@@ -244,4 +244,39 @@ struct HTTPAgentOptionsE2ETests {
             try await setup.expectValidWire()
         }
     }
+
+    /// The acpx backend answers its permission requests itself and cannot switch modes or
+    /// options: those commands say so (before any start is tried); the turn timeout still works.
+    @Test func theAcpxBackendSaysWhatItCannotDo() async throws {
+        try await withTemporaryDirectory { directory in
+            let config = """
+                acp:
+                  defaultAgent: viaacpx
+                agents:
+                  viaacpx: { command: ["\(TestPaths.demoAgent)"], cwd: ./workspace, backend: acpx }
+                acpx: { command: /nonexistent/acpx-for-acpd-tests }
+                bindings:
+                \(E2EConfig.acpBinding("room1").replacingOccurrences(of: "agentId: demo", with: "agentId: viaacpx"))
+                channels:
+                  http: { enabled: true }
+                access:
+                  owners: ["http:alice"]
+                  rateLimit: { perMinute: 6000, burst: 1000 }
+                """
+            let daemon = try await DaemonProcess.start(in: directory, token: "acpx-opt", config: config)
+            let chat = E2EChat(daemon: daemon)
+            let cannot = "ERROR: ACP_INVALID_ARGUMENT: the acpx backend cannot switch the agent's modes or options from chat"
+                + "\nnext: use backend: stdio for this agent to switch them from chat"
+            for command in ["/acp mode", "/acp mode plan", "/acp set", "/acp set model smart", "/acp model", "/acp model smart"] {
+                #expect(try await chat.command(command, in: "room1") == cannot, "\(command)")
+            }
+            let permissions = try await chat.command("/acp permissions approve-all", in: "room1")
+            #expect(permissions.hasPrefix("ERROR: ACP_INVALID_ARGUMENT: the acpx backend answers permission requests itself"), "\(permissions)")
+            #expect(try await chat.command("/acp timeout 30", in: "room1").hasPrefix("OK: turn timeout 30 s for "))
+            let options = try await chat.command("/acp options", in: "room1")
+            #expect(options.contains("\nturn timeout: 30 s (override)\nthe acpx backend cannot switch the agent's modes or options from chat"), "\(options)")
+            #expect(try await chat.command("/acp commands", in: "room1") == "OK: the agent has not reported any commands yet (it does once it runs)")
+            #expect(try await daemon.stop(signal: SIGTERM) == 0, "log:\n\(daemon.log)")
+        }
+    }
 }

@@ -158,8 +158,10 @@ extension SessionActor {
             guard let controls = current.backend as? any AgentSessionControls else { throw Self.noControls(record.backend) }
             return (current.handle, controls, [])
         }
-        let backend = try await context.backends.requireHealthy(record.backend)
-        guard let controls = backend as? any AgentSessionControls else { throw Self.noControls(record.backend) }
+        // Said before any start is tried: such a backend could not do it even when healthy.
+        guard let controls = try await context.backends.lookup(record.backend) as? any AgentSessionControls else {
+            throw Self.noControls(record.backend)
+        }
         optionsMemory.startNotices = []
         let (handle, _) = try await ensureRuntime(for: RunID())
         if active == nil { await context.slots.idle(key) }
@@ -204,9 +206,10 @@ extension SessionActor {
     }
 
     /// `/acp permissions`, `/acp timeout`: stores acpd's overrides (nil leaves one unchanged).
-    func setOverrides(permissionMode: PermissionMode?, turnTimeoutSeconds: Int?) throws {
+    func setOverrides(permissionMode: PermissionMode?, turnTimeoutSeconds: Int?) async throws {
         guard record.state != .closed else { throw ACPError(.sessionClosed, detail: "session \(key)") }
-        if permissionMode != nil, let backend = runtime?.backend ?? nil, !(backend is any AgentSessionControls) {
+        // acpx answers permission requests itself (AcpxOptions.permissionMode), so an override could not apply.
+        if permissionMode != nil, !(try await context.backends.lookup(record.backend) is any AgentSessionControls) {
             throw ACPError(.invalidArgument, message: "the \(record.backend) backend answers permission requests itself from acp.permissions.mode",
                            hint: "change acp.permissions.mode in the config, or use backend: stdio")
         }
