@@ -32,7 +32,7 @@ actor DemoAgent {
         self.options = options
         self.output = output
         self.peer = PeerRequests(output: output)
-        self.modes = DemoModes(enabled: options.modes)
+        self.modes = DemoModes(enabled: options.modes, modeOption: options.modeOption)
     }
 
     /// Classifies one incoming message and acts on it. Malformed messages are logged and dropped.
@@ -194,7 +194,7 @@ actor DemoAgent {
             await modes.forget(sessionId)
             Log.line("closed \(sessionId)")
             await output.respond(id: id, result: .object([]))
-        case "session/set_mode" where options.modes, "session/set_config_option" where options.modes:
+        case "session/set_mode" where modes.enabled, "session/set_config_option" where modes.enabled:
             await output.respond(id: id, result: try await modes.set(method, params))
         default:
             throw .methodNotFound(method)

@@ -11,12 +11,14 @@ struct DemoOptions: Sendable {
     var acceptsImages = false
     /// Modes, a model option, usage after turns (`--modes`, `ACPD_DEMO_MODES=1`; see Modes.swift).
     var modes = false
+    /// `--mode-option`: `--modes`, and the modes offered as a config option `mode` too.
+    var modeOption = false
     /// Advertise and serve `session/resume` / `session/close` (`--resume`, `--close`, or `ACPD_DEMO_RESUME=1`, `ACPD_DEMO_CLOSE=1`).
     var resume = false
     var close = false
 
     static let usage = """
-        usage: acpd-demo-agent [--state-dir DIR] [--require-auth] [--no-load] [--init-delay MS] [--protocol-version N] [--image] [--modes] [--resume] [--close]
+        usage: acpd-demo-agent [--state-dir DIR] [--require-auth] [--no-load] [--init-delay MS] [--protocol-version N] [--image] [--modes] [--mode-option] [--resume] [--close]
         A deterministic ACP agent on stdio; see docs/demo-agent.md.
         """
 
@@ -42,6 +44,7 @@ struct DemoOptions: Sendable {
             case "--no-load": options.loadSession = false
             case "--image": options.acceptsImages = true
             case "--modes": options.modes = true
+            case "--mode-option": options.modeOption = true
             case "--resume": options.resume = true
             case "--close": options.close = true
             case "--init-delay": options.initDelayMilliseconds = Int(try integer(for: argument, in: 0...3_600_000))

@@ -20,9 +20,14 @@ actor DemoModes {
     static let models: [(value: String, name: String)] = [("fast", "Fast model"), ("smart", "Smart model")]
 
     let enabled: Bool
+    /// `--mode-option`: the modes are also offered as a config option `mode` (category `mode`).
+    let modeOption: Bool
     private var states: [String: State] = [:]
 
-    init(enabled: Bool) { self.enabled = enabled }
+    init(enabled: Bool, modeOption: Bool = false) {
+        self.enabled = enabled || modeOption
+        self.modeOption = modeOption
+    }
 
     /// The `modes` and `configOptions` members of a `session/new|load|resume` result for a session
     /// that starts from the defaults now (nothing when `--modes` is off); its turn count (and so its
@@ -48,11 +53,11 @@ actor DemoModes {
             states[sessionId] = state
             return .object([])
         }
-        guard params["configId"]?.stringValue == "model" else { throw .invalidParams("unknown configId") }
-        guard let value = params["value"]?.stringValue, Self.models.contains(where: { $0.value == value }) else {
-            throw .invalidParams("unknown value")
-        }
-        state.model = value
+        let configId = params["configId"]?.stringValue
+        guard configId == "model" || (modeOption && configId == "mode") else { throw .invalidParams("unknown configId") }
+        let offered = configId == "mode" ? Self.modes.map(\.id) : Self.models.map(\.value)
+        guard let value = params["value"]?.stringValue, offered.contains(value) else { throw .invalidParams("unknown value") }
+        if configId == "mode" { state.mode = value } else { state.model = value }
         states[sessionId] = state
         return .object([("configOptions", configOptions(state))])
     }
@@ -105,7 +110,12 @@ actor DemoModes {
     }
 
     private func configOptions(_ state: State) -> JSON {
-        .array([.object([
+        let mode: [JSON] = modeOption ? [.object([
+            ("id", .string("mode")), ("name", .string("Mode")), ("category", .string("mode")), ("type", .string("select")),
+            ("currentValue", .string(state.mode)),
+            ("options", .array(Self.modes.map { .object([("value", .string($0.id)), ("name", .string($0.name))]) })),
+        ])] : []
+        return .array(mode + [.object([
             ("id", .string("model")), ("name", .string("Model")), ("category", .string("model")), ("type", .string("select")),
             ("currentValue", .string(state.model)),
             ("options", .array(Self.models.map { .object([("value", .string($0.value)), ("name", .string($0.name))]) })),

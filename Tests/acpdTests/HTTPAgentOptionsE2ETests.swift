@@ -279,4 +279,46 @@ struct HTTPAgentOptionsE2ETests {
             #expect(try await daemon.stop(signal: SIGTERM) == 0, "log:\n\(daemon.log)")
         }
     }
+
+    /// An agent that offers its modes as a config option of category `mode` is switched through
+    /// that option (ACP: config options supersede modes). Without session/load support the agent
+    /// loses its context after a restart: a command that starts it says so, and the choices are
+    /// applied to the fresh session.
+    @Test func aModeConfigOptionAndALostContext() async throws {
+        try await withTemporaryDirectory { directory in
+            let setup = try Setup(directory: directory, flags: ["--mode-option", "--no-load"])
+            let first = try await setup.start()
+            var chat = E2EChat(daemon: first)
+            #expect(try await chat.command("/acp mode", in: "room1") == """
+                OK: mode (Mode) values (→ current):
+                - ask: Ask
+                → code: Code
+                - plan: Plan
+                pick one with /acp mode <value>
+                """)
+            #expect(try await chat.command("/acp mode yolo", in: "room1")
+                == "ERROR: ACP_INVALID_ARGUMENT: option mode offers no value yolo\nnext: offered: ask, code, plan")
+            #expect(try await chat.command("/acp mode plan", in: "room1") == "OK: mode = plan (Plan)")
+            let run = try await chat.prompt("[settings]", in: "room1")
+            #expect(try await chat.finalText(of: run, in: "room1").contains("settings: mode plan, model fast"))
+            _ = try await first.stop(signal: SIGKILL)
+
+            let second = try await setup.start()
+            chat = E2EChat(daemon: second)
+            #expect(try await chat.command("/acp model smart", in: "room1") == """
+                OK: model = smart (Smart model)
+                ⚠️ the agent cannot restore sessions (no session/load support); a new session was started and earlier context is lost
+                """)
+            let after = try await chat.prompt("[settings]", in: "room1")
+            #expect(try await chat.finalText(of: after, in: "room1").contains("settings: mode plan, model smart"))
+            #expect(try await second.stop(signal: SIGTERM) == 0, "log:\n\(second.log)")
+            let sent = try setup.sentMethods()
+            #expect(!sent.contains("session/set_mode") && !sent.contains("session/load"), "\(sent)")
+            // plan; after the restart plan again (applied to the fresh session), then smart.
+            let values = try setup.wire("out").filter { $0["method"] as? String == "session/set_config_option" }
+                .compactMap { ($0["params"] as? [String: Any])?["value"] as? String }
+            #expect(values == ["plan", "plan", "smart"], "\(values)")
+            try await setup.expectValidWire()
+        }
+    }
 }

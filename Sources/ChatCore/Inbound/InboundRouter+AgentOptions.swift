@@ -12,8 +12,14 @@ import Foundation
 extension InboundRouter {
     func agentMode(_ id: String?, _ context: CommandContext) async throws -> InboundOutcome {
         let key = try await boundSession(context)
+        let result = try await manager.agentControlState(key)
+        // ACP: config options supersede modes; an agent that offers a `mode` option is switched by it.
+        if let option = result.state.configOptions.first(where: { $0.category == "mode" }) {
+            guard let id else { return ok(with(result.notices, Self.values(of: option, command: "/acp mode"))) }
+            let set = try await manager.setAgentConfigOption(key, optionId: option.id, value: id)
+            return ok(with(result.notices + set.notices, Self.setReply(option.id, id, set.state)))
+        }
         guard let id else {
-            let result = try await manager.agentControlState(key)
             let state = result.state
             guard !state.modes.isEmpty else { return ok(with(result.notices, "the agent offers no modes")) }
             var lines = ["modes of the agent (→ current):"]
@@ -24,9 +30,9 @@ extension InboundRouter {
             lines.append("switch with /acp mode <id>")
             return ok(with(result.notices, lines.joined(separator: "\n")))
         }
-        let result = try await manager.setAgentMode(key, modeId: id)
-        let name = result.state.modes.first { $0.id == id }?.name
-        return ok(with(result.notices, "mode \(id)\(name.map { " (\($0))" } ?? "")"))
+        let set = try await manager.setAgentMode(key, modeId: id)
+        let name = set.state.modes.first { $0.id == id }?.name
+        return ok(with(result.notices + set.notices, "mode \(id)\(name.map { " (\($0))" } ?? "")"))
     }
 
     func agentSet(_ optionId: String?, _ value: String?, _ context: CommandContext) async throws -> InboundOutcome {
