@@ -62,8 +62,9 @@ actor DemoModes {
         return .object([("configOptions", configOptions(state))])
     }
 
-    /// At the start of a turn: `[mode=ID]` switches the mode (a `current_mode_update`), and
-    /// `[settings]` says the mode and model in one message.
+    /// At the start of a turn: `[mode=ID]` switches the mode (a `current_mode_update`),
+    /// `[model=VALUE]` the model (a `config_option_update`), and `[settings]` says the mode and
+    /// model in one message.
     func beforeTurn(_ sessionId: String, prompt: String, output: Output) async {
         guard enabled, var state = states[sessionId] else { return }
         if let requested = Self.keywordValue("mode", in: prompt), Self.modes.contains(where: { $0.id == requested }) {
@@ -71,6 +72,13 @@ actor DemoModes {
             states[sessionId] = state
             await output.notify("session/update", Updates.notification(sessionId: sessionId, .object([
                 ("sessionUpdate", .string("current_mode_update")), ("currentModeId", .string(requested)),
+            ])))
+        }
+        if let requested = Self.keywordValue("model", in: prompt), Self.models.contains(where: { $0.value == requested }) {
+            state.model = requested
+            states[sessionId] = state
+            await output.notify("session/update", Updates.notification(sessionId: sessionId, .object([
+                ("sessionUpdate", .string("config_option_update")), ("configOptions", configOptions(state)),
             ])))
         }
         if prompt.contains("[settings]") {

@@ -133,7 +133,7 @@ struct HTTPAgentOptionsE2ETests {
             let status = try await chat.command("/acp status", in: "room1")
             #expect(status.contains("\nagent mode: ask\n"), "\(status)")
             #expect(status.contains("\nagent options: model=smart"), "\(status)")
-            // Two turns reported usage (100 tokens and 0.01 USD each, cumulative).
+            // Two turns reported usage (100 tokens and 0.01 USD per turn, cumulative).
             #expect(status.contains("\nusage: 200/200000 tokens in context, cost 0.02 USD this agent session"), "\(status)")
 
             // The agent's commands, as reported after session/new.
@@ -151,6 +151,17 @@ struct HTTPAgentOptionsE2ETests {
             let options = try await chat.command("/acp options", in: "room1")
             #expect(options.contains("\npermissions: approve-all (override)\nturn timeout: 120 s (override)\n"), "\(options)")
             #expect(options.contains("\nmode: ask (chosen)\nmodel = smart (chosen)"), "\(options)")
+            // The agent changes its model itself (config_option_update): the live state follows; the choice stays.
+            let changed = try await chat.prompt("[model=fast] quick", in: "room1")
+            _ = try await chat.finalText(of: changed, in: "room1")
+            #expect(try await chat.command("/acp status", in: "room1").contains("\nagent options: model=fast"))
+            #expect(try await chat.command("/acp options", in: "room1").contains("\nmodel = smart (chosen; the agent reports fast)"))
+            #expect(try await chat.command("/acp model smart", in: "room1") == "OK: model = smart (Smart model)")
+            // The timeout override ends a turn that runs past it.
+            #expect(try await chat.command("/acp timeout 1", in: "room1").hasPrefix("OK: turn timeout 1 s for "))
+            let hung = try await chat.prompt("[hang]", in: "room1")
+            #expect(try await chat.waitForRun(hung, state: "failed").errorCode == "ACP_TURN_TIMEOUT")
+            #expect(try await chat.command("/acp timeout 120", in: "room1").hasPrefix("OK: "))
             let approved = try await chat.prompt("[permission] deploy", in: "room1")
             #expect(try await chat.finalText(of: approved, in: "room1").contains("permission: selected allow-once"))
             #expect(try await chat.command("/acp status", in: "room1").contains("\noverrides: permissions approve-all, turn timeout 120 s"))
@@ -166,7 +177,7 @@ struct HTTPAgentOptionsE2ETests {
             #expect(try await daemon.stop(signal: SIGTERM) == 0, "log:\n\(daemon.log)")
             let sent = try setup.sentMethods()
             #expect(sent.filter { $0 == "session/set_mode" }.count == 2, "\(sent)")  // plan, then code on reset
-            #expect(sent.filter { $0 == "session/set_config_option" }.count == 2, "\(sent)")
+            #expect(sent.filter { $0 == "session/set_config_option" }.count == 3, "\(sent)")  // smart, smart again, fast on reset
             #expect(!sent.contains("session/close"), "not advertised: \(sent)")
             try await setup.expectValidWire()
         }

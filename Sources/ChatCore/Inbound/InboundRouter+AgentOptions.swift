@@ -186,7 +186,10 @@ extension InboundRouter {
         } else if let current = live?.currentModeId {
             lines.append("mode: \(current) (the agent's default)")
         }
-        for choice in status.options.config { lines.append("\(choice.id) = \(choice.value) (chosen)") }
+        for choice in status.options.config {
+            let reported = live?.configOptions.first { $0.id == choice.id }?.currentValue
+            lines.append("\(choice.id) = \(choice.value) (chosen\(reported.map { $0 == choice.value ? "" : "; the agent reports \($0)" } ?? ""))")
+        }
         for option in live?.configOptions ?? [] where status.options.value(of: option.id) == nil {
             lines.append("\(option.id) = \(option.currentValue) (the agent's default)")
         }
