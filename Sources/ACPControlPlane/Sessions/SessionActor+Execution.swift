@@ -176,7 +176,9 @@ extension SessionActor {
         case .toolCall(let call): recordEvent(.toolCall(call), run: run)
         case .plan(let entries): recordEvent(.plan(entries), run: run)
         case .usage(let usage): recordEvent(.usage(usage), run: run)
-        case .modeChanged(let mode): recordEvent(.modeChanged(mode), run: run); agentSwitchedMode(mode)
+        case .modeChanged(let mode):
+            recordEvent(.modeChanged(mode), run: run)
+            agentSwitchedMode(mode)
         case .commandsUpdated(let commands): recordEvent(.commandsUpdated(commands), run: run)
         case .sessionInfo(let title): recordEvent(.sessionInfo(title: title), run: run)
         case .outputDropped(let reason): recordEvent(.notice("⚠️ some agent output could not be read: \(reason)"), run: run)

@@ -15,8 +15,9 @@ import Synchronization
 /// exactly one `.done` or `.failed`; every permission request is answered exactly once; an agent
 /// that ignores `session/cancel` is killed after `cancelGrace` (this backend is the only one to
 /// arm that timer); a dead agent is restarted at once on the next `ensureSession` (the session
-/// manager paces restarts after crashes) and its session restored with `session/load` when the
-/// agent supports it. Safe to use concurrently for different keys.
+/// manager paces restarts after crashes) and its session restored with `session/resume` or
+/// `session/load` when the agent supports it; a session closed or reset for good is ended with
+/// `session/close` when the agent advertises it. Safe to use concurrently for different keys.
 public final class StdioRuntime: AgentRuntime {
     public let id = "stdio"
     private let options: StdioRuntimeOptions
