@@ -332,4 +332,27 @@ struct HTTPAgentOptionsE2ETests {
             try await setup.expectValidWire()
         }
     }
+
+    /// A chat command and a prompt from another conversation of the same session reach an agent
+    /// that is not running at the same time: one agent process is started, not two.
+    @Test func aCommandAndAPromptStartOneAgentBetweenThem() async throws {
+        try await withTemporaryDirectory { directory in
+            let setup = try Setup(directory: directory, flags: ["--modes", "--init-delay", "800"])
+            let daemon = try await setup.start()
+            let chat = E2EChat(daemon: daemon)
+            let status = try await chat.command("/acp status", in: "room1")
+            let key = try #require(status.components(separatedBy: " is ").first?.replacingOccurrences(of: "OK: ", with: ""))
+            #expect(try await chat.command("/acp bind \(key)", in: "other") == "OK: bound this conversation to \(key)")
+            async let mode = chat.command("/acp mode plan", in: "room1")
+            async let run = chat.prompt("[settings] together", in: "other")
+            let (reply, runId) = try await (mode, run)
+            #expect(reply == "OK: mode plan (Plan)" || reply.hasPrefix("ERROR: ACP_INVALID_ARGUMENT: the agent is being started"), "\(reply)")
+            #expect(try await chat.finalText(of: runId, in: "other").contains("settings: mode "))
+            #expect(try await chat.run(runId).state == "completed")
+            #expect(try await daemon.stop(signal: SIGTERM) == 0, "log:\n\(daemon.log)")
+            let sent = try setup.sentMethods()
+            #expect(sent.filter { $0 == "initialize" }.count == 1, "\(sent)")
+            try await setup.expectValidWire()
+        }
+    }
 }

@@ -110,6 +110,7 @@ extension SessionActor {
 
     /// The live runtime of this session, started (or restored) when needed, holding a busy slot.
     func ensureRuntime(for runId: RunID) async throws(ACPError) -> (RuntimeHandle, any AgentRuntime) {
+        await waitForControlStart(except: runId)
         // A live runtime of this session's backend is used as it is: the backend's health matters
         // only for starting one (this keeps the per-turn path to a few actor hops).
         if let current = runtime {

@@ -12,6 +12,16 @@ extension SessionActor {
         var defaults: AgentSessionState?
         /// What the last runtime start had to say (lost context, dropped choices).
         var startNotices: [String] = []
+        /// The stand-in run id of a start made by a chat command, while it lasts, and the starts
+        /// of runs waiting for it (one agent process per session: no second start races it).
+        var controlStart: RunID?
+        var startWaiters: [CheckedContinuation<Void, Never>] = []
+    }
+
+    /// Waits while a chat command starts the runtime (unless `runId` is that start's own).
+    func waitForControlStart(except runId: RunID) async {
+        guard let starting = optionsMemory.controlStart, starting != runId else { return }
+        await withCheckedContinuation { optionsMemory.startWaiters.append($0) }
     }
 
     /// The stored options (read once, then kept in memory).
@@ -154,6 +164,8 @@ extension SessionActor {
     /// say what it offers). Throws for a closed session and for a backend without controls.
     func controlledRuntime() async throws(ACPError) -> (RuntimeHandle, any AgentSessionControls, [String]) {
         guard record.state != .closed else { throw ACPError(.sessionClosed, detail: "session \(key)") }
+        // Another chat command is starting the agent: use what it starts.
+        while optionsMemory.controlStart != nil { await waitForControlStart(except: RunID()) }
         if let current = runtime, await current.backend.isAlive(current.handle) {
             guard let controls = current.backend as? any AgentSessionControls else { throw Self.noControls(record.backend) }
             return (current.handle, controls, [])
@@ -162,8 +174,21 @@ extension SessionActor {
         guard let controls = try await context.backends.lookup(record.backend) as? any AgentSessionControls else {
             throw Self.noControls(record.backend)
         }
+        // The running turn is starting (or restarting) the agent: a second start would race it.
+        if let current = active, !current.detached {
+            throw ACPError(.invalidArgument, message: "the agent is being started for the running turn",
+                           hint: "try again in a moment")
+        }
         optionsMemory.startNotices = []
-        let (handle, _) = try await ensureRuntime(for: RunID())
+        let runId = RunID()
+        optionsMemory.controlStart = runId
+        let started: Result<RuntimeHandle, ACPError>
+        do { started = .success(try await ensureRuntime(for: runId).0) } catch { started = .failure(error) }
+        optionsMemory.controlStart = nil
+        let waiters = optionsMemory.startWaiters
+        optionsMemory.startWaiters = []
+        for waiter in waiters { waiter.resume() }
+        let handle = try started.get()
         if active == nil { await context.slots.idle(key) }
         return (handle, controls, optionsMemory.startNotices)
     }

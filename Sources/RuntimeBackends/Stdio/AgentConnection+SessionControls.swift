@@ -4,8 +4,11 @@ import JSONKit
 /// The agent's session state (modes, config options, commands, usage) and the requests that
 /// change it: `session/set_mode`, `session/set_config_option`, `session/resume`, `session/close`.
 extension AgentConnection {
-    /// How long acpd waits for `session/set_mode`, `session/set_config_option` and `session/close`.
+    /// How long acpd waits for `session/set_mode` and `session/set_config_option`.
     static let controlTimeout: Double = 30
+    /// How long a close or reset waits for `session/close` before it stops the agent anyway (a
+    /// hung agent must not hold `/acp close` up).
+    static let closeTimeout: Double = 5
 
     /// Keeps `agentState` current from a `session/update` of this process's session (in a turn or
     /// not; updates that arrive before the `session/new` answer was read count too: one agent
@@ -93,10 +96,10 @@ extension AgentConnection {
     }
 
     /// `session/close` when the agent advertised it and is still running: the agent frees the
-    /// session's state. Waits at most `controlTimeout`; failures are only logged.
+    /// session's state. Waits at most `closeTimeout`; failures are only logged.
     func closeAgentSession() async {
         guard agentState.canClose, isAlive, let sessionId = agentSessionId else { return }
-        switch await call("session/close", CloseSessionRequest(sessionId: sessionId), timeout: Self.controlTimeout) {
+        switch await call("session/close", CloseSessionRequest(sessionId: sessionId), timeout: Self.closeTimeout) {
         case .success: logger.debug("closed agent session \(sessionId)")
         case .failure(let failure): logger.notice("session/close failed: \(failure.message)")
         }
