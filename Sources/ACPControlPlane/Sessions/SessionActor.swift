@@ -68,6 +68,8 @@ actor SessionActor {
     var sessionSeq: Int64
     var permissions: [Int64: PendingPermission] = [:]
     var lastEventAt: Date?
+    /// The chosen mode and options, overrides, commands, usage (SessionActor+Options).
+    var optionsMemory = OptionsMemory()
     var logger: Logger
     /// Where the events queued by `recordEvent` are published once committed.
     let eventSink: SessionEventSink

@@ -1,4 +1,4 @@
-/// The SQL of pairing roles, approved senders and the audit log (migration `v4-opsaccess`).
+/// The SQL of pairing roles, approved senders and the audit log (migration `v4`).
 ///
 /// - `approved_senders`: one row per sender an owner approved (`<channel>:<id>`, across the
 ///   channel's accounts, like `access.allowFrom`), with the role; it survives restarts and is

@@ -27,6 +27,17 @@ public enum ChatCommand: Sendable, Equatable {
     case reset(text: String?)
     case auth(secret: String)
     case lock
+    /// `id` nil: list the agent's modes.
+    case mode(id: String?)
+    /// Both nil: list the options; `value` nil: list the option's values.
+    case set(option: String?, value: String?)
+    /// `value` nil: list the values of the agent's `model` option.
+    case model(value: String?)
+    case options
+    case resetOptions
+    case permissions(PermissionMode)
+    case timeout(seconds: Int)
+    case commands
 
     /// The command's name (and so its policy, usage and guard).
     public var name: CommandName {
@@ -49,6 +60,14 @@ public enum ChatCommand: Sendable, Equatable {
         case .reset: .reset
         case .auth: .auth
         case .lock: .lock
+        case .mode: .mode
+        case .set: .set
+        case .model: .model
+        case .options: .options
+        case .resetOptions: .resetOptions
+        case .permissions: .permissions
+        case .timeout: .timeout
+        case .commands: .commands
         }
     }
 }

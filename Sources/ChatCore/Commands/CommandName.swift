@@ -6,6 +6,8 @@ public enum CommandName: String, Sendable, CaseIterable, Hashable {
     case spawn, bind, unbind, cancel, steer, close, sessions, status, doctor
     case approve, deny, allow, reject, help
     case new, reset, auth, lock
+    case mode, set, model, options, commands, permissions, timeout
+    case resetOptions = "reset-options"
 
     /// Who may run it (CONTRACT.md §4 table).
     public var policy: CommandPolicy {
@@ -14,6 +16,8 @@ public enum CommandName: String, Sendable, CaseIterable, Hashable {
         case .cancel, .steer, .status, .new, .reset: .bound
         case .allow, .reject: .approver
         case .spawn, .bind, .unbind, .close, .sessions, .help, .auth, .lock: .allowlist
+        case .mode, .set, .model, .options, .resetOptions, .commands: .bound
+        case .permissions, .timeout: .allowlist
         }
     }
 
@@ -26,6 +30,8 @@ public enum CommandName: String, Sendable, CaseIterable, Hashable {
     public var isGuarded: Bool {
         switch self {
         case .spawn, .bind, .unbind, .close, .sessions, .doctor, .approve, .deny: true
+        // approve-all lets the agent act unasked: as guarded as binding a session.
+        case .permissions: true
         default: false
         }
     }
@@ -59,6 +65,14 @@ public enum CommandName: String, Sendable, CaseIterable, Hashable {
         case .reset: "/reset [text]"
         case .auth: "/auth <secret>"
         case .lock: "/lock"
+        case .mode: "/acp mode [id]"
+        case .set: "/acp set [option] [value]"
+        case .model: "/acp model [value]"
+        case .options: "/acp options"
+        case .resetOptions: "/acp reset-options"
+        case .permissions: "/acp permissions <ask|approve-reads|approve-all|deny-all>"
+        case .timeout: "/acp timeout <seconds>"
+        case .commands: "/acp commands"
         }
     }
 
@@ -83,6 +97,14 @@ public enum CommandName: String, Sendable, CaseIterable, Hashable {
         case .reset: "same as /new"
         case .auth: "unlock guarded commands for a while"
         case .lock: "lock guarded commands again"
+        case .mode: "list the agent's modes, or switch to one"
+        case .set: "list the agent's config options, or set one"
+        case .model: "list the agent's models, or pick one"
+        case .options: "show this session's overrides and the agent's options as set"
+        case .resetOptions: "put overrides, mode and options back to config and the agent's defaults"
+        case .permissions: "override acp.permissions.mode for this session"
+        case .timeout: "override acp.turnTimeoutSeconds for this session"
+        case .commands: "list the agent's own slash commands (send them as messages)"
         }
     }
 }

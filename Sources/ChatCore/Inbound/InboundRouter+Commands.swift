@@ -27,6 +27,14 @@ extension InboundRouter {
             case .reject(let number, let scope): return try await answerPermission(number, allow: false, scope: scope, context)
             case .help: return InboundOutcome(accepted: true, reply: CommandHelp.text(guardedBySecret: config.access.secret != nil))
             case .new(let text), .reset(let text): return try await reset(text, context)
+            case .mode(let id): return try await agentMode(id, context)
+            case .set(let option, let value): return try await agentSet(option, value, context)
+            case .model(let value): return try await agentModel(value, context)
+            case .options: return try await agentOptions(context)
+            case .resetOptions: return try await resetAgentOptions(context)
+            case .permissions(let mode): return try await setPermissionOverride(mode, context)
+            case .timeout(let seconds): return try await setTimeoutOverride(seconds, context)
+            case .commands: return try await agentCommands(context)
             case .auth, .lock:
                 // The gate answers these itself; reaching here means it let them through unanswered.
                 return ok("nothing to do")
@@ -111,6 +119,7 @@ extension InboundRouter {
         if let error = session.lastError { lines.append("last error: \(session.lastErrorCode?.rawValue ?? "") \(error)") }
         if let last = status.lastEventAt { lines.append("last event: \(Self.age(last)) ago") }
         for prompt in status.pendingPermissions { lines.append("permission \(prompt.id) pending: \(prompt.title)") }
+        lines += await agentStatusLines(key)
         return ok(lines.joined(separator: "\n"))
     }
 
