@@ -11,7 +11,7 @@ public enum ChatCommand: Sendable, Equatable {
     /// `text` is kept verbatim (newlines included).
     case steer(text: String)
     case close(SessionTarget)
-    case sessions
+    case sessions(SessionListOptions)
     case status(SessionTarget)
     case doctor
     /// A pairing request id.
@@ -27,6 +27,11 @@ public enum ChatCommand: Sendable, Equatable {
     case reset(text: String?)
     case auth(secret: String)
     case lock
+    case health
+    /// `target` is a session key or a label, as typed; `text` verbatim.
+    case send(target: String, text: String)
+    case logs(LogsOptions)
+    case run(ShellRunOptions)
 
     /// The command's name (and so its policy, usage and guard).
     public var name: CommandName {
@@ -49,6 +54,10 @@ public enum ChatCommand: Sendable, Equatable {
         case .reset: .reset
         case .auth: .auth
         case .lock: .lock
+        case .health: .health
+        case .send: .send
+        case .logs: .logs
+        case .run: .run
         }
     }
 }

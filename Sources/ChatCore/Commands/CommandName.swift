@@ -6,6 +6,7 @@ public enum CommandName: String, Sendable, CaseIterable, Hashable {
     case spawn, bind, unbind, cancel, steer, close, sessions, status, doctor
     case approve, deny, allow, reject, help
     case new, reset, auth, lock
+    case health, send, logs, run
 
     /// Who may run it (CONTRACT.md §4 table).
     public var policy: CommandPolicy {
@@ -13,22 +14,15 @@ public enum CommandName: String, Sendable, CaseIterable, Hashable {
         case .doctor, .approve, .deny: .owner
         case .cancel, .steer, .status, .new, .reset: .bound
         case .allow, .reject: .approver
+        case .health, .send: .allowlist
+        case .logs, .run: .owner
         case .spawn, .bind, .unbind, .close, .sessions, .help, .auth, .lock: .allowlist
         }
     }
 
-    /// True when, with `access.secret` set, the command needs `/auth <secret>` first.
-    ///
-    /// Guarded: the commands that create, bind, end or list sessions across conversations, and the
-    /// owner commands (spawn, bind, unbind, close, sessions, doctor, approve, deny). Commands that act
-    /// within this conversation's own session (cancel, steer, status, allow, reject, new, reset, help)
-    /// and `/auth` / `/lock` themselves are not.
-    public var isGuarded: Bool {
-        switch self {
-        case .spawn, .bind, .unbind, .close, .sessions, .doctor, .approve, .deny: true
-        default: false
-        }
-    }
+    /// True when, with `access.secret` set, the command needs `/auth <secret>` (or `--secret`) first:
+    /// its `commandClass` is guarded or dangerous (`CommandClass`).
+    public var isGuarded: Bool { commandClass.needsSecret }
 
     /// True for `/new`, `/reset`, `/auth`, `/lock`; false for the `/acp` subcommands.
     public var isTopLevel: Bool {
@@ -47,7 +41,7 @@ public enum CommandName: String, Sendable, CaseIterable, Hashable {
         case .cancel: "/acp cancel [target]"
         case .steer: "/acp steer <text>"
         case .close: "/acp close [target]"
-        case .sessions: "/acp sessions"
+        case .sessions: "/acp sessions [--limit N] [--active-minutes M] [--agent ID]"
         case .status: "/acp status [target]"
         case .doctor: "/acp doctor"
         case .approve: "/acp approve <id>"
@@ -59,6 +53,10 @@ public enum CommandName: String, Sendable, CaseIterable, Hashable {
         case .reset: "/reset [text]"
         case .auth: "/auth <secret>"
         case .lock: "/lock"
+        case .health: "/acp health"
+        case .send: "/acp send <target> <text>"
+        case .logs: "/acp logs [--tail N] [--grep TEXT]"
+        case .run: "/acp run [--timeout S] --yes <command…>"
         }
     }
 
@@ -71,7 +69,7 @@ public enum CommandName: String, Sendable, CaseIterable, Hashable {
         case .cancel: "cancel the active run and this conversation's queued runs"
         case .steer: "send text as the next prompt, ahead of queued ones"
         case .close: "close a session: stop its runtime and end its bindings"
-        case .sessions: "list up to 20 sessions"
+        case .sessions: "list open sessions, most recent first (default 20, at most 100)"
         case .status: "show a session's state, run, queue and binding"
         case .doctor: "run acpd's health checks"
         case .approve: "approve a pairing request"
@@ -83,6 +81,10 @@ public enum CommandName: String, Sendable, CaseIterable, Hashable {
         case .reset: "same as /new"
         case .auth: "unlock guarded commands for a while"
         case .lock: "lock guarded commands again"
+        case .health: "the daemon at a glance: accounts, sessions, runtimes, queues, pending requests"
+        case .send: "prompt another session by key or label; its output goes to that session's conversation"
+        case .logs: "acpd's own recent log lines, redacted"
+        case .run: "run a shell command on the host (access.shell; owners; needs --yes)"
         }
     }
 }

@@ -8,16 +8,19 @@ enum LogSetup {
         case text, json
     }
 
+    /// Every logger writes to stderr and to `LogRing.shared` (`/acp logs`), both at `level`.
     static func bootstrap(level: Logger.Level, format: Format = .text) {
         LoggingSystem.bootstrap { label in
+            let stderr: any LogHandler
             switch format {
             case .text:
                 var handler = StreamLogHandler.standardError(label: label)
                 handler.logLevel = level
-                return handler
+                stderr = handler
             case .json:
-                return JSONLogHandler(label: label, logLevel: level)
+                stderr = JSONLogHandler(label: label, logLevel: level)
             }
+            return MultiplexLogHandler([stderr, LogRingHandler(label: label, ring: LogRing.shared, logLevel: level)])
         }
     }
 }

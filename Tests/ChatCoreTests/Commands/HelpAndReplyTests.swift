@@ -22,11 +22,12 @@ import Testing
     }
 
     @Test func policiesAndGuardsMatchTheContract() {
-        let owner: Set<CommandName> = [.doctor, .approve, .deny]
+        let owner: Set<CommandName> = [.doctor, .approve, .deny, .logs, .run]
         let bound: Set<CommandName> = [.cancel, .steer, .status, .new, .reset]
         // Permission answers: allowlist or the binding's approvers (issue 11, CONTRACT.md §4 amended).
         let approver: Set<CommandName> = [.allow, .reject]
-        let guarded: Set<CommandName> = [.spawn, .bind, .unbind, .close, .sessions, .doctor, .approve, .deny]
+        // Classes (CONTRACT.md §4): guarded and dangerous commands need the secret; sessions is safe (read-only).
+        let guarded: Set<CommandName> = [.spawn, .bind, .unbind, .close, .send, .doctor, .approve, .deny, .logs, .run]
         for command in CommandName.allCases {
             let expected: CommandPolicy = owner.contains(command) ? .owner : bound.contains(command) ? .bound
                 : approver.contains(command) ? .approver : .allowlist
