@@ -22,7 +22,10 @@ struct DiscordCommandsTests {
         guard case .array(let bindOptions)? = subs.first(where: { $0["name"] == "bind" })?["options"] else { Issue.record("bind has no options"); return }
         #expect(bindOptions.first?["name"] == "session-key" && bindOptions.first?["required"] == true)
         #expect(bindOptions.last?["name"] == "persist" && bindOptions.last?["type"] == 5, "a switch is a boolean option")
-        #expect(subs.first { $0["name"] == "sessions" }?["options"] == nil, "a command without arguments has no option")
+        #expect(subs.first { $0["name"] == "health" }?["options"] == nil, "a command without arguments has no option")
+        // Required options first (Discord's rule): `/acp run`'s command before its --timeout.
+        guard case .array(let runOptions)? = subs.first(where: { $0["name"] == "run" })?["options"] else { Issue.record("run has no options"); return }
+        #expect(runOptions.compactMap { $0["name"]?.stringValue } == ["command", "timeout"])
     }
 
     static let invocations: [(JSONValue, String)] = [

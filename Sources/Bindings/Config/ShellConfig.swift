@@ -17,6 +17,14 @@ public struct ShellConfig: Sendable, Equatable {
     /// A command containing one of these (case-insensitively, whitespace runs read as one space) is refused.
     public var denyPatterns: [String]
 
+    /// `maxTimeoutSeconds` clamped to `ConfigLimits.shellTimeoutSeconds`.
+    public var effectiveMaxTimeoutSeconds: Int { ConfigLimits.clamp(maxTimeoutSeconds, to: ConfigLimits.shellTimeoutSeconds) }
+
+    /// The time limit without `--timeout`: `timeoutSeconds`, clamped, and at most the maximum.
+    public var defaultTimeoutSeconds: Int {
+        min(ConfigLimits.clamp(timeoutSeconds, to: ConfigLimits.shellTimeoutSeconds), effectiveMaxTimeoutSeconds)
+    }
+
     /// Shell settings; the defaults are those of CONTRACT.md §3.
     public init(enabled: Bool = false, timeoutSeconds: Int = 30, maxTimeoutSeconds: Int = 120, maxOutputBytes: Int = 8192,
                 allowPrefixes: [String] = [], denyPatterns: [String] = ShellConfig.defaultDenyPatterns) {
@@ -40,8 +48,8 @@ extension ACPDConfigSchema {
     /// `access.shell`.
     static let shell: ConfigSchema = object("`/acp run`: a guarded shell for operators (owners only, `--yes`, the secret when set). Off unless enabled.", [
         optional("enabled", bool("`true`: owners may run shell commands from chat with `/acp run --yes <command>`.", false)),
-        optional("timeoutSeconds", integer("A command's time limit without `--timeout`; at the limit it is killed with its process group.", 30, ConfigLimits.shellTimeoutSeconds)),
-        optional("maxTimeoutSeconds", integer("The longest `--timeout` a command may ask for; at least `timeoutSeconds`.", 120, ConfigLimits.shellTimeoutSeconds)),
+        optional("timeoutSeconds", integer("A command's time limit without `--timeout` (at most `maxTimeoutSeconds`: a larger value is lowered to it); at the limit it is killed with its process group.", 30, ConfigLimits.shellTimeoutSeconds)),
+        optional("maxTimeoutSeconds", integer("The longest `--timeout` a command may ask for.", 120, ConfigLimits.shellTimeoutSeconds)),
         optional("maxOutputBytes", integer("Output (stdout and stderr together) beyond this many bytes is cut, with a notice.", 8192, ConfigLimits.shellMaxOutputBytes)),
         optional("allowPrefixes", ConfigSchema(.array(string(.nonEmpty, "A command prefix."), minItems: 0),
                                                doc: "`[]` = any command no deny pattern matches; else the command must start with one of these and may not chain another (`;`, `&`, `|`, `` ` ``, `$(`, redirections, newlines).",
@@ -53,20 +61,16 @@ extension ACPDConfigSchema {
 }
 
 extension ConfigBuilder {
-    /// `access.shell`, with the rule that spans two keys: `timeoutSeconds` ≤ `maxTimeoutSeconds`.
-    mutating func buildShell(_ value: ConfigValue?) -> ShellConfig {
+    /// `access.shell` (a `timeoutSeconds` above `maxTimeoutSeconds` is not an error: the maximum
+    /// wins where they are used, `ShellConfig.defaultTimeoutSeconds`).
+    func buildShell(_ value: ConfigValue?) -> ShellConfig {
         guard let value else { return ShellConfig() }
-        let shell = ShellConfig(
+        return ShellConfig(
             enabled: value["enabled"]?.boolean ?? false,
             timeoutSeconds: value["timeoutSeconds"]?.integer ?? 30,
             maxTimeoutSeconds: value["maxTimeoutSeconds"]?.integer ?? 120,
             maxOutputBytes: value["maxOutputBytes"]?.integer ?? 8192,
             allowPrefixes: value["allowPrefixes"]?.strings ?? [],
             denyPatterns: value["denyPatterns"]?.strings ?? ShellConfig.defaultDenyPatterns)
-        if shell.timeoutSeconds > shell.maxTimeoutSeconds {
-            report(ConfigPath.root.key("access").key("shell").key("timeoutSeconds"),
-                   "\(shell.timeoutSeconds) is more than maxTimeoutSeconds (\(shell.maxTimeoutSeconds))")
-        }
-        return shell
     }
 }

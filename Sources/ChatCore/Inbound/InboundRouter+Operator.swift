@@ -158,8 +158,8 @@ extension InboundRouter {
         guard let shell = operatorTools.shell else {
             throw ACPError(.invalidArgument, message: "this process cannot run shell commands", hint: "run it on the host")
         }
-        let maxTimeout = ConfigLimits.clamp(settings.maxTimeoutSeconds, to: ConfigLimits.shellTimeoutSeconds)
-        let timeout = options.timeoutSeconds ?? ConfigLimits.clamp(settings.timeoutSeconds, to: ConfigLimits.shellTimeoutSeconds)
+        let maxTimeout = settings.effectiveMaxTimeoutSeconds
+        let timeout = options.timeoutSeconds ?? settings.defaultTimeoutSeconds
         guard timeout <= maxTimeout else {
             throw ACPError(.invalidArgument, message: "/acp run: --timeout may be at most \(maxTimeout) seconds (access.shell.maxTimeoutSeconds)",
                            hint: "usage: \(CommandName.run.usage)")

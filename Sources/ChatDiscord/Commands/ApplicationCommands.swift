@@ -17,7 +17,9 @@ public enum ApplicationCommands {
     public static func definitions() -> JSONValue {
         let subcommands: [JSONValue] = CommandName.allCases.filter { !$0.isTopLevel }.prefix(25).map { command in
             var sub: [String: JSONValue] = ["type": 1, "name": .string(command.rawValue), "description": .string(clip(command.summary))]
-            let options = UsageOption.parse(command.usage).prefix(25).map { option -> JSONValue in
+            // Discord wants required options before optional ones (`/acp run`'s command comes last in its usage).
+            let parsed = UsageOption.parse(command.usage)
+            let options = (parsed.filter(\.required) + parsed.filter { !$0.required }).prefix(25).map { option -> JSONValue in
                 var json: [String: JSONValue] = ["type": option.kind == .switchFlag ? 5 : 3, "name": .string(option.name),
                                                  "description": .string(clip(option.usage)), "required": .bool(option.required)]
                 if !option.choices.isEmpty {
