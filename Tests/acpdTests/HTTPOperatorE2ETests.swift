@@ -215,7 +215,7 @@ struct HTTPOperatorE2ETests {
                                               "/acp run \(s) --timeout 1 --yes (sleep 300 & echo $! > kid.pid; wait) & echo $! > sub.pid; echo started; sleep 300")
             #expect(killed == "ERROR: ACP_TURN_TIMEOUT: the command ran past its 1s timeout; it was killed with its process group\n"
                     + "next: give it more time with --timeout (at most 10s)\noutput so far:\nstarted", "\(killed)")
-            #expect(Date().timeIntervalSince(started) < 5)
+            #expect(Date().timeIntervalSince(started) < 60, "not the 300 s of the sleep")
             for file in ["kid.pid", "sub.pid"] {
                 let text = try String(contentsOf: directory.appendingPathComponent("workspace/\(file)"), encoding: .utf8)
                 let pid = try #require(Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)), "\(file): \(text)")

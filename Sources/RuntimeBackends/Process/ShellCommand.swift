@@ -9,9 +9,10 @@ import NIOPosix
 import Synchronization
 
 /// Runs one shell command line to its end, for operators (`/acp run`): `/bin/sh -c <command>` in
-/// its own process group (`Spawner`), stdin closed at once, stdout and stderr read together into
-/// one buffer of at most `maxOutputBytes` (the rest is counted, not kept), the exit detected by the
-/// shared `ExitMonitor` (no thread per command, nothing blocks the cooperative pool). At the
+/// its own process group (`Spawner`), stdin closed at once, stderr joined to stdout (the shell
+/// runs `exec 2>&1` first) and read into one buffer of at most `maxOutputBytes` (the rest is
+/// counted, not kept), the exit detected by the shared `ExitMonitor` (no thread per command,
+/// nothing blocks the cooperative pool). At the
 /// timeout the whole process group is SIGKILLed; when the shell exits on its own, whatever it left
 /// running in its group is SIGKILLed too (`killGroupOnExit`), so no child outlives the command.
 public enum ShellCommand {
@@ -39,7 +40,8 @@ public enum ShellCommand {
                            maxOutputBytes: Int, shell: String = "/bin/sh",
                            eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton) async throws(ACPError) -> Result {
         SigpipeGuard.install()
-        let spec = ProcessSpec(executable: shell, arguments: ["-c", command], environment: environment,
+        // `exec 2>&1` first: stderr joins stdout in the order written (two pipes would be read in no set order).
+        let spec = ProcessSpec(executable: shell, arguments: ["-c", "exec 2>&1\n" + command], environment: environment,
                                workingDirectory: workingDirectory, killGroupOnExit: true)
         let child: SpawnedChild
         do {

@@ -52,7 +52,7 @@ import TestSupport
             #expect(result.timedOut)
             #expect(result.exit == .signaled(SIGKILL))
             #expect(String(decoding: result.output, as: UTF8.self) == "started\n")
-            #expect(ContinuousClock.now - started < .seconds(5))
+            #expect(ContinuousClock.now - started < .seconds(60), "not the 300 s of the sleep")
             #expect(result.duration >= .milliseconds(500))
             let kid = try #require(Int32(String(contentsOf: directory.appendingPathComponent("kid"), encoding: .utf8)
                 .trimmingCharacters(in: .whitespacesAndNewlines)))
