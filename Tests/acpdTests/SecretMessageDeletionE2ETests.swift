@@ -18,7 +18,7 @@ struct SecretMessageDeletionE2ETests {
     static let discordToken = "discord-deletion-token"
     static let discordOwner = "222222222222222222"
 
-    @Test("telegram: deleted in a private chat and, as an administrator, in a group; kept (and logged) where the bot is a plain member; the 48-hour limit")
+    @Test("telegram: /acp health shows the account; deleted in a private chat and, as an administrator, in a group; kept (and logged) where the bot is a plain member; the 48-hour limit")
     func telegram() async throws {
         try await withTemporaryDirectory { dir in
             try await TelegramFakeServer.with(token: Self.telegramToken) { fake in
@@ -35,6 +35,7 @@ struct SecretMessageDeletionE2ETests {
                     access:
                       owners: ["telegram:111"]
                       secret: "\(Self.secret)"
+                      rateLimit: { perMinute: 600, burst: 100 }
                     """
                 let daemon = try await DaemonProcess.start(in: dir, token: "api-token", config: config)
                 func botSays(_ text: String, in chat: Int64) async throws {
@@ -72,6 +73,9 @@ struct SecretMessageDeletionE2ETests {
                     while await fake.state.deletedMessages.count < 2 { try await Task.sleep(for: .milliseconds(50)) }
                 }
                 #expect(await fake.state.userMessageIds(chat: group).count == 1, "only the new one was deleted")
+                // /acp health shows the account's state.
+                await fake.state.enqueueText("/acp health", chat: 111, from: 111)
+                try await botSays("\nchannels: telegram:default running for ", in: 111)
                 let replies = await fake.state.allMessages.map(\.text)
                 #expect(!replies.contains { $0.contains(Self.secret) }, "\(replies)")
                 #expect(try await daemon.stop() == 0, "\(daemon.log)")
@@ -88,7 +92,7 @@ struct SecretMessageDeletionE2ETests {
         }
     }
 
-    @Test("discord: kept without Manage Messages (Missing Permissions, logged), deleted with it")
+    @Test("discord: /acp health shows the account; kept without Manage Messages (Missing Permissions, logged), deleted with it")
     func discord() async throws {
         try await withTemporaryDirectory { dir in
             try await DiscordFakeServer.with(token: Self.discordToken) { fake in
@@ -104,6 +108,7 @@ struct SecretMessageDeletionE2ETests {
                     access:
                       owners: ["discord:\(Self.discordOwner)"]
                       secret: "\(Self.secret)"
+                      rateLimit: { perMinute: 600, burst: 100 }
                     """
                 let daemon = try await DaemonProcess.start(in: dir, token: "api-token", config: config)
                 try await withDeadline(30, "the gateway is connected\n\(daemon.log)") {
@@ -127,6 +132,8 @@ struct SecretMessageDeletionE2ETests {
                 }
                 #expect(await fake.state.deletedMessages.map(\.messageId) == [deleted])
                 #expect(await fake.state.messageExists(kept, in: general))
+                await fake.state.postMessage("/acp health", in: general, from: Self.discordOwner)
+                try await DiscordE2ETests.waitForBot(fake, "\nchannels: discord:default running for ", in: general, daemon: daemon)
                 let said = await fake.state.messages(in: general).map(\.content)
                 #expect(!said.contains { $0.contains(Self.secret) && !$0.hasPrefix("/") }, "\(said)")
                 #expect(try await daemon.stop() == 0, "\(daemon.log)")
