@@ -117,32 +117,13 @@ extension InboundRouter {
         guard let source = operatorTools.logs else {
             return failure(ACPError(.invalidArgument, message: "this process keeps no log lines", hint: "read acpd's log on the host"))
         }
-        let all = source.lines().map { redactor.redact($0) }
-        let matching = options.grep.map { needle in all.filter { $0.lowercased().contains(needle.lowercased()) } } ?? all
-        let wanted = Array(matching.suffix(ConfigLimits.clamp(options.tail, to: 1...LogsOptions.maxTail)))
-        let what = options.grep.map { " matching \"\($0.prefix(60))\"" } ?? ""
-        let header = ChatReply.ok("acpd log, last \(wanted.count) line(s)\(what)")
-        guard !wanted.isEmpty else { return ok("no log lines\(what)") }
-        // Newest lines win: fill the budget from the end, each line at most `maxLineLength`.
+        // Room for the message's own framing on every channel (e.g. Telegram's 4096 with entities).
         let budget = max(200, context.channel.capabilities.maxMessageLength - 80)
-        var used = header.utf16.count
-        var kept: [String] = []
-        for line in wanted.reversed() {
-            let shown = line.utf16.count > Self.maxLogLineLength ? String(line.prefix(Self.maxLogLineLength)) + "…" : line
-            let cost = shown.utf16.count + 1
-            if used + cost > budget { break }
-            used += cost
-            kept.append(shown)
-        }
-        var lines = [header] + kept.reversed()
-        if kept.count < wanted.count {
-            lines.append("(\(wanted.count - kept.count) earlier line(s) left out to fit one message; use --tail or --grep)")
-        }
-        return InboundOutcome(accepted: true, reply: lines.joined(separator: "\n"))
+        let redactor = redactor
+        let reply = LogExcerpt.reply(lines: source.lines(), tail: ConfigLimits.clamp(options.tail, to: 1...LogsOptions.maxTail),
+                                     grep: options.grep, budget: budget, redact: { redactor.redact($0) })
+        return InboundOutcome(accepted: true, reply: reply)
     }
-
-    /// The longest log line shown whole.
-    static let maxLogLineLength = 600
 
     // MARK: run
 
