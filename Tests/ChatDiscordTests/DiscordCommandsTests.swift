@@ -11,9 +11,17 @@ struct DiscordCommandsTests {
     func definitions() {
         guard case .array(let commands) = ApplicationCommands.definitions() else { Issue.record("not an array"); return }
         #expect(commands.compactMap { $0["name"]?.stringValue } == ["acp", "new", "reset"])
-        guard case .array(let subs)? = commands.first?["options"] else { Issue.record("no subcommands"); return }
-        let expected = CommandName.allCases.filter { !$0.isTopLevel }.map(\.rawValue)
-        #expect(subs.compactMap { $0["name"]?.stringValue } == expected)
+        guard case .array(let top)? = commands.first?["options"] else { Issue.record("no subcommands"); return }
+        #expect(top.count <= 25, "Discord allows 25 options under /acp: \(top.count)")
+        // Every /acp command is registered exactly once: a subcommand of /acp, or of one group.
+        var subs: [JSONValue] = []
+        for option in top {
+            if option["type"] == 2, case .array(let inner)? = option["options"] { subs += inner } else { subs.append(option) }
+        }
+        let registered = subs.compactMap { $0["name"]?.stringValue }
+        #expect(registered.sorted() == CommandName.allCases.filter { !$0.isTopLevel }.map(\.rawValue).sorted())
+        #expect(Set(registered).count == registered.count)
+        #expect(top.contains { $0["type"] == 2 && $0["name"] == "agent" }, "the agent controls are a group")
         let spawn = subs.first { $0["name"] == "spawn" }
         guard case .array(let spawnOptions)? = spawn?["options"] else { Issue.record("spawn has no options"); return }
         #expect(spawnOptions.compactMap { $0["name"]?.stringValue } == ["agent", "mode", "bind", "thread", "cwd", "label"])
@@ -22,7 +30,10 @@ struct DiscordCommandsTests {
         guard case .array(let bindOptions)? = subs.first(where: { $0["name"] == "bind" })?["options"] else { Issue.record("bind has no options"); return }
         #expect(bindOptions.first?["name"] == "session-key" && bindOptions.first?["required"] == true)
         #expect(bindOptions.last?["name"] == "persist" && bindOptions.last?["type"] == 5, "a switch is a boolean option")
-        #expect(subs.first { $0["name"] == "sessions" }?["options"] == nil, "a command without arguments has no option")
+        #expect(subs.first { $0["name"] == "health" }?["options"] == nil, "a command without arguments has no option")
+        // Required options first (Discord's rule): `/acp run`'s command before its --timeout.
+        guard case .array(let runOptions)? = subs.first(where: { $0["name"] == "run" })?["options"] else { Issue.record("run has no options"); return }
+        #expect(runOptions.compactMap { $0["name"]?.stringValue } == ["command", "timeout"])
     }
 
     static let invocations: [(JSONValue, String)] = [
@@ -35,6 +46,10 @@ struct DiscordCommandsTests {
         (["name": "new", "options": [["type": 3, "name": "text", "value": "start over"]]], "/new start over"),
         (["name": "reset"], "/reset"),
         (["name": "acp", "options": [["type": 1, "name": "auth"]]], "/acp"),
+        (["name": "acp", "options": [["type": 2, "name": "agent", "options": [["type": 1, "name": "mode", "options": [["type": 3, "name": "id", "value": "plan"]]]]]]],
+         "/acp mode plan"),
+        (["name": "acp", "options": [["type": 2, "name": "agent", "options": [["type": 1, "name": "reset-options"]]]]], "/acp reset-options"),
+        (["name": "acp", "options": [["type": 2, "name": "agent"]]], "/acp"),
     ]
 
     @Test("an invocation is the text a user would type", arguments: invocations)

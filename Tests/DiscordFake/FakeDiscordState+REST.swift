@@ -110,8 +110,11 @@ extension FakeDiscordState {
             messages[parts[1]]![index] = message
             return ok(messageJSON(message, authorIsBot: true))
         case ("DELETE", 4, _) where parts[0] == "channels" && parts[2] == "messages":
+            guard let channel = channels[parts[1]] else { return error(404, 10003, "Unknown Channel") }
             guard let index = messages[parts[1]]?.firstIndex(where: { $0.id == parts[3] }) else { return error(404, 10008, "Unknown Message") }
+            if let refusal = deletionRefusal(of: messages[parts[1]]![index], in: channel) { return refusal }
             messages[parts[1]]!.remove(at: index)
+            deletedMessages.append((parts[1], parts[3]))
             return FakeAnswer(status: 204, body: nil)
         case ("POST", 3, _) where parts[0] == "channels" && parts[2] == "threads":
             guard let parent = channels[parts[1]] else { return error(404, 10003, "Unknown Channel") }
@@ -245,7 +248,7 @@ extension FakeDiscordState {
 
     private func ok(_ body: JSONValue) -> FakeAnswer { FakeAnswer(status: 200, body: body) }
 
-    private func error(_ status: Int, _ code: Int, _ message: String) -> FakeAnswer {
+    func error(_ status: Int, _ code: Int, _ message: String) -> FakeAnswer {
         FakeAnswer(status: status, body: ["code": .int(Int64(code)), "message": .string(message)])
     }
 

@@ -14,6 +14,10 @@ public actor FakeDiscordState {
 
     var channels: [String: FakeDiscordChannel] = [:]
     var messages: [String: [FakeDiscordMessage]] = [:]
+    /// Whether the bot has Manage Messages in the guild (deleting others' messages), `allowManageMessages`.
+    var botManagesMessages = false
+    /// Messages deleted through REST: (channel, message id), in order.
+    public internal(set) var deletedMessages: [(channel: String, messageId: String)] = []
     private var nextId: UInt64 = 1_100_000_000_000_000_000
     var buckets = FakeBuckets(limit: 5, window: .seconds(2))
     private var faults: [FakeDiscordFault] = []

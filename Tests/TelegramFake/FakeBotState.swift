@@ -77,7 +77,11 @@ public actor FakeBotState {
         self.webhookURL = webhookURL
         self.readsAllGroupMessages = readsAllGroupMessages
     }
-    private var messages: [Int64: [FakeMessage]] = [:]
+    var messages: [Int64: [FakeMessage]] = [:]
+    /// Users' messages (`enqueueText`), for `deleteMessage`: chat → message id → when posted (FakeDeletion.swift).
+    var userMessages: [Int64: [Int64: Date]] = [:]
+    /// Messages `deleteMessage` deleted: (chat, message id), in order.
+    public internal(set) var deletedMessages: [(chat: Int64, messageId: Int64)] = []
     private var nextMessageId: [Int64: Int64] = [:]
     private var faults: [FakeFault] = []
     private var pollFailures: [(status: Int, description: String, retryAfter: Int?)] = []
@@ -172,8 +176,10 @@ public actor FakeBotState {
     @discardableResult
     public func enqueueText(_ text: String, chat: Int64, from user: Int64, topic: Int64? = nil, isBot: Bool = false) -> Int64 {
         let forum = forums[chat] != nil
+        let messageId = takeMessageId(chat)
+        userMessages[chat, default: [:]][messageId] = Date()
         var message: [String: JSONValue] = [
-            "message_id": .int(takeMessageId(chat)), "date": 1,
+            "message_id": .int(messageId), "date": 1,
             "chat": JSONValue(["id": .int(chat), "type": .string(chat > 0 ? "private" : "supergroup"), "is_forum": .bool(forum)]),
             "from": JSONValue(["id": .int(user), "is_bot": .bool(isBot), "first_name": "U"]),
             "text": .string(text),
@@ -421,6 +427,8 @@ public actor FakeBotState {
             return ok(JSONValue(member))
         case "getFile":
             return getFile(p)
+        case "deleteMessage":
+            return deleteMessage(p)
         case "answerCallbackQuery":
             guard let id = p["callback_query_id"]?.stringValue else { return error(400, "Bad Request: query is empty") }
             answeredQueries[id] = p["text"]?.stringValue
@@ -432,7 +440,7 @@ public actor FakeBotState {
 
     /// The bot's membership in `chat`: as set, else an admin with `can_manage_topics` in a forum
     /// (unless `denyTopicRights`), else a member.
-    private func botMembership(_ chat: Int64) -> FakeMembership {
+    func botMembership(_ chat: Int64) -> FakeMembership {
         if noTopicRights.contains(chat) { return .administrator(canManageTopics: false) }
         if let set = membership[chat] { return set }
         return forums[chat] != nil ? .administrator(canManageTopics: true) : .member
@@ -472,13 +480,13 @@ public actor FakeBotState {
         return JSONValue(object)
     }
 
-    private func ok(_ result: JSONValue) -> Answer { Answer(status: 200, body: JSONValue(["ok": true, "result": result])) }
+    func ok(_ result: JSONValue) -> Answer { Answer(status: 200, body: JSONValue(["ok": true, "result": result])) }
 
-    private func error(_ code: Int, _ description: String) -> Answer {
+    func error(_ code: Int, _ description: String) -> Answer {
         Answer(status: code, body: JSONValue(["ok": false, "error_code": .int(Int64(code)), "description": .string(description)]))
     }
 
-    private func integer(_ value: JSONValue?) -> Int64? {
+    func integer(_ value: JSONValue?) -> Int64? {
         switch value {
         case .int(let number)?: number
         case .string(let text)?: Int64(text)

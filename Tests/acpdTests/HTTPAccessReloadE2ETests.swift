@@ -33,7 +33,7 @@ struct HTTPAccessReloadE2ETests {
                                                        config: Self.config(allowFrom: [], secret: Self.oldSecret))
             #expect(try await daemon.post("room1", from: "bob", "hello before").keys == ["accepted"])
             #expect(try await daemon.post("desk", from: "alice", "/auth \(Self.oldSecret)").reply == "OK: unlocked for 600 seconds")
-            #expect(try await daemon.post("desk", from: "alice", "/acp sessions").reply?.hasPrefix("OK: ") == true)
+            #expect(try await daemon.post("desk", from: "alice", "/acp doctor").reply?.hasPrefix("OK: ") == true)
 
             // Rewrite the file (same stateDir and api) and send SIGHUP.
             let yaml = try String(contentsOf: directory.appendingPathComponent("acpd.yaml"), encoding: .utf8)
@@ -50,7 +50,7 @@ struct HTTPAccessReloadE2ETests {
             let runId = try #require(prompt.runId, "\(prompt)\n\(daemon.log)")
             #expect(try await daemon.finalText("room1", run: runId).contains("echo: hello after"))
             // access changed: the old unlock is gone, the old secret no longer unlocks, the new one does.
-            #expect(try await daemon.post("desk", from: "alice", "/acp sessions").reply == "ERROR: locked (send /auth <secret> first)")
+            #expect(try await daemon.post("desk", from: "alice", "/acp doctor").reply == "ERROR: locked (send /auth <secret> first)")
             #expect(try await daemon.post("desk", from: "alice", "/auth \(Self.oldSecret)").reply == "ERROR: unauthorized")
             #expect(try await daemon.post("desk", from: "alice", "/auth \(Self.newSecret)").reply == "OK: unlocked for 600 seconds")
             // The new secret is redacted in agent output and in command replies.

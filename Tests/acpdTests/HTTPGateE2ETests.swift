@@ -52,7 +52,7 @@ struct HTTPGateE2ETests {
             let runId = try #require(prompt.runId, "\(prompt)\n\(daemon.log)")
             #expect(try await daemon.finalText("room1", run: runId).contains("echo: hello from the public"))
             #expect(try await post("room1", "pat", "/acp doctor").reply == "ERROR: unauthorized")
-            #expect(try await post("room1", "pat", "/acp sessions").reply == "ERROR: locked (send /auth <secret> first)")
+            #expect(try await post("room1", "pat", "/acp unbind").reply == "ERROR: locked (send /auth <secret> first)")
 
             // Rate limit: `burst` messages pass, the next are refused and start nothing.
             for index in 1...Self.burst {
@@ -79,14 +79,15 @@ struct HTTPGateE2ETests {
             // Shared secret: guarded commands are locked until /auth, a wrong secret stays locked,
             // /lock locks again; unguarded commands work throughout.
             let locked = "ERROR: locked (send /auth <secret> first)"
-            #expect(try await post("desk", "carol", "/acp sessions").reply == locked)
+            #expect(try await post("desk", "carol", "/acp unbind").reply == locked)
             #expect(try await post("desk", "carol", "/auth not-the-secret").reply == "ERROR: unauthorized")
-            #expect(try await post("desk", "carol", "/acp sessions").reply == locked)
+            #expect(try await post("desk", "carol", "/acp unbind").reply == locked)
             #expect(try await post("desk", "carol", "/auth \(Self.secret)").reply == "OK: unlocked for 600 seconds")
-            let unlocked = try await post("desk", "carol", "/acp sessions")
-            #expect(unlocked.reply?.hasPrefix("OK: ") == true, "\(unlocked)")
+            // Past the gate: unbind answers for itself (nothing is bound in desk).
+            let unlocked = try await post("desk", "carol", "/acp unbind")
+            #expect(unlocked.reply?.hasPrefix("ERROR: ACP_NOT_BOUND: ") == true, "\(unlocked)")
             #expect(try await post("desk", "carol", "/lock").reply == "OK: locked")
-            #expect(try await post("desk", "carol", "/acp sessions").reply == locked)
+            #expect(try await post("desk", "carol", "/acp unbind").reply == locked)
             #expect(try await post("room1", "carol", "/acp status").reply?.hasPrefix("OK: ") == true)
             // A wrong secret ends an unlock early.
             #expect(try await post("desk", "alice", "/auth \(Self.secret)").reply == "OK: unlocked for 600 seconds")
@@ -124,7 +125,7 @@ struct HTTPGateE2ETests {
             #expect(try await daemon.post("desk", from: "alice", "/auth \(Self.secret)").reply == "OK: unlocked for 1 second")
             // (That the unlock works is shown above; a 1-second unlock may be over before a check under load.)
             try await withDeadline(10, "the unlock expires") {
-                while try await daemon.post("desk", from: "alice", "/acp sessions").reply != "ERROR: locked (send /auth <secret> first)" {
+                while try await daemon.post("desk", from: "alice", "/acp doctor").reply != "ERROR: locked (send /auth <secret> first)" {
                     try await Task.sleep(for: .milliseconds(100))
                 }
             }

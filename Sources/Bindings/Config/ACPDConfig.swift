@@ -214,6 +214,8 @@ public struct AccessConfig: Sendable, Equatable {
     public var secret: Secret?
     public var authTTLSeconds: Int
     public var rateLimit: RateLimit
+    /// `access.shell` (`/acp run`).
+    public var shell = ShellConfig()
 }
 
 /// A sender in an access list: `<channel>:<id>` (`telegram:111`, `http:alice`).

@@ -160,6 +160,7 @@ enum ACPDConfigSchema {
             optional("perMinute", integer("Sustained messages per minute.", 10, ConfigLimits.rateLimitPerMinute)),
             optional("burst", integer("Messages allowed at once.", 3, ConfigLimits.rateLimitBurst)),
         ])),
+        optional("shell", shell),
     ])
 
     // MARK: - Builders

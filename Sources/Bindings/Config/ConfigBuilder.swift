@@ -26,6 +26,8 @@ struct ConfigBuilder {
         let channels = buildChannels(root["channels"] ?? .object([:]))
         let bindings = buildBindings(root["bindings"]?.array ?? [], acp: acp, agents: agents, channels: channels)
         let access = buildAccess(root["access"] ?? .object([:]))
+        var accessWithShell = access
+        accessWithShell.shell = buildShell(root["access"]?["shell"])
         let api = buildAPI(root["api"] ?? .object([:]))
         let stateDir = absolutePath(root["stateDir"]?.string ?? "./.acpd", at: ConfigPath.root.key("stateDir"))
         let retention = root["store"]?["retention"]
@@ -35,7 +37,7 @@ struct ConfigBuilder {
         guard structuralIssues.isEmpty, issues.isEmpty else { return nil }
         var config = ACPDConfig(file: file, baseDirectory: baseDirectory, stateDir: stateDir, storeRetention: storeRetention, acp: acp, agents: agents,
                           acpxCommand: root["acpx"]?["command"]?.string ?? "acpx", bindings: bindings,
-                          channels: channels, access: access, api: api)
+                          channels: channels, access: accessWithShell, api: api)
         config.log = LogSettings(format: root["log"]?["format"]?.string ?? "text", level: root["log"]?["level"]?.string)
         return config
     }

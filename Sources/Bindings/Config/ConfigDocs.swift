@@ -47,7 +47,7 @@ public enum ConfigDocs {
 
     private static func defaultText(_ field: ConfigSchema.Field) -> String {
         if field.required { return "**required**" }
-        if let value = field.schema.defaultValue { return "`\(inline(value))`" }
+        if let value = field.schema.defaultValue { return "`\(escapingPipes(inline(value)))`" }
         if let text = field.schema.defaultDoc { return "`\(text)`" }
         return "—"
     }

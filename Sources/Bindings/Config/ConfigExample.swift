@@ -92,6 +92,13 @@ public enum ConfigExample {
           secret: "${ACPD_SECRET}"       # optional; guarded commands then need /auth <secret> first
           authTtlSeconds: 600            # [600]
           rateLimit: { perMinute: 10, burst: 3 }   # [10, 3]
+          shell:                         # /acp run: a guarded shell for operators; off unless enabled
+            enabled: false               # [false]
+            timeoutSeconds: 30           # [30] default; --timeout may ask for up to maxTimeoutSeconds
+            maxTimeoutSeconds: 120       # [120]
+            maxOutputBytes: 8192         # [8192] then truncated, with a notice
+            allowPrefixes: []            # [] = any command not denied; else the command must start with one
+            denyPatterns: ["rm -rf", "| sh", "| bash", "sudo ", "mkfs", "dd if=", ":(){"]  # [these]
 
         audit: { retentionDays: 90 }     # [90] the audit log of commands and decisions
 

@@ -43,8 +43,11 @@ public struct InboundGate: Sendable {
     /// Decides what happens to `input` from `sender` in a conversation that resolved as `conversation`.
     ///
     /// Only authorised messages use up rate-limit tokens; the console is never rate limited or gated.
+    /// `secret` is a `--secret` the message carried (`CarriedSecret`): it stands in for `/auth` on
+    /// guarded and dangerous commands; a wrong one is `ERROR: unauthorized`.
     public mutating func check(_ input: ChatInput, sender: SenderRef, conversation: ConversationAccess,
-                               pairing: PairingStatus = .none, approvers: Set<SenderRef> = [], now: Date) -> Verdict {
+                               pairing: PairingStatus = .none, approvers: Set<SenderRef> = [], now: Date,
+                               secret: String? = nil) -> Verdict {
         guard let action = AccessAction(input) else { return .ignore }
         let request = AccessRequest(sender: sender, action: action, conversation: conversation, pairing: pairing,
                                     namesSession: input.namesSession, sendsPrompt: input.sendsPrompt, approvers: approvers)
@@ -64,7 +67,9 @@ public struct InboundGate: Sendable {
         case .invalid(_, let error):
             return .reply(error.chatText)
         case .command(let command):
-            guard secrets.permits(command.name, sender: sender, now: now) else { return .reply(ChatReply.locked) }
+            guard secrets.permits(command.name, sender: sender, now: now, secret: secret) else {
+                return .reply(secret == nil ? ChatReply.locked : ChatReply.unauthorized)
+            }
             switch command {
             case .auth(let secret): return .reply(secrets.authenticate(sender, secret: secret, now: now))
             case .lock: return .reply(secrets.lock(sender))

@@ -37,10 +37,19 @@ public struct SecretGate: Sendable {
     /// True when a secret is configured.
     public var isEnabled: Bool { secretDigest != nil }
 
-    /// True when `sender` may run `command` now.
-    public func permits(_ command: CommandName, sender: SenderRef, now: Date) -> Bool {
+    /// True when `sender` may run `command` now: it needs no secret, or the sender unlocked with
+    /// `/auth`, or `secret` (a `--secret` given on the command) is the configured one. A wrong
+    /// `secret` refuses the command even for an unlocked sender.
+    public func permits(_ command: CommandName, sender: SenderRef, now: Date, secret: String? = nil) -> Bool {
         guard isEnabled, command.isGuarded, sender.channel != .console else { return true }
+        if let secret { return matches(secret) }
         return isUnlocked(sender, now: now)
+    }
+
+    /// True when `secret` is the configured secret (constant time); false when none is configured.
+    public func matches(_ secret: String) -> Bool {
+        guard let expected = secretDigest else { return false }
+        return Self.constantTimeEqual(Array(SHA256.hash(data: Data(secret.utf8))), Array(expected))
     }
 
     /// True when `sender` unlocked within the TTL.

@@ -65,6 +65,11 @@ public protocol ChatChannel: Service {
     /// typing indicator), for about `capabilities.activityInterval`. Best effort: never throws,
     /// and never spends a flood-limit budget a message needs. Default: does nothing.
     func showActivity(in conversation: ConversationRef) async
+    /// Deletes a message someone posted in a conversation this channel carries (a message that
+    /// carried the secret, CONTRACT.md §4), where the platform lets the bot. Throws
+    /// `ChannelError.notSupported` where the channel cannot delete (the default), `.permanent`
+    /// when the platform refuses (no rights, too old, already gone).
+    func deleteMessage(_ message: MessageRef) async throws
 }
 
 extension ChatChannel {
@@ -94,6 +99,11 @@ extension ChatChannel {
 
     /// Channels without a typing indicator keep this default.
     public func showActivity(in conversation: ConversationRef) async {}
+
+    /// Channels that cannot delete messages keep this default.
+    public func deleteMessage(_ message: MessageRef) async throws {
+        throw ChannelError.notSupported("\(kind.rawValue) cannot delete messages")
+    }
 }
 
 /// Limits and features of a channel that delivery must respect.

@@ -11,7 +11,7 @@ public enum ChatCommand: Sendable, Equatable {
     /// `text` is kept verbatim (newlines included).
     case steer(text: String)
     case close(SessionTarget)
-    case sessions
+    case sessions(SessionListOptions)
     case status(SessionTarget)
     case doctor
     /// A pairing request id, and the role the sender gets (`--role`, default `operator`).
@@ -38,6 +38,11 @@ public enum ChatCommand: Sendable, Equatable {
     case permissions(PermissionMode)
     case timeout(seconds: Int)
     case commands
+    case health
+    /// `target` is a session key or a label, as typed; `text` verbatim.
+    case send(target: String, text: String)
+    case logs(LogsOptions)
+    case run(ShellRunOptions)
 
     /// The command's name (and so its policy, usage and guard).
     public var name: CommandName {
@@ -68,6 +73,10 @@ public enum ChatCommand: Sendable, Equatable {
         case .permissions: .permissions
         case .timeout: .timeout
         case .commands: .commands
+        case .health: .health
+        case .send: .send
+        case .logs: .logs
+        case .run: .run
         }
     }
 }

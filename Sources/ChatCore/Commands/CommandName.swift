@@ -8,6 +8,7 @@ public enum CommandName: String, Sendable, CaseIterable, Hashable {
     case new, reset, auth, lock
     case mode, set, model, options, commands, permissions, timeout
     case resetOptions = "reset-options"
+    case health, send, logs, run
 
     /// Who may run it (CONTRACT.md §4 table).
     public var policy: CommandPolicy {
@@ -15,26 +16,17 @@ public enum CommandName: String, Sendable, CaseIterable, Hashable {
         case .doctor, .approve, .deny: .owner
         case .cancel, .steer, .status, .new, .reset: .bound
         case .allow, .reject: .approver
+        case .health, .send: .allowlist
+        case .logs, .run: .owner
         case .spawn, .bind, .unbind, .close, .sessions, .help, .auth, .lock: .allowlist
         case .mode, .set, .model, .options, .resetOptions, .commands: .bound
         case .permissions, .timeout: .allowlist
         }
     }
 
-    /// True when, with `access.secret` set, the command needs `/auth <secret>` first.
-    ///
-    /// Guarded: the commands that create, bind, end or list sessions across conversations, and the
-    /// owner commands (spawn, bind, unbind, close, sessions, doctor, approve, deny). Commands that act
-    /// within this conversation's own session (cancel, steer, status, allow, reject, new, reset, help)
-    /// and `/auth` / `/lock` themselves are not.
-    public var isGuarded: Bool {
-        switch self {
-        case .spawn, .bind, .unbind, .close, .sessions, .doctor, .approve, .deny: true
-        // approve-all lets the agent act unasked: as guarded as binding a session.
-        case .permissions: true
-        default: false
-        }
-    }
+    /// True when, with `access.secret` set, the command needs `/auth <secret>` (or `--secret`) first:
+    /// its `commandClass` is guarded or dangerous (`CommandClass`).
+    public var isGuarded: Bool { commandClass.needsSecret }
 
     /// True for `/new`, `/reset`, `/auth`, `/lock`; false for the `/acp` subcommands.
     public var isTopLevel: Bool {
@@ -53,7 +45,7 @@ public enum CommandName: String, Sendable, CaseIterable, Hashable {
         case .cancel: "/acp cancel [target]"
         case .steer: "/acp steer <text>"
         case .close: "/acp close [target]"
-        case .sessions: "/acp sessions"
+        case .sessions: "/acp sessions [--limit N] [--active-minutes M] [--agent ID]"
         case .status: "/acp status [target]"
         case .doctor: "/acp doctor"
         case .approve: "/acp approve <id> [--role operator|member]"
@@ -73,6 +65,10 @@ public enum CommandName: String, Sendable, CaseIterable, Hashable {
         case .permissions: "/acp permissions <ask|approve-reads|approve-all|deny-all>"
         case .timeout: "/acp timeout <seconds>"
         case .commands: "/acp commands"
+        case .health: "/acp health"
+        case .send: "/acp send <target> <text>"
+        case .logs: "/acp logs [--tail N] [--grep TEXT]"
+        case .run: "/acp run [--timeout S] --yes <command…>"
         }
     }
 
@@ -85,7 +81,7 @@ public enum CommandName: String, Sendable, CaseIterable, Hashable {
         case .cancel: "cancel the active run and this conversation's queued runs"
         case .steer: "send text as the next prompt, ahead of queued ones"
         case .close: "close a session: stop its runtime and end its bindings"
-        case .sessions: "list up to 20 sessions"
+        case .sessions: "list open sessions, most recent first (default 20, at most 100)"
         case .status: "show a session's state, run, queue and binding"
         case .doctor: "run acpd's health checks"
         case .approve: "approve a pairing request"
@@ -105,6 +101,10 @@ public enum CommandName: String, Sendable, CaseIterable, Hashable {
         case .permissions: "override acp.permissions.mode for this session"
         case .timeout: "override acp.turnTimeoutSeconds for this session"
         case .commands: "list the agent's own slash commands (send them as messages)"
+        case .health: "the daemon at a glance: accounts, sessions, runtimes, queues, pending requests"
+        case .send: "prompt another session by key or label; its output goes to that session's conversation"
+        case .logs: "acpd's own recent log lines, redacted"
+        case .run: "run a shell command on the host (access.shell; owners; needs --yes)"
         }
     }
 }

@@ -58,6 +58,7 @@ public enum CommandParser {
     }
 
     private static func parseACP(_ name: CommandName, _ rest: Substring) throws(ACPError) -> ChatCommand {
+        if let parsed = try parseOperator(name, rest) { return parsed }
         if name == .steer {
             guard !rest.allSatisfy(\.isWhitespace) else { throw CommandArguments.error(.steer, "missing text") }
             return .steer(text: String(rest))
@@ -110,7 +111,6 @@ public enum CommandParser {
             try CommandArguments(name, tokens: tokens).expectPositionals(0...0, what: "")
             switch name {
             case .unbind: return .unbind
-            case .sessions: return .sessions
             case .doctor: return .doctor
             default: return .help
             }
@@ -118,7 +118,7 @@ public enum CommandParser {
     }
 
     /// The tokens of `rest`; a tokenising error is reported against `name` with its usage.
-    private static func tokens(_ name: CommandName, _ rest: Substring) throws(ACPError) -> [CommandToken] {
+    static func tokens(_ name: CommandName, _ rest: Substring) throws(ACPError) -> [CommandToken] {
         do {
             return try CommandTokenizer.tokens(rest)
         } catch {

@@ -60,7 +60,7 @@ public struct InboundOutcome: Sendable, Equatable, Codable {
     static func fingerprint(_ message: InboundMessage) -> String {
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325
         let trimmed = message.text.drop { $0.isWhitespace }
-        let text = trimmed.hasPrefix("/auth") ? "/auth" : message.text
+        let text = trimmed.hasPrefix("/auth") ? "/auth" : CarriedSecret(message.text).text
         var parts = [message.conversation.canonical, message.senderId, text, message.buttonPayload ?? ""]
         // Attachments count only when there are some, so fingerprints stored before stay valid.
         if !message.attachments.isEmpty { parts.append(message.attachments.map(\.reference).joined(separator: "\n")) }

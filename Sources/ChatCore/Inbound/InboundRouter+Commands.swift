@@ -18,7 +18,7 @@ extension InboundRouter {
             case .cancel(let target): return try await cancel(target, context)
             case .steer(let text): return try await steer(text, context)
             case .close(let target): return try await close(target, context)
-            case .sessions: return try sessionsList()
+            case .sessions(let options): return try sessionsList(options)
             case .status(let target): return try await status(target, context)
             case .doctor: return await doctor()
             case .approve(let id, let role): return try decidePairing(id, approve: true, role: role, context)
@@ -35,6 +35,10 @@ extension InboundRouter {
             case .permissions(let mode): return try await setPermissionOverride(mode, context)
             case .timeout(let seconds): return try await setTimeoutOverride(seconds, context)
             case .commands: return try await agentCommands(context)
+            case .health: return await health()
+            case .send(let target, let text): return try await send(target, text: text, context)
+            case .logs(let options): return logs(options, context)
+            case .run(let options): return try await shellRun(options, context)
             case .auth, .lock:
                 // The gate answers these itself; reaching here means it let them through unanswered.
                 return ok("nothing to do")
@@ -86,19 +90,6 @@ extension InboundRouter {
         let key = try await session(for: target, context)
         let closed = try await manager.close(key, reason: "closed from chat by \(context.sender)")
         return ok(closed ? "closed \(key)" : "\(key) was already closed")
-    }
-
-    private func sessionsList() throws -> InboundOutcome {
-        let sessions = try store.sessions(states: Set(SessionState.allCases).subtracting([.closed]), limit: 20)
-        guard !sessions.isEmpty else { return ok("no open sessions") }
-        var lines = ["\(sessions.count) open session(s):"]
-        for session in sessions {
-            let bound = try store.bindings(activeOnly: true, session: session.key)
-                .map { "\($0.source.rawValue) \($0.conversation.canonical)" }.joined(separator: ", ")
-            lines.append("- \(session.key)\(session.label.map { " [\($0)]" } ?? "") agent \(session.agentId), \(session.state.rawValue), "
-                         + "bound \(bound.isEmpty ? "nowhere" : bound), last activity \(Self.age(session.lastActivityAt)) ago")
-        }
-        return ok(lines.joined(separator: "\n"))
     }
 
     private func status(_ target: SessionTarget, _ context: CommandContext) async throws -> InboundOutcome {

@@ -10,7 +10,10 @@ extension InboundRouter {
     /// Resolution → gate → handler, for a message whose idempotency key is newly reserved.
     func process(_ message: InboundMessage, channel: any ChatChannel) async -> InboundOutcome {
         // A pressed button carries its payload (the typed command it stands for).
-        let input = CommandParser.parse(message.buttonPayload ?? message.text)
+        // A `--secret` is cut out before anything reads the text; a message carrying a secret is deleted.
+        let carried = CarriedSecret(message.buttonPayload ?? message.text)
+        let input = CommandParser.parse(carried.text)
+        if carried.carriesSecret, input != .notAddressedToUs { await deleteSecretMessage(message, channel: channel) }
         let conversation = message.conversation
         let resolution: Resolution
         do { resolution = try await resolver.resolve(conversation) } catch {
@@ -20,7 +23,7 @@ extension InboundRouter {
         let sender = SenderRef(channel: conversation.channel, id: message.senderId)
         purgeGateNowAndThen()
         switch gate.check(input, sender: sender, conversation: ConversationAccess(resolution), pairing: pairingStatus(sender, conversation: conversation),
-                         approvers: Set(resolution.match?.binding?.approvers ?? []), now: Date()) {
+                         approvers: Set(resolution.match?.binding?.approvers ?? []), now: Date(), secret: carried.secret) {
         case .ignore: return .ignored
         case .reply(let text): return InboundOutcome(accepted: true, reply: text)
         case .rateLimited: return InboundOutcome(accepted: true, reply: ChatReply.rateLimited, refusal: .rateLimited)

@@ -39,6 +39,8 @@ public actor InboundRouter: Service {
     private(set) var redactor: Redactor
     private(set) var resolver: BindingResolver
     var gate: InboundGate
+    /// Version, start time, log ring and shell of the daemon (`install(_:)`), for the operator commands.
+    var operatorTools = OperatorTools()
     var handledCount = 0
     /// Messages waiting for the outcome of an earlier message with the same idempotency key.
     private var waiters: [IdempotencyKey: [UUID: CheckedContinuation<InboundOutcome?, Never>]] = [:]

@@ -54,6 +54,8 @@ struct DaemonParts {
                                        logger: Logger(label: "acpd.delivery"))
         let router = ChatCore.InboundRouter(config: config, manager: manager, store: store, bindings: bindings,
                                             channels: channels, outbox: delivery, logger: Logger(label: "acpd.router"))
+        await router.install(OperatorTools(version: ACPDVersion.current, startedAt: Date(), logs: LogRing.shared,
+                                           shell: ProcessOperatorShell()))
         return DaemonParts(store: store, manager: manager, bindings: bindings, reloader: reloader, router: router,
                            delivery: delivery, agents: agents, backends: backends)
     }

@@ -11,16 +11,19 @@ enum LogSetup {
         case text, json
     }
 
+    /// Every logger writes to stderr and to `LogRing.shared` (`/acp logs`), both at `level`.
     static func bootstrap(level: Logger.Level, format: Format = .text) {
         LoggingSystem.bootstrap({ label, provider in
+            let stderr: any LogHandler
             switch format {
             case .text:
                 var handler = StreamLogHandler.standardError(label: label, metadataProvider: provider)
                 handler.logLevel = level
-                return handler
+                stderr = handler
             case .json:
-                return JSONLogHandler(label: label, logLevel: level, metadataProvider: provider)
+                stderr = JSONLogHandler(label: label, logLevel: level, metadataProvider: provider)
             }
+            return MultiplexLogHandler([stderr, LogRingHandler(label: label, ring: LogRing.shared, logLevel: level, metadataProvider: provider)])
         }, metadataProvider: LogCorrelation.provider)
     }
 }

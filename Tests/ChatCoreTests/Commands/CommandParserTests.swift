@@ -39,7 +39,11 @@ import Testing
         Good("/acp steer   line 1\n  line 2 --mode x \"q", .steer(text: "line 1\n  line 2 --mode x \"q")),
         Good("/acp close", .close(.here)),
         Good("/acp close agent:demo:acp:1", .close(.named("agent:demo:acp:1"))),
-        Good("/acp sessions", .sessions),
+        Good("/acp sessions", .sessions(SessionListOptions())),
+        Good("/acp health", .health),
+        Good("/acp send work hello there", .send(target: "work", text: "hello there")),
+        Good("/acp logs --tail 5", .logs(LogsOptions(tail: 5))),
+        Good("/acp run --yes ls -la", .run(ShellRunOptions(command: "ls -la"))),
         Good("/acp status", .status(.here)),
         Good("/acp status lbl", .status(.named("lbl"))),
         Good("/acp doctor", .doctor),
@@ -182,7 +186,7 @@ import Testing
         #expect(CommandParser.parse("/compact@OtherBot", botUsername: "AcpdBot") == .notAddressedToUs)
         #expect(CommandParser.parse("/acp@AcpdBot", botUsername: "@ACPDBOT") == .command(.help))
         // Without an expected name every `@Bot` suffix is accepted.
-        #expect(CommandParser.parse("/acp@AnyBot sessions") == .command(.sessions))
+        #expect(CommandParser.parse("/acp@AnyBot sessions") == .command(.sessions(SessionListOptions())))
     }
 
     @Test func everyCommandHasAParsableUsageExample() {

@@ -22,12 +22,13 @@ import Testing
     }
 
     @Test func policiesAndGuardsMatchTheContract() {
-        let owner: Set<CommandName> = [.doctor, .approve, .deny]
+        let owner: Set<CommandName> = [.doctor, .approve, .deny, .logs, .run]
         let bound: Set<CommandName> = [.cancel, .steer, .status, .new, .reset]
         // Permission answers: allowlist or the binding's approvers (issue 11, CONTRACT.md §4 amended).
         let approver: Set<CommandName> = [.allow, .reject]
-        let guarded = Set<CommandName>([.spawn, .bind, .unbind, .close, .sessions, .doctor, .approve, .deny])
-            .union([.permissions])  // approve-all lets the agent act unasked (issue 15)
+        // Classes (CONTRACT.md §4): guarded and dangerous commands need the secret; sessions is safe (read-only);
+        // the per-session overrides are guarded (approve-all lets the agent act unasked).
+        let guarded: Set<CommandName> = [.spawn, .bind, .unbind, .close, .send, .doctor, .approve, .deny, .logs, .run, .permissions, .timeout]
         // The agent's modes and options act on the session bound here (issue 15); the overrides are allowlist.
         let agentOptions: Set<CommandName> = [.mode, .set, .model, .options, .resetOptions, .commands]
         for command in CommandName.allCases {
