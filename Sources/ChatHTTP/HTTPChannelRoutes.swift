@@ -35,7 +35,10 @@ public enum HTTPChannelRoutes {
                 }
                 let bytes = try await request.body.collect(upTo: maxBodyBytes)
                 let body: PostBody
-                do { body = try JSONDecoder().decode(PostBody.self, from: Data(buffer: bytes)) } catch {
+                do {
+                    let value = try bytes.withUnsafeReadableBytes { raw throws(JSONParser.SyntaxError) in try JSONParser.parse(raw) }
+                    body = try JSONValueDecoder.decode(PostBody.self, from: value)
+                } catch {
                     return HTTPResponses.error(.badRequest, code: ACPError.Code.invalidArgument.rawValue,
                                               "the body must be JSON {accountId?, conversationId, senderId, text, messageId}")
                 }
