@@ -10,8 +10,9 @@ import Synchronization
 /// message. The same probe runs first without the flood (quiet). Reports the probe's latency
 /// quiet and under the flood, the flood's chunks per second, and this process's CPU time.
 ///
-/// `acpd-bench flood [--turns 10] [--chunks 10000] [--big BYTES] [--quiet-messages 200] [--agent PATH]`
-/// (`--big BYTES`: each flood turn is instead one agent line of that many bytes, `[big=N]`)
+/// `acpd-bench flood [--turns 10] [--chunks 10000] [--big BYTES] [--quiet-messages 200] [--settle S] [--agent PATH]`
+/// (`--big BYTES`: each flood turn is instead one agent line of that many bytes, `[big=N]`;
+/// `--settle S`: then wait S seconds, 30 by default with `--big`, and report the process's memory)
 enum FloodBench {
     static func run(_ arguments: [String]) async throws {
         let options = BenchOptions(arguments)
@@ -51,6 +52,10 @@ enum FloodBench {
         }
         let floodSeconds = try await flood.value
         let cpu = cpuSeconds() - cpuBefore
+        let afterFlood = ProcessStats.current()
+        let settle = options.int("settle", default: big > 0 ? 30 : 0)
+        if settle > 0 { try await Task.sleep(for: .seconds(settle)) }
+        let settled = ProcessStats.current()
         await stack.shutdown()
         print("    probe inbound → final: \(quiet.count) messages quiet, \(loaded.count) under the flood")
         RouterBench.report("probe, quiet", quiet)
@@ -59,11 +64,12 @@ enum FloodBench {
         RouterBench.report("  of which inbound → runTurn, flood", toTurn.withLock { $0 })
         if big > 0 {
             print(String(format: "    flood: %d lines of %d bytes in %.2f s; this process used %.2f s CPU meanwhile; ",
-                         turns, big, floodSeconds, cpu) + "\(ProcessStats.current())")
+                         turns, big, floodSeconds, cpu) + "right after: \(afterFlood)")
         } else {
             print(String(format: "    flood: %d chunks in %.2f s = %.0f chunks/s; this process used %.2f s CPU (%.2f cores) meanwhile",
                          turns * chunks, floodSeconds, Double(turns * chunks) / floodSeconds, cpu, cpu / floodSeconds))
         }
+        if settle > 0 { print("    \(settle) s after the flood: \(settled)") }
     }
 
     /// Inbound → `runTurn` of the probe's messages, in order.

@@ -12,6 +12,7 @@ enum PosixSymbols {
     typealias Pipe2 = @convention(c) (UnsafeMutablePointer<Int32>, Int32) -> Int32
     typealias AddChdir = @convention(c) (UnsafeMutableRawPointer, UnsafePointer<CChar>) -> Int32
     typealias AddClosefrom = @convention(c) (UnsafeMutableRawPointer, Int32) -> Int32
+    typealias MallocTrim = @convention(c) (Int) -> Int32
 
     nonisolated(unsafe) private static let handle: UnsafeMutableRawPointer? = dlopen(nil, RTLD_NOW)
 
@@ -28,6 +29,8 @@ enum PosixSymbols {
     static let addChdir: AddChdir? = lookup("posix_spawn_file_actions_addchdir_np", as: AddChdir.self)
     /// `posix_spawn_file_actions_addclosefrom_np` (glibc >= 2.34): closes every fd >= n in the child.
     static let addClosefrom: AddClosefrom? = lookup("posix_spawn_file_actions_addclosefrom_np", as: AddClosefrom.self)
+    /// `malloc_trim(3)` (glibc; `<malloc.h>` is not in the module map).
+    static let mallocTrim: MallocTrim? = lookup("malloc_trim", as: MallocTrim.self)
 }
 
 /// Ignores SIGPIPE in this process, once. Writing to a closed pipe then fails with EPIPE instead of

@@ -140,6 +140,7 @@ actor AgentConnection {
             return
         }
         dispatch(message)
+        MemoryTrim.shared.noteMessage(bytes: bytes.count)
     }
 
     private func dispatch(_ message: AgentMessage) {

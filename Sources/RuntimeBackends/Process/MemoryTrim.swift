@@ -1,0 +1,69 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Synchronization
+
+/// Gives the memory of a big agent message back to the system. A line of tens of megabytes
+/// passes through the framer, the JSON parser and the event path as large transient buffers;
+/// glibc keeps what they freed in its heaps (its mmap threshold grows after the first big
+/// free), so without this the process keeps the high-water mark for good. After a big line
+/// (`threshold` bytes or more) a trim is scheduled once the burst is over (`delay`, coalesced:
+/// one trim however many big lines came), on a thread of its own: `malloc_trim(0)` releases the
+/// free pages of every arena. `ACPD_MALLOC_TRIM=0` in the environment turns it off (to compare).
+/// Measured in docs/benchmarks.md ("big agent lines").
+public final class MemoryTrim: Sendable {
+    /// The process's trimmer.
+    public static let shared = MemoryTrim()
+
+    /// A line at least this long schedules a trim.
+    public static let threshold = 1 << 20
+
+    /// How long after the last request the trim runs.
+    let delay: Duration
+    /// False with `ACPD_MALLOC_TRIM=0`.
+    let enabled: Bool
+
+    private let state = Mutex(State())
+
+    private struct State {
+        var scheduled = false
+        var lastRequest = ContinuousClock.now
+        var trims = 0
+    }
+
+    init(delay: Duration = .seconds(2), enabled: Bool = getenv("ACPD_MALLOC_TRIM").map { String(cString: $0) } != "0") {
+        self.delay = delay
+        self.enabled = enabled
+    }
+
+    /// How many trims ran (tests).
+    public var trims: Int { state.withLock { $0.trims } }
+
+    /// Notes a message of `bytes` bytes; schedules a trim when it is big.
+    public func noteMessage(bytes: Int) {
+        guard enabled, bytes >= Self.threshold else { return }
+        let start = state.withLock { state -> Bool in
+            state.lastRequest = .now
+            defer { state.scheduled = true }
+            return !state.scheduled
+        }
+        guard start else { return }
+        Task.detached(priority: .background) { [self] in
+            while true {
+                let due = state.withLock { $0.lastRequest + delay }
+                if ContinuousClock.now >= due { break }
+                try? await Task.sleep(until: due)
+            }
+            Self.trimNow()
+            state.withLock {
+                $0.scheduled = false
+                $0.trims += 1
+            }
+        }
+    }
+
+    /// Returns free heap memory to the system now.
+    static func trimNow() {
+        _ = PosixSymbols.mallocTrim?(0)
+    }
+}

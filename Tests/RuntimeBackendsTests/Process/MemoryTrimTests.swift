@@ -1,0 +1,39 @@
+import Foundation
+import Testing
+import TestSupport
+@testable import RuntimeBackends
+
+/// After big agent lines, one trim runs once the burst is over; small lines never schedule one;
+/// `ACPD_MALLOC_TRIM=0` turns it off.
+@Suite("memory trim")
+struct MemoryTrimTests {
+    @Test func bigLinesScheduleOneTrimAfterTheBurstSmallOnesNone() async throws {
+        let trim = MemoryTrim(delay: .milliseconds(100), enabled: true)
+        trim.noteMessage(bytes: MemoryTrim.threshold - 1)
+        try await Task.sleep(for: .milliseconds(300))
+        #expect(trim.trims == 0, "a small line schedules nothing")
+
+        for _ in 0..<5 {
+            trim.noteMessage(bytes: MemoryTrim.threshold)
+            try await Task.sleep(for: .milliseconds(30))
+        }
+        #expect(trim.trims == 0, "not during the burst")
+        try await withDeadline(10, "the trim after the burst") {
+            while trim.trims == 0 { try await Task.sleep(for: .milliseconds(20)) }
+        }
+        try await Task.sleep(for: .milliseconds(300))
+        #expect(trim.trims == 1, "one trim for the whole burst")
+
+        trim.noteMessage(bytes: 50 << 20)
+        try await withDeadline(10, "a later big line trims again") {
+            while trim.trims < 2 { try await Task.sleep(for: .milliseconds(20)) }
+        }
+    }
+
+    @Test func offWhenDisabled() async throws {
+        let trim = MemoryTrim(delay: .milliseconds(10), enabled: false)
+        trim.noteMessage(bytes: 50 << 20)
+        try await Task.sleep(for: .milliseconds(200))
+        #expect(trim.trims == 0)
+    }
+}
