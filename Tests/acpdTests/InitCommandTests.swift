@@ -103,7 +103,7 @@ struct InitCommandTests {
             try run.run()
             run.waitUntilExit()
             #expect(run.terminationStatus == 0)
-            #expect(try String(contentsOf: dir.appendingPathComponent("acpd.yaml"), encoding: .utf8).contains("command: [\"\(installed)\"]"))
+            #expect(try String(contentsOf: dir.appendingPathComponent("acpd.yaml"), encoding: .utf8).contains("command: [\"\(installed)\", \"--modes\"]"))
         }
     }
 }

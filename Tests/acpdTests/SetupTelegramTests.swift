@@ -49,7 +49,7 @@ struct SetupTelegramTests {
                     text.split(separator: "\n").compactMap { line in line.firstIndex(of: "#").map { "\(line.distance(from: line.startIndex, to: $0)) \(line[$0...])" } }
                 }
                 #expect(Set(comments(original)).isSubset(of: Set(comments(text))), "\(text)")
-                #expect(text.contains("    command: [\"\(TestPaths.demoAgent)\"]"), "\(text)")
+                #expect(text.contains("    command: [\"\(TestPaths.demoAgent)\", \"--modes\"]"), "\(text)")
                 #expect(text.contains("id: \"\(Self.forum):topic:42\""), "\(text)")
                 #expect(text.contains("owners: [\"telegram:777\"]"), "\(text)")
                 #expect(text.contains("botToken: \"${TELEGRAM_BOT_TOKEN}\""), "\(text)")

@@ -27,7 +27,8 @@ struct AgentPreset: Equatable {
                                          install: "npm install -g @zed-industries/codex-acp (then `codex login`, or set OPENAI_API_KEY)")
         case "gemini": return AgentPreset(id: "gemini", command: ["gemini", "--experimental-acp"],
                                           install: "npm install -g @google/gemini-cli (then run `gemini` once to log in, or set GEMINI_API_KEY)")
-        case "demo": return AgentPreset(id: "demo", command: [demoCommand],
+        // With modes and a model option, so `/acp mode` and `/acp model` show something from the start.
+        case "demo": return AgentPreset(id: "demo", command: [demoCommand, "--modes"],
                                         install: "build it beside acpd: swift build --product acpd-demo-agent")
         default:
             let argv = name.split(separator: " ", omittingEmptySubsequences: true).map(String.init)

@@ -18,7 +18,7 @@ enum EmbeddedDefaults {
           defaultAgent: demo
         agents:
           demo:
-            command: [\(jsonString(demoAgentCommand()))]
+            command: [\(jsonString(demoAgentCommand())), "--modes"]
             cwd: ./workspace
         """
         return try ConfigLoader.parse(yaml, baseDirectory: currentDirectory, file: nil, environment: [:])
