@@ -36,6 +36,7 @@ enum FloodBench {
 
         let floodText = big > 0 ? "[big=\(big)]" : "[chunks=\(chunks)] " + String(repeating: "abc ", count: chunks)
         let quietTurns = toTurn.withLock { turns in defer { turns = [] }; return turns }
+        let beforeFlood = ProcessStats.current()
         let cpuBefore = cpuSeconds()
         let floodStart = monotonicSeconds()
         let done = Atomic<Bool>(false)
@@ -69,7 +70,7 @@ enum FloodBench {
             print(String(format: "    flood: %d chunks in %.2f s = %.0f chunks/s; this process used %.2f s CPU (%.2f cores) meanwhile",
                          turns * chunks, floodSeconds, Double(turns * chunks) / floodSeconds, cpu, cpu / floodSeconds))
         }
-        if settle > 0 { print("    \(settle) s after the flood: \(settled)") }
+        if settle > 0 { print("    before the flood: \(beforeFlood); \(settle) s after it: \(settled)") }
     }
 
     /// Inbound → `runTurn` of the probe's messages, in order.
