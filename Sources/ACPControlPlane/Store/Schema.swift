@@ -4,13 +4,14 @@
 /// recorded in `grdb_migrations`, which older files still carry.
 enum Schema {
     /// The schema version this binary writes (the number of migrations below).
-    static let currentVersion = 3
+    static let currentVersion = 4
 
     static var migrator: SchemaMigrator {
         var migrator = SchemaMigrator()
         migrator.register("v1") { db in try db.execute(sql: v1) }
         migrator.register("v2") { db in try db.execute(sql: v2) }
         migrator.register("v3") { db in try db.execute(sql: v3) }
+        migrator.register("v4-elicit") { db in try db.execute(sql: ElicitationTables.schema) }
         return migrator
     }
 

@@ -27,6 +27,10 @@ public enum ChatCommand: Sendable, Equatable {
     case reset(text: String?)
     case auth(secret: String)
     case lock
+    /// The number of a pending elicitation and the field values typed (`field=value`, in order);
+    /// `setOnly` (`--set`): record them without submitting.
+    case answer(number: Int, fields: [FieldValue], setOnly: Bool)
+    case decline(number: Int)
 
     /// The command's name (and so its policy, usage and guard).
     public var name: CommandName {
@@ -49,6 +53,8 @@ public enum ChatCommand: Sendable, Equatable {
         case .reset: .reset
         case .auth: .auth
         case .lock: .lock
+        case .answer: .answer
+        case .decline: .decline
         }
     }
 }
@@ -105,4 +111,15 @@ public enum ChatInput: Sendable, Equatable {
 /// Which option of a permission request `/acp allow|reject <n> [once|always]` picks.
 public enum PermissionScope: String, Sendable, Equatable, CaseIterable {
     case once, always
+}
+
+/// One `field=value` of `/acp answer`, as typed (the value is checked against the field later).
+public struct FieldValue: Sendable, Equatable {
+    public var field: String
+    public var value: String
+
+    public init(field: String, value: String) {
+        self.field = field
+        self.value = value
+    }
 }

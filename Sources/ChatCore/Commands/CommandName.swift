@@ -6,6 +6,7 @@ public enum CommandName: String, Sendable, CaseIterable, Hashable {
     case spawn, bind, unbind, cancel, steer, close, sessions, status, doctor
     case approve, deny, allow, reject, help
     case new, reset, auth, lock
+    case answer, decline
 
     /// Who may run it (CONTRACT.md §4 table).
     public var policy: CommandPolicy {
@@ -13,6 +14,7 @@ public enum CommandName: String, Sendable, CaseIterable, Hashable {
         case .doctor, .approve, .deny: .owner
         case .cancel, .steer, .status, .new, .reset: .bound
         case .allow, .reject: .approver
+        case .answer, .decline: .approver
         case .spawn, .bind, .unbind, .close, .sessions, .help, .auth, .lock: .allowlist
         }
     }
@@ -59,6 +61,8 @@ public enum CommandName: String, Sendable, CaseIterable, Hashable {
         case .reset: "/reset [text]"
         case .auth: "/auth <secret>"
         case .lock: "/lock"
+        case .answer: "/acp answer <n> [field=value …] [--set]"
+        case .decline: "/acp decline <n>"
         }
     }
 
@@ -83,6 +87,8 @@ public enum CommandName: String, Sendable, CaseIterable, Hashable {
         case .reset: "same as /new"
         case .auth: "unlock guarded commands for a while"
         case .lock: "lock guarded commands again"
+        case .answer: "answer the agent's question numbered n (fields as field=value; --set records them without sending)"
+        case .decline: "decline the agent's question numbered n"
         }
     }
 }

@@ -104,6 +104,8 @@ public enum CommandParser {
                 scope = given
             }
             return name == .allow ? .allow(number: number, scope: scope) : .reject(number: number, scope: scope)
+        case .answer, .decline:
+            return try parseElicitationAnswer(name, tokens)
         default:
             try CommandArguments(name, tokens: tokens).expectPositionals(0...0, what: "")
             switch name {

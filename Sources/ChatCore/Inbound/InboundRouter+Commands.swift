@@ -27,6 +27,8 @@ extension InboundRouter {
             case .reject(let number, let scope): return try await answerPermission(number, allow: false, scope: scope, context)
             case .help: return InboundOutcome(accepted: true, reply: CommandHelp.text(guardedBySecret: config.access.secret != nil))
             case .new(let text), .reset(let text): return try await reset(text, context)
+            case .answer(let number, let fields, let setOnly): return try await answerElicitation(number, fields: fields, setOnly: setOnly, context)
+            case .decline(let number): return try await declineElicitation(number, context)
             case .auth, .lock:
                 // The gate answers these itself; reaching here means it let them through unanswered.
                 return ok("nothing to do")

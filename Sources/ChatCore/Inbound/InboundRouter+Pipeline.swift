@@ -33,7 +33,9 @@ extension InboundRouter {
                                      isOwner: gate.evaluator.isOwner(sender))
         switch input {
         case .command(let command): return await runCommand(command, context)
-        case .prompt(let text): return await prompt(text, context)
+        case .prompt(let text):
+            if let answered = await answerElicitationByMessage(text, context) { return answered }
+            return await prompt(text, context)
         case .invalid(_, let error): return InboundOutcome(accepted: true, reply: ChatReply.error(error))
         case .notAddressedToUs: return .ignored
         }
