@@ -1,6 +1,7 @@
 import Foundation
 
 /// The elicitation keywords of a prompt (docs/demo-agent.md): `[elicit]` asks a form,
+/// (an answer of `cancel` stops the turn `cancelled` after saying `elicitation: cancel`),
 /// `[elicit-url]` asks to open a link, `[withdraw]` withdraws the turn's pending request
 /// (`[elicit]` or `[permission]`) with `$/cancel_request` after `withdrawDelay`.
 struct ElicitationScript: Sendable {
@@ -104,7 +105,7 @@ extension TurnRunner {
             let reply = await withdrawing(script) {
                 await peer.call("elicitation/create", params: ElicitationScript.urlParams(sessionId: sessionId, elicitationId: elicitationId))
             }
-            guard let said = ElicitationScript.describe(reply) else { throw CancellationError() }
+            let said = try await endIfCancelled(ElicitationScript.describe(reply))
             if said == "elicitation: accept" {
                 await output.notify("elicitation/complete", .object([("elicitationId", .string(elicitationId))]))
                 return "elicitation: accept (url \(elicitationId) completed)"
@@ -114,7 +115,19 @@ extension TurnRunner {
         let reply = await withdrawing(script) {
             await peer.call("elicitation/create", params: ElicitationScript.formParams(sessionId: sessionId))
         }
-        guard let said = ElicitationScript.describe(reply) else { throw CancellationError() }
+        return try await endIfCancelled(ElicitationScript.describe(reply))
+    }
+
+    /// An answer of `cancel` ends the turn like a cancelled permission request: one chunk saying
+    /// so, then the turn stops `cancelled` (nil: the turn task itself was cancelled).
+    private func endIfCancelled(_ said: String?) async throws -> String {
+        guard let said, said != "elicitation: cancel" else {
+            if said != nil {
+                await output.notify("session/update", Updates.notification(sessionId: sessionId,
+                    Updates.chunk("agent_message_chunk", messageId: Self.newId("msg"), content: Updates.text("elicitation: cancel"))))
+            }
+            throw CancellationError()
+        }
         return said
     }
 
