@@ -126,7 +126,7 @@ struct RetentionTests {
             old.close()
             let store = try ControlPlaneStore.open(stateDir: dir, integrity: .full)
             #expect(try store.pool.writeWithoutTransaction { db in try Int.fetchOne(db, sql: "PRAGMA auto_vacuum") } == 2)
-            #expect(try store.schemaVersion() == 3)
+            #expect(try store.schemaVersion() == Schema.currentVersion)
             try store.close()
             let reopened = try Database(path: path, mode: .readOnly, busyTimeoutMilliseconds: 1000)
             defer { reopened.close() }

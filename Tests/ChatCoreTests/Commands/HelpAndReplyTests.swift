@@ -25,7 +25,8 @@ import Testing
         let owner: Set<CommandName> = [.doctor, .approve, .deny]
         let bound: Set<CommandName> = [.cancel, .steer, .status, .new, .reset]
         // Permission answers: allowlist or the binding's approvers (issue 11, CONTRACT.md §4 amended).
-        let approver: Set<CommandName> = [.allow, .reject]
+        let approver: Set<CommandName> = Set<CommandName>([.allow, .reject])
+            .union([.answer, .decline])  // answers to elicitations (issue 15)
         let guarded: Set<CommandName> = [.spawn, .bind, .unbind, .close, .sessions, .doctor, .approve, .deny]
         for command in CommandName.allCases {
             let expected: CommandPolicy = owner.contains(command) ? .owner : bound.contains(command) ? .bound
