@@ -14,8 +14,8 @@ struct HTTPElicitationE2ETests {
     /// process's stdio into its own directory under `capture` (for `validate_acp.py`); config
     /// `acp` bindings for `rooms`; `alice` an owner; `open` an `access: members` binding whose
     /// approver is `quinn`.
-    static func config(capture: URL, rooms: [String], timeoutSeconds: Int = 600) -> String {
-        let shell = #"d=$(mktemp -d "$0/conn.XXXXXX") && tee "$d/client.ndjson" | "$1" | tee "$d/agent.ndjson""#
+    static func config(capture: URL, rooms: [String], timeoutSeconds: Int = 600, agent: [String] = [TestPaths.demoAgent]) -> String {
+        let shell = #"d=$(mktemp -d "$0/conn.XXXXXX") && tee "$d/client.ndjson" | "$@" | tee "$d/agent.ndjson""#
         return """
         acp:
           defaultAgent: demo
@@ -27,7 +27,7 @@ struct HTTPElicitationE2ETests {
               - -c
               - '\(shell)'
               - '\(capture.path)'
-              - '\(TestPaths.demoAgent)'
+        \(agent.map { "      - '\($0)'" }.joined(separator: "\n"))
             cwd: ./workspace
         bindings:
         \(rooms.map { E2EConfig.acpBinding($0) }.joined(separator: "\n"))
@@ -46,11 +46,12 @@ struct HTTPElicitationE2ETests {
     }
 
     /// Starts a daemon on `config(…)` in `directory`; returns it and the capture directory.
-    static func start(in directory: URL, rooms: [String], timeoutSeconds: Int = 600) async throws -> (DaemonProcess, URL) {
+    static func start(in directory: URL, rooms: [String], timeoutSeconds: Int = 600,
+                      agent: [String] = [TestPaths.demoAgent]) async throws -> (DaemonProcess, URL) {
         let capture = directory.appendingPathComponent("capture")
         try FileManager.default.createDirectory(at: capture, withIntermediateDirectories: true)
         let daemon = try await DaemonProcess.start(in: directory, token: "elicit-\(UUID().uuidString.prefix(8))",
-                                                   config: config(capture: capture, rooms: rooms, timeoutSeconds: timeoutSeconds))
+                                                   config: config(capture: capture, rooms: rooms, timeoutSeconds: timeoutSeconds, agent: agent))
         return (daemon, capture)
     }
 
@@ -81,13 +82,20 @@ struct HTTPElicitationE2ETests {
             }
         }
         let sent = try connections.map { try String(contentsOf: $0.appendingPathComponent("client.ndjson"), encoding: .utf8) }.joined()
-        #expect(sent.contains(#""elicitation":{"form":{},"url":{}}"#), "initialize advertises both elicitation modes")
+        let initializes = sent.split(separator: "\n").compactMap { line -> [String: Any]? in
+            let object = (try? JSONSerialization.jsonObject(with: Data(line.utf8))) as? [String: Any]
+            return object?["method"] as? String == "initialize" ? object?["params"] as? [String: Any] : nil
+        }
+        #expect(!initializes.isEmpty && initializes.allSatisfy { params in
+            let elicitation = (params["clientCapabilities"] as? [String: Any])?["elicitation"] as? [String: Any]
+            return elicitation?["form"] is [String: Any] && elicitation?["url"] is [String: Any]
+        }, "initialize advertises both elicitation modes: \(initializes)")
         for action in actions { #expect(sent.contains(#""action":"\#(action)""#), "acpd answered \(action)") }
     }
 
     /// The question message of `run` in `conversation` (its first state) and its number.
-    static func question(_ chat: E2EChat, run: String, in conversation: String) async throws -> (E2EMessage, Int) {
-        let message = try await chat.waitForMessage(in: conversation, "the question of \(run)") {
+    static func question(_ chat: E2EChat, run: String, in conversation: String, timeout: Double = 20) async throws -> (E2EMessage, Int) {
+        let message = try await chat.waitForMessage(in: conversation, "the question of \(run)", timeout: timeout) {
             $0.runId == run && $0.kind == "permission"
         }
         let number = try #require(message.text.components(separatedBy: "(#").dropFirst().first?.components(separatedBy: ")").first
@@ -280,6 +288,24 @@ struct HTTPElicitationE2ETests {
             #expect(try await chat.command("/acp answer \(n) env=staging reason=late", in: "room1")
                 == "ERROR: ACP_INVALID_ARGUMENT: no pending question \(n) here\nnext: see /acp help")
             #expect(try await second.stop(signal: SIGTERM) == 0)
+        }
+    }
+
+    @Test("an agent on the official Python SDK elicits through create_elicitation; the typed answer reaches it")
+    func pythonSDKPeerElicits() async throws {
+        try await withTemporaryDirectory { directory in
+            let (daemon, capture) = try await Self.start(in: directory, rooms: ["py-room"],
+                                                         agent: [TestPaths.python, TestPaths.peer("python/peer_agent.py")])
+            let chat = E2EChat(daemon: daemon)
+            let run = try await chat.prompt("[elicit] from python", in: "py-room")
+            let (ask, n) = try await Self.question(chat, run: run, in: "py-room", timeout: 60)
+            #expect(ask.text.components(separatedBy: "\n").dropFirst().first == "• Environment [env]: one of staging, production (required)",
+                    "\(ask.text)")
+            #expect(try await chat.command("/acp answer \(n) env=production reason=\"from the sdk\"", in: "py-room") == "OK: answered \(n)")
+            #expect(try await chat.finalText(of: run, in: "py-room", timeout: 60)
+                .contains("elicitation: accept dry_run=false env=production reason=from the sdk"))
+            #expect(try await daemon.stop(signal: SIGTERM) == 0)
+            try await Self.validateCapture(capture, actions: ["accept"])
         }
     }
 }
