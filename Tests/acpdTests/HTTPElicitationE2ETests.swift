@@ -127,6 +127,7 @@ struct HTTPElicitationE2ETests {
                 "  Why deploy now",
                 "Reply with the Reason, or /acp answer \(n) field=value …, or /acp decline \(n)",
             ], "\(ask.text)")
+            #expect(try await chat.command("/acp status", in: "e-buttons").contains("question \(n) pending: Where should the demo deploy go?"))
             #expect(try await chat.command("/acp answer \(n) --set env=production", in: "e-buttons")
                 == "OK: recorded Environment for question \(n); next: send the Reason; /acp answer \(n) submits")
             _ = try await Self.message(chat, ask.seq, in: "e-buttons", "the choice shown") { $0.contains("(required) → production") }
@@ -149,6 +150,7 @@ struct HTTPElicitationE2ETests {
                 """)
             #expect(try await chat.command("/acp answer \(n) env=staging", in: "e-buttons")
                 == "ERROR: ACP_INVALID_ARGUMENT: no pending question \(n) here\nnext: see /acp help")
+            #expect(try await chat.command("/acp status", in: "e-buttons").contains("question ") == false)
 
             // Typed: every field in one command; a value that does not fit is refused first.
             let typedRun = try await chat.prompt("[elicit] typed", in: "e-typed")

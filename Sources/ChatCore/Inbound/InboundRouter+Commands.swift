@@ -113,6 +113,7 @@ extension InboundRouter {
         if let error = session.lastError { lines.append("last error: \(session.lastErrorCode?.rawValue ?? "") \(error)") }
         if let last = status.lastEventAt { lines.append("last event: \(Self.age(last)) ago") }
         for prompt in status.pendingPermissions { lines.append("permission \(prompt.id) pending: \(prompt.title)") }
+        lines += await elicitationStatusLines(key)
         return ok(lines.joined(separator: "\n"))
     }
 

@@ -77,6 +77,13 @@ extension InboundRouter {
         }
     }
 
+    /// `/acp status` lines: `question <n> pending: <message>` per pending elicitation.
+    func elicitationStatusLines(_ key: SessionKey) async -> [String] {
+        await manager.pendingElicitations(key).map { info in
+            "question \(info.prompt.id) pending: \(info.prompt.message.split(whereSeparator: \.isNewline).joined(separator: " "))"
+        }
+    }
+
     private func reply(to answer: ElicitationAnswer, number: Int, form: ElicitationForm?, recorded: [String]) throws -> InboundOutcome {
         func labels(_ names: [String]) -> String {
             names.map { name in form?.field(name)?.label ?? name }.joined(separator: ", ")
