@@ -196,11 +196,10 @@ extension SessionActor {
     /// `elicitation/complete`: a pending URL elicitation counts as continued (`accept`), then the
     /// conversation's message says it is complete.
     private func completeElicitation(_ elicitationId: String) async {
-        if let (id, entry) = elicitationBook.pending.first(where: {
+        if let id = elicitationBook.pending.first(where: {
             if case .url(_, let candidate) = $0.value.prompt.mode { candidate == elicitationId } else { false }
-        }) {
+        })?.key {
             await resolveElicitation(id, outcome: .accept([:]), how: .accepted)
-            _ = entry
         }
         guard let (id, runId) = elicitationBook.awaitingCompletion.removeValue(forKey: elicitationId) else {
             logger.debug("elicitation/complete for an unknown elicitation", metadata: ["elicitation": "\(elicitationId)"])

@@ -8,6 +8,9 @@ extension InboundRouter {
     /// `/acp answer <n> [field=value …] [--set]`: each value is read and checked against its
     /// field; then the values are recorded (`--set`) or the answer is sent (`accept`).
     func answerElicitation(_ number: Int, fields: [FieldValue], setOnly: Bool, _ context: CommandContext) async throws -> InboundOutcome {
+        if setOnly, fields.isEmpty {
+            throw ACPError(.invalidArgument, message: "--set needs field=value", hint: "/acp answer \(number) --set field=value")
+        }
         let key = try await boundSession(context)
         guard let info = await manager.pendingElicitations(key).first(where: { $0.prompt.id == Int64(number) }) else {
             throw ACPError(.invalidArgument, message: "no pending question \(number) here")
