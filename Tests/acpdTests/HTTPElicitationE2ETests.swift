@@ -189,11 +189,10 @@ struct HTTPElicitationE2ETests {
         }
     }
 
-    @Test("cancel, timeout and $/cancel_request (an elicitation and a permission request) end a pending question in chat")
-    func cancelledTimedOutAndWithdrawn() async throws {
+    @Test("/acp cancel and $/cancel_request (an elicitation and a permission request) end a pending question in chat")
+    func cancelledAndWithdrawn() async throws {
         try await withTemporaryDirectory { directory in
-            let (daemon, capture) = try await Self.start(in: directory, rooms: ["e-cancel", "e-timeout", "e-withdraw", "p-withdraw"],
-                                                         timeoutSeconds: 3)
+            let (daemon, capture) = try await Self.start(in: directory, rooms: ["e-cancel", "e-withdraw", "p-withdraw"])
             let chat = E2EChat(daemon: daemon)
 
             // /acp cancel withdraws the pending form with the run.
@@ -206,12 +205,6 @@ struct HTTPElicitationE2ETests {
             }
             #expect(try await chat.command("/acp decline \(c)", in: "e-cancel")
                 == "ERROR: ACP_INVALID_ARGUMENT: no pending question \(c) here\nnext: see /acp help")
-
-            // Nobody answers within acp.permissions.timeoutSeconds: cancel.
-            let timeoutRun = try await chat.prompt("[elicit] wait", in: "e-timeout")
-            let (timeoutAsk, _) = try await Self.question(chat, run: timeoutRun, in: "e-timeout")
-            _ = try await Self.message(chat, timeoutAsk.seq, in: "e-timeout", "the timed-out form") { $0.hasSuffix("— timed out (cancelled)") }
-            #expect(try await chat.finalText(of: timeoutRun, in: "e-timeout").contains("elicitation: cancel"))
 
             // The agent withdraws its question: the message says so; acpd answered it cancel.
             let withdrawRun = try await chat.prompt("[elicit] [withdraw] never mind", in: "e-withdraw")
@@ -233,6 +226,20 @@ struct HTTPElicitationE2ETests {
 
             #expect(try await daemon.stop(signal: SIGTERM) == 0)
             try await Self.validateCapture(capture, actions: ["cancel"])
+        }
+    }
+
+    @Test("nobody answers within acp.permissions.timeoutSeconds: the question is cancelled and says so")
+    func timedOut() async throws {
+        try await withTemporaryDirectory { directory in
+            let (daemon, _) = try await Self.start(in: directory, rooms: ["e-timeout"], timeoutSeconds: 1)
+            let chat = E2EChat(daemon: daemon)
+            let timeoutRun = try await chat.prompt("[elicit] wait", in: "e-timeout")
+            let (timeoutAsk, _) = try await Self.question(chat, run: timeoutRun, in: "e-timeout")
+            _ = try await Self.message(chat, timeoutAsk.seq, in: "e-timeout", "the timed-out form") { $0.hasSuffix("— timed out (cancelled)") }
+            #expect(try await chat.finalText(of: timeoutRun, in: "e-timeout").contains("elicitation: cancel"))
+
+            #expect(try await daemon.stop(signal: SIGTERM) == 0)
         }
     }
 
