@@ -21,6 +21,7 @@ actor DemoAgent {
     private let options: DemoOptions
     private let output: Output
     private let peer: PeerRequests
+    private let modes: DemoModes
     private var authenticated = false
     private var sessions: [String: Session] = [:]
     private var turnSerial = 0
@@ -31,6 +32,7 @@ actor DemoAgent {
         self.options = options
         self.output = output
         self.peer = PeerRequests(output: output)
+        self.modes = DemoModes(enabled: options.modes, modeOption: options.modeOption)
     }
 
     /// Classifies one incoming message and acts on it. Malformed messages are logged and dropped.
@@ -155,7 +157,7 @@ actor DemoAgent {
             let history = HistoryStore(stateDir: options.stateDirectory(sessionCwd: cwd), sessionId: sessionId)
             do { try history.create() } catch { throw .internalError("cannot create the history file: \(error)") }
             sessions[sessionId] = Session(cwd: cwd, history: history)
-            await output.respond(id: id, result: .object([("sessionId", .string(sessionId))]))
+            await output.respond(id: id, result: .object([("sessionId", .string(sessionId))] + (await modes.startSession(sessionId))))
             await output.notify("session/update", Updates.notification(sessionId: sessionId, Updates.availableCommands))
         case "session/load" where options.loadSession:
             try requireAuth()
@@ -173,7 +175,27 @@ actor DemoAgent {
             }
             // Usable only once the replay is complete (a prompt sent earlier gets -32002).
             sessions[sessionId] = Session(cwd: cwd, history: history)
+            let turns = entries.filter { $0.role == .user }.count
+            await output.respond(id: id, result: .object(await modes.startSession(sessionId, turns: turns)))
+        case "session/resume" where options.resume:
+            try requireAuth()
+            guard let sessionId = params["sessionId"]?.stringValue else { throw .invalidParams("sessionId must be a string") }
+            let cwd = try Self.sessionCwd(params)
+            let history = HistoryStore(stateDir: options.stateDirectory(sessionCwd: cwd), sessionId: sessionId)
+            guard HistoryStore.isSafeSessionId(sessionId), history.exists else { throw .sessionNotFound(sessionId) }
+            if sessions[sessionId] == nil { sessions[sessionId] = Session(cwd: cwd, history: history) }
+            Log.line("resumed \(sessionId) (no replay)")
+            let turns = ((try? history.load()) ?? []).filter { $0.role == .user }.count
+            await output.respond(id: id, result: .object(await modes.startSession(sessionId, turns: turns)))
+        case "session/close" where options.close:
+            guard let sessionId = params["sessionId"]?.stringValue else { throw .invalidParams("sessionId must be a string") }
+            guard let session = sessions.removeValue(forKey: sessionId) else { throw .sessionNotFound(sessionId) }
+            session.turn?.task.cancel()
+            await modes.forget(sessionId)
+            Log.line("closed \(sessionId)")
             await output.respond(id: id, result: .object([]))
+        case "session/set_mode" where modes.enabled, "session/set_config_option" where modes.enabled:
+            await output.respond(id: id, result: try await modes.set(method, params))
         default:
             throw .methodNotFound(method)
         }
@@ -190,6 +212,7 @@ actor DemoAgent {
                 ("loadSession", .bool(options.loadSession)),
                 ("promptCapabilities", .object([("image", .bool(options.acceptsImages)), ("audio", .bool(false)), ("embeddedContext", .bool(true))])),
                 ("mcpCapabilities", .object([("http", .bool(false)), ("sse", .bool(false))])),
+                ("sessionCapabilities", DemoModes.sessionCapabilities(options)),
             ])),
             ("authMethods", .array(authMethods)),
             ("agentInfo", .object([("name", .string("acpd-demo-agent")), ("title", .string("acpd demo agent")), ("version", .string("0.1.0"))])),
@@ -211,8 +234,11 @@ actor DemoAgent {
         turnSerial += 1
         let serial = turnSerial
         let output = self.output
+        let modes = self.modes
         let task = Task {
+            await modes.beforeTurn(sessionId, prompt: text, output: output)
             let outcome = await runner.run()
+            if case .stop = outcome { await modes.afterTurn(sessionId, output: output) }
             self.turnEnded(sessionId: sessionId, serial: serial)
             switch outcome {
             case .failure(let error):

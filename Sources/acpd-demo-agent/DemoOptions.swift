@@ -9,9 +9,16 @@ struct DemoOptions: Sendable {
     var protocolVersion: Int64 = 1
     /// Advertise `promptCapabilities.image` (`--image`).
     var acceptsImages = false
+    /// Modes, a model option, usage after turns (`--modes`, `ACPD_DEMO_MODES=1`; see Modes.swift).
+    var modes = false
+    /// `--mode-option`: `--modes`, and the modes offered as a config option `mode` too.
+    var modeOption = false
+    /// Advertise and serve `session/resume` / `session/close` (`--resume`, `--close`, or `ACPD_DEMO_RESUME=1`, `ACPD_DEMO_CLOSE=1`).
+    var resume = false
+    var close = false
 
     static let usage = """
-        usage: acpd-demo-agent [--state-dir DIR] [--require-auth] [--no-load] [--init-delay MS] [--protocol-version N] [--image]
+        usage: acpd-demo-agent [--state-dir DIR] [--require-auth] [--no-load] [--init-delay MS] [--protocol-version N] [--image] [--modes] [--mode-option] [--resume] [--close]
         A deterministic ACP agent on stdio; see docs/demo-agent.md.
         """
 
@@ -36,12 +43,19 @@ struct DemoOptions: Sendable {
             case "--require-auth": options.requireAuth = true
             case "--no-load": options.loadSession = false
             case "--image": options.acceptsImages = true
+            case "--modes": options.modes = true
+            case "--mode-option": options.modeOption = true
+            case "--resume": options.resume = true
+            case "--close": options.close = true
             case "--init-delay": options.initDelayMilliseconds = Int(try integer(for: argument, in: 0...3_600_000))
             case "--protocol-version": options.protocolVersion = try integer(for: argument, in: 0...65535)
             case "-h", "--help": throw UsageError(message: nil)
             default: throw UsageError(message: "unknown argument '\(argument)'")
             }
         }
+        if environment["ACPD_DEMO_MODES"] == "1" { options.modes = true }
+        if environment["ACPD_DEMO_RESUME"] == "1" { options.resume = true }
+        if environment["ACPD_DEMO_CLOSE"] == "1" { options.close = true }
         if options.stateDir == nil, let env = environment["ACPD_DEMO_STATE_DIR"], !env.isEmpty {
             options.stateDir = env
         }

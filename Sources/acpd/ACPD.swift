@@ -7,7 +7,7 @@ struct ACPD: AsyncParsableCommand {
         commandName: "acpd",
         abstract: "Drive ACP coding agents from chat: one durable session per conversation.",
         version: ACPDVersion.current,
-        subcommands: [RunCommand.self, ChatCommand.self, PromptCommand.self, ConfigCommand.self, DoctorCommand.self, SessionsCommand.self, BindingsCommand.self, StatusCommand.self, ChannelsCommand.self, InitCommand.self, SetupCommand.self, ServiceCommand.self]
+        subcommands: [RunCommand.self, ChatCommand.self, PromptCommand.self, ConfigCommand.self, DoctorCommand.self, SessionsCommand.self, BindingsCommand.self, StatusCommand.self, ChannelsCommand.self, PairingCommand.self, AuditCommand.self, InitCommand.self, SetupCommand.self, ServiceCommand.self]
     )
 }
 

@@ -22,7 +22,9 @@ struct TelegramFakeSubject: ConformanceSubject {
     static let requestTimeout: Duration = .seconds(4)
 
     func makeChannel() async throws -> TelegramChannel {
-        telegramChannel(fake, client, requestTimeout: Self.requestTimeout)
+        // The direct-message user started the bot once: Telegram lets a bot write only to users who did.
+        await fake.state.addChat(4242)
+        return telegramChannel(fake, client, requestTimeout: Self.requestTimeout)
     }
 
     func visibleMessages(in conversation: ConversationRef) async throws -> [VisibleMessage] {

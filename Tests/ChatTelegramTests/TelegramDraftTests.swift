@@ -36,6 +36,7 @@ struct TelegramDraftTests {
     @Test("a run in a private chat streams as one animated draft and is sent once, for good, with its final text")
     func privateChatStreamsAsDraft() async throws {
         try await withFakeTelegram { fake, client in
+            await fake.state.addChat(user)
             let conversation = ConversationRef(channel: .telegram, conversationId: "\(user)")
             await stream(channel(fake, client), to: conversation, [
                 [DeliveryOperation(.send, slot: 0, text: "Working")],
@@ -55,6 +56,7 @@ struct TelegramDraftTests {
     @Test("a run longer than one message: each finished part is sent for good in order, the last with the final text")
     func multiPart() async throws {
         try await withFakeTelegram { fake, client in
+            await fake.state.addChat(user)
             let conversation = ConversationRef(channel: .telegram, conversationId: "\(user)")
             await stream(channel(fake, client), to: conversation, [
                 [DeliveryOperation(.send, slot: 0, text: "part one")],
@@ -69,6 +71,7 @@ struct TelegramDraftTests {
     @Test("groups and forum topics never use drafts; with drafts off, private chats edit in place")
     func onlyPrivateChats() async throws {
         try await withFakeTelegram { fake, client in
+            await fake.state.addChat(user)
             let topic = ConversationRef(channel: .telegram, conversationId: "\(forumChat):topic:42", parentConversationId: "\(forumChat)")
             await stream(channel(fake, client), to: topic, [
                 [DeliveryOperation(.send, slot: 0, text: "a")],

@@ -85,6 +85,7 @@ extension FakeDiscordState {
             return ok(channel.json)
         case ("POST", 3, _) where parts[0] == "channels" && parts[2] == "messages":
             guard let channel = channels[parts[1]] else { return error(404, 10003, "Unknown Channel") }
+            guard !refusesDirectMessages(channel.id) else { return error(403, 50007, "Cannot send messages to this user") }
             if let refusal = checkMessage(body, request: request) { return refusal }
             let message = FakeDiscordMessage(id: takeId(), channelId: channel.id, authorId: botUserId,
                                              content: body["content"]?.stringValue ?? "", buttons: Self.buttons(body["components"]), editCount: 0)

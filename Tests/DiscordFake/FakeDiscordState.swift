@@ -18,6 +18,8 @@ public actor FakeDiscordState {
     var buckets = FakeBuckets(limit: 5, window: .seconds(2))
     private var faults: [FakeDiscordFault] = []
     private var dmChannels: [String: String] = [:]
+    /// Users who accept no direct messages from the bot (privacy settings, no shared server).
+    private var closedDMs: Set<String> = []
     private let clock = ContinuousClock()
 
     /// Requests that arrived while their bucket was empty (a 429 the client should have avoided):
@@ -163,6 +165,15 @@ public actor FakeDiscordState {
         }
         dispatch("INTERACTION_CREATE", JSONValue(data))
         return id
+    }
+
+    /// `user` accepts no direct messages from the bot: opening the DM works, a message into it
+    /// answers 403 `50007 Cannot send messages to this user`, as Discord does.
+    public func closeDirectMessages(of user: String) { closedDMs.insert(user) }
+
+    /// True when `channel` is the DM of a user who accepts no direct messages.
+    func refusesDirectMessages(_ channel: String) -> Bool {
+        dmChannels.contains { closedDMs.contains($0.key) && $0.value == channel }
     }
 
     /// The DM channel between the bot and `user` (opened if needed), as the user would see it.

@@ -305,6 +305,8 @@ public actor FakeBotState {
             return ok(JSONValue(["url": .string(webhookURL), "has_custom_certificate": false, "pending_update_count": 0]))
         case "sendMessage":
             guard let chat = integer(p["chat_id"]) else { return error(400, "Bad Request: chat_id is empty") }
+            // A bot cannot write first to a user: the user must have started it (written to it) before.
+            guard chat < 0 || knownChats[chat] != nil else { return error(403, "Forbidden: bot can't initiate conversation with a user") }
             guard let text = p["text"]?.stringValue, !text.isEmpty else { return error(400, "Bad Request: message text is empty") }
             guard text.utf16.count <= 4096 else { return error(400, "Bad Request: message is too long") }
             let entities: [FakeEntity]

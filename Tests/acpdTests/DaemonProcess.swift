@@ -44,7 +44,7 @@ final class DaemonProcess: @unchecked Sendable {
     /// Starts `acpd run --config acpd.yaml` in `directory` and waits until `/healthz` answers.
     /// `shell`, when given, runs first in the `/bin/sh` that then execs acpd (same pid), e.g.
     /// `ulimit -n 256` to start it under a low open-file limit.
-    init(directory: URL, port: Int, token: String, shell: String? = nil) async throws {
+    init(directory: URL, port: Int, token: String, shell: String? = nil, environment extra: [String: String] = [:]) async throws {
         self.directory = directory
         self.port = port
         self.token = token
@@ -61,6 +61,7 @@ final class DaemonProcess: @unchecked Sendable {
         process.currentDirectoryURL = directory
         var environment = ProcessInfo.processInfo.environment
         environment["ACPD_CONFIG"] = nil
+        environment.merge(extra) { _, new in new }
         process.environment = environment
         let log = try FileHandle(forWritingTo: logFile)
         process.standardOutput = log

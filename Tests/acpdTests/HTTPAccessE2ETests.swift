@@ -223,7 +223,7 @@ struct HTTPAccessE2ETests {
 
             // The owner approves: bob counts as allowlisted from now on, not as an owner.
             let approve = try await daemon.post("owners", from: "alice", "/acp approve \(bobRequest.id)")
-            #expect(approve.reply == "OK: approved http:bob", "\(approve)")
+            #expect(approve.reply == "OK: approved http:bob as operator", "\(approve)")
             #expect(try daemon.pairingRequests().first { $0.id == bobRequest.id }?.state == .approved)
             let prompt = try await daemon.post("room1", from: "bob", "hello again")
             let runId = try #require(prompt.runId, "\(prompt)\n\(daemon.log)")

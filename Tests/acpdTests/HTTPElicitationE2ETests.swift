@@ -184,6 +184,14 @@ struct HTTPElicitationE2ETests {
                 $0 == "🔗 Link from the agent (#\(u)): Sign in to the demo service — completed"
             }
 
+            // The audit log: each end of a question, and each answer command with who sent it.
+            let audit = try daemon.withStore { try $0.auditEntries() }
+            #expect(audit.contains { $0.command == "elicitation" && $0.result == "accepted" && $0.detail == "question \(n)" && $0.sender == "chat"
+                && $0.conversationId == "e-buttons" && $0.runId == run })
+            #expect(audit.contains { $0.command == "elicitation" && $0.result == "declined" && $0.detail == "question \(d)" })
+            #expect(audit.contains { $0.command == "answer" && $0.sender == "http:alice" && $0.result == "ok" })
+            #expect(!audit.contains { $0.detail?.contains("ship the fix") == true }, "values never reach the audit log")
+
             #expect(try await daemon.stop(signal: SIGTERM) == 0)
             try await Self.validateCapture(capture, actions: ["accept", "decline"])
         }

@@ -37,4 +37,33 @@ struct LogFormatTests {
             #expect(bad.status == 64 && bad.stderr.contains("expected text or json"), "\(bad.stderr)")
         }
     }
+
+    @Test("the config's log section sets format and level; a line about a command carries channel, account, conversation, sender and command; one about a run, session and run; flags win")
+    func configKeyAndCorrelation() async throws {
+        try await withTemporaryDirectory { dir in
+            _ = try await CLI.run(["init", "--agent", "demo"], in: dir)
+            let config = dir.appendingPathComponent("acpd.yaml")
+            try (String(contentsOf: config, encoding: .utf8) + "log: { format: json, level: debug }\n").write(to: config, atomically: true, encoding: .utf8)
+            let run = try await CLI.run(["chat", "--conversation", "ops"], in: dir, stdin: "hello\n/acp status\n")
+            #expect(run.status == 0, "\(run.stderr)")
+            let objects = try run.stderr.split(separator: "\n").map { line in
+                try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: String], "not a JSON object of strings: \(line)")
+            }
+            let status = try #require(objects.first { $0["message"] == "command handled" && $0["command"] == "status" }, "\(run.stderr)")
+            #expect(status["channel"] == "console" && status["account"] == "default" && status["conversation"] == "ops" && status["sender"] != nil
+                    && status["result"] == "ok",
+                    "\(status)")
+            let ended = try #require(objects.first { $0["message"] == "run ended" }, "\(run.stderr)")
+            #expect(ended["session"]?.hasPrefix("agent:demo:acp:") == true && ended["run"] != nil && ended["conversation"] == "ops", "\(ended)")
+            #expect(objects.contains { $0["level"] == "debug" }, "log.level debug applies")
+
+            let overridden = try await CLI.run(["chat", "--conversation", "ops", "--log-format", "text", "--log-level", "warning"], in: dir, stdin: "hello\n")
+            #expect(!overridden.stderr.contains("{\"time\"") && !overridden.stderr.contains("debug"), "flags win: \(overridden.stderr)")
+
+            try (String(contentsOf: config, encoding: .utf8) + "").replacingOccurrences(of: "format: json", with: "format: xml")
+                .write(to: config, atomically: true, encoding: .utf8)
+            let invalid = try await CLI.run(["config", "validate", "--config", config.path], in: dir)
+            #expect(invalid.status != 0 && invalid.stdout.appending(invalid.stderr).contains("log.format"), "\(invalid.stdout)\(invalid.stderr)")
+        }
+    }
 }

@@ -40,7 +40,7 @@ struct ServiceCommandTests {
             #expect(run.status == 0, "\(run.stderr)")
             #expect(run.stdout.contains(user ? "systemctl --user daemon-reload" : "sudo systemctl daemon-reload"), "\(run.stdout)")
             let unit = try String(contentsOf: unitURL, encoding: .utf8)
-            for line in ["Type=exec", "Restart=on-failure", "ExecReload=/bin/kill -HUP $MAINPID", "NoNewPrivileges=yes", "ProtectSystem=strict",
+            for line in ["Type=notify", "Restart=on-failure", "ExecReload=/bin/kill -HUP $MAINPID", "NoNewPrivileges=yes", "ProtectSystem=strict",
                          "ExecStart=\(TestPaths.product("acpd")) run --config \(root)/acpd.yaml",
                          "EnvironmentFile=-\(root)/acpd.env", "ReadWritePaths=-\(root)/.acpd", "ReadWritePaths=-\(root)\n",
                          user ? "WantedBy=default.target" : "WantedBy=multi-user.target"] {

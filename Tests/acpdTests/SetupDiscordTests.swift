@@ -88,4 +88,44 @@ struct SetupDiscordTests {
             }
         }
     }
+
+    @Test("on a terminal, a scripted session answers the prompts (the token not echoed) and gets the same config as the flags")
+    func scriptedTerminal() async throws {
+        try await DiscordFakeServer.with(token: Self.token) { fake in
+            try await withTemporaryDirectory { dir in
+                let scripted = dir.appendingPathComponent("scripted"), flags = dir.appendingPathComponent("flags")
+                for sub in [scripted, flags] {
+                    try FileManager.default.createDirectory(at: sub, withIntermediateDirectories: true)
+                    _ = try await CLI.run(["init", "--agent", "demo"], in: sub)
+                }
+                let session = try PseudoTerminalProcess(["setup", "discord", "--api-base", fake.apiBase], in: scripted)
+                try await session.expect("Discord bot token")
+                session.type(Self.token)
+                try await session.expect("Bind a channel now")
+                session.type("y")
+                try await session.expect("send any message")
+                try await Self.waitForConnection(fake)
+                await fake.state.postMessage("bind me", in: fake.state.generalChannel, from: Self.user)
+                try await session.expect("as owner? [y/N]")
+                session.type("y")
+                try await session.expect("Write ")
+                session.type("")
+                #expect(try await session.wait() == 0, "\(session.transcript)")
+                #expect(session.transcript.contains("wrote "), "\(session.transcript)")
+                #expect(!session.transcript.contains(Self.token), "the token was echoed: \(session.transcript)")
+
+                let wizard = try SetupProcess(["setup", "discord", "--api-base", fake.apiBase, "--bind-next", "--agent", "demo",
+                                               "--owner-from-sender", "--yes", "--timeout", "30"],
+                                              in: flags, environment: ["DISCORD_BOT_TOKEN": Self.token])
+                try await Self.waitForConnection(fake)
+                await fake.state.postMessage("bind me", in: fake.state.generalChannel, from: Self.user)
+                #expect(try await wizard.wait().status == 0)
+                let a = try String(contentsOf: scripted.appendingPathComponent("acpd.yaml"), encoding: .utf8)
+                let b = try String(contentsOf: flags.appendingPathComponent("acpd.yaml"), encoding: .utf8)
+                #expect(a == b && a.contains("id: \"\(fake.state.generalChannel)\"") && a.contains("discord:\(Self.user)"), "\(a)\n---\n\(b)")
+                let envA = try String(contentsOf: scripted.appendingPathComponent("acpd.env"), encoding: .utf8)
+                #expect(envA.contains("DISCORD_BOT_TOKEN=\(Self.token)\n"), "the typed token lands in the env file")
+            }
+        }
+    }
 }

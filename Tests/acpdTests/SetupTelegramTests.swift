@@ -130,6 +130,26 @@ struct SetupTelegramTests {
         }
     }
 
+    @Test("--inline-token, and only then, writes the token into the config, which becomes mode 0600; no env file; it loads without the variable")
+    func inlineTokenWhenAsked() async throws {
+        try await TelegramFakeServer.with(token: Self.token) { fake in
+            try await withTemporaryDirectory { dir in
+                _ = try await CLI.run(["init", "--agent", "demo"], in: dir)
+                let config = dir.appendingPathComponent("acpd.yaml")
+                let run = try await SetupProcess(["setup", "telegram", "--token", Self.token, "--api-root", fake.apiRoot,
+                                                  "--inline-token", "--yes"], in: dir).wait()
+                #expect(run.status == 0, "\(run.stdout)\(run.stderr)")
+                #expect(run.stdout.contains("token inline (mode 0600)"), "\(run.stdout)")
+                let text = try String(contentsOf: config, encoding: .utf8)
+                #expect(text.contains("botToken: \"\(Self.token)\"") && !text.contains("${TELEGRAM_BOT_TOKEN}"), "\(text)")
+                #expect(try FileManager.default.attributesOfItem(atPath: config.path)[.posixPermissions] as? Int == 0o600)
+                #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("acpd.env").path))
+                let validate = try await CLI.run(["config", "validate"], in: dir)
+                #expect(validate.status == 0, "\(validate.stdout)\(validate.stderr)")
+            }
+        }
+    }
+
     @Test("a running acpd polling the account makes setup refuse (two pollers of one bot get 409)")
     func refusesWhileDaemonRuns() async throws {
         try await TelegramFakeServer.with(token: Self.token) { fake in

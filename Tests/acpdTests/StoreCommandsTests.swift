@@ -94,7 +94,7 @@ struct StoreCommandsTests {
                                                                        displayName: nil, conversationId: "555")
             let run = try await CLI.run(["status"], in: dir)
             #expect(run.status == 0, "stderr: \(run.stderr)")
-            #expect(run.stdout.contains("pending pairing requests: 1 (answer in chat: /acp approve <id> or /acp deny <id>)"))
+            #expect(run.stdout.contains("pending pairing requests: 1 (answer in chat: /acp approve <id> or /acp deny <id>, or: acpd pairing approve|deny <id>)"))
             #expect(run.stdout.contains("  #\(pairing.id) telegram:555 in 555, since "), "\(run.stdout)")
             #expect(run.stdout.contains("schema \(ControlPlaneStore.supportedSchemaVersion), current"))
             #expect(run.stdout.contains("sessions: 2 ("))

@@ -120,6 +120,8 @@ struct TelegramLiveE2ETests {
                 await fake.state.addForum(forum, topics: [42])
                 let config = TelegramE2ETests.config(apiRoot: fake.apiRoot)
                     .replacingOccurrences(of: "  owners: [\"telegram:111\"]", with: "  owners: [\"telegram:111\"]\n  unknownSenders: request_approval")
+                // The owner started the bot once (Telegram lets a bot write only to users who did).
+                await fake.state.addChat(111)
                 let daemon = try await DaemonProcess.start(in: dir, token: "api-token", config: config)
                 await fake.state.enqueueText("let me in", chat: forum, from: 555, topic: 42)
                 try await withDeadline(30, "the owner's notice\n\(daemon.log)") {

@@ -1,7 +1,7 @@
 """Drives a release `acpd run` through the http channel (issue 5, "including HTTP").
 
   python3 scripts/bench/http_router.py [--acpd PATH] [--agent PATH] [--messages 1000] [--sessions 1000]
-                                       [--chunks 10] [--port 7979] [--idle-seconds 5]
+                                       [--burst 100] [--chunks 10] [--port 7979] [--idle-seconds 5]
 
 Starts acpd with a route binding of every http conversation to the demo agent (config written to
 a temp dir, empty store), then:
@@ -9,6 +9,9 @@ a temp dir, empty store), then:
   2. latency: --messages prompts, one at a time, to one conversation over one keep-alive HTTP
      connection; POST /v1/messages -> 202 (run queued) and POST -> the run's final message seen on
      the conversation's SSE stream (/v1/conversations/{id}/events, opened before the first POST);
+     and acpd's own CPU time per message (user and system, from /proc/<pid>/stat; the agent excluded);
+  2b. burst: --burst conversations post one prompt each at the same instant (one thread and
+     connection each, released together): POST -> 202 per request;
   3. sessions: one prompt to each of --sessions new conversations at once (8 client threads with
      keep-alive connections post them all, then poll each conversation until its final message);
      acpd's peak RSS / threads / fds sampled every 100 ms from /proc (the agents are separate
@@ -98,7 +101,7 @@ channels:
   http: {{ enabled: true }}
 access:
   owners: ["http:bench"]
-  rateLimit: {{ perMinute: 10000000, burst: 10000000 }}
+  rateLimit: {{ perMinute: 1000000, burst: 1000000 }}
 api: {{ listen: "127.0.0.1:{port}", token: "{TOKEN}" }}
 """)
     return path
@@ -119,12 +122,23 @@ def wait_healthy(port, process, seconds=30):
     raise RuntimeError("acpd did not become healthy")
 
 
-def latency(port, messages, warmup, chunks):
+def cpu_seconds(pid):
+    """acpd's (user, system) CPU seconds so far, from /proc/<pid>/stat."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    ticks = os.sysconf("SC_CLK_TCK")
+    return int(fields[11]) / ticks, int(fields[12]) / ticks
+
+
+def latency(port, pid, messages, warmup, chunks):
     client = Client(port)
     events = EventStream(port, "seq")
     filler = "abcdefghij" * 20
     accepted, final = [], []
+    cpu_start = None
     for index in range(warmup + messages):
+        if index == warmup:
+            cpu_start = cpu_seconds(pid)
         text = f"m{index}-{filler}[chunks={chunks}]"
         start = time.perf_counter()
         out = client.post("seq", text, f"seq-{index}")
@@ -134,12 +148,43 @@ def latency(port, messages, warmup, chunks):
         if index >= warmup:
             accepted.append(posted - start)
             final.append(done - start)
+    user, system = (end - begin for end, begin in zip(cpu_seconds(pid), cpu_start))
     events.conn.close()  # an open stream would pin the conversation in the message log
     client.conn.close()
+    print(f"  acpd CPU per message: {(user + system) / messages * 1000:.3f} ms "
+          f"(user {user / messages * 1000:.3f}, system {system / messages * 1000:.3f}; {messages} messages, {chunks} chunks each)")
     for name, values in (("POST -> 202 accepted (run queued)", accepted), ("POST -> final message on the SSE stream", final)):
         values.sort()
         print(f"  {name:42s} p50 {pct(values, .5) * 1000:.3f} ms, p90 {pct(values, .9) * 1000:.3f} ms, "
               f"p99 {pct(values, .99) * 1000:.3f} ms, max {values[-1] * 1000:.3f} ms  ({messages} messages)")
+
+
+def burst(port, conversations, round_=0):
+    """Every conversation posts once, all released at the same instant; POST -> 202 each. Round 0
+    starts a session (and an agent) per conversation; later rounds find them live."""
+    clients = [Client(port) for _ in range(conversations)]
+    for i, client in enumerate(clients):  # connect (and warm) each connection first
+        client.request("GET", "/v1/channels")
+    barrier = threading.Barrier(conversations)
+    times = [0.0] * conversations
+
+    def post(i):
+        barrier.wait()
+        start = time.perf_counter()
+        clients[i].post(f"burst{i}", f"burst {i} [chunks=3]", f"burst-{round_}-{i}")
+        times[i] = time.perf_counter() - start
+
+    threads = [threading.Thread(target=post, args=(i,)) for i in range(conversations)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    for client in clients:
+        client.conn.close()
+    times.sort()
+    what = "new conversations (a session and agent each)" if round_ == 0 else "conversations with live sessions"
+    print(f"  burst {round_ + 1}: {conversations} {what} posting at once: POST -> 202 p50 {pct(times, .5) * 1000:.3f} ms, "
+          f"p90 {pct(times, .9) * 1000:.3f} ms, p99 {pct(times, .99) * 1000:.3f} ms, max {times[-1] * 1000:.3f} ms")
 
 
 def sessions_run(port, pid, sessions, workers=8):
@@ -196,6 +241,8 @@ def main():
     parser.add_argument("--messages", type=int, default=1000)
     parser.add_argument("--warmup", type=int, default=20)
     parser.add_argument("--sessions", type=int, default=1000)
+    parser.add_argument("--burst", type=int, default=0, help="conversations posting at the same instant (0: skip)")
+    parser.add_argument("--burst-rounds", type=int, default=2, help="bursts: the first starts the sessions, the others find them live")
     parser.add_argument("--chunks", type=int, default=10)
     parser.add_argument("--coalesce-ms", type=int, default=350, help="acp.stream.coalesceIdleMs")
     parser.add_argument("--port", type=int, default=7979)
@@ -215,7 +262,11 @@ def main():
         print(f"  idle (http channel + API, empty store): VmRSS {mib(idle['VmRSS'])} = anonymous {mib(idle['RssAnon'])} "
               f"+ file-backed {mib(idle['RssFile'])}; {idle['Threads']} threads, {idle['fds']} fds")
         if args.messages > 0:
-            latency(args.port, args.messages, args.warmup, args.chunks)
+            latency(args.port, process.pid, args.messages, args.warmup, args.chunks)
+        for round_ in range(args.burst_rounds if args.burst > 0 else 0):
+            if round_ > 0:
+                time.sleep(3)  # the previous round's runs end
+            burst(args.port, args.burst, round_)
         if args.sessions > 0:
             sessions_run(args.port, process.pid, args.sessions)
     finally:

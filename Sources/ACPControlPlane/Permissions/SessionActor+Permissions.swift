@@ -14,7 +14,7 @@ extension SessionActor {
         }
         let settings = context.settings
         let deadline = context.now().addingTimeInterval(settings.permissionTimeout.seconds)
-        let decision = PermissionPolicy.decide(mode: settings.permissionMode, toolKind: request.kind, options: request.options)
+        let decision = PermissionPolicy.decide(mode: effectivePermissionMode, toolKind: request.kind, options: request.options)
         let automaticOption: String?? = switch decision {
         case .answer(.selected(let option)): .some(option)
         case .answer(.cancelled): .some(nil)

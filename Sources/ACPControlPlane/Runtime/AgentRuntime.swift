@@ -9,7 +9,8 @@ public protocol AgentRuntime: Sendable {
 
     /// Makes sure a live agent-side session exists for `request.sessionKey`: returns the live one,
     /// or starts the agent, initialises it and creates (`session/new`) or restores
-    /// (`session/load`, when `resumeAgentSessionId` is set and the agent supports it) a session.
+    /// (`session/resume` or `session/load`, when `resumeAgentSessionId` is set and the agent
+    /// supports it) a session.
     /// A failed restore falls back to a fresh session and says so in `resumeFailure`. Starts at
     /// once: pacing restarts after crashes is the control plane's job, not the backend's.
     /// Throws `ACPError` (`ACP_SESSION_INIT_FAILED`, `ACP_PROTOCOL_ERROR`, …).

@@ -33,7 +33,7 @@ public struct EnsureSessionRequest: Sendable, Equatable {
     /// Names of acpd's own environment variables the agent may see (`acp.env.passthrough`).
     /// Nothing else of acpd's environment reaches the agent.
     public var envPassthrough: [String]
-    /// The agent's ACP `sessionId` from an earlier runtime, to restore with `session/load`.
+    /// The agent's ACP `sessionId` from an earlier runtime, to restore with `session/resume` or `session/load`.
     public var resumeAgentSessionId: String?
 
     public init(sessionKey: SessionKey, agent: AgentSpec, cwd: String, mode: SessionMode = .persistent,
@@ -74,6 +74,8 @@ public struct EnsuredSession: Sendable {
         case created
         /// Restored with `session/load`; the replayed history was not reported as new output.
         case loaded
+        /// Restored with `session/resume` (the agent replays no history).
+        case resumed
     }
 
     public let handle: RuntimeHandle

@@ -28,6 +28,7 @@ extension SessionActor {
         let outcome = await performTurn(runId)
         finish(runId, outcome)
         if active?.run.id == runId { active = nil }
+        await syncAgentState()
         if record.mode == .oneshot, runtime != nil, record.state != .closed {
             await closeRuntime(reason: .oneshotDone)
         }
@@ -54,7 +55,7 @@ extension SessionActor {
         active?.handle = handle
 
         let stream = backend.runTurn(handle, prompt: run.prompt, runId: runId)
-        let timeout = context.settings.turnTimeout
+        let timeout = effectiveTurnTimeout
         let watchdog = Task { [weak self] in
             do { try await Task.sleep(for: timeout) } catch { return }
             await self?.turnTimedOut(runId)
@@ -102,13 +103,14 @@ extension SessionActor {
             crashesInARow = 0
         }
         if final.timedOut {
-            return .failed(ACPError(.turnTimeout, detail: "turn of run \(runId) exceeded \(context.settings.turnTimeout)"))
+            return .failed(ACPError(.turnTimeout, detail: "turn of run \(runId) exceeded \(effectiveTurnTimeout)"))
         }
         return outcome
     }
 
     /// The live runtime of this session, started (or restored) when needed, holding a busy slot.
     func ensureRuntime(for runId: RunID) async throws(ACPError) -> (RuntimeHandle, any AgentRuntime) {
+        await waitForControlStart(except: runId)
         // A live runtime of this session's backend is used as it is: the backend's health matters
         // only for starting one (this keeps the per-turn path to a few actor hops).
         if let current = runtime {
@@ -153,6 +155,7 @@ extension SessionActor {
             context.metrics.runtimeRestart(reason: "context_lost")
             logger.warning("agent session could not be restored; context lost", metadata: ["reason": "\(failure)"])
         }
+        await runtimeStarted(ensured, runId: runId)
         return (ensured.handle, backend)
     }
 
@@ -174,7 +177,9 @@ extension SessionActor {
         case .toolCall(let call): recordEvent(.toolCall(call), run: run)
         case .plan(let entries): recordEvent(.plan(entries), run: run)
         case .usage(let usage): recordEvent(.usage(usage), run: run)
-        case .modeChanged(let mode): recordEvent(.modeChanged(mode), run: run)
+        case .modeChanged(let mode):
+            recordEvent(.modeChanged(mode), run: run)
+            agentSwitchedMode(mode)
         case .commandsUpdated(let commands): recordEvent(.commandsUpdated(commands), run: run)
         case .sessionInfo(let title): recordEvent(.sessionInfo(title: title), run: run)
         case .outputDropped(let reason): recordEvent(.notice("⚠️ some agent output could not be read: \(reason)"), run: run)
@@ -213,6 +218,9 @@ extension SessionActor {
             context.metrics.runEnded(runState, code: failure?.code, duration: .now - current.startedAt)
             if let failure {
                 logger.info("run failed", metadata: ["run": "\(runId)", "code": "\(failure.code.rawValue)", "detail": "\(failure.detail ?? "")"])
+            } else {
+                logger.debug("run ended", metadata: ["run": "\(runId)", "state": "\(runState.rawValue)", "stopReason": "\(stopReason ?? "-")",
+                                                     "seconds": "\((ContinuousClock.now - current.startedAt).seconds)"])
             }
         } catch {
             logger.critical("cannot record the end of a run", metadata: ["run": "\(runId)", "error": "\(error)"])

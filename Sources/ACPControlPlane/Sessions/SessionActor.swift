@@ -71,6 +71,8 @@ actor SessionActor {
     var permissions: [Int64: PendingPermission] = [:]
     var elicitationBook = ElicitationBook()
     var lastEventAt: Date?
+    /// The chosen mode and options, overrides, commands, usage (SessionActor+Options).
+    var optionsMemory = OptionsMemory()
     var logger: Logger
     /// Where the events queued by `recordEvent` are published once committed.
     let eventSink: SessionEventSink
@@ -235,7 +237,9 @@ actor SessionActor {
         active = ActiveRun(run: started, nextSeq: 2, startedAt: .now)
         context.metrics.queueWait(.seconds(max(0, stamp - run.submittedAt.timeIntervalSince1970)))
         context.hub.publish(committed(pending, ids: ids) { _ in run.conversation })
-        active?.task = Task { await self.runToEnd(run.id) }
+        active?.task = Task {
+            await LogCorrelation.with(["session": "\(self.key.rawValue)", "run": "\(run.id.rawValue)"]) { await self.runToEnd(run.id) }
+        }
     }
 
     /// Starts the next queued run when none is in flight.

@@ -58,7 +58,7 @@ extension ControlPlaneStore {
                                      final: Bool, advancing: CheckpointAdvance? = nil,
                                      keep: Int = .max) throws -> ChannelMessageWrite {
         let time = timestamp
-        return try write { db in
+        let written = try write { db in
             let key = ChannelMessageKey(conversation)
             try db.cachedStatement(sql: """
                 INSERT INTO channel_messages (channel, account_id, conversation_id, message_id, kind, run_id, text, final, created_at, updated_at)
@@ -66,7 +66,7 @@ extension ControlPlaneStore {
                 """).execute(arguments: [key.channel, key.account, key.conversation, kind, runId?.rawValue, text, final, time, time])
             let seq = db.lastInsertedRowID
             try db.cachedStatement(sql: "UPDATE channel_messages SET message_id = ? WHERE seq = ?").execute(arguments: ["m\(seq)", seq])
-            if let advancing { _ = try DeliveryCheckpoints.advance(db, run: advancing.run, destination: advancing.destination, to: advancing.seq, at: time) }
+            try Self.advance(db, advancing, at: time)
             let others = final ? try Self.markFinal(db, key, run: runId, except: seq, at: time) : []
             if keep < .max {
                 try db.cachedStatement(sql: """
@@ -78,6 +78,8 @@ extension ControlPlaneStore {
             guard let message = try Self.message(db, seq: seq) else { throw RecordDecodingError("channel_messages", "m\(seq)") }
             return ChannelMessageWrite(message: message, alsoMarkedFinal: others)
         }
+        checkpointCache.note(advancing)
+        return written
     }
 
     /// Replaces the text of message `id` in place (its seq stays); nil when the log no longer has
@@ -85,17 +87,19 @@ extension ControlPlaneStore {
     public func editChannelMessage(in conversation: ConversationRef, id: String, text: String, final: Bool,
                                    runId: RunID? = nil, advancing: CheckpointAdvance? = nil) throws -> ChannelMessageWrite? {
         let time = timestamp
-        return try write { db in
+        let written = try write { db -> ChannelMessageWrite? in
             let key = ChannelMessageKey(conversation)
             guard let seq = try Int64.fetchOne(db.cachedStatement(sql: """
                 SELECT seq FROM channel_messages WHERE channel = ? AND account_id = ? AND conversation_id = ? AND message_id = ?
                 """), arguments: [key.channel, key.account, key.conversation, id]) else { return nil }
             try db.cachedStatement(sql: "UPDATE channel_messages SET text = ?, final = (final OR ?), updated_at = ? WHERE seq = ?").execute(arguments: [text, final, time, seq])
-            if let advancing { _ = try DeliveryCheckpoints.advance(db, run: advancing.run, destination: advancing.destination, to: advancing.seq, at: time) }
+            try Self.advance(db, advancing, at: time)
             guard let message = try Self.message(db, seq: seq) else { return nil }
             let others = final ? try Self.markFinal(db, key, run: runId ?? message.runId, except: seq, at: time) : []
             return ChannelMessageWrite(message: message, alsoMarkedFinal: others)
         }
+        if written != nil { checkpointCache.note(advancing) }
+        return written
     }
 
     /// Marks every message of `run` in `conversation` final; returns those that changed.

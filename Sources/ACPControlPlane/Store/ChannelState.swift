@@ -17,6 +17,8 @@ public struct PairingRequest: Sendable, Equatable {
     public let createdAt: Date
     public let decidedAt: Date?
     public let decidedBy: String?
+    /// The role an approved request gave (nil while pending, when denied, or for old rows).
+    public let role: SenderRole?
 }
 
 /// Channel cursors (e.g. Telegram `getUpdates` offsets) and pairing requests.
@@ -81,20 +83,17 @@ extension ControlPlaneStore {
         }
     }
 
-    /// Approves or denies a pending request; returns it, or nil when there is no pending request with that id.
+    /// Approves (as `operator`) or denies a pending request; returns it, or nil when there is no
+    /// pending request with that id (see `decidePairing` for roles and the audit row).
     public func decidePairingRequest(id: Int64, approve: Bool, by decider: String) throws -> PairingRequest? {
-        let time = timestamp
-        return try write { db in
-            try db.cachedStatement(sql: "UPDATE pairing_requests SET state = ?, decided_at = ?, decided_by = ? WHERE id = ? AND state = 'pending'").execute(arguments: [approve ? "approved" : "denied", time, decider, id])
-            guard db.changesCount > 0 else { return nil }
-            return try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM pairing_requests WHERE id = ?"), arguments: [id]).map(Self.pairing)
-        }
+        try decidePairing(id: id, approve: approve, role: .operator, by: decider, audit: nil)
     }
 
-    private static func pairing(_ row: Row) throws -> PairingRequest {
+    static func pairing(_ row: Row) throws -> PairingRequest {
         guard let state = try PairingRequest.State(rawValue: row["state"]) else { throw try RecordDecodingError("pairing_requests.state", row["state"]) }
         return try PairingRequest(id: row["id"], channel: .init(row["channel"]), accountId: row["account_id"], senderId: row["sender_id"],
                               displayName: row["display_name"], conversationId: row["conversation_id"], state: state,
-                              createdAt: row.date("created_at"), decidedAt: row.optionalDate("decided_at"), decidedBy: row["decided_by"])
+                              createdAt: row.date("created_at"), decidedAt: row.optionalDate("decided_at"), decidedBy: row["decided_by"],
+                              role: (row["role"] as String?).flatMap(SenderRole.init(rawValue:)))
     }
 }

@@ -34,6 +34,8 @@ public final class ControlPlaneStore: Sendable {
     private let checkpointer: WALCheckpointer?
     /// The group commit of the events of streaming runs (`enqueueEvent`).
     let appender = EventAppender()
+    /// Committed delivery checkpoints, so a repeat of one a channel already wrote costs nothing.
+    let checkpointCache = CheckpointCache()
     /// The writer's automatic checkpoint threshold, in pages: only a safety net, as
     /// `WALCheckpointer` keeps the WAL far below it (SQLite's default is 1000).
     static let autoCheckpointPages = 10_000

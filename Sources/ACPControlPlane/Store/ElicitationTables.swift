@@ -43,6 +43,20 @@ enum ElicitationTables {
                            arguments: [run.rawValue])
     }
 
+    /// The audit row of how elicitation `id` ended, inside the caller's transaction (like a
+    /// permission decision's): command `elicitation`, result its state, the run's conversation,
+    /// session and run, detail `question <id>` (never the values: they may hold anything). Sender
+    /// `chat` for an answer or a decline from chat (the `/acp answer|decline` command's own row
+    /// names who; a plain-message answer is not a command), `acpd` for the rest.
+    static func insertDecision(_ db: Database, id: Int64, state: String, at time: Double) throws {
+        let sender = state == "accepted" || state == "declined" ? "chat" : "acpd"
+        try db.cachedStatement(sql: """
+            INSERT INTO audit_log (at, channel, account_id, conversation_id, sender, command, result, session_key, run_id, detail)
+            SELECT ?, COALESCE(r.channel, 'acpd'), r.account_id, r.conversation_id, ?, 'elicitation', ?, e.session_key, e.run_id, ?
+            FROM acp_elicitations e LEFT JOIN acp_runs r ON r.id = e.run_id WHERE e.id = ?
+            """).execute(arguments: [time, sender, state, "question \(id)", id])
+    }
+
     /// Marks every pending elicitation interrupted (start-up recovery: their agents are gone).
     static func interruptAll(_ db: Database, at time: Double) throws {
         try db.execute(sql: "UPDATE acp_elicitations SET state = 'interrupted', resolved_at = ? WHERE state = 'pending'", arguments: [time])
@@ -65,9 +79,12 @@ extension ControlPlaneStore {
         }
     }
 
-    /// Records how elicitation `id` ended.
+    /// Records how elicitation `id` ended, with its audit row (one transaction).
     func resolveElicitation(_ id: Int64, how: ElicitationResolution.How, at time: Double) throws {
-        try write { db in try ElicitationTables.resolve(db, id: id, state: how.rawValue, at: time) }
+        try write { db in
+            try ElicitationTables.resolve(db, id: id, state: how.rawValue, at: time)
+            try ElicitationTables.insertDecision(db, id: id, state: how.rawValue, at: time)
+        }
     }
 
     /// The session of elicitation `id`; nil when there is none.

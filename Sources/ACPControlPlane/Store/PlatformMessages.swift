@@ -18,8 +18,9 @@ extension ControlPlaneStore {
                 ON CONFLICT(channel, account_id, conversation_id, message_id) DO UPDATE SET text = excluded.text, updated_at = excluded.updated_at
                 """).execute(arguments: [conversation.channel.rawValue, conversation.accountId, conversation.conversationId,
                                          messageId, kind, run.rawValue, text, time, time])
-            if let advancing { _ = try DeliveryCheckpoints.advance(db, run: advancing.run, destination: advancing.destination, to: advancing.seq, at: time) }
+            try Self.advance(db, advancing, at: time)
         }
+        checkpointCache.note(advancing)
     }
 
     /// Notes an edit of a recorded platform message (its text) and advances `advancing`, in one
@@ -32,8 +33,9 @@ extension ControlPlaneStore {
                 UPDATE channel_messages SET text = ?, updated_at = ?
                 WHERE channel = ? AND account_id = ? AND conversation_id = ? AND message_id = ?
                 """).execute(arguments: [text, time, conversation.channel.rawValue, conversation.accountId, conversation.conversationId, messageId])
-            if let advancing { _ = try DeliveryCheckpoints.advance(db, run: advancing.run, destination: advancing.destination, to: advancing.seq, at: time) }
+            try Self.advance(db, advancing, at: time)
         }
+        checkpointCache.note(advancing)
     }
 
     /// The run's delivery to `conversation` is complete: drops its recorded platform messages and
@@ -44,7 +46,15 @@ extension ControlPlaneStore {
             try db.cachedStatement(sql: """
                 DELETE FROM channel_messages WHERE channel = ? AND account_id = ? AND conversation_id = ? AND run_id = ?
                 """).execute(arguments: [conversation.channel.rawValue, conversation.accountId, conversation.conversationId, run.rawValue])
-            if let advancing { _ = try DeliveryCheckpoints.advance(db, run: advancing.run, destination: advancing.destination, to: advancing.seq, at: time) }
+            try Self.advance(db, advancing, at: time)
         }
+        checkpointCache.note(advancing)
+    }
+
+    /// Advances `advancing` (if any) inside the caller's transaction; the caller notes it in
+    /// `checkpointCache` once the transaction committed.
+    static func advance(_ db: Database, _ advancing: CheckpointAdvance?, at time: Double) throws {
+        guard let advancing else { return }
+        _ = try DeliveryCheckpoints.advance(db, run: advancing.run, destination: advancing.destination, to: advancing.seq, at: time)
     }
 }

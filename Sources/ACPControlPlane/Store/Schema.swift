@@ -4,14 +4,16 @@
 /// recorded in `grdb_migrations`, which older files still carry.
 enum Schema {
     /// The schema version this binary writes (the number of migrations below).
-    static let currentVersion = 4
+    static let currentVersion = 6
 
     static var migrator: SchemaMigrator {
         var migrator = SchemaMigrator()
         migrator.register("v1") { db in try db.execute(sql: v1) }
         migrator.register("v2") { db in try db.execute(sql: v2) }
         migrator.register("v3") { db in try db.execute(sql: v3) }
-        migrator.register("v4-elicit") { db in try db.execute(sql: ElicitationTables.schema) }
+        migrator.register("v4") { db in try db.execute(sql: AccessTables.migration) }
+        migrator.register("v5") { db in try db.execute(sql: SessionOptionsTables.createSQL) }
+        migrator.register("v6") { db in try db.execute(sql: ElicitationTables.schema) }
         return migrator
     }
 

@@ -221,9 +221,12 @@ extension ControlPlaneStore {
         }
     }
 
-    /// Records how permission request `id` was answered.
+    /// Records how permission request `id` was answered, with its audit row (one transaction).
     func resolvePermissionRequest(_ id: Int64, state: String, outcome: String, at time: Double) throws {
-        try write { db in try PermissionTables.resolve(db, id: id, state: state, outcome: outcome, at: time) }
+        try write { db in
+            try PermissionTables.resolve(db, id: id, state: state, outcome: outcome, at: time)
+            try Self.insertPermissionDecision(db, id: id, state: state, outcome: outcome, at: time)
+        }
     }
 
     /// The session of permission request `id`; nil when there is none (or its key does not parse).

@@ -149,8 +149,12 @@ extension ControlPlaneStore {
     /// refuses to pass the run's last committed event. Returns the checkpoint after the call.
     @discardableResult
     public func advanceCheckpoint(run: RunID, destination: String, to seq: Int64) throws -> Int64 {
+        // A store-backed channel usually moved it already, in its message's transaction.
+        if let known = checkpointCache.covering(run: run, destination: destination, seq: seq) { return known }
         let time = timestamp
-        return try write { db in try DeliveryCheckpoints.advance(db, run: run, destination: destination, to: seq, at: time) }
+        let advanced = try write { db in try DeliveryCheckpoints.advance(db, run: run, destination: destination, to: seq, at: time) }
+        checkpointCache.note(run: run, destination: destination, seq: advanced)
+        return advanced
     }
 
     /// Finished runs whose output has not fully reached their conversation (offer them again

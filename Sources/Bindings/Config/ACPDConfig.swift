@@ -24,6 +24,8 @@ public struct ACPDConfig: Sendable, Equatable {
     public var channels: ChannelsConfig
     public var access: AccessConfig
     public var api: APIConfig
+    /// `log`: acpd's own log format and level (the command line wins).
+    public var log = LogSettings()
 
     /// The store file: `<stateDir>/acpd.sqlite`.
     public var storePath: String { PathRules.join(stateDir, "acpd.sqlite") }

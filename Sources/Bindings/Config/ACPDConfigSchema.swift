@@ -9,8 +9,8 @@ enum ACPDConfigSchema {
         optional("stateDir", string(.path, "Directory of the SQLite store (`<stateDir>/acpd.sqlite`). A relative path is resolved against the config file's directory.", default: .string("./.acpd"))),
         optional("store", object("The store.", [
             optional("retention", object("What the store keeps of finished runs; pruned in the background in small batches, never an active or undelivered run.", [
-                optional("eventsDays", integer("The events (agent output) of a run are deleted this many days after it ended and was delivered; the run stays.", 14, ConfigLimits.retentionDays)),
-                optional("runsDays", integer("A run is deleted this many days after it ended and was delivered, with its checkpoints and the messages the http channel keeps of it.", 90, ConfigLimits.retentionDays)),
+                optional("eventsDays", integer("The events (agent output) of a run are deleted this many days after it ended and was delivered; the run stays. A session's own events (closed, reset) older than this go too, but its latest.", 14, ConfigLimits.retentionDays)),
+                optional("runsDays", integer("A run is deleted this many days after it ended and was delivered, with its checkpoints and the messages the http channel keeps of it. Bindings that ended this long ago go too, and a session closed this long ago once it has no run left.", 90, ConfigLimits.retentionDays)),
             ])),
         ])),
         optional("acp", acp),
@@ -24,12 +24,19 @@ enum ACPDConfigSchema {
                                           doc: "Conversations pinned to agents. See the rules below.", default: .array([]))),
         optional("channels", channelsSchema),
         optional("access", access),
+        optional("audit", object("The audit log of commands and permission and pairing decisions (`acpd audit`, `GET /v1/audit`).", [
+            optional("retentionDays", integer("An audit log row is deleted this many days after it was written (in the background, in small batches).", 90, ConfigLimits.retentionDays)),
+        ])),
         optional("api", object("The HTTP API (CONTRACT.md §7).", [
             optional("listen", string(.hostPort, "Address of the HTTP API. Without `api.token` it must be a loopback address: an IPv4 address in 127.0.0.0/8, `[::1]` or `localhost` (any other name needs a token, even one that resolves to 127.0.0.1).", default: .string("127.0.0.1:7878"))),
             optional("token", string(.nonEmpty, "Bearer token required on every endpoint but the health checks.", secret: true)),
             optional("headerTimeoutSeconds", integer("A connection's request head (request line and headers) must arrive within this long of its first byte (of the connection's opening, for its first request); else the connection is closed.", 10, ConfigLimits.apiHeaderTimeoutSeconds)),
             optional("idleTimeoutSeconds", integer("A connection with no request in progress and nothing received for this long is closed (event streams in progress are not idle).", 60, ConfigLimits.apiIdleTimeoutSeconds)),
             optional("maxConnections", integer("Open connections at once. Over it, a new connection replaces the longest-waiting one without a request in progress, or is closed at once when every connection is busy.", 256, ConfigLimits.apiMaxConnections)),
+        ])),
+        optional("log", object("acpd's own log on stderr, when the command line does not say (`--log-format`, `--log-level` win). Read at start; a reload does not change it.", [
+            optional("format", enumeration(LogSettings.formats, "`text` (swift-log's lines) or `json` (one object per line: time, level, label, message and the correlation fields channel, account, conversation, sender, command, session, run).", default: "text")),
+            optional("level", enumeration(LogSettings.levels, "The lowest level written.", defaultDoc: "`info` for `acpd run`, `warning` for `acpd chat`")),
         ])),
     ])
 

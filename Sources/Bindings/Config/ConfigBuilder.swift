@@ -30,11 +30,14 @@ struct ConfigBuilder {
         let stateDir = absolutePath(root["stateDir"]?.string ?? "./.acpd", at: ConfigPath.root.key("stateDir"))
         let retention = root["store"]?["retention"]
         let storeRetention = StoreRetention(eventsDays: retention?["eventsDays"]?.integer ?? 14,
-                                            runsDays: retention?["runsDays"]?.integer ?? 90)
+                                            runsDays: retention?["runsDays"]?.integer ?? 90,
+                                            auditDays: root["audit"]?["retentionDays"]?.integer ?? 90)
         guard structuralIssues.isEmpty, issues.isEmpty else { return nil }
-        return ACPDConfig(file: file, baseDirectory: baseDirectory, stateDir: stateDir, storeRetention: storeRetention, acp: acp, agents: agents,
+        var config = ACPDConfig(file: file, baseDirectory: baseDirectory, stateDir: stateDir, storeRetention: storeRetention, acp: acp, agents: agents,
                           acpxCommand: root["acpx"]?["command"]?.string ?? "acpx", bindings: bindings,
                           channels: channels, access: access, api: api)
+        config.log = LogSettings(format: root["log"]?["format"]?.string ?? "text", level: root["log"]?["level"]?.string)
+        return config
     }
 
     // MARK: - Sections

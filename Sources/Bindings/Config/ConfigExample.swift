@@ -93,12 +93,18 @@ public enum ConfigExample {
           authTtlSeconds: 600            # [600]
           rateLimit: { perMinute: 10, burst: 3 }   # [10, 3]
 
+        audit: { retentionDays: 90 }     # [90] the audit log of commands and decisions
+
         api:
           listen: "127.0.0.1:7878"       # [127.0.0.1:7878] a non-loopback address needs a token
           token: "${ACPD_API_TOKEN}"     # bearer token for everything but /healthz and /readyz
           headerTimeoutSeconds: 10       # [10] a request head must arrive within this long, else the connection is closed
           idleTimeoutSeconds: 60         # [60] a connection without a request in progress is closed after this long
           maxConnections: 256            # [256] over it, the longest-waiting idle connection is dropped (or the new one, when all are busy)
+
+        log:                             # acpd's own log on stderr; --log-format / --log-level win
+          format: text                   # [text] text | json (one object per line with the correlation fields)
+          level: info                    # [info for run, warning for chat] trace | debug | info | notice | warning | error | critical
 
         """
 }

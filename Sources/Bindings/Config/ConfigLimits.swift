@@ -38,7 +38,7 @@ public enum ConfigLimits {
     public static let apiIdleTimeoutSeconds = 1...3_600
     /// `api.maxConnections`.
     public static let apiMaxConnections = 1...4_096
-    /// `store.retention.eventsDays` and `runsDays`: a day to ten years.
+    /// `store.retention.eventsDays`, `runsDays` and `audit.retentionDays`: a day to ten years.
     public static let retentionDays = 1...3_650
 
     /// `value` moved into `range` (the nearest bound when outside it).

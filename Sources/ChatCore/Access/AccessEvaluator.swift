@@ -3,8 +3,9 @@ import Bindings
 
 /// The one access evaluator for every channel (CONTRACT.md §4 "Who").
 ///
-/// Rank of a sender: console and `access.owners` → owner; `access.allowFrom`, an approved pairing, or
-/// any unknown sender under `unknownSenders: public` → allowlist; otherwise unknown.
+/// Rank of a sender: console and `access.owners` → owner; `access.allowFrom`, a pairing approved as
+/// `operator`, or any unknown sender under `unknownSenders: public` → allowlist; a pairing approved
+/// as `member` → member (prompts, and `bound` commands on the conversation's own session); otherwise unknown.
 /// A command needs its `CommandName.policy`; a plain message needs `allowlist`, or any sender when
 /// the matched binding says `access: members`. `bound` admits, beyond the allowlist, the senders
 /// who may prompt in a conversation that resolved to a config `acp` binding with `access: members`
@@ -29,7 +30,7 @@ public struct AccessEvaluator: Sendable {
 
     /// How a sender ranks.
     enum Rank: Int, Comparable {
-        case unknown, allowlist, owner
+        case unknown, member, allowlist, owner
         static func < (lhs: Rank, rhs: Rank) -> Bool { lhs.rawValue < rhs.rawValue }
     }
 
@@ -37,7 +38,7 @@ public struct AccessEvaluator: Sendable {
     func rank(_ sender: SenderRef, pairing: PairingStatus) -> Rank {
         if sender.channel == .console || owners.contains(sender) { return .owner }
         if allowFrom.contains(sender) || pairing == .approved || unknownSenders == .public { return .allowlist }
-        return .unknown
+        return pairing == .approvedMember ? .member : .unknown
     }
 
     /// True when `sender` is an owner (console included).
@@ -59,13 +60,14 @@ public struct AccessEvaluator: Sendable {
         let conversation = request.conversation
         switch request.action {
         case .prompt:
-            return rank >= .allowlist || conversation.isMembers
+            return rank >= .member || conversation.isMembers
         case .command(let name):
             switch name.policy {
             case .owner: return rank == .owner
             case .allowlist: return rank >= .allowlist
             case .bound:
                 if rank >= .allowlist { return true }
+                if rank == .member { return !request.namesSession }
                 guard case .configACP(.members) = conversation else { return false }
                 return !request.namesSession
             case .approver:

@@ -44,8 +44,11 @@ public enum PairingStatus: Sendable, Equatable, CaseIterable {
     case none
     /// Recorded, not answered yet.
     case pending
-    /// Approved by an owner: the sender counts as allowlisted.
+    /// Approved by an owner as `operator`: the sender counts as allowlisted.
     case approved
+    /// Approved by an owner as `member`: prompts and `bound` commands on the conversation's own
+    /// session, nothing else (never a permission answer).
+    case approvedMember
     /// Denied by an owner.
     case denied
 }

@@ -14,8 +14,8 @@ public enum ChatCommand: Sendable, Equatable {
     case sessions
     case status(SessionTarget)
     case doctor
-    /// A pairing request id.
-    case approve(id: String)
+    /// A pairing request id, and the role the sender gets (`--role`, default `operator`).
+    case approve(id: String, role: SenderRole = .operator)
     case deny(id: String)
     /// The number of a pending permission request, and which of its allow (reject) options:
     /// `always` the "always" one, `once` the "once" one, nil the first of once, always.
@@ -27,6 +27,17 @@ public enum ChatCommand: Sendable, Equatable {
     case reset(text: String?)
     case auth(secret: String)
     case lock
+    /// `id` nil: list the agent's modes.
+    case mode(id: String?)
+    /// Both nil: list the options; `value` nil: list the option's values.
+    case set(option: String?, value: String?)
+    /// `value` nil: list the values of the agent's `model` option.
+    case model(value: String?)
+    case options
+    case resetOptions
+    case permissions(PermissionMode)
+    case timeout(seconds: Int)
+    case commands
     /// The number of a pending elicitation and the field values typed (`field=value`, in order);
     /// `setOnly` (`--set`): record them without submitting.
     case answer(number: Int, fields: [FieldValue], setOnly: Bool)
@@ -53,6 +64,14 @@ public enum ChatCommand: Sendable, Equatable {
         case .reset: .reset
         case .auth: .auth
         case .lock: .lock
+        case .mode: .mode
+        case .set: .set
+        case .model: .model
+        case .options: .options
+        case .resetOptions: .resetOptions
+        case .permissions: .permissions
+        case .timeout: .timeout
+        case .commands: .commands
         case .answer: .answer
         case .decline: .decline
         }

@@ -6,6 +6,8 @@ public enum CommandName: String, Sendable, CaseIterable, Hashable {
     case spawn, bind, unbind, cancel, steer, close, sessions, status, doctor
     case approve, deny, allow, reject, help
     case new, reset, auth, lock
+    case mode, set, model, options, commands, permissions, timeout
+    case resetOptions = "reset-options"
     case answer, decline
 
     /// Who may run it (CONTRACT.md §4 table).
@@ -16,6 +18,8 @@ public enum CommandName: String, Sendable, CaseIterable, Hashable {
         case .allow, .reject: .approver
         case .answer, .decline: .approver
         case .spawn, .bind, .unbind, .close, .sessions, .help, .auth, .lock: .allowlist
+        case .mode, .set, .model, .options, .resetOptions, .commands: .bound
+        case .permissions, .timeout: .allowlist
         }
     }
 
@@ -28,6 +32,8 @@ public enum CommandName: String, Sendable, CaseIterable, Hashable {
     public var isGuarded: Bool {
         switch self {
         case .spawn, .bind, .unbind, .close, .sessions, .doctor, .approve, .deny: true
+        // approve-all lets the agent act unasked: as guarded as binding a session.
+        case .permissions: true
         default: false
         }
     }
@@ -52,7 +58,7 @@ public enum CommandName: String, Sendable, CaseIterable, Hashable {
         case .sessions: "/acp sessions"
         case .status: "/acp status [target]"
         case .doctor: "/acp doctor"
-        case .approve: "/acp approve <id>"
+        case .approve: "/acp approve <id> [--role operator|member]"
         case .deny: "/acp deny <id>"
         case .allow: "/acp allow <n> [once|always]"
         case .reject: "/acp reject <n> [once|always]"
@@ -61,6 +67,14 @@ public enum CommandName: String, Sendable, CaseIterable, Hashable {
         case .reset: "/reset [text]"
         case .auth: "/auth <secret>"
         case .lock: "/lock"
+        case .mode: "/acp mode [id]"
+        case .set: "/acp set [option] [value]"
+        case .model: "/acp model [value]"
+        case .options: "/acp options"
+        case .resetOptions: "/acp reset-options"
+        case .permissions: "/acp permissions <ask|approve-reads|approve-all|deny-all>"
+        case .timeout: "/acp timeout <seconds>"
+        case .commands: "/acp commands"
         case .answer: "/acp answer <n> [field=value …] [--set]"
         case .decline: "/acp decline <n>"
         }
@@ -87,6 +101,14 @@ public enum CommandName: String, Sendable, CaseIterable, Hashable {
         case .reset: "same as /new"
         case .auth: "unlock guarded commands for a while"
         case .lock: "lock guarded commands again"
+        case .mode: "list the agent's modes, or switch to one"
+        case .set: "list the agent's config options, or set one"
+        case .model: "list the agent's models, or pick one"
+        case .options: "show this session's overrides and the agent's options as set"
+        case .resetOptions: "put overrides, mode and options back to config and the agent's defaults"
+        case .permissions: "override acp.permissions.mode for this session"
+        case .timeout: "override acp.turnTimeoutSeconds for this session"
+        case .commands: "list the agent's own slash commands (send them as messages)"
         case .answer: "answer the agent's question numbered n (fields as field=value; --set records them without sending)"
         case .decline: "decline the agent's question numbered n"
         }

@@ -86,10 +86,10 @@ public enum CommandParser {
             let target: SessionTarget = args.positionals.first.map { .named($0) } ?? .here
             return name == .cancel ? .cancel(target) : name == .close ? .close(target) : .status(target)
         case .approve, .deny:
-            let args = try CommandArguments(name, tokens: tokens)
+            let args = try CommandArguments(name, tokens: tokens, valueFlags: name == .approve ? ["role"] : [])
             try args.expectPositionals(1...1, what: "pairing request id")
             let id = args.positionals[0]
-            return name == .approve ? .approve(id: id) : .deny(id: id)
+            return name == .approve ? .approve(id: id, role: try args.choice("role", as: SenderRole.self) ?? .operator) : .deny(id: id)
         case .allow, .reject:
             let args = try CommandArguments(name, tokens: tokens)
             try args.expectPositionals(1...2, what: "request number")
@@ -104,6 +104,8 @@ public enum CommandParser {
                 scope = given
             }
             return name == .allow ? .allow(number: number, scope: scope) : .reject(number: number, scope: scope)
+        case .mode, .set, .model, .options, .resetOptions, .permissions, .timeout, .commands:
+            return try parseAgentOptions(name, tokens)
         case .answer, .decline:
             return try parseElicitationAnswer(name, tokens)
         default:

@@ -21,12 +21,20 @@ extension InboundRouter {
             case .sessions: return try sessionsList()
             case .status(let target): return try await status(target, context)
             case .doctor: return await doctor()
-            case .approve(let id): return try decidePairing(id, approve: true, context)
-            case .deny(let id): return try decidePairing(id, approve: false, context)
+            case .approve(let id, let role): return try decidePairing(id, approve: true, role: role, context)
+            case .deny(let id): return try decidePairing(id, approve: false, role: .operator, context)
             case .allow(let number, let scope): return try await answerPermission(number, allow: true, scope: scope, context)
             case .reject(let number, let scope): return try await answerPermission(number, allow: false, scope: scope, context)
             case .help: return InboundOutcome(accepted: true, reply: CommandHelp.text(guardedBySecret: config.access.secret != nil))
             case .new(let text), .reset(let text): return try await reset(text, context)
+            case .mode(let id): return try await agentMode(id, context)
+            case .set(let option, let value): return try await agentSet(option, value, context)
+            case .model(let value): return try await agentModel(value, context)
+            case .options: return try await agentOptions(context)
+            case .resetOptions: return try await resetAgentOptions(context)
+            case .permissions(let mode): return try await setPermissionOverride(mode, context)
+            case .timeout(let seconds): return try await setTimeoutOverride(seconds, context)
+            case .commands: return try await agentCommands(context)
             case .answer(let number, let fields, let setOnly): return try await answerElicitation(number, fields: fields, setOnly: setOnly, context)
             case .decline(let number): return try await declineElicitation(number, context)
             case .auth, .lock:
@@ -113,6 +121,7 @@ extension InboundRouter {
         if let error = session.lastError { lines.append("last error: \(session.lastErrorCode?.rawValue ?? "") \(error)") }
         if let last = status.lastEventAt { lines.append("last event: \(Self.age(last)) ago") }
         for prompt in status.pendingPermissions { lines.append("permission \(prompt.id) pending: \(prompt.title)") }
+        lines += await agentStatusLines(key)
         lines += await elicitationStatusLines(key)
         return ok(lines.joined(separator: "\n"))
     }
@@ -131,14 +140,6 @@ extension InboundRouter {
         let text = await doctorSummary()
         let reply = text.hasPrefix("OK: ") || text.hasPrefix("ERROR: ") ? text : ChatReply.ok(text)
         return InboundOutcome(accepted: true, reply: reply)
-    }
-
-    private func decidePairing(_ id: String, approve: Bool, _ context: CommandContext) throws -> InboundOutcome {
-        guard let number = Int64(id) else { throw ACPError(.invalidArgument, message: "pairing request ids are numbers") }
-        guard let request = try store.decidePairingRequest(id: number, approve: approve, by: context.sender.description) else {
-            throw ACPError(.invalidArgument, message: "no pending pairing request \(id)", hint: "pending requests are listed by `acpd status` on the host")
-        }
-        return ok("\(approve ? "approved" : "denied") \(request.channel.rawValue):\(request.senderId)")
     }
 
     private func answerPermission(_ number: Int, allow: Bool, scope: PermissionScope?, _ context: CommandContext) async throws -> InboundOutcome {

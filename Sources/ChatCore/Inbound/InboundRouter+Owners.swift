@@ -14,15 +14,16 @@ extension InboundRouter {
     }
 
     /// Logs `text` (already redacted) and sends it as a notice to each owner of `access.owners`
-    /// in their private conversation with the bot, where their channel runs and has one. An
+    /// (with `buttons`) in their private conversation with the bot, where their channel runs and has one
+    /// (Telegram: the owner's private chat; Discord: a DM channel; http and console have none: log only). An
     /// owner who cannot be reached is logged, never an error: the log always carries the notice.
-    func notifyOwnersDirectly(_ text: String) async {
+    func notifyOwnersDirectly(_ text: String, buttons: [[ChatButton]] = []) async {
         logger.notice("owner notice", metadata: ["text": "\(text)"])
         for owner in config.access.owners {
             guard let channel = channels.channels(of: owner.channel).first else { continue }
             do {
                 let conversation = try await channel.directConversation(with: owner.id)
-                await outbox.post(text, to: conversation, kind: .notice)
+                await outbox.post(text, to: conversation, kind: .notice, buttons: buttons)
             } catch ChannelError.notSupported {
                 continue
             } catch {

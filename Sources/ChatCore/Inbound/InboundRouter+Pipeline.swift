@@ -32,7 +32,12 @@ extension InboundRouter {
         let context = CommandContext(message: message, channel: channel, sender: sender, resolution: resolution,
                                      isOwner: gate.evaluator.isOwner(sender))
         switch input {
-        case .command(let command): return await runCommand(command, context)
+        case .command(let command):
+            return await LogCorrelation.with(["command": "\(command.name.rawValue)"]) {
+                let outcome = await runCommand(command, context)
+                logger.debug("command handled", metadata: ["result": "\(Self.auditResult(outcome))"])
+                return outcome
+            }
         case .prompt(let text):
             if let answered = await answerElicitationByMessage(text, context) { return answered }
             return await prompt(text, context)

@@ -36,38 +36,6 @@ extension InboundRouter {
         return blocks.isEmpty ? [.text(text)] : blocks
     }
 
-    /// The sender's pairing state (`access.unknownSenders: request_approval`).
-    func pairingStatus(_ sender: SenderRef, conversation: ConversationRef) -> PairingStatus {
-        guard config.access.unknownSenders == .requestApproval else { return .none }
-        do {
-            // One request per sender (unique in the store): a keyed lookup, not a scan of all requests.
-            guard let latest = try store.pairingRequest(channel: sender.channel, accountId: conversation.accountId,
-                                                        senderId: sender.id) else { return .none }
-            switch latest.state {
-            case .pending: return .pending
-            case .approved: return .approved
-            case .denied: return .denied
-            }
-        } catch {
-            logger.error("pairing requests unavailable", metadata: ["error": "\(error)"])
-            return .none
-        }
-    }
-
-    /// Records one pairing request per unknown sender and tells the owners about a new one.
-    func requestApproval(_ sender: SenderRef, message: InboundMessage) async {
-        do {
-            let (request, created) = try store.recordPairingRequest(
-                channel: sender.channel, accountId: message.conversation.accountId, senderId: sender.id,
-                displayName: nil, conversationId: message.conversation.conversationId)
-            guard created else { return }
-            await notifyOwners(redactor.redact(
-                "pairing request \(request.id) from \(sender) in \(message.conversation.canonical): answer /acp approve \(request.id) or /acp deny \(request.id)"))
-        } catch {
-            logger.error("pairing request not recorded", metadata: ["error": "\(error)"])
-        }
-    }
-
     /// `ERROR: …` for a thrown error: an `ACPError` with its code and hint, an attachment's
     /// refusal as it is; anything else is logged and answered as a generic failure (details stay
     /// in the log).

@@ -116,6 +116,14 @@ public actor InboundRouter: Service {
     /// become `ERROR: <CODE>: …` replies.
     public func handle(_ message: InboundMessage, channel: any ChatChannel) async -> InboundOutcome {
         let conversation = message.conversation
+        return await LogCorrelation.with([
+            "channel": "\(conversation.channel.rawValue)", "account": "\(conversation.accountId)",
+            "conversation": "\(conversation.conversationId)", "sender": "\(message.senderId)",
+        ]) { await handleCorrelated(message, channel: channel) }
+    }
+
+    private func handleCorrelated(_ message: InboundMessage, channel: any ChatChannel) async -> InboundOutcome {
+        let conversation = message.conversation
         let key = IdempotencyKey(scope: "\(conversation.channel.rawValue):\(conversation.accountId)", key: message.idempotencyKey)
         let ttl = TimeInterval(ConfigLimits.clamp(config.acp.idempotencyTTLHours, to: ConfigLimits.idempotencyTTLHours)) * 3600
         do {
@@ -147,6 +155,11 @@ public actor InboundRouter: Service {
                                 conversation: conversation, channel: channel, key: nil, postsReply: !message.repliesInline)
         }
         let outcome = await process(message, channel: channel)
+        logger.debug("message handled", metadata: [
+            "accepted": "\(outcome.accepted)", "run": "\(outcome.runId.map { "\($0)" } ?? "-")",
+            "result": "\(Self.auditResult(outcome))",
+        ])
+        auditCommand(message, outcome)
         return await finish(outcome, conversation: conversation, channel: channel, key: key,
                             request: InboundOutcome.fingerprint(message), postsReply: !message.repliesInline)
     }

@@ -33,7 +33,8 @@ enum UpdateMapper {
         case .currentModeUpdate(let update):
             return [.modeChanged(update.currentModeId)]
         case .configOptionUpdate:
-            // Config options are not part of the runtime contract yet; the agent keeps the state.
+            // Not a turn event: the stdio connection keeps the options current itself
+            // (AgentConnection+SessionControls), whether or not a turn runs.
             return []
         case .sessionInfoUpdate(let info):
             switch info.title {

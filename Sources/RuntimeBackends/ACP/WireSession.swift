@@ -68,7 +68,7 @@ public struct CancelNotification: Sendable, Equatable, Codable {
     public var sessionId: String
 }
 
-/// `session/set_config_option` params (acpd does not send it yet; typed for completeness).
+/// `session/set_config_option` params (a value id; acpd does not advertise boolean options).
 public struct SetSessionConfigOptionRequest: Sendable, Equatable, Codable {
     public var sessionId: String
     public var configId: String

@@ -12,13 +12,19 @@ extension AgentConnection {
         try await initialize()
         var resumeFailure: String?
         if let resumeSessionId {
+            var resumeError: String?
+            if agentState.canResume {
+                resumeError = try await resume(resumeSessionId)
+                if resumeError == nil { return (.resumed, nil) }
+            }
             if capabilities.loadSession {
                 loadingSessionId = resumeSessionId
                 let result = await callWithAuth("session/load", LoadSessionRequest(sessionId: resumeSessionId, cwd: cwd))
                 loadingSessionId = nil
                 switch result {
-                case .success(.success):
+                case .success(.success(let value)):
                     agentSessionId = resumeSessionId
+                    AgentStateReader.apply(sessionResult: value, to: &agentState)
                     logger.info("restored session \(resumeSessionId) with session/load (\(replayedUpdates) history updates not replayed to chat)")
                     return (.loaded, nil)
                 case .success(.failure(let failure)):
@@ -28,6 +34,8 @@ extension AgentConnection {
                 case .failure(let error):
                     throw error
                 }
+            } else if let resumeError {
+                resumeFailure = "the agent could not resume its previous session (\(resumeError)); a new session was started and earlier context is lost"
             } else {
                 resumeFailure = "the agent cannot restore sessions (no session/load support); a new session was started and earlier context is lost"
             }
@@ -36,6 +44,7 @@ extension AgentConnection {
         case .success(.success(let value)):
             let response = try AgentMessage.decodeResult(NewSessionResponse.self, from: value)
             agentSessionId = response.sessionId
+            AgentStateReader.apply(sessionResult: value, to: &agentState)
             return (.created, resumeFailure)
         case .success(.failure(let failure)):
             switch failure {
@@ -74,6 +83,7 @@ extension AgentConnection {
         let agentCapabilities = response.agentCapabilities
         let prompt = agentCapabilities?.promptCapabilities
         authMethods = response.authMethods ?? []
+        noteSessionCapabilities(agentCapabilities?.sessionCapabilities)
         capabilities = RuntimeCapabilities(
             agentName: response.agentInfo?.name, agentVersion: response.agentInfo?.version,
             protocolVersion: response.protocolVersion, loadSession: agentCapabilities?.loadSession ?? false,

@@ -105,6 +105,7 @@ extension AgentConnection {
             replayedUpdates += 1  // history replay of session/load: not new output
             return
         }
+        noteAgentUpdate(notification)
         guard let current = turn, notification.sessionId == agentSessionId else {
             logger.debug("update \(notification.update.kind) outside a turn dropped")
             return

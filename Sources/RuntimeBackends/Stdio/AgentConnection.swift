@@ -65,6 +65,8 @@ actor AgentConnection {
     var agentSessionId: String?
     var loadingSessionId: String?
     var replayedUpdates = 0
+    /// Modes, config options, commands, usage (AgentConnection+SessionControls).
+    var agentState = AgentSessionState()
 
     private var nextRequestId: Int64 = 0
     private var pending: [RequestID: Pending] = [:]

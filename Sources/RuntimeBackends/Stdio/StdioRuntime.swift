@@ -15,13 +15,14 @@ import Synchronization
 /// exactly one `.done` or `.failed`; every permission request is answered exactly once; an agent
 /// that ignores `session/cancel` is killed after `cancelGrace` (this backend is the only one to
 /// arm that timer); a dead agent is restarted at once on the next `ensureSession` (the session
-/// manager paces restarts after crashes) and its session restored with `session/load` when the
-/// agent supports it. Safe to use concurrently for different keys.
+/// manager paces restarts after crashes) and its session restored with `session/resume` or
+/// `session/load` when the agent supports it; a session closed or reset for good is ended with
+/// `session/close` when the agent advertises it. Safe to use concurrently for different keys.
 public final class StdioRuntime: AgentRuntime {
     public let id = "stdio"
     private let options: StdioRuntimeOptions
     private let logger: Logger
-    private let table = SessionTable()
+    let table = SessionTable()
     /// Per session key, the number of `runTurn` calls so far: taken synchronously in `runTurn`, so
     /// `cancel` knows of a turn whose start has not reached the connection yet.
     private let turnTickets = Mutex<[SessionKey: UInt64]>([:])
@@ -130,6 +131,8 @@ public final class StdioRuntime: AgentRuntime {
         turnTickets.withLock { $0[sessionKey] = nil }
         guard let connection = await table.remove(sessionKey) else { return }
         logger.debug("closing the agent of \(sessionKey) (\(reason.rawValue))")
+        // Closed or reset for good (not evicted or shut down, which resume later): the agent frees it.
+        if reason == .sessionClosed || reason == .reset { await connection.closeAgentSession() }
         _ = await connection.shutdown(turnError: ACPError(.sessionClosed, message: "the session was closed (\(reason.rawValue))"))
     }
 

@@ -30,9 +30,9 @@ struct ChatCommand: AsyncParsableCommand {
     @OptionGroup var log: LogOptions
 
     func run() async throws {
-        log.bootstrap(defaultLevel: .warning)
-        let logger = Logger(label: "acpd.chat")
         let loaded = try config.loadOrExit(serving: true)
+        log.bootstrap(defaultLevel: .warning, config: loaded.config.log)
+        let logger = Logger(label: "acpd.chat")
         let ref: ConversationRef
         do { ref = try ConversationIDs.parse(conversation, channel: .console) } catch {
             throw ValidationError("--conversation: \(error.message)")

@@ -23,16 +23,19 @@ struct RunCommand: AsyncParsableCommand {
     @OptionGroup var log: LogOptions
 
     func run() async throws {
-        log.bootstrap(defaultLevel: .info)
-        let registry = PrometheusCollectorRegistry()
-        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
-        let logger = Logger(label: "acpd")
+        // The config is read first: its `log` section decides how the log is written.
         let loaded: (config: ACPDConfig, description: String)
         do { loaded = try config.load(serving: true) } catch {
+            log.bootstrap(defaultLevel: .info)
+            let logger = Logger(label: "acpd")
             logger.error("cannot load the config", metadata: ["errors": "\(error.issues.count)"])
             for issue in error.issues { logger.error("config: \(issue)") }
             throw ExitCode(1)
         }
+        log.bootstrap(defaultLevel: .info, config: loaded.config.log)
+        let registry = PrometheusCollectorRegistry()
+        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
+        let logger = Logger(label: "acpd")
         logger.notice("acpd starting", metadata: ["config": "\(loaded.description)", "version": "\(ACPDVersion.current)"])
         Self.raiseOpenFileLimit(loaded.config, logger: logger)
         do {

@@ -31,7 +31,7 @@ struct ServiceCommand: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Write a systemd unit that runs `acpd run` with this config and the env file beside it.",
             discussion: """
-            Type=exec, Restart=on-failure, ExecReload sends SIGHUP, EnvironmentFile=<config dir>/acpd.env,
+            Type=notify (acpd tells systemd when it is ready), Restart=on-failure, ExecReload sends SIGHUP, EnvironmentFile=<config dir>/acpd.env,
             NoNewPrivileges, ProtectSystem=strict with the state dir and the workspace roots (or the
             agents' cwds) writable. Default unit path: /etc/systemd/system/acpd.service, or with --user
             ~/.config/systemd/user/acpd.service. An existing unit is kept unless --force.

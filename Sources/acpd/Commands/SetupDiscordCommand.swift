@@ -37,7 +37,8 @@ struct SetupDiscordCommand: AsyncParsableCommand {
         let path = try SetupSupport.configPath(config.path)
         let variable = SetupSupport.tokenVariable("DISCORD_BOT_TOKEN", account: options.account)
         let token = try SetupSupport.token(options.token, variable: variable, configPath: path, what: "Discord bot token (developer portal → Bot → Reset Token)")
-        let plan = SetupPlan(configPath: path, channel: "discord", accountId: options.account, accountBody: [], tokenVariable: variable, token: token)
+        let plan = SetupPlan(configPath: path, channel: "discord", accountId: options.account, accountBody: [], tokenVariable: variable, token: token,
+                             inlineToken: options.inlineToken)
         let current = try SetupSupport.load(path, environment: plan.environment(EnvFile.beside(config: path)))
         if let existing = current.channels.discord[options.account], existing.botToken.value != token {
             print("warning: channels.discord.accounts.\(options.account) in the config has another token; it is kept (edit its botToken to change it)")

@@ -23,6 +23,9 @@ struct SetupOptions: ParsableArguments {
     @Flag(name: .long, help: "Add the message's sender to access.owners.")
     var ownerFromSender = false
 
+    @Flag(name: .long, help: "Write the token into the config itself (made mode 0600) instead of ${VARIABLE} plus the env file. Not recommended: a config is often shared or committed.")
+    var inlineToken = false
+
     @Flag(name: .long, help: "Write without asking.")
     var yes = false
 

@@ -36,7 +36,8 @@ struct SetupTelegramCommand: AsyncParsableCommand {
         let path = try SetupSupport.configPath(config.path)
         let variable = SetupSupport.tokenVariable("TELEGRAM_BOT_TOKEN", account: options.account)
         let token = try SetupSupport.token(options.token, variable: variable, configPath: path, what: "Telegram bot token from @BotFather")
-        let plan = SetupPlan(configPath: path, channel: "telegram", accountId: options.account, accountBody: [], tokenVariable: variable, token: token)
+        let plan = SetupPlan(configPath: path, channel: "telegram", accountId: options.account, accountBody: [], tokenVariable: variable, token: token,
+                             inlineToken: options.inlineToken)
         let current = try SetupSupport.load(path, environment: plan.environment(EnvFile.beside(config: path)))
         if let existing = current.channels.telegram[options.account], existing.botToken.value != token {
             print("warning: channels.telegram.accounts.\(options.account) in the config has another token; it is kept (edit its botToken to change it)")

@@ -65,7 +65,7 @@ struct StatusCommand: AsyncParsableCommand {
         let sources = BindingSource.allCases.map { "\($0.rawValue) \(bySource[$0.rawValue] ?? 0)" }.joined(separator: ", ")
         print("bindings: \(bindings.count) active (\(sources))" + (stale > 0 ? ", \(stale) stale (see `acpd doctor`)" : ""))
         print("live runs: \(liveRuns)")
-        print("pending pairing requests: \(pairing.count)" + (pairing.isEmpty ? "" : " (answer in chat: /acp approve <id> or /acp deny <id>)"))
+        print("pending pairing requests: \(pairing.count)" + (pairing.isEmpty ? "" : " (answer in chat: /acp approve <id> or /acp deny <id>, or: acpd pairing approve|deny <id>)"))
         for request in pairing {
             print("  #\(request.id) \(request.channel.rawValue):\(request.senderId)"
                   + (request.conversationId.map { " in \($0)" } ?? "") + ", since \(request.createdAt.formatted(.iso8601))")

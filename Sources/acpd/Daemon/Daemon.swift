@@ -64,12 +64,14 @@ struct Daemon {
         let sweeper = RuntimeBindingSweeper(store: parts.bindings, notifier: OutboxNotifier(outbox: parts.delivery), policy: {
             await reloader.current?.config.acp.runtimeBindings ?? config.acp.runtimeBindings
         })
+        let control = ChannelControl(telegram: telegram.channels, discord: discord.channels)
         let deps = APIDependencies(
             store: store, token: config.api.token, registry: registry, httpChannel: httpChannel, redaction: parts.delivery.redaction,
             readiness: { [readiness = Readiness(channels: channels, store: store, registry: parts.backends, agents: parts.agents)] in
                 await readiness.check()
             },
-            accounts: { channels.compactMap(\.accountStatus) })
+            accounts: { [control] in control.statuses(channels.compactMap(\.accountStatus)) },
+            controlChannel: { [control] action, channel, account in await control.perform(action, channel: channel, account: account) })
         let httpLogger = Logger(label: "acpd.http")
         let maxConnections = Self.connectionLimit(config, logger: logger)
         let limiter = ConnectionLimiter(limit: maxConnections, logger: httpLogger)
@@ -77,6 +79,7 @@ struct Daemon {
                               server: APIServerChannel.builder(config.api, limiter: limiter),
                               configuration: .init(address: .hostname(config.api.host, port: config.api.port), serverName: "acpd"),
                               onServerRunning: { [logger, config, maxConnections] _ in
+                                  SystemdNotifier().ready("listening on \(config.api.listen)")
                                   logger.notice("acpd listening", metadata: [
                                       "listen": "\(config.api.listen)", "maxConnections": "\(maxConnections)",
                                       "headerTimeoutSeconds": "\(config.api.headerTimeoutSeconds)", "idleTimeoutSeconds": "\(config.api.idleTimeoutSeconds)"])
@@ -96,6 +99,7 @@ struct Daemon {
                 pruner.apply($0.storeRetention)
             }, logger: logger)),
             .init(service: parts.router),
+            .init(service: PairingNoticeService(store: store, channels: channels, outbox: parts.delivery, logger: Logger(label: "acpd.pairing"))),
         ] + channels.map { .init(service: $0) }
         let group = ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await store.serving(group, logger: logger)

@@ -78,10 +78,14 @@ struct ConfigReloadService: Service {
     /// Puts a reloaded config into force (`DaemonParts.apply(reloaded:)`).
     let apply: @Sendable (ACPDConfig) async -> Void
     let logger: Logger
+    /// Told of each reload (`RELOADING=1`, then `READY=1`).
+    var systemd = SystemdNotifier()
 
     func run() async throws {
         let signals = await UnixSignalsSequence(trapping: .sighup)
         for await _ in signals.cancelOnGracefulShutdown() {
+            systemd.reloading()
+            defer { systemd.ready("reloaded") }
             switch await reloader.reload() {
             case .applied:
                 if let current = await reloader.current { await apply(current.config) }
@@ -93,6 +97,7 @@ struct ConfigReloadService: Service {
             case .coalesced: logger.info("config reload coalesced into the running one")
             }
         }
+        systemd.stopping()
         try? await gracefulShutdown()
     }
 }

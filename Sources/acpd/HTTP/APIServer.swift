@@ -24,6 +24,8 @@ struct APIDependencies: Sendable {
     var readiness: @Sendable () async -> ReadinessReport
     /// How each chat account stands (`/readyz`, `GET /v1/channels`).
     var accounts: @Sendable () -> [ChannelAccountStatus] = { [] }
+    /// Starts, stops or restarts one chat account (`POST /v1/channels/{channel}/{account}/{action}`).
+    var controlChannel: @Sendable (ChannelControl.Action, String, String) async -> ChannelControl.Outcome = { _, _, _ in .unknownAccount }
 }
 
 /// The HTTP API of `acpd run` (CONTRACT.md §7, docs/http-api.md) on Hummingbird.
@@ -93,6 +95,7 @@ enum APIServer {
                 return APIResponses.json(APIResponses.run(run, redactor: deps.redaction.current))
             }
         }
+        OperatorRoutes.add(to: router, deps)
         router.addRoutes(HTTPChannelRoutes.collection(deps.httpChannel))
         return root
     }

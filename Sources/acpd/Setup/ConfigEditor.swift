@@ -214,3 +214,10 @@ private extension Substring {
 private extension String {
     func trimmed(_ set: String) -> String { self[...].trimmed(set) }
 }
+
+extension ConfigEditor {
+    /// `value` as a YAML double-quoted scalar (backslash and quote escaped).
+    static func doubleQuoted(_ value: String) -> String {
+        "\"" + value.replacing("\\", with: "\\\\").replacing("\"", with: "\\\"") + "\""
+    }
+}

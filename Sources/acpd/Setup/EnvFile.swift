@@ -37,8 +37,12 @@ struct EnvFile {
         if lines.last == "" { lines.removeLast() }
         let line = "\(name)=\(value)"
         if let index = lines.firstIndex(where: { $0.hasPrefix("\(name)=") }) { lines[index] = line } else { lines.append(line) }
-        let text = lines.joined(separator: "\n") + "\n"
-        // Created 0600 before the secret goes in; an existing file is tightened first.
+        try Self.writePrivate(lines.joined(separator: "\n") + "\n", to: path)
+    }
+
+    /// Writes `text` to `path` at mode 0600: created 0600 before the secret goes in; an existing
+    /// file is tightened first.
+    static func writePrivate(_ text: String, to path: String) throws {
         let descriptor = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
         guard descriptor >= 0 else { throw EnvFileError(path: path, reason: String(cString: strerror(errno))) }
         defer { close(descriptor) }

@@ -6,8 +6,9 @@ import Foundation
 #endif
 
 /// What a setup wizard writes: the chat account (its token as `${VARIABLE}`, the value in the env
-/// file), a binding for the discovered chat, the sender as owner. `apply` edits the config text
-/// (comments and the rest kept), checks the result loads, then writes the env file and the config.
+/// file; or, only when asked with `--inline-token`, the token itself in a config made 0600), a
+/// binding for the discovered chat, the sender as owner. `apply` edits the config text (comments
+/// and the rest kept), checks the result loads, then writes the env file and the config.
 struct SetupPlan {
     var configPath: String
     /// `telegram` or `discord`.
@@ -21,6 +22,8 @@ struct SetupPlan {
     var binding: [String]?
     /// An `access.owners` entry.
     var owner: String?
+    /// Write the token into the config (`--inline-token`) instead of `${tokenVariable}`.
+    var inlineToken = false
 
     /// The variables the config is loaded with: the process's, the env file's, and the token.
     func environment(_ envFile: EnvFile) -> [String: String] {
@@ -44,8 +47,10 @@ struct SetupPlan {
             if editor.has(["channels", channel, "accounts"], key: accountId) {
                 notes.append("kept channels.\(channel).accounts.\(accountId) as it is in the config")
             } else {
-                try editor.addMapping(["channels", channel, "accounts"], key: accountId, body: accountBody)
-                notes.append("added channels.\(channel).accounts.\(accountId) (token from $\(tokenVariable))")
+                let reference = "\"${\(tokenVariable)}\""
+                let body = inlineToken ? accountBody.map { $0.replacing(reference, with: ConfigEditor.doubleQuoted(token)) } : accountBody
+                try editor.addMapping(["channels", channel, "accounts"], key: accountId, body: body)
+                notes.append("added channels.\(channel).accounts.\(accountId) (token \(inlineToken ? "written inline" : "from $\(tokenVariable)"))")
             }
             if let binding {
                 try editor.appendListItem("bindings", binding)
@@ -63,6 +68,13 @@ struct SetupPlan {
             _ = try ConfigLoader.parse(text, baseDirectory: PathRules.directory(of: configPath), file: configPath, environment: environment)
         } catch {
             throw SetupError(description: "the edited config would not validate, so nothing was written:\n\(error)")
+        }
+        if inlineToken {
+            do { try EnvFile.writePrivate(text, to: configPath) } catch {
+                throw SetupError(description: "\(error)")
+            }
+            notes.append("wrote \(configPath) with the token inline (mode 0600); keep it out of version control")
+            return notes
         }
         if text.contains(token) { throw SetupError(description: "internal: the token would land in the config; nothing was written") }
         do {

@@ -1,6 +1,6 @@
 import Bindings
 
-/// The systemd unit `acpd service install` writes: `acpd run` as a `Type=exec` service restarted
+/// The systemd unit `acpd service install` writes: `acpd run` as a `Type=notify` service (it says when it is ready, reloading and stopping: `SystemdNotifier`) restarted
 /// on failure, reloaded with SIGHUP, reading the env file, with the file system read-only but for
 /// the store and the agents' workspaces.
 struct SystemdUnit {
@@ -41,7 +41,7 @@ struct SystemdUnit {
             "Wants=network-online.target",
             "",
             "[Service]",
-            "Type=exec",
+            "Type=notify",
             "ExecStart=\(Self.word(executable)) run --config \(Self.word(configPath))",
             "ExecReload=/bin/kill -HUP $MAINPID",
             "Restart=on-failure",

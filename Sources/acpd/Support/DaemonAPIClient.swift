@@ -45,6 +45,32 @@ enum DaemonAPIClient {
         }
     }
 
+    /// Asks the running daemon to start, stop or restart `<channel>:<account>`; the account as it
+    /// stands after, or why not (no daemon, unknown account, a wrong token). Waits up to 15 s: the
+    /// daemon answers once the account reached its new state (or 10 s passed).
+    static func control(_ config: ACPDConfig, action: String, channel: String, account: String)
+        async -> Result<ChannelAccountStatus?, DaemonUnreachable>
+    {
+        let host = config.api.host == "0.0.0.0" || config.api.host == "::" || config.api.host.isEmpty ? "127.0.0.1" : config.api.host
+        let authority = host.contains(":") ? "[\(host)]" : host
+        let path = [channel, account, action].map { PercentEncoding.encode($0) }.joined(separator: "/")
+        var request = HTTPClientRequest(url: "http://\(authority):\(config.api.port)/v1/channels/\(path)")
+        request.method = .POST
+        if let token = config.api.token { request.headers.add(name: "Authorization", value: "Bearer \(token.value)") }
+        do {
+            let response = try await HTTPClient.shared.execute(request, timeout: .seconds(15))
+            let body = try await response.body.collect(upTo: 1 << 20)
+            let value = body.withUnsafeReadableBytes { try? JSONParser.parse($0) }
+            guard response.status == .ok else {
+                let message = value?["error"]?["message"]?.stringValue ?? "HTTP \(response.status.code)"
+                return .failure(DaemonUnreachable(reason: "the daemon at \(config.api.listen) refused: \(message)"))
+            }
+            return .success(value?["channel"].flatMap(status))
+        } catch {
+            return .failure(DaemonUnreachable(reason: "no daemon answers at \(config.api.listen) (start, stop and restart need `acpd run`)"))
+        }
+    }
+
     /// Why the daemon could not be asked.
     struct DaemonUnreachable: Error {
         let reason: String

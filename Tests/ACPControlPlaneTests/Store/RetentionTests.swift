@@ -113,6 +113,71 @@ struct RetentionTests {
         }
     }
 
+    @Test func sessionEventsEndedBindingsAndClosedSessionsArePrunedButNeverWhatIsLiveOrLatest() async throws {
+        try await withTemporaryDirectory { dir in
+            let fixture = try StoreFixture(dir: dir)
+            let now = Date().timeIntervalSince1970
+            let day = 86_400.0
+            try fixture.store.write { db in
+                func session(_ key: String, state: String, closedDaysAgo: Double?) throws {
+                    try db.execute(sql: """
+                        INSERT INTO acp_sessions (key, agent_id, cwd, mode, backend, state, created_at, updated_at, last_activity_at, closed_at)
+                        VALUES (?, 'demo', '/tmp', 'persistent', 'stdio', ?, ?, ?, ?, ?)
+                        """, arguments: [key, state, now - 100 * day, now - 100 * day, now - 100 * day, closedDaysAgo.map { now - $0 * day }])
+                }
+                func event(_ key: String, seq: Int, daysAgo: Double) throws {
+                    try db.execute(sql: """
+                        INSERT INTO acp_events (session_key, run_id, seq, kind, created_at) VALUES (?, NULL, ?, 'session_reset', ?)
+                        """, arguments: [key, seq, now - daysAgo * day])
+                }
+                func binding(_ key: String, conversation: String, endedDaysAgo: Double?) throws {
+                    try db.execute(sql: """
+                        INSERT INTO acp_bindings (source, channel, account_id, conversation_id, session_key, created_at, last_activity_at, ended_at)
+                        VALUES ('runtime', 'http', 'default', ?, ?, ?, ?, ?)
+                        """, arguments: [conversation, key, now - 100 * day, now - 100 * day, endedDaysAgo.map { now - $0 * day }])
+                }
+                // Closed 60 days ago, no runs: goes, with its events and ended binding.
+                try session("agent:demo:acp:gone", state: "closed", closedDaysAgo: 60)
+                try event("agent:demo:acp:gone", seq: 1, daysAgo: 61)
+                try binding("agent:demo:acp:gone", conversation: "c-gone", endedDaysAgo: 60)
+                // Closed 60 days ago but still has an active binding (should not happen; kept anyway).
+                try session("agent:demo:acp:held", state: "closed", closedDaysAgo: 60)
+                try binding("agent:demo:acp:held", conversation: "c-held", endedDaysAgo: nil)
+                // Closed recently: kept.
+                try session("agent:demo:acp:recent", state: "closed", closedDaysAgo: 5)
+                // Open: its old session events go but the latest; an old ended binding goes, the active one stays.
+                try session("agent:demo:acp:open", state: "idle", closedDaysAgo: nil)
+                for seq in 1...5 { try event("agent:demo:acp:open", seq: seq, daysAgo: 40 - Double(seq)) }
+                try binding("agent:demo:acp:open", conversation: "c-old", endedDaysAgo: 45)
+                try binding("agent:demo:acp:open", conversation: "c-live", endedDaysAgo: nil)
+            }
+            // The fixture's own session has a run: closed or not, it stays.
+            _ = try fixture.addRun(daysAgo: 1, events: 3)
+
+            var total = PruneStep()
+            while true {
+                let step = try fixture.store.pruneStep(StoreRetention(eventsDays: 14, runsDays: 30), maxEvents: 2)
+                if step.isEmpty { break }
+                total.sessionEvents += step.sessionEvents
+                total.bindings += step.bindings
+                total.sessions += step.sessions
+            }
+            #expect(total.sessions == 1 && total.bindings == 2 && total.sessionEvents == 4, "\(total)")
+            let keys = try fixture.store.read { db in try String.fetchAll(db, sql: "SELECT key FROM acp_sessions ORDER BY key") }
+            #expect(!keys.contains("agent:demo:acp:gone") && keys.contains("agent:demo:acp:held") && keys.contains("agent:demo:acp:recent")
+                    && keys.contains("agent:demo:acp:open") && keys.contains(fixture.key.rawValue), "\(keys)")
+            let openEvents = try fixture.store.read { db in
+                try Int.fetchAll(db, sql: "SELECT seq FROM acp_events WHERE session_key = 'agent:demo:acp:open' AND run_id IS NULL")
+            }
+            #expect(openEvents == [5], "the latest session event stays: \(openEvents)")
+            let conversations = try fixture.store.read { db in
+                try String.fetchAll(db, sql: "SELECT conversation_id FROM acp_bindings ORDER BY conversation_id")
+            }
+            #expect(conversations == ["c-held", "c-live"], "\(conversations)")
+            #expect(try fixture.store.integrityProblems().isEmpty)
+        }
+    }
+
     @Test func aStoreMadeBeforeRetentionIsSwitchedToIncrementalVacuumOnOpen() async throws {
         try await withTemporaryDirectory { dir in
             let path = dir.appendingPathComponent(ControlPlaneStore.fileName).path
@@ -126,7 +191,7 @@ struct RetentionTests {
             old.close()
             let store = try ControlPlaneStore.open(stateDir: dir, integrity: .full)
             #expect(try store.pool.writeWithoutTransaction { db in try Int.fetchOne(db, sql: "PRAGMA auto_vacuum") } == 2)
-            #expect(try store.schemaVersion() == Schema.currentVersion)
+            #expect(try store.schemaVersion() == ControlPlaneStore.supportedSchemaVersion)
             try store.close()
             let reopened = try Database(path: path, mode: .readOnly, busyTimeoutMilliseconds: 1000)
             defer { reopened.close() }

@@ -27,12 +27,15 @@ import Testing
     static func expected(rank: String, pairing: PairingStatus, mode: AccessConfig.UnknownSenders,
                          action: AccessAction, conversation: ConversationAccess,
                          namesSession: Bool = false, sendsPrompt: Bool = false) -> AccessDecision {
-        let effective = rank == "unknown" && (mode == .public || pairing == .approved) ? "allowlist" : rank
+        var effective = rank == "unknown" && (mode == .public || pairing == .approved) ? "allowlist" : rank
+        if effective == "unknown", pairing == .approvedMember { effective = "member" }
         let isOwner = effective == "owner"
         let isAllowlisted = isOwner || effective == "allowlist"
+        // A sender approved as `member` prompts and uses `bound` commands on this conversation's session.
+        let isMember = effective == "member"
         let members = conversation == .configACP(.members) || conversation == .route(.members)
         let allowed = switch action {
-        case .prompt: isAllowlisted || members
+        case .prompt: isAllowlisted || isMember || members
         case .command(let name) where name.policy == .owner: isOwner
         case .command(let name) where name.policy == .allowlist: isAllowlisted
         // approver (issue 11, CONTRACT.md §4 amended): the allowlist (or the binding's approvers,
@@ -40,7 +43,7 @@ import Testing
         case .command(let name) where name.policy == .approver: isAllowlisted
         // bound: beyond the allowlist, only a config acp binding with `access: members` admits, for
         // its own session (under `access: allowlist` a stranger may do nothing at all).
-        default: isAllowlisted || (conversation == .configACP(.members) && !namesSession)
+        default: isAllowlisted || ((isMember || conversation == .configACP(.members)) && !namesSession)
         }
         if allowed { return .allow }
         if effective != "unknown" { return .deny }
@@ -74,7 +77,7 @@ import Testing
                 }
             }
         }
-        #expect(checked == 5 * 4 * 5 * 6 * 3)
+        #expect(checked == 5 * PairingStatus.allCases.count * 5 * 6 * 3)
     }
 
     struct Row: Sendable, CustomTestStringConvertible {
@@ -117,6 +120,14 @@ import Testing
         Row(mode: .requestApproval, sender: stranger, action: .prompt, conversation: .none, pairing: .denied, decision: .ignore),
         Row(mode: .requestApproval, sender: stranger, action: .prompt, conversation: .runtime, pairing: .approved, decision: .allow),
         Row(mode: .requestApproval, sender: stranger, action: .command(.doctor), conversation: .none, pairing: .approved, decision: .deny),
+        // Approved as `member`: prompts and `bound` commands under `access: allowlist` too; no
+        // allowlist or owner command, never a permission answer (told no, not ignored).
+        Row(mode: .requestApproval, sender: stranger, action: .prompt, conversation: .configACP(.allowlist), pairing: .approvedMember, decision: .allow),
+        Row(mode: .strict, sender: stranger, action: .prompt, conversation: .runtime, pairing: .approvedMember, decision: .allow),
+        Row(mode: .requestApproval, sender: stranger, action: .command(.cancel), conversation: .runtime, pairing: .approvedMember, decision: .allow),
+        Row(mode: .requestApproval, sender: stranger, action: .command(.spawn), conversation: .none, pairing: .approvedMember, decision: .deny),
+        Row(mode: .requestApproval, sender: stranger, action: .command(.allow), conversation: .configACP(.allowlist), pairing: .approvedMember, decision: .deny),
+        Row(mode: .requestApproval, sender: stranger, action: .command(.approve), conversation: .none, pairing: .approvedMember, decision: .deny),
         Row(mode: .public, sender: stranger, action: .command(.spawn), conversation: .none, decision: .allow),
         Row(mode: .public, sender: stranger, action: .command(.approve), conversation: .none, decision: .deny),
     ])

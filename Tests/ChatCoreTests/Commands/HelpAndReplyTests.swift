@@ -27,9 +27,13 @@ import Testing
         // Permission answers: allowlist or the binding's approvers (issue 11, CONTRACT.md §4 amended).
         let approver: Set<CommandName> = Set<CommandName>([.allow, .reject])
             .union([.answer, .decline])  // answers to elicitations (issue 15)
-        let guarded: Set<CommandName> = [.spawn, .bind, .unbind, .close, .sessions, .doctor, .approve, .deny]
+        let guarded = Set<CommandName>([.spawn, .bind, .unbind, .close, .sessions, .doctor, .approve, .deny])
+            .union([.permissions])  // approve-all lets the agent act unasked (issue 15)
+        // The agent's modes and options act on the session bound here (issue 15); the overrides are allowlist.
+        let agentOptions: Set<CommandName> = [.mode, .set, .model, .options, .resetOptions, .commands]
         for command in CommandName.allCases {
-            let expected: CommandPolicy = owner.contains(command) ? .owner : bound.contains(command) ? .bound
+            let expected: CommandPolicy = owner.contains(command) ? .owner
+                : bound.contains(command) || agentOptions.contains(command) ? .bound
                 : approver.contains(command) ? .approver : .allowlist
             #expect(command.policy == expected, "\(command)")
             #expect(command.isGuarded == guarded.contains(command), "\(command)")

@@ -191,9 +191,9 @@ struct RouterTests {
             let requests = try h.store.pairingRequests()
             #expect(requests.count == 1)
             let id = try #require(requests.first?.id)
-            #expect(await h.ownerNotices.texts == ["pairing request \(id) from http:bob in http:default:routed: answer /acp approve \(id) or /acp deny \(id)"])
+            #expect(await h.ownerNotices.texts == ["pairing request \(id) from http:bob in http:default:routed: answer /acp approve \(id) [--role member] or /acp deny \(id)"])
             #expect(await h.send("/acp approve \(id)", from: "alice").reply == ChatReply.unauthorized)
-            #expect(await h.send("/acp approve \(id)", from: "owner").reply == "OK: approved http:bob")
+            #expect(await h.send("/acp approve \(id)", from: "owner").reply == "OK: approved http:bob as operator")
             let prompt = try #require(await h.send("now me", from: "bob").runId)
             #expect(try await h.waitForRunEnd(prompt).state == .completed)
         }

@@ -42,6 +42,7 @@ Flags:
     --require-auth  advertise auth method `peer-login`; session/new, session/load and session/prompt
                     answer -32000 "Authentication required" until `authenticate {methodId: "peer-login"}`
     --no-load       advertise loadSession false
+    --modes, --resume, --close   modes and a model option, session/resume, session/close (peer_modes.py)
 """
 
 from __future__ import annotations
@@ -89,6 +90,9 @@ from acp.schema import (
     UsageUpdate,
     UserMessageChunk,
 )
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from peer_modes import ModesMixin  # noqa: E402
 
 UNICODE_TEXT = "grüße 🚀 naïve – 日本語"
 KEYWORD = re.compile(r"\[([a-z-]+)(?:=(\d+))?\]")
@@ -181,7 +185,7 @@ class Session:
     turn: asyncio.Task[Any] | None = None
 
 
-class PeerAgent(Agent):
+class PeerAgent(ModesMixin, Agent):
     def __init__(self, state_dir: str | None, require_auth: bool, load: bool) -> None:
         self.state_dir = state_dir
         self.require_auth = require_auth
@@ -226,7 +230,8 @@ class PeerAgent(Agent):
         methods = [AuthMethodAgent(id="peer-login", name="Peer login", description="No credentials needed")] if self.require_auth else []
         return InitializeResponse(
             protocol_version=1,
-            agent_capabilities=AgentCapabilities(load_session=self.load, prompt_capabilities=PromptCapabilities(embedded_context=True)),
+            agent_capabilities=AgentCapabilities(load_session=self.load, prompt_capabilities=PromptCapabilities(embedded_context=True),
+                                                 session_capabilities=self.session_capabilities()),
             auth_methods=methods,
             agent_info=Implementation(name="acp-peer-agent", title="ACP peer test agent", version="0.1.0"),
         )
@@ -249,7 +254,7 @@ class PeerAgent(Agent):
             await self._update(session_id, self._commands())
 
         self._later(announce())
-        return NewSessionResponse(session_id=session_id)
+        return NewSessionResponse(session_id=session_id, **self.start_modes(session_id))
 
     async def load_session(self, cwd: str, session_id: str, mcp_servers: Any = None, additional_directories: Any = None, **kwargs: Any) -> LoadSessionResponse:
         if not self.load:
@@ -267,7 +272,16 @@ class PeerAgent(Agent):
                 update = AgentMessageChunk(session_update="agent_message_chunk", content=block, message_id=message_id)
             await self._update(session_id, update)
         self.sessions[session_id] = Session(cwd, history)
-        return LoadSessionResponse()
+        return LoadSessionResponse(**self.start_modes(session_id, turns=sum(1 for e in history.load() if e.get("role") == "user")))
+
+    def restore_session(self, session_id: str, cwd: str) -> int:
+        """session/resume (peer_modes.py): the session is usable again, nothing replayed; returns its turn count."""
+        self._check_auth()
+        history = History(self._state(cwd), session_id)
+        if not History.safe(session_id) or not history.file.exists():
+            raise RequestError(-32002, "Resource not found", {"sessionId": session_id})
+        self.sessions.setdefault(session_id, Session(cwd, history))
+        return sum(1 for e in history.load() if e.get("role") == "user")
 
     async def cancel(self, session_id: str, **kwargs: Any) -> None:
         log(f"<- session/cancel {session_id}")
@@ -286,6 +300,7 @@ class PeerAgent(Agent):
         script = Script.parse(text)
         session.history.append("user", text)
         said: list[str] = []
+        await self.before_turn(session_id, text)
         turn = asyncio.get_running_loop().create_task(self._play(session_id, session, text, script, said))
         session.turn = turn
         try:
@@ -298,6 +313,8 @@ class PeerAgent(Agent):
         finally:
             if said:
                 session.history.append("agent", "".join(said))
+        if reason != "cancelled":
+            await self.after_turn(session_id)
         if "late" in script and reason != "cancelled":
             async def late() -> None:
                 await asyncio.sleep(0.01)
@@ -419,10 +436,15 @@ def main() -> None:
     ap.add_argument("--state-dir", default=os.environ.get("ACPD_PEER_STATE_DIR") or None)
     ap.add_argument("--require-auth", action="store_true")
     ap.add_argument("--no-load", action="store_true")
+    ap.add_argument("--modes", action="store_true")
+    ap.add_argument("--resume", action="store_true")
+    ap.add_argument("--close", action="store_true")
     args = ap.parse_args()
     agent = PeerAgent(args.state_dir, args.require_auth, not args.no_load)
+    agent.modes_enabled, agent.resume_enabled, agent.close_enabled = args.modes, args.resume, args.close
     try:
-        asyncio.run(run_agent(agent))
+        # SDK 0.12.1 files session/resume and session/close under its unstable protocol (schema 1.21 has them stable).
+        asyncio.run(run_agent(agent, use_unstable_protocol=args.resume or args.close))
     except KeyboardInterrupt:
         pass
 

@@ -43,6 +43,43 @@ enum RetentionTables {
         return messages
     }
 
+    /// Deletes at most `limit` session-level events (no run) created before `cutoff`, oldest
+    /// first, but never a session's latest one: the next session event's `seq` follows it
+    /// (`EventLog` numbers them from the highest kept); returns how many.
+    static func deleteSessionEvents(_ db: Database, before cutoff: Double, limit: Int) throws -> Int {
+        try db.cachedStatement(sql: """
+            DELETE FROM acp_events WHERE id IN (
+              SELECT e.id FROM acp_events e WHERE e.run_id IS NULL AND e.created_at < ?
+                AND e.seq < (SELECT MAX(l.seq) FROM acp_events l WHERE l.session_key = e.session_key AND l.run_id IS NULL)
+              ORDER BY e.id LIMIT ?)
+            """).execute(arguments: [cutoff, limit])
+        return db.changesCount
+    }
+
+    /// Deletes at most `limit` bindings that ended before `cutoff` (an active binding is never
+    /// touched); returns how many.
+    static func deleteEndedBindings(_ db: Database, before cutoff: Double, limit: Int) throws -> Int {
+        try db.cachedStatement(sql: """
+            DELETE FROM acp_bindings WHERE id IN (SELECT id FROM acp_bindings WHERE ended_at IS NOT NULL AND ended_at < ? LIMIT ?)
+            """).execute(arguments: [cutoff, limit])
+        return db.changesCount
+    }
+
+    /// Deletes at most `limit` sessions closed before `cutoff` that have no run and no active
+    /// binding left (what references them cascades: their remaining events and ended bindings);
+    /// returns how many.
+    static func deleteClosedSessions(_ db: Database, before cutoff: Double, limit: Int) throws -> Int {
+        try db.cachedStatement(sql: """
+            DELETE FROM acp_sessions WHERE key IN (
+              SELECT s.key FROM acp_sessions s
+              WHERE s.state = 'closed' AND s.closed_at IS NOT NULL AND s.closed_at < ?
+                AND NOT EXISTS (SELECT 1 FROM acp_runs r WHERE r.session_key = s.key)
+                AND NOT EXISTS (SELECT 1 FROM acp_bindings b WHERE b.session_key = s.key AND b.ended_at IS NULL)
+              LIMIT ?)
+            """).execute(arguments: [cutoff, limit])
+        return db.changesCount
+    }
+
     /// The SQL condition "run `r` was delivered".
     private static let delivered = """
         (r.conversation_id IS NULL OR COALESCE((SELECT c.last_seq FROM acp_delivery_checkpoint c

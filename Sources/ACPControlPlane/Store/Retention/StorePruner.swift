@@ -89,6 +89,10 @@ public final class StorePruner: Sendable {
                 pass.deleted.runs += step.runs
                 pass.deleted.channelMessages += step.channelMessages
                 pass.deleted.runsEmptied += step.runsEmptied
+                pass.deleted.sessionEvents += step.sessionEvents
+                pass.deleted.bindings += step.bindings
+                pass.deleted.sessions += step.sessions
+                pass.deleted.auditEntries += step.auditEntries
                 if rest(after: started) { break }
             }
             var free = try store.size().freePages
@@ -106,6 +110,8 @@ public final class StorePruner: Sendable {
         if !pass.deleted.isEmpty || pass.reclaimedPages > 0 {
             logger.info("store retention pass", metadata: [
                 "events": "\(pass.deleted.events)", "runs": "\(pass.deleted.runs)", "channelMessages": "\(pass.deleted.channelMessages)",
+                "sessionEvents": "\(pass.deleted.sessionEvents)", "bindings": "\(pass.deleted.bindings)", "sessions": "\(pass.deleted.sessions)",
+                "auditEntries": "\(pass.deleted.auditEntries)",
                 "reclaimedPages": "\(pass.reclaimedPages)"])
         }
         state.lock.withLock {

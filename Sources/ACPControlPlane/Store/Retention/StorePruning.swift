@@ -12,12 +12,23 @@ public struct PruneStep: Sendable, Equatable {
     public var channelMessages = 0
     /// Runs (past `eventsDays`) whose last events this step deleted; the runs stay.
     public var runsEmptied = 0
+    /// Session-level events (no run: closed, reset, context lost, …) past `eventsDays`.
+    public var sessionEvents = 0
+    /// Bindings that ended more than `runsDays` ago.
+    public var bindings = 0
+    /// Sessions closed more than `runsDays` ago with no run left, with what cascades from them.
+    public var sessions = 0
+    /// Audit log rows past `audit.retentionDays`.
+    public var auditEntries = 0
 
     /// A step; all counts zero.
     public init() {}
 
     /// True when the step found nothing to delete.
-    public var isEmpty: Bool { events == 0 && runs == 0 && channelMessages == 0 && runsEmptied == 0 }
+    public var isEmpty: Bool {
+        events == 0 && runs == 0 && channelMessages == 0 && runsEmptied == 0 && sessionEvents == 0 && bindings == 0 && sessions == 0
+            && auditEntries == 0
+    }
 }
 
 /// How big the store is on disk.
@@ -42,7 +53,10 @@ extension ControlPlaneStore {
     /// One transaction of retention work, deleting at most `maxEvents` events: first runs
     /// finished more than `runsDays` ago (their events, then the run with its checkpoints,
     /// permission requests and channel messages), then the events of runs finished more than
-    /// `eventsDays` ago. Call it until it returns an empty step.
+    /// `eventsDays` ago, then session-level events older than `eventsDays`, bindings ended more
+    /// than `runsDays` ago, sessions closed more than `runsDays` ago that have no run left, and
+    /// audit log rows older than `auditDays` (with what is left of the `maxEvents` budget).
+    /// Call it until it returns an empty step.
     public func pruneStep(_ retention: StoreRetention, maxEvents: Int = 2000) throws -> PruneStep {
         let cutoffs = retention.cutoffs(now: timestamp)
         return try write { db in
@@ -65,6 +79,13 @@ extension ControlPlaneStore {
                 try RetentionTables.markEventsPruned(db, run: run)
                 step.runsEmptied += 1
             }
+            let budget = maxEvents - step.events
+            guard budget > 0 else { return step }
+            step.sessionEvents = try RetentionTables.deleteSessionEvents(db, before: cutoffs.events, limit: budget)
+            guard step.sessionEvents < budget else { return step }
+            step.bindings = try RetentionTables.deleteEndedBindings(db, before: cutoffs.runs, limit: Self.pruneRunsPerStep * 4)
+            step.sessions = try RetentionTables.deleteClosedSessions(db, before: cutoffs.runs, limit: Self.pruneRunsPerStep)
+            step.auditEntries = try Self.pruneAudit(db, before: cutoffs.audit, limit: budget - step.sessionEvents)
             return step
         }
     }
