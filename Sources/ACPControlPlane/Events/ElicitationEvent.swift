@@ -38,6 +38,7 @@ public struct ElicitationPrompt: Sendable, Equatable, Codable {
     /// When an unanswered elicitation is cancelled.
     public var deadline: Date
 
+    /// A value with these parts (see the properties).
     public init(id: Int64, message: String, mode: ElicitationMode, values: [String: ElicitationValue] = [:], deadline: Date) {
         self.id = id
         self.message = message
@@ -58,6 +59,7 @@ public struct ElicitationProgress: Sendable, Equatable, Codable {
     public var id: Int64
     public var values: [String: ElicitationValue]
 
+    /// A value with these parts (see the properties).
     public init(id: Int64, values: [String: ElicitationValue]) {
         self.id = id
         self.values = values
@@ -85,6 +87,7 @@ public struct ElicitationResolution: Sendable, Equatable, Codable {
     public var how: How
     public var values: [String: ElicitationValue]?
 
+    /// A value with these parts (see the properties).
     public init(id: Int64, how: How, values: [String: ElicitationValue]? = nil) {
         self.id = id
         self.how = how

@@ -2,6 +2,7 @@
 public struct ElicitationInvalid: Error, Sendable, Equatable {
     public let reason: String
 
+    /// A value with these parts (see the properties).
     public init(_ reason: String) { self.reason = reason }
 }
 

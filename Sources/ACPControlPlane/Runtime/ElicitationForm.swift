@@ -6,6 +6,7 @@ public struct ElicitationForm: Sendable, Equatable, Codable {
     public var description: String?
     public var fields: [ElicitationField]
 
+    /// A value with these parts (see the properties).
     public init(title: String? = nil, description: String? = nil, fields: [ElicitationField]) {
         self.title = title
         self.description = description
@@ -44,6 +45,7 @@ public struct ElicitationField: Sendable, Equatable, Codable {
     public var maxItems: Int?
     public var defaultValue: ElicitationValue?
 
+    /// A value with these parts (see the properties).
     public init(name: String, kind: Kind, title: String? = nil, description: String? = nil, required: Bool = false,
                 choices: [ElicitationChoice]? = nil, minLength: Int? = nil, maxLength: Int? = nil, pattern: String? = nil,
                 format: String? = nil, minimum: Double? = nil, maximum: Double? = nil, minItems: Int? = nil, maxItems: Int? = nil,
@@ -80,6 +82,7 @@ public struct ElicitationChoice: Sendable, Equatable, Codable {
     public var value: String
     public var title: String
 
+    /// A value with these parts (see the properties).
     public init(value: String, title: String? = nil) {
         self.value = value
         self.title = title ?? value

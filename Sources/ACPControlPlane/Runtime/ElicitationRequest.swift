@@ -10,6 +10,7 @@ public struct ElicitationRequest: Sendable {
     public let mode: ElicitationMode
     public let reply: ElicitationReply
 
+    /// A value with these parts (see the properties).
     public init(id: String, message: String, mode: ElicitationMode, reply: ElicitationReply) {
         self.id = id
         self.message = message
@@ -38,6 +39,7 @@ public enum ElicitationOutcome: Sendable, Equatable {
 public struct ElicitationReply: Sendable {
     private let send: @Sendable (ElicitationOutcome) async -> Bool
 
+    /// A reply that answers through `send`, which returns false when it was answered already.
     public init(_ send: @escaping @Sendable (ElicitationOutcome) async -> Bool) {
         self.send = send
     }

@@ -137,6 +137,7 @@ public struct FieldValue: Sendable, Equatable {
     public var field: String
     public var value: String
 
+    /// A value with these parts (see the properties).
     public init(field: String, value: String) {
         self.field = field
         self.value = value
