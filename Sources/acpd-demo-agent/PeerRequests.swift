@@ -64,6 +64,11 @@ actor PeerRequests {
         }
     }
 
+    /// The ids of the requests still waiting for their answer.
+    func pendingIds() -> [Int64] {
+        slots.compactMap { id, slot in if case .waiting = slot { id } else { nil } }
+    }
+
     private func withdraw(_ id: Int64) {
         finish(id, .withdrawn)
     }

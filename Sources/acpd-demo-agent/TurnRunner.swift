@@ -65,6 +65,8 @@ struct TurnRunner: Sendable {
                 return .stop("cancelled")
             }
             answer = said
+        } else if let elicited = try await elicit() {
+            answer = elicited
         } else {
             answer = defaultAnswer()
         }
@@ -105,9 +107,10 @@ struct TurnRunner: Sendable {
 
     /// Asks `session/request_permission`; returns what to say, or nil when the turn was cancelled.
     private func askPermission() async -> String? {
-        let reply = await peer.call("session/request_permission",
-                                    params: Updates.permissionRequest(sessionId: sessionId, toolCallId: Self.newId("perm")),
-                                    asciiOnly: asciiOnly)
+        let params = Updates.permissionRequest(sessionId: sessionId, toolCallId: Self.newId("perm"))
+        let reply = await withdrawing(ElicitationScript(parsing: promptText)) { [asciiOnly, peer] in
+            await peer.call("session/request_permission", params: params, asciiOnly: asciiOnly)
+        }
         switch reply {
         case .withdrawn:
             return nil
@@ -154,7 +157,7 @@ struct TurnRunner: Sendable {
         while true { try await Task.sleep(for: .seconds(3600)) }
     }
 
-    private static func newId(_ prefix: String) -> String {
+    static func newId(_ prefix: String) -> String {
         "\(prefix)-\(UUID().uuidString.prefix(8).lowercased())"
     }
 

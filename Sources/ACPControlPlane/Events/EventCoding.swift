@@ -35,6 +35,8 @@ enum EventCoding {
             return Columns(kind: payload.kind, text: prompt.title, data: try json(prompt))
         case .permissionResolved(let resolution):
             return Columns(kind: payload.kind, data: try json(resolution))
+        case .elicitation(let event):
+            return Columns(kind: payload.kind, data: try json(event))
         case .usage(let usage):
             return Columns(kind: payload.kind, data: try json(UsageData(used: usage.used, size: usage.size,
                                                                          costAmount: usage.costAmount, costCurrency: usage.costCurrency)))
@@ -71,6 +73,9 @@ enum EventCoding {
         case "plan": return .plan(try value(data))
         case "permission": return .permissionRequested(try value(data))
         case "permission_resolved": return .permissionResolved(try value(data))
+        case ElicitationEvent.requestedKind, ElicitationEvent.progressKind, ElicitationEvent.resolvedKind,
+             ElicitationEvent.completedKind:
+            return .elicitation(try value(data))
         case "usage":
             let usage: UsageData = try value(data)
             return .usage(Usage(used: usage.used, size: usage.size, costAmount: usage.costAmount, costCurrency: usage.costCurrency))

@@ -20,6 +20,8 @@ public enum EventPayload: Sendable, Equatable {
     case permissionRequested(PermissionPrompt)
     /// A permission request got its answer (`outcome`: selected, cancelled, timeout, auto).
     case permissionResolved(PermissionResolution)
+    /// An elicitation was asked, filled in part, answered or withdrawn (`ElicitationEvent`).
+    case elicitation(ElicitationEvent)
     case usage(Usage)
     case modeChanged(String)
     case commandsUpdated([AgentCommand])
@@ -57,6 +59,7 @@ public enum EventPayload: Sendable, Equatable {
         case .plan: "plan"
         case .permissionRequested: "permission"
         case .permissionResolved: "permission_resolved"
+        case .elicitation(let event): event.kind
         case .usage: "usage"
         case .modeChanged: "mode"
         case .commandsUpdated: "commands"
@@ -110,6 +113,8 @@ public struct PermissionResolution: Sendable, Equatable, Codable {
         case timedOut = "timed_out"
         /// The run was cancelled (or the session closed/reset): answered `cancelled`.
         case cancelled
+        /// The agent withdrew it (`$/cancel_request`): answered `cancelled`.
+        case withdrawn
     }
 
     public var id: Int64

@@ -42,7 +42,7 @@ extension SessionActor {
             await request.reply(PermissionPolicy.onTimeout(request.options))
             return
         }
-        permissions[prompt.id] = PendingPermission(prompt: prompt, runId: run, reply: request.reply)
+        permissions[prompt.id] = PendingPermission(prompt: prompt, runId: run, reply: request.reply, requestId: request.id)
         switch decision {
         case .answer(let outcome):
             await resolvePermission(prompt.id, outcome: outcome, how: .auto)
@@ -101,7 +101,7 @@ extension SessionActor {
         case .answered: "answered"
         case .auto: "auto"
         case .timedOut: "timed_out"
-        case .cancelled: "cancelled"
+        case .cancelled, .withdrawn: "cancelled"
         }
         let stamp = time
         do {
@@ -113,6 +113,16 @@ extension SessionActor {
         if appendEvent {
             recordEvent(.permissionResolved(PermissionResolution(id: pending.prompt.id, how: how, optionId: optionId)), run: pending.runId)
         }
+    }
+
+    /// `$/cancel_request` for a pending request: the runtime already answered it `cancelled`; the
+    /// row and the conversation's message say it was withdrawn.
+    func withdrawPermission(requestId: String) {
+        guard let (id, pending) = permissions.first(where: { $0.value.requestId == requestId }) else { return }
+        permissions[id] = nil
+        pending.timer?.cancel()
+        storeResolution(pending, outcome: .cancelled, how: .withdrawn, appendEvent: true)
+        Task { await pending.reply(.cancelled) }
     }
 
     /// The requests waiting for an answer.

@@ -9,6 +9,9 @@ public enum RuntimeEvent: Sendable {
     case plan([PlanEntry])
     /// The agent asks permission; whoever consumes the run answers through `request.reply`.
     case permissionRequest(PermissionRequest)
+    /// An elicitation: a new request (answer through its `reply`), a request the agent withdrew,
+    /// or a URL elicitation completed.
+    case elicitation(ElicitationSignal)
     /// Context window usage.
     case usage(Usage)
     /// The agent changed its mode.

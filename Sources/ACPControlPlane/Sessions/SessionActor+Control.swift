@@ -44,7 +44,7 @@ extension SessionActor {
             let withdrawn = pendingPermissionPrompts.filter { permissions[$0.id]?.runId == current.run.id }.map {
                 EventPayload.permissionResolved(PermissionResolution(id: $0.id, how: .cancelled, optionId: nil))
             }
-            pending += pendingEvents(withdrawn + [.cancelled], runId: current.run.id, firstSeq: current.nextSeq)
+            pending += pendingEvents(withdrawn + withdrawnElicitationEvents(of: current.run.id) + [.cancelled], runId: current.run.id, firstSeq: current.nextSeq)
         }
         for run in queue {
             runs.append(run.id)
@@ -96,6 +96,7 @@ extension SessionActor {
                                          events: pending + sessionEvent, thenCreating: new, at: stamp)
         sessionSeq += 1
         cancelPermissions(of: nil, appendEvents: false)
+        cancelElicitations(of: nil, appendEvents: false)
         afterCancelEverything(pending + sessionEvent, ids: ids)
         adopt(state)
         logger.info("session closed", metadata: ["reason": "\(reason)"])
@@ -120,6 +121,7 @@ extension SessionActor {
         let ids = try store.resetSession(key, state: finalState, cancelling: runs, events: pending + sessionEvent, at: stamp)
         sessionSeq += 1
         cancelPermissions(of: nil, appendEvents: false)
+        cancelElicitations(of: nil, appendEvents: false)
         afterCancelEverything(pending + sessionEvent, ids: ids)
         adopt(finalState)
         record.agentSessionId = nil

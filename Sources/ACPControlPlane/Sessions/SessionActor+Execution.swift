@@ -184,6 +184,7 @@ extension SessionActor {
         case .sessionInfo(let title): recordEvent(.sessionInfo(title: title), run: run)
         case .outputDropped(let reason): recordEvent(.notice("⚠️ some agent output could not be read: \(reason)"), run: run)
         case .permissionRequest(let request): await handlePermissionRequest(request, run: run)
+        case .elicitation(let signal): await handleElicitationSignal(signal, run: run)
         case .done, .failed: break
         }
     }
@@ -193,6 +194,7 @@ extension SessionActor {
     func finish(_ runId: RunID, _ outcome: RunOutcome) {
         guard let current = active, current.run.id == runId, !current.detached, let runState = outcome.runState else { return }
         cancelPermissions(of: runId, appendEvents: true)
+        cancelElicitations(of: runId, appendEvents: true)
         let failure: ACPError? = if case .failed(let error) = outcome { error } else { nil }
         let sessionFails = failure.map { [.sessionInitFailed, .backendMissing, .backendUnavailable, .agentNotAllowed].contains($0.code) } ?? false
         let stopReason: String? = if case .completed(let reason) = outcome { reason } else { nil }
@@ -262,6 +264,7 @@ extension SessionActor {
     /// guarantees the turn's stream ends after the backend's cancel grace).
     func requestStop(_ runId: RunID) async {
         cancelPermissions(of: runId, appendEvents: true)
+        cancelElicitations(of: runId, appendEvents: true)
         if let handle = active?.handle, let backend = runtime?.backend {
             await backend.cancel(handle)
         }

@@ -55,6 +55,8 @@ actor SessionActor {
         let runId: RunID
         let reply: PermissionReply
         var timer: Task<Void, Never>?
+        /// The runtime's id of the request (`$/cancel_request` names it).
+        var requestId: String?
     }
 
     let key: SessionKey
@@ -67,6 +69,7 @@ actor SessionActor {
     var lastCrashAt: ContinuousClock.Instant?
     var sessionSeq: Int64
     var permissions: [Int64: PendingPermission] = [:]
+    var elicitationBook = ElicitationBook()
     var lastEventAt: Date?
     /// The chosen mode and options, overrides, commands, usage (SessionActor+Options).
     var optionsMemory = OptionsMemory()

@@ -34,6 +34,9 @@ public actor SessionManager {
 
     // MARK: Sessions
 
+    /// The actor of `key` if it is live (nil: none made yet, none is created here).
+    func liveActor(_ key: SessionKey) -> SessionActor? { actors[key] }
+
     func sessionActor(_ key: SessionKey) throws -> SessionActor {
         if let existing = actors[key] { return existing }
         guard let (record, runs, sessionSeq) = try store.sessionForActor(key) else {

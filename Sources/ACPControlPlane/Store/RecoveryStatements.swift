@@ -36,6 +36,11 @@ enum RecoveryStatements {
                                                payload: .permissionResolved(PermissionResolution(id: id, how: .cancelled, optionId: nil))))
                 seq += 1
             }
+            for id in try ElicitationTables.pending(db, run: run) {
+                events.append(EventLog.Pending(sessionKey: sessionKey, runId: run, seq: seq,
+                                               payload: .elicitation(.resolved(ElicitationResolution(id: id, how: .interrupted)))))
+                seq += 1
+            }
             events.append(EventLog.Pending(sessionKey: sessionKey, runId: run, seq: seq,
                                            payload: .failed(code: failure.code, message: failure.message)))
             _ = try EventLog.append(db, events, at: time)
@@ -52,6 +57,7 @@ enum RecoveryStatements {
             UPDATE acp_permission_requests SET state = 'abandoned', outcome = 'cancelled', answered_at = ? WHERE state = 'pending'
             """, arguments: [time])
         let abandoned = db.changesCount
+        try ElicitationTables.interruptAll(db, at: time)
         let dropped = try IdempotencyTable.dropInProgress(db)
         let open = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM acp_sessions WHERE state != 'closed'") ?? 0
         let bindings = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM acp_bindings WHERE ended_at IS NULL") ?? 0

@@ -4,7 +4,7 @@
 /// recorded in `grdb_migrations`, which older files still carry.
 enum Schema {
     /// The schema version this binary writes (the number of migrations below).
-    static let currentVersion = 5
+    static let currentVersion = 6
 
     static var migrator: SchemaMigrator {
         var migrator = SchemaMigrator()
@@ -13,6 +13,7 @@ enum Schema {
         migrator.register("v3") { db in try db.execute(sql: v3) }
         migrator.register("v4") { db in try db.execute(sql: AccessTables.migration) }
         migrator.register("v5") { db in try db.execute(sql: SessionOptionsTables.createSQL) }
+        migrator.register("v6") { db in try db.execute(sql: ElicitationTables.schema) }
         return migrator
     }
 

@@ -43,6 +43,10 @@ public enum ChatCommand: Sendable, Equatable {
     case send(target: String, text: String)
     case logs(LogsOptions)
     case run(ShellRunOptions)
+    /// The number of a pending elicitation and the field values typed (`field=value`, in order);
+    /// `setOnly` (`--set`): record them without submitting.
+    case answer(number: Int, fields: [FieldValue], setOnly: Bool)
+    case decline(number: Int)
 
     /// The command's name (and so its policy, usage and guard).
     public var name: CommandName {
@@ -77,6 +81,8 @@ public enum ChatCommand: Sendable, Equatable {
         case .send: .send
         case .logs: .logs
         case .run: .run
+        case .answer: .answer
+        case .decline: .decline
         }
     }
 }
@@ -133,4 +139,16 @@ public enum ChatInput: Sendable, Equatable {
 /// Which option of a permission request `/acp allow|reject <n> [once|always]` picks.
 public enum PermissionScope: String, Sendable, Equatable, CaseIterable {
     case once, always
+}
+
+/// One `field=value` of `/acp answer`, as typed (the value is checked against the field later).
+public struct FieldValue: Sendable, Equatable {
+    public var field: String
+    public var value: String
+
+    /// A value with these parts (see the properties).
+    public init(field: String, value: String) {
+        self.field = field
+        self.value = value
+    }
 }

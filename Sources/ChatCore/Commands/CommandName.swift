@@ -9,6 +9,7 @@ public enum CommandName: String, Sendable, CaseIterable, Hashable {
     case mode, set, model, options, commands, permissions, timeout
     case resetOptions = "reset-options"
     case health, send, logs, run
+    case answer, decline
 
     /// Who may run it (CONTRACT.md §4 table).
     public var policy: CommandPolicy {
@@ -18,6 +19,7 @@ public enum CommandName: String, Sendable, CaseIterable, Hashable {
         case .allow, .reject: .approver
         case .health, .send: .allowlist
         case .logs, .run: .owner
+        case .answer, .decline: .approver
         case .spawn, .bind, .unbind, .close, .sessions, .help, .auth, .lock: .allowlist
         case .mode, .set, .model, .options, .resetOptions, .commands: .bound
         case .permissions, .timeout: .allowlist
@@ -69,6 +71,8 @@ public enum CommandName: String, Sendable, CaseIterable, Hashable {
         case .send: "/acp send <target> <text>"
         case .logs: "/acp logs [--tail N] [--grep TEXT]"
         case .run: "/acp run [--timeout S] --yes <command…>"
+        case .answer: "/acp answer <n> [field=value …] [--set]"
+        case .decline: "/acp decline <n>"
         }
     }
 
@@ -105,6 +109,8 @@ public enum CommandName: String, Sendable, CaseIterable, Hashable {
         case .send: "prompt another session by key or label; its output goes to that session's conversation"
         case .logs: "acpd's own recent log lines, redacted"
         case .run: "run a shell command on the host (access.shell; owners; needs --yes)"
+        case .answer: "answer the agent's question numbered n (fields as field=value; --set records them without sending)"
+        case .decline: "decline the agent's question numbered n"
         }
     }
 }

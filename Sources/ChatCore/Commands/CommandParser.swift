@@ -107,6 +107,8 @@ public enum CommandParser {
             return name == .allow ? .allow(number: number, scope: scope) : .reject(number: number, scope: scope)
         case .mode, .set, .model, .options, .resetOptions, .permissions, .timeout, .commands:
             return try parseAgentOptions(name, tokens)
+        case .answer, .decline:
+            return try parseElicitationAnswer(name, tokens)
         default:
             try CommandArguments(name, tokens: tokens).expectPositionals(0...0, what: "")
             switch name {

@@ -29,7 +29,7 @@ public struct DeliveryProjector: Sendable {
     public static let heldWordLimit = 512
 
     public let settings: ProjectorSettings
-    private let splitter: TextSplitter
+    let splitter: TextSplitter
     private let redact: Redaction
     private let secretPrefix: SecretPrefix
 
@@ -60,6 +60,8 @@ public struct DeliveryProjector: Sendable {
     private var plan: [PlanEntry] = []
     private var hasPlanBlock = false
     private var permissions: [Int64: (prompt: PermissionPrompt, slot: Int)] = [:]
+    /// The elicitations shown in this run (`DeliveryProjector+Elicitation`).
+    var elicitations: [Int64: ShownElicitation] = [:]
     private var nextSlot = 0
     private var outputChars = 0
     private var truncated = false
@@ -163,6 +165,8 @@ public struct DeliveryProjector: Sendable {
                 return [DeliveryOperation(.edit, slot: slot, text: text, kind: .permission, checkpoint: safeCheckpoint(seq))]
             }
             return [DeliveryOperation(.send, slot: takeSlot(), text: text, kind: .permission, checkpoint: safeCheckpoint(seq))]
+        case .elicitation(let event):
+            return handleElicitation(event, seq: seq, now: now)
         case .notice(let text):
             return standaloneNotice(text, seq: seq, now: now)
         case .contextLost(let reason):
@@ -296,7 +300,7 @@ public struct DeliveryProjector: Sendable {
     /// Flushes the transcript. `before`: the flush precedes event `before` (a prompt or notice
     /// that seals the segment): an unfinished word is shown too, and the checkpoint stays below
     /// that event, which its own message covers.
-    private mutating func flush(now: Instant, before sealing: Int64? = nil) -> [DeliveryOperation] {
+    mutating func flush(now: Instant, before sealing: Int64? = nil) -> [DeliveryOperation] {
         let held = sealing == nil ? heldCharacters : 0
         var ops = flushTranscript(holdBack: held)
         dirtySince = nil
@@ -357,7 +361,7 @@ public struct DeliveryProjector: Sendable {
     }
 
     /// In live mode, later output goes to a new message below a prompt or notice.
-    private mutating func sealSegment() {
+    mutating func sealSegment() {
         guard settings.live, !segments[segments.count - 1].blocks.isEmpty else { return }
         segments.append(Segment())
     }
@@ -369,12 +373,12 @@ public struct DeliveryProjector: Sendable {
     }
 
     /// The checkpoint an operation for event `seq` may carry: not past any held event.
-    private func safeCheckpoint(_ seq: Int64) -> Int64? {
+    func safeCheckpoint(_ seq: Int64) -> Int64? {
         guard let firstPendingSeq else { return seq }
         return firstPendingSeq > 1 ? firstPendingSeq - 1 : nil
     }
 
-    private mutating func takeSlot() -> Int {
+    mutating func takeSlot() -> Int {
         defer { nextSlot += 1 }
         return nextSlot
     }

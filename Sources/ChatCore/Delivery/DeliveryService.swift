@@ -207,6 +207,8 @@ public actor DeliveryService: Service, ChatOutbox {
         switch event.payload {
         case .permissionRequested: delivery.openPermissions += 1
         case .permissionResolved: delivery.openPermissions = max(0, delivery.openPermissions - 1)
+        case .elicitation(.requested): delivery.openPermissions += 1
+        case .elicitation(.resolved): delivery.openPermissions = max(0, delivery.openPermissions - 1)
         default: break
         }
         let operations = delivery.projector.handle(redacted(event.payload), seq: event.seq, now: .now)

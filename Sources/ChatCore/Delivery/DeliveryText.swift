@@ -106,6 +106,7 @@ enum DeliveryText {
         case .auto: "answered automatically: \(chosen ?? resolution.optionId ?? "cancelled")"
         case .timedOut: "timed out" + (chosen.map { ", sent: \($0)" } ?? "")
         case .cancelled: "cancelled"
+        case .withdrawn: "withdrawn by the agent"
         }
         return "🔐 Permission (#\(prompt.id)): \(toolName(prompt)) — \(outcome)"
     }
@@ -118,6 +119,7 @@ enum DeliveryText {
         case .auto: "answered automatically" + (resolution.optionId.map { ": \($0)" } ?? "")
         case .timedOut: "timed out"
         case .cancelled: "withdrawn, it can no longer be answered"
+        case .withdrawn: "withdrawn by the agent"
         }
         return "🔐 Permission (#\(resolution.id)) — \(outcome)"
     }

@@ -39,6 +39,8 @@ extension InboundRouter {
             case .send(let target, let text): return try await send(target, text: text, context)
             case .logs(let options): return logs(options, context)
             case .run(let options): return try await shellRun(options, context)
+            case .answer(let number, let fields, let setOnly): return try await answerElicitation(number, fields: fields, setOnly: setOnly, context)
+            case .decline(let number): return try await declineElicitation(number, context)
             case .auth, .lock:
                 // The gate answers these itself; reaching here means it let them through unanswered.
                 return ok("nothing to do")
@@ -111,6 +113,7 @@ extension InboundRouter {
         if let last = status.lastEventAt { lines.append("last event: \(Self.age(last)) ago") }
         for prompt in status.pendingPermissions { lines.append("permission \(prompt.id) pending: \(prompt.title)") }
         lines += await agentStatusLines(key)
+        lines += await elicitationStatusLines(key)
         return ok(lines.joined(separator: "\n"))
     }
 

@@ -41,7 +41,9 @@ extension InboundRouter {
                 logger.debug("command handled", metadata: ["result": "\(Self.auditResult(outcome))"])
                 return outcome
             }
-        case .prompt(let text): return await prompt(text, context)
+        case .prompt(let text):
+            if let answered = await answerElicitationByMessage(text, context) { return answered }
+            return await prompt(text, context)
         case .invalid(_, let error): return InboundOutcome(accepted: true, reply: ChatReply.error(error))
         case .notAddressedToUs: return .ignored
         }

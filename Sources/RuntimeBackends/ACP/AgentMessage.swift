@@ -24,6 +24,8 @@ public enum AgentRequest: Sendable {
     case requestPermission(RequestPermissionRequest)
     case readTextFile(ReadTextFileRequest)
     case writeTextFile(WriteTextFileRequest)
+    /// `elicitation/create`, its params as sent (typed by `ElicitationWire`).
+    case createElicitation(JSONValue)
     case other(method: String)
 
     public var method: String {
@@ -31,6 +33,7 @@ public enum AgentRequest: Sendable {
         case .requestPermission: "session/request_permission"
         case .readTextFile: "fs/read_text_file"
         case .writeTextFile: "fs/write_text_file"
+        case .createElicitation: "elicitation/create"
         case .other(let method): method
         }
     }
@@ -92,6 +95,8 @@ extension AgentMessage {
                     return .request(id: id, .readTextFile(try JSONValueDecoder.decode(ReadTextFileRequest.self, from: params ?? .null)))
                 case "fs/write_text_file":
                     return .request(id: id, .writeTextFile(try JSONValueDecoder.decode(WriteTextFileRequest.self, from: params ?? .null)))
+                case "elicitation/create":
+                    return .request(id: id, .createElicitation(params ?? .null))
                 default:
                     return .request(id: id, .other(method: method))
                 }

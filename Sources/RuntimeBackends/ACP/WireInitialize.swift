@@ -25,9 +25,11 @@ public struct ClientCapabilities: Sendable, Equatable, Codable {
 
     public var fs: FileSystem?
     public var terminal: Bool?
+    /// `{"form":{},"url":{}}` when acpd serves `elicitation/create`.
+    public var elicitation: JSONValue?
     public var meta: JSONValue?
 
-    enum CodingKeys: String, CodingKey { case fs, terminal, meta = "_meta" }
+    enum CodingKeys: String, CodingKey { case fs, terminal, elicitation, meta = "_meta" }
 
     public init(fs: FileSystem?, terminal: Bool?) {
         self.fs = fs

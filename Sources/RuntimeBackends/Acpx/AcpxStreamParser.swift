@@ -41,7 +41,7 @@ enum AcpxTurnEvent: Sendable, Equatable {
         case .modeChanged(let mode): self = .modeChanged(mode)
         case .commandsUpdated(let commands): self = .commandsUpdated(commands)
         case .sessionInfo(let title): self = .sessionInfo(title: title)
-        case .permissionRequest, .done, .failed, .outputDropped: return nil
+        case .permissionRequest, .elicitation, .done, .failed, .outputDropped: return nil
         }
     }
 

@@ -60,9 +60,11 @@ extension AgentConnection {
 
     private func initialize() async throws(ACPError) {
         let fs = options.fileSystem
+        var client = ClientCapabilities(fs: .init(readTextFile: fs, writeTextFile: fs), terminal: false)
+        client.elicitation = Self.elicitationCapabilities
         let params = InitializeRequest(
             protocolVersion: Self.protocolVersion,
-            clientCapabilities: ClientCapabilities(fs: .init(readTextFile: fs, writeTextFile: fs), terminal: false),
+            clientCapabilities: client,
             clientInfo: Implementation(name: "acpd", title: "acpd", version: options.clientVersion))
         let value: JSONValue
         switch await call("initialize", params, timeout: options.initializeTimeout) {

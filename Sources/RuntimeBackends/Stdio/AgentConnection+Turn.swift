@@ -121,6 +121,8 @@ extension AgentConnection {
         switch request {
         case .requestPermission(let params):
             requestPermission(id: id, params)
+        case .createElicitation(let params):
+            serveElicitation(id: id, params)
         case .readTextFile(let params) where options.fileSystem:
             serveFile(id: id, sessionId: params.sessionId) { (root: String) throws(JSONRPCError) -> ReadTextFileResponse in
                 ReadTextFileResponse(content: try FileSystemAccess.read(params, root: root))
@@ -191,11 +193,14 @@ extension AgentConnection {
 
     /// `$/cancel_request` from the agent: stop waiting for that permission and answer it once.
     func withdrawPermission(_ id: RequestID) {
+        if withdrawElicitation(id) { return }
         guard permissions.removeValue(forKey: id) != nil else {
             logger.debug("$/cancel_request for \(id), which is not pending")
             return
         }
         respond(id: id, RequestPermissionResponse(outcome: .cancelled))
+        // The conversation's prompt then says the agent withdrew it.
+        turn?.continuation.yield(.elicitation(.withdrawn(requestId: id.description)))
     }
 
     // MARK: Cancellation
@@ -217,6 +222,7 @@ extension AgentConnection {
             respond(id: id, RequestPermissionResponse(outcome: .cancelled))
         }
         permissions = [:]
+        cancelElicitations()
         notify("session/cancel", CancelNotification(sessionId: sessionId))
         let token = current.token
         let grace = options.cancelGrace

@@ -77,6 +77,8 @@ actor AgentConnection {
     /// Turns with a ticket up to this one were cancelled before they reached the connection.
     var cancelledBeforeStart: UInt64 = 0
     var permissions: [RequestID: PendingPermission] = [:]
+    /// The agent's `elicitation/create` requests waiting for an answer.
+    var elicitations: Set<RequestID> = []
     /// Set once the agent is gone: every later call fails with it.
     private(set) var death: ACPError?
     /// True when acpd itself stops the agent (close, kill after cancel): not a crash.
@@ -158,6 +160,8 @@ actor AgentConnection {
             handleUpdate(notification)
         case .cancelRequest(let id):
             withdrawPermission(id)
+        case .notification("elicitation/complete", let params):
+            elicitationCompleted(params)
         case .notification(let method, _):
             logger.debug("ignoring notification \(method)")
         case .invalidNotification(let method, let reason):
@@ -195,6 +199,7 @@ actor AgentConnection {
             if case .call(_, let continuation) = entry { continuation.resume(returning: .failure(.transport(error))) }
         }
         permissions = [:]
+        elicitations = []
         finishTurn(.failed(error, retryable: true))
         Task { await onDeath(self, error) }
     }

@@ -93,6 +93,12 @@ struct PromptCommand: AsyncParsableCommand {
                         await answer(request)
                         continue
                     }
+                    if case .elicitation(.request(let request)) = event {
+                        // Nobody to ask here: the agent is told the question was cancelled.
+                        StandardStreams.error("[elicitation] \(request.message) — cancelled (acpd prompt cannot answer questions)\n")
+                        await request.reply(.cancel)
+                        continue
+                    }
                     if let outcome = printer.print(event) { return outcome }
                 }
                 return .failed("the turn ended without a result")
@@ -190,7 +196,7 @@ struct StreamPrinter: Sendable {
         case .failed(let error, _):
             write("\n\(error.chatText)\n")
             return .failed(error.message)
-        case .permissionRequest, .modeChanged, .commandsUpdated, .sessionInfo:
+        case .permissionRequest, .modeChanged, .commandsUpdated, .sessionInfo, .elicitation:
             break
         }
         return nil

@@ -51,6 +51,8 @@ import Testing
         Good("/acp approve 7 --role member", .approve(id: "7", role: .member)),
         Good("/acp approve 7 --role=OPERATOR", .approve(id: "7", role: .operator)),
         Good("/acp deny 7f3a", .deny(id: "7f3a")),
+        Good("/acp answer 2 env=prod", .answer(number: 2, fields: [FieldValue(field: "env", value: "prod")], setOnly: false)),
+        Good("/acp decline 2", .decline(number: 2)),
         Good("/acp allow 1", .allow(number: 1)),
         Good("/acp allow 3 always", .allow(number: 3, scope: .always)),
         Good("/acp reject 3 ONCE", .reject(number: 3, scope: .once)),

@@ -25,7 +25,8 @@ import Testing
         let owner: Set<CommandName> = [.doctor, .approve, .deny, .logs, .run]
         let bound: Set<CommandName> = [.cancel, .steer, .status, .new, .reset]
         // Permission answers: allowlist or the binding's approvers (issue 11, CONTRACT.md §4 amended).
-        let approver: Set<CommandName> = [.allow, .reject]
+        let approver: Set<CommandName> = Set<CommandName>([.allow, .reject])
+            .union([.answer, .decline])  // answers to elicitations (issue 15)
         // Classes (CONTRACT.md §4): guarded and dangerous commands need the secret; sessions is safe (read-only);
         // the per-session overrides are guarded (approve-all lets the agent act unasked).
         let guarded: Set<CommandName> = [.spawn, .bind, .unbind, .close, .send, .doctor, .approve, .deny, .logs, .run, .permissions, .timeout]

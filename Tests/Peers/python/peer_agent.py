@@ -19,6 +19,10 @@ Prompt keywords (same syntax as the demo agent: `[name]` or `[name=value]` anywh
     [permission]    session/request_permission for a tool call (kind execute) with options allow-once,
                     allow-always, reject-once; then say "permission: selected <optionId>" (end_turn)
                     or "permission: cancelled" (stopReason cancelled)
+    [elicit]        elicitation/create (form: `env` one of staging/production, required; `dry_run` boolean;
+                    `reason` string of 3..80 characters, required); then say "elicitation: accept
+                    dry_run=… env=… reason=…" (the content sorted by name), "elicitation: decline", or
+                    "elicitation: cancel" (stopReason cancelled)
     [big=N]         one agent_message_chunk of N bytes of "x" (N <= 50,000,000)
     [unicode]       answer "grüße 🚀 naïve – 日本語" (the SDK escapes it: \\u00fc, \\ud83d\\ude80)
     [hang]          send nothing more until session/cancel, then answer cancelled
@@ -335,7 +339,12 @@ class PeerAgent(ModesMixin, Agent):
         if "fail" in script:
             raise RequestError(-32603, "demo failure")
 
-        if "permission" in script:
+        if "elicit" in script:
+            answer = await self._elicit(session_id)
+            if answer is None:
+                await self._say(session_id, "elicitation: cancel", 1, 0, said, check=False)
+                return "cancelled"
+        elif "permission" in script:
             try:
                 answer = await self._ask_permission(session_id)
             except asyncio.CancelledError:  # session/cancel while waiting: withdraw the request
@@ -387,6 +396,39 @@ class PeerAgent(ModesMixin, Agent):
         if getattr(outcome, "outcome", None) == "selected":
             return f"permission: selected {outcome.option_id}"
         return None
+
+
+    async def _elicit(self, session_id: str) -> str | None:
+        """Asks the `[elicit]` form through the SDK; None when it was cancelled (or the turn was)."""
+        from acp.schema import ElicitationFormSessionMode
+
+        mode = ElicitationFormSessionMode.model_validate({
+            "sessionId": session_id,
+            "requestedSchema": {
+                "type": "object",
+                "properties": {
+                    "env": {"type": "string", "title": "Environment", "enum": ["staging", "production"]},
+                    "dry_run": {"type": "boolean", "title": "Dry run", "default": False},
+                    "reason": {"type": "string", "title": "Reason", "minLength": 3, "maxLength": 80},
+                },
+                "required": ["env", "reason"],
+            },
+        })
+        try:
+            response = await self.conn.create_elicitation(message="Where should the peer deploy go?", mode=mode)
+        except asyncio.CancelledError:
+            return None
+        except RequestError as exc:
+            return f"elicitation: error {exc.code} {exc}"
+        data = response.model_dump(mode="json", by_alias=True, exclude_none=True)
+        action = data.get("action")
+        if action == "cancel":
+            return None
+        if action != "accept":
+            return f"elicitation: {action}"
+        content = data.get("content") or {}
+        fields = " ".join(f"{name}={json.dumps(value) if isinstance(value, bool) else value}" for name, value in sorted(content.items()))
+        return f"elicitation: accept {fields}".rstrip()
 
 
 def main() -> None:
