@@ -36,20 +36,7 @@ public enum ElicitationOutcome: Sendable, Equatable {
 }
 
 /// Sends the answer to an elicitation back to the agent, once.
-public struct ElicitationReply: Sendable {
-    private let send: @Sendable (ElicitationOutcome) async -> Bool
-
-    /// A reply that answers through `send`, which returns false when it was answered already.
-    public init(_ send: @escaping @Sendable (ElicitationOutcome) async -> Bool) {
-        self.send = send
-    }
-
-    /// Answers the request. Returns false when it was already answered (or the runtime is gone).
-    @discardableResult
-    public func callAsFunction(_ outcome: ElicitationOutcome) async -> Bool {
-        await send(outcome)
-    }
-}
+public typealias ElicitationReply = AgentReply<ElicitationOutcome>
 
 /// The elicitation side of a turn's runtime events: a new request, a request the agent withdrew
 /// (`$/cancel_request`, for an elicitation or a permission request), a URL elicitation completed.

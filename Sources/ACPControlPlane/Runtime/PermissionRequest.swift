@@ -81,17 +81,22 @@ public enum PermissionOutcome: Sendable, Equatable {
 }
 
 /// Sends the answer to a permission request back to the agent, once.
-public struct PermissionReply: Sendable {
-    private let send: @Sendable (PermissionOutcome) async -> Bool
+public typealias PermissionReply = AgentReply<PermissionOutcome>
 
-    public init(_ send: @escaping @Sendable (PermissionOutcome) async -> Bool) {
+/// Sends the answer to a request of the agent (a permission request, an elicitation) back to it,
+/// once.
+public struct AgentReply<Outcome: Sendable>: Sendable {
+    private let send: @Sendable (Outcome) async -> Bool
+
+    /// A reply that answers through `send`, which returns false when it was answered already.
+    public init(_ send: @escaping @Sendable (Outcome) async -> Bool) {
         self.send = send
     }
 
     /// Answers the request. Returns false when it was already answered (or the runtime is gone),
     /// in which case nothing is sent.
     @discardableResult
-    public func callAsFunction(_ outcome: PermissionOutcome) async -> Bool {
+    public func callAsFunction(_ outcome: Outcome) async -> Bool {
         await send(outcome)
     }
 }

@@ -1,18 +1,9 @@
 import ACPControlPlane
 import JSONKit
 
-/// `session/resume` params (only when the agent advertised `sessionCapabilities.resume`).
-public struct ResumeSessionRequest: Sendable, Equatable, Codable {
-    public var sessionId: String
-    public var cwd: String
-    public var mcpServers: [JSONValue]
-
-    public init(sessionId: String, cwd: String, mcpServers: [JSONValue] = []) {
-        self.sessionId = sessionId
-        self.cwd = cwd
-        self.mcpServers = mcpServers
-    }
-}
+/// `session/resume` params (only when the agent advertised `sessionCapabilities.resume`): the
+/// same shape as `session/load`'s.
+public typealias ResumeSessionRequest = LoadSessionRequest
 
 /// `session/close` params (only when the agent advertised `sessionCapabilities.close`).
 public struct CloseSessionRequest: Sendable, Equatable, Codable {

@@ -21,11 +21,7 @@ struct JSONLogHandler: LogHandler {
     }
 
     func log(event: LogEvent) {
-        var merged = metadata
-        if let provided = metadataProvider?.get() { merged.merge(provided) { _, new in new } }
-        if let explicit = event.metadata { merged.merge(explicit) { _, new in new } }
-        if let error = event.error { merged["error"] = "\(error)" }
-        StandardStreams.error(Self.line(time: Date(), level: event.level, label: label, message: "\(event.message)", metadata: merged) + "\n")
+        StandardStreams.error(Self.line(time: Date(), level: event.level, label: label, message: "\(event.message)", metadata: recordMetadata(event)) + "\n")
     }
 
     /// The JSON text of one record.

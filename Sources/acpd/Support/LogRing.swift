@@ -67,11 +67,7 @@ struct LogRingHandler: LogHandler {
     }
 
     func log(event: LogEvent) {
-        var merged = metadata
-        if let provided = metadataProvider?.get() { merged.merge(provided) { _, new in new } }
-        if let explicit = event.metadata { merged.merge(explicit) { _, new in new } }
-        if let error = event.error { merged["error"] = "\(error)" }
-        ring.append(Self.line(time: Date(), level: event.level, label: label, message: "\(event.message)", metadata: merged))
+        ring.append(Self.line(time: Date(), level: event.level, label: label, message: "\(event.message)", metadata: recordMetadata(event)))
     }
 
     /// The text of one record.
