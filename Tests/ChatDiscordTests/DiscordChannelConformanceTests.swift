@@ -16,7 +16,8 @@ struct DiscordFakeSubject: ConformanceSubject {
     var directMessageUser: String? { discordUser }
     var injectableFaults: Set<FaultKind> { Set(FaultKind.allCases) }
     /// The client gives up on an answer after this (the lost-answer fault holds it longer).
-    static let requestTimeout: Duration = .seconds(3)
+    /// Long enough for a loaded machine (every case but the lost answer finishes well within it).
+    static let requestTimeout: Duration = .seconds(8)
 
     func makeChannel() async throws -> DiscordChannel {
         discordChannel(fake, client, requestTimeout: Self.requestTimeout)

@@ -76,12 +76,12 @@ struct TelegramFloodTests {
     @Test("a 429 from Telegram holds the whole chat for its retry_after: no call into it before the wait passed")
     func retryAfterHoldsTheChat() async throws {
         try await withFakeTelegram { fake, client in
-            // The fake allows one call per 1.5 s per chat; the channel is told 10 ms, so it is
+            // The fake allows one call per 3 s per chat; the channel is told 10 ms, so it is
             // flood-limited at once and must then hold every topic of the chat for the wait.
-            // (A call that left before the client could have read the 429, up to 1 s on a loaded
-            // test run, is not counted as ignoring it.)
-            await fake.state.enforceFloodLimits(FakeFloodLimits(chatInterval: .milliseconds(1500), groupLimit: 100,
-                                                                inFlightGrace: .seconds(1)))
+            // (A call that left before the client could have read the 429, up to 2 s on a loaded
+            // test run, is not counted as ignoring it; one in the last second of the wait is.)
+            await fake.state.enforceFloodLimits(FakeFloodLimits(chatInterval: .seconds(3), groupLimit: 100,
+                                                                inFlightGrace: .seconds(2)))
             let channel = channel(fake, client, chatInterval: .milliseconds(10), groupLimit: 100, groupWindow: .seconds(60))
             let queues = [42, 43].map { id in
                 ConversationSendQueue(conversation: topic(Int64(id)), channel: channel, checkpoint: { _, _ in })
@@ -101,7 +101,7 @@ struct TelegramFloodTests {
             #expect(report.ignoredRetryAfter == 0)
             #expect(await fake.state.messages(chat: forumChat, thread: 42).map(\.text) == ["one 0", "two 0"])
             #expect(await fake.state.messages(chat: forumChat, thread: 43).map(\.text) == ["one 1", "two 1"])
-            // Four messages a 1.5 s apart (at least one retry_after of 2 s waited out).
+            // Four messages 3 s apart (at least one retry_after of 3 s waited out).
             #expect(ContinuousClock.now - started >= .seconds(2))
         }
     }

@@ -70,11 +70,10 @@ struct SystemdNotifyTests {
             #expect(reloading?.contains("MONOTONIC_USEC=") == true, "\(reload)")
             #expect(reload.firstIndex { $0.contains("RELOADING=1") } ?? .max < reload.count - 1, "READY=1 after RELOADING=1: \(reload)")
 
-            kill(daemon.process.processIdentifier, SIGTERM)
+            async let stopped = daemon.stop(signal: SIGTERM)
             let stopping = await manager.until("STOPPING=1", within: 15)
             #expect(stopping != nil, "\(daemon.log)")
-            daemon.process.waitUntilExit()
-            #expect(daemon.process.terminationStatus == 0)
+            #expect(try await stopped == 0)
         }
     }
 
