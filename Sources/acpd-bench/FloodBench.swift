@@ -1,5 +1,6 @@
 import ACPControlPlane
 import Foundation
+import RuntimeBackends
 import Synchronization
 
 /// One noisy agent against everyone else (issue 14), over the parts `acpd run` assembles
@@ -15,6 +16,7 @@ import Synchronization
 /// `--settle S`: then wait S seconds, 30 by default with `--big`, and report the process's memory)
 enum FloodBench {
     static func run(_ arguments: [String]) async throws {
+        MemoryTrim.mapBigAllocations()  // as `acpd run` does
         let options = BenchOptions(arguments)
         let turns = options.int("turns", default: 10)
         let chunks = options.int("chunks", default: 10_000)

@@ -9,7 +9,9 @@ import Synchronization
 /// free), so without this the process keeps the high-water mark for good. After a big line
 /// (`threshold` bytes or more) a trim is scheduled once the burst is over (`delay`, coalesced:
 /// one trim however many big lines came), on a thread of its own: `malloc_trim(0)` releases the
-/// free pages of every arena. `ACPD_MALLOC_TRIM=0` in the environment turns it off (to compare).
+/// free pages of every arena; and at start `mapBigAllocations` gives such buffers mappings of
+/// their own, returned when freed (that alone took the RSS after three 20 MB lines from 105 to
+/// 36 MiB). `ACPD_MALLOC_TRIM=0` in the environment turns both off (to compare).
 /// Measured in docs/benchmarks.md ("big agent lines").
 public final class MemoryTrim: Sendable {
     /// The process's trimmer.
@@ -60,6 +62,17 @@ public final class MemoryTrim: Sendable {
                 $0.trims += 1
             }
         }
+    }
+
+    /// Makes glibc serve every allocation of `threshold` bytes or more with its own mapping,
+    /// returned to the system when it is freed (`M_MMAP_THRESHOLD`; setting it also stops glibc
+    /// from raising the threshold after the first big free, which is what lets the buffers of a
+    /// big line stay in the heap). Call once, at start, before big allocations. Unless
+    /// `ACPD_MALLOC_TRIM=0`. True when glibc took the setting.
+    @discardableResult
+    public static func mapBigAllocations() -> Bool {
+        guard shared.enabled, let mallopt = PosixSymbols.mallopt else { return false }
+        return mallopt(-3 /* M_MMAP_THRESHOLD */, Int32(threshold)) == 1
     }
 
     /// Returns free heap memory to the system now.

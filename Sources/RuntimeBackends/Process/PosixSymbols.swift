@@ -13,6 +13,7 @@ enum PosixSymbols {
     typealias AddChdir = @convention(c) (UnsafeMutableRawPointer, UnsafePointer<CChar>) -> Int32
     typealias AddClosefrom = @convention(c) (UnsafeMutableRawPointer, Int32) -> Int32
     typealias MallocTrim = @convention(c) (Int) -> Int32
+    typealias Mallopt = @convention(c) (Int32, Int32) -> Int32
 
     nonisolated(unsafe) private static let handle: UnsafeMutableRawPointer? = dlopen(nil, RTLD_NOW)
 
@@ -31,6 +32,8 @@ enum PosixSymbols {
     static let addClosefrom: AddClosefrom? = lookup("posix_spawn_file_actions_addclosefrom_np", as: AddClosefrom.self)
     /// `malloc_trim(3)` (glibc; `<malloc.h>` is not in the module map).
     static let mallocTrim: MallocTrim? = lookup("malloc_trim", as: MallocTrim.self)
+    /// `mallopt(3)` (glibc).
+    static let mallopt: Mallopt? = lookup("mallopt", as: Mallopt.self)
 }
 
 /// Ignores SIGPIPE in this process, once. Writing to a closed pipe then fails with EPIPE instead of

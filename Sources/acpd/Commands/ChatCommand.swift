@@ -8,6 +8,7 @@ import FoundationEssentials
 import Foundation
 #endif
 import Logging
+import RuntimeBackends
 import ServiceLifecycle
 
 /// `acpd chat`: the `console` channel — a terminal chat through the same router, commands and
@@ -30,6 +31,8 @@ struct ChatCommand: AsyncParsableCommand {
     @OptionGroup var log: LogOptions
 
     func run() async throws {
+        // Big agent lines' buffers get mappings of their own, given back when freed.
+        MemoryTrim.mapBigAllocations()
         let loaded = try config.loadOrExit(serving: true)
         log.bootstrap(defaultLevel: .warning, config: loaded.config.log)
         let logger = Logger(label: "acpd.chat")

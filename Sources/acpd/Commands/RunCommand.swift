@@ -9,6 +9,7 @@ import Foundation
 #endif
 import Logging
 import Prometheus
+import RuntimeBackends
 
 /// `acpd run`: the daemon (see `Daemon`, docs/http-api.md, docs/operations.md).
 struct RunCommand: AsyncParsableCommand {
@@ -23,6 +24,8 @@ struct RunCommand: AsyncParsableCommand {
     @OptionGroup var log: LogOptions
 
     func run() async throws {
+        // Big agent lines' buffers get mappings of their own, given back when freed.
+        MemoryTrim.mapBigAllocations()
         // The config is read first: its `log` section decides how the log is written.
         let loaded: (config: ACPDConfig, description: String)
         do { loaded = try config.load(serving: true) } catch {

@@ -37,4 +37,9 @@ struct MemoryTrimTests {
         try await Task.sleep(for: .milliseconds(200))
         #expect(trim.trims == 0)
     }
+
+    @Test func glibcTakesTheMmapThreshold() {
+        // acpd runs on glibc (Debian): the lookup and the setting must work there.
+        #expect(MemoryTrim.mapBigAllocations())
+    }
 }
