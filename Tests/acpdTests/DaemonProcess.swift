@@ -1,5 +1,6 @@
 import JSONKit
 import Foundation
+import Synchronization
 import TestSupport
 #if canImport(FoundationNetworking)
 import FoundationNetworking
@@ -84,20 +85,33 @@ final class DaemonProcess: @unchecked Sendable {
     /// What the daemon logged so far.
     var log: String { (try? String(contentsOf: logFile, encoding: .utf8)) ?? "" }
 
-    /// A free TCP port on 127.0.0.1 (bound to port 0, then released).
+    /// A free TCP port on 127.0.0.1 for a daemon to listen on: picked at random below the
+    /// kernel's ephemeral range (32768+), checked bindable, then released, and never handed out
+    /// twice in this process. (A port from `bind(0)` is an ephemeral one: between its release and
+    /// acpd's bind, any of the test process's outgoing connections may take it — "Address already
+    /// in use" under load.)
     static func freePort() throws -> Int {
+        for _ in 0..<200 {
+            let port = Int.random(in: 20_000..<32_000)
+            guard handedOut.withLock({ $0.insert(port).inserted }) else { continue }
+            if canBind(port) { return port }
+        }
+        throw DaemonTestError("cannot find a free port")
+    }
+
+    private static let handedOut = Mutex<Set<Int>>([])
+
+    private static func canBind(_ port: Int) -> Bool {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { return false }
         defer { close(fd) }
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = 0
+        address.sin_port = UInt16(port).bigEndian
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &address) { pointer in
-            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 }
+        return withUnsafePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
         }
-        guard bound else { throw DaemonTestError("cannot find a free port") }
-        return Int(UInt16(bigEndian: address.sin_port))
     }
 
     /// One HTTP request; returns the status and the body.
