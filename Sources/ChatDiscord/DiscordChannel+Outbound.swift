@@ -14,7 +14,9 @@ extension DiscordChannel {
         do {
             let message = try await rest.createMessage(channel: channel, content: text, components: MessageComponents.rows(buttons))
             guard let id = message["id"]?.stringValue else { throw ChannelError.outcomeUnknown("Discord answered a message without an id") }
-            return MessageRef(conversation: conversation, messageId: id)
+            let ref = MessageRef(conversation: conversation, messageId: id)
+            remember(ref, text: text, context: context, isNew: true)
+            return ref
         } catch let error as DiscordAPIError {
             throw error.channelError
         }
@@ -30,6 +32,7 @@ extension DiscordChannel {
         }
         do {
             try await rest.editMessage(channel: channel, message: message.messageId, content: text, components: MessageComponents.rows(buttons))
+            remember(message, text: text, context: context, isNew: false)
         } catch {
             throw error.channelError
         }

@@ -28,6 +28,7 @@ enum ChaosDiscord {
     static func trial(_ number: Int, seed: UInt64, environment: ChaosEnvironment) async throws -> ChaosTally {
         var rng = ChaosRandom(seed: seed &* 1_000_003 &+ UInt64(number) &+ 0xD15C)
         let started = monotonicSeconds()
+        _ = chaosTakeTrace()
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("acpd-chaos-discord-s\(seed)-t\(number)-\(UUID().uuidString.prefix(6))")
         try FileManager.default.createDirectory(at: directory.appendingPathComponent("workspace"), withIntermediateDirectories: true)
         let threadCount = Int.random(in: 1...2, using: &rng)
@@ -132,7 +133,8 @@ enum ChaosDiscord {
                     try await Task.sleep(for: .milliseconds(rng.pick([0, 10, 50, 200])))
                     daemon.kill()
                     tally.kills += 1
-                    chaosTrace("SIGKILL acpd")
+                    let requestCount = await fake.state.requests.count
+                    chaosTrace("SIGKILL acpd after \(requestCount) REST requests")
                     // A message acpd had not yet made a run of is gone with the gateway session
                     // (Discord does not redeliver to a new one); so is a spawn it had not bound.
                     let atKill = try ChaosStoreView(directory: directory, integrity: false)
@@ -164,9 +166,10 @@ enum ChaosDiscord {
                 guard daemon.isRunning else { throw BenchError("acpd exited by itself") }
             })
             if !settled { tally.violation(nil, "did not settle within 90 s") }
-            if ProcessInfo.processInfo.environment["ACPD_CHAOS_DEBUG"] != nil {
-                for message in await fake.state.botMessages { chaosPrint("  [\(message.channelId) \(message.id) e\(message.editCount)] \(message.content.prefix(100))") }
+            for (index, request) in await fake.state.requests.enumerated() where !request.hasPrefix("GET") && !request.hasSuffix("/typing") {
+                chaosTrace("REST \(index + 1): \(request)")
             }
+            for message in await fake.state.botMessages { chaosTrace("shown [\(message.channelId) \(message.id) e\(message.editCount)] \(message.content.prefix(100))") }
             let exitCode = await daemon.stop()
             let view = try ChaosStoreView(directory: directory)
             await chaosCommonChecks(view, daemon: daemon, exitCode: exitCode, tally: &tally)
@@ -174,11 +177,14 @@ enum ChaosDiscord {
             check(view, sent: sent, spawned: spawned, messages: messages, tally: &tally)
             return tally
         }
+        let trace = chaosTakeTrace()
         tally.seconds = monotonicSeconds() - started
         if !tally.violations.isEmpty {
             tally.failedTrials = 1
             chaosPrint("discord trial \(number) (--seed \(seed)): FAILED, kept in \(directory.path)")
             for violation in tally.violations { chaosPrint("  - \(violation)") }
+            chaosPrint("  trace:")
+            for line in trace { chaosPrint("    \(line)") }
         } else if !environment.keep {
             try? FileManager.default.removeItem(at: directory)
         }

@@ -1,5 +1,6 @@
 import ACPControlPlane
 import Foundation
+import Synchronization
 
 /// A deterministic generator (SplitMix64): a chaos trial is a function of its seed.
 struct ChaosRandom: RandomNumberGenerator {
@@ -200,11 +201,19 @@ func chaosSettle(within seconds: Double, quiet: Double = 2, _ snapshot: () async
     return false
 }
 
-/// Prints `line` when `ACPD_CHAOS_DEBUG` is set (a trial's actions, as they happen).
+/// The running trial's actions, as they happen: printed at once with `ACPD_CHAOS_DEBUG`, and
+/// with a failing trial's violations always.
+let chaosTraceLines = Mutex<[String]>([])
+
+/// Notes one action of the running trial (see `chaosTraceLines`).
 func chaosTrace(_ line: @autoclosure () -> String) {
-    guard ProcessInfo.processInfo.environment["ACPD_CHAOS_DEBUG"] != nil else { return }
-    chaosPrint(String(format: "%.2f ", monotonicSeconds().truncatingRemainder(dividingBy: 1000)) + line())
+    let stamped = String(format: "%.3f ", monotonicSeconds().truncatingRemainder(dividingBy: 1000)) + line()
+    chaosTraceLines.withLock { $0.append(stamped) }
+    if ProcessInfo.processInfo.environment["ACPD_CHAOS_DEBUG"] != nil { chaosPrint(stamped) }
 }
+
+/// Hands out the running trial's trace and starts a new one.
+func chaosTakeTrace() -> [String] { chaosTraceLines.withLock { lines in defer { lines = [] }; return lines } }
 
 /// Prints `line` at once (unbuffered: a long campaign shows its progress through a pipe).
 func chaosPrint(_ line: String) {

@@ -36,6 +36,7 @@ enum ChaosTelegram {
     static func trial(_ number: Int, seed: UInt64, environment: ChaosEnvironment) async throws -> ChaosTally {
         var rng = ChaosRandom(seed: seed &* 1_000_003 &+ UInt64(number) &+ 0x7E1E)
         let started = monotonicSeconds()
+        _ = chaosTakeTrace()
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("acpd-chaos-telegram-s\(seed)-t\(number)-\(UUID().uuidString.prefix(6))")
         try FileManager.default.createDirectory(at: directory.appendingPathComponent("workspace"), withIntermediateDirectories: true)
         let bound = Array([Place(chat: forums[0], topic: 101), Place(chat: forums[1], topic: 101), Place(chat: forums[0], topic: 102)]
@@ -189,8 +190,8 @@ enum ChaosTelegram {
                 guard daemon.isRunning else { throw BenchError("acpd exited by itself") }
             })
             if !settled { tally.violation(nil, "did not settle within 120 s") }
-            if ProcessInfo.processInfo.environment["ACPD_CHAOS_DEBUG"] != nil {
-                for message in await fake.state.allMessages { chaosPrint("  [\(message.threadId ?? 0) #\(message.messageId) e\(message.editCount)] \(message.text.prefix(100))") }
+            for message in await fake.state.allMessages {
+                chaosTrace("shown [\(message.chatId):\(message.threadId ?? 1) #\(message.messageId) e\(message.editCount)] \(message.text.prefix(100))")
             }
             let confirmed = await fake.state.confirmedBelow
             if confirmed <= lastUpdate {
@@ -204,11 +205,14 @@ enum ChaosTelegram {
             await check(view, sent: sent, spawned: spawned, fake: fake, tally: &tally)
             return tally
         }
+        let trace = chaosTakeTrace()
         tally.seconds = monotonicSeconds() - started
         if !tally.violations.isEmpty {
             tally.failedTrials = 1
             chaosPrint("telegram trial \(number) (--seed \(seed)): FAILED, kept in \(directory.path)")
             for violation in tally.violations { chaosPrint("  - \(violation)") }
+            chaosPrint("  trace:")
+            for line in trace { chaosPrint("    \(line)") }
         } else if !environment.keep {
             try? FileManager.default.removeItem(at: directory)
         }
