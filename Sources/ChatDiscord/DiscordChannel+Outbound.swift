@@ -12,9 +12,15 @@ extension DiscordChannel {
         try requireEnabled()
         let channel = try target(of: conversation)
         do {
-            let message = try await rest.createMessage(channel: channel, content: text, components: MessageComponents.rows(buttons))
+            let components = MessageComponents.rows(buttons)
+            let message = try await rest.createMessage(channel: channel, content: text, components: components,
+                                                       nonce: nonce(for: conversation, context: context))
             guard let id = message["id"]?.stringValue else { throw ChannelError.outcomeUnknown("Discord answered a message without an id") }
             let ref = MessageRef(conversation: conversation, messageId: id)
+            // A nonce Discord had seen returns the message sent before a crash: it gets this text.
+            if message["content"]?.stringValue != text {
+                try await rest.editMessage(channel: channel, message: id, content: text, components: components)
+            }
             remember(ref, text: text, context: context, isNew: true)
             return ref
         } catch let error as DiscordAPIError {

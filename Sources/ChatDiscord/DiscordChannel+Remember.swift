@@ -5,6 +5,20 @@ import ChatCore
 /// keeps its own: after a crash, delivery adopts them and edits them in place instead of posting
 /// what the user already saw again (found by the chaos trials, docs/reliability.md).
 extension DiscordChannel {
+    /// The nonce of a run's next new message in `conversation`: a hash of the run, the conversation
+    /// and the message's place among the run's messages recorded there, so a restart that sends
+    /// that message again sends the same nonce and Discord (`enforce_nonce`) returns the message
+    /// it already has instead of posting it twice. This closes the moment between Discord creating
+    /// a message and acpd recording it.
+    /// Nil for messages of no run, or without a store.
+    func nonce(for conversation: ConversationRef, context: OutgoingContext) -> String? {
+        guard let run = context.runId, let store = store.withLock({ $0 }),
+              let slot = try? store.channelMessages(of: run, in: conversation).count else { return nil }
+        var hash: UInt64 = 0xCBF2_9CE4_8422_2325
+        for byte in "\(run.rawValue):\(conversation.canonical):\(slot)".utf8 { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01B3 }
+        return "acpd-" + String(hash, radix: 16)
+    }
+
     /// Keeps a run's message ids in `store` from now on (the daemon opens the store after making channels).
     public func attach(store: ControlPlaneStore) {
         self.store.withLock { $0 = store }

@@ -41,4 +41,37 @@ struct DiscordMessageRecordsTests {
             }
         }
     }
+
+    @Test("a run's message sent again after a crash (Discord created it, acpd had not recorded it) carries the same nonce: Discord returns the first, nothing is posted twice, and a text that moved on is edited in")
+    func nonceClosesTheCrashWindow() async throws {
+        try await withTemporaryDirectory { dir in
+            let store = try ControlPlaneStore(path: dir.appendingPathComponent("acpd.sqlite").path)
+            defer { try? store.close() }
+            try await withFakeDiscord { fake, client in
+                let channel = discordChannel(fake, client)
+                channel.attach(store: store)
+                let general = ConversationRef(channel: .discord, accountId: "default", conversationId: fake.state.generalChannel)
+                // A short answer: its first message is also its final operation, so it is never recorded.
+                let run = RunID()
+                let final = OutgoingContext(kind: .reply, runId: run, isFinal: true)
+                let first = try await channel.send(to: general, text: "echo: short", buttons: [], context: final)
+                let again = try await channel.send(to: general, text: "echo: short", buttons: [], context: final)
+                #expect(again.messageId == first.messageId)
+                // A streamed answer killed after Discord created its first message and before the record:
+                // the restarted delivery sends the whole answer as that message again.
+                let streamed = RunID()
+                let partial = try await channel.send(to: general, text: "echo: str", buttons: [], context: OutgoingContext(kind: .reply, runId: streamed))
+                try store.forgetPlatformMessages(of: streamed, in: general, advancing: nil)
+                let resent = try await channel.send(to: general, text: "echo: streamed in full", buttons: [],
+                                                    context: OutgoingContext(kind: .reply, runId: streamed, isFinal: true))
+                #expect(resent.messageId == partial.messageId)
+                let shown = await fake.state.botMessages.map(\.content)
+                #expect(shown == ["echo: short", "echo: streamed in full"], "\(shown)")
+                #expect(await fake.state.nonceRepeats == 2)
+                // Another run's message at the same place is another message.
+                _ = try await channel.send(to: general, text: "echo: short", buttons: [], context: OutgoingContext(kind: .reply, runId: RunID(), isFinal: true))
+                #expect(await fake.state.botMessages.count == 3)
+            }
+        }
+    }
 }

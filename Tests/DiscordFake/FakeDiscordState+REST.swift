@@ -86,8 +86,17 @@ extension FakeDiscordState {
         case ("POST", 3, _) where parts[0] == "channels" && parts[2] == "messages":
             guard let channel = channels[parts[1]] else { return error(404, 10003, "Unknown Channel") }
             if let refusal = checkMessage(body, request: request) { return refusal }
-            let message = FakeDiscordMessage(id: takeId(), channelId: channel.id, authorId: botUserId,
+            // `enforce_nonce`: the bot's message with the same nonce is returned, nothing is created.
+            let nonce = body["nonce"]?.stringValue
+            if let nonce, nonce.count > 25 { return error(400, 50035, "Invalid Form Body (nonce: Must be 25 or fewer in length.)") }
+            if let nonce, body["enforce_nonce"] == true,
+               let earlier = messages[channel.id]?.first(where: { $0.authorId == botUserId && $0.nonce == nonce }) {
+                recordNonceRepeat()
+                return ok(messageJSON(earlier, authorIsBot: true))
+            }
+            var message = FakeDiscordMessage(id: takeId(), channelId: channel.id, authorId: botUserId,
                                              content: body["content"]?.stringValue ?? "", buttons: Self.buttons(body["components"]), editCount: 0)
+            message.nonce = nonce
             messages[channel.id, default: []].append(message)
             var json = messageJSON(message, authorIsBot: true)
             // Discord echoes the bot's own messages on the gateway.
