@@ -45,11 +45,11 @@ enum ChaosBench {
     /// The summary table (Markdown, so docs/reliability.md can quote it as printed).
     static func table(_ rows: [(String, ChaosTally)]) -> String {
         let header = ["channel", "trials", "actions", "prompts", "runs", "SIGKILLs (in recovery)", "agent kills", "faults", "dup. updates",
-                      "presses", "unhandled at a kill", "dup. runs", "dup. messages", "misrouted", "lost", "bindings lost", "unreported", "failed", "seconds"]
+                      "presses", "unhandled at a kill", "resent at a kill", "dup. runs", "dup. messages", "misrouted", "lost", "bindings lost", "unreported", "failed", "seconds"]
         var lines = ["| " + header.joined(separator: " | ") + " |", "|" + String(repeating: "---|", count: header.count)]
         for (channel, t) in rows {
             let cells: [String] = [channel, "\(t.trials)", "\(t.actions)", "\(t.prompts)", "\(t.runs)", "\(t.kills) (\(t.recoveryKills))",
-                                   "\(t.agentKills)", "\(t.faults)", "\(t.duplicatesInjected)", "\(t.presses)", "\(t.exposed)", "\(t.duplicateRuns)",
+                                   "\(t.agentKills)", "\(t.faults)", "\(t.duplicatesInjected)", "\(t.presses)", "\(t.exposed)", "\(t.repeatedAtKill)", "\(t.duplicateRuns)",
                                    "\(t.duplicateMessages)", "\(t.misrouted)", "\(t.lost)", "\(t.lostBindings)", "\(t.unreported)",
                                    "\(t.failedTrials)", String(format: "%.0f", t.seconds)]
             lines.append("| " + cells.joined(separator: " | ") + " |")

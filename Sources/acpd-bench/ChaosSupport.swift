@@ -26,6 +26,8 @@ struct ChaosTally {
     var faults = 0, duplicatesInjected = 0, presses = 0
     /// Discord: prompts a SIGKILL caught before the bot showed anything (gone with the gateway session).
     var exposed = 0
+    /// Telegram: messages sent again after a SIGKILL right after Telegram created them (no idempotent send).
+    var repeatedAtKill = 0
     var duplicateRuns = 0, duplicateMessages = 0, misrouted = 0, lost = 0, lostBindings = 0, unreported = 0
     var failedTrials = 0
     var seconds = 0.0
@@ -34,7 +36,7 @@ struct ChaosTally {
     mutating func add(_ other: ChaosTally) {
         trials += other.trials; actions += other.actions; prompts += other.prompts; runs += other.runs
         kills += other.kills; recoveryKills += other.recoveryKills; agentKills += other.agentKills
-        faults += other.faults; duplicatesInjected += other.duplicatesInjected; presses += other.presses; exposed += other.exposed
+        faults += other.faults; duplicatesInjected += other.duplicatesInjected; presses += other.presses; exposed += other.exposed; repeatedAtKill += other.repeatedAtKill
         duplicateRuns += other.duplicateRuns; duplicateMessages += other.duplicateMessages; misrouted += other.misrouted
         lost += other.lost; lostBindings += other.lostBindings; unreported += other.unreported
         failedTrials += other.failedTrials; seconds += other.seconds

@@ -73,6 +73,8 @@ enum ChaosTelegram {
 
             var sent: [Sent] = []
             var spawned: [Place] = []
+            /// At each SIGKILL of acpd: the newest message id in each chat.
+            var watermarks: [[Int64: Int64]] = []
             var pressed: Set<String> = []
             var lastUpdate: Int64 = 0
             func press(_ probability: Double) async {
@@ -160,13 +162,16 @@ enum ChaosTelegram {
                     try await Task.sleep(for: .milliseconds(rng.pick([0, 10, 50, 200])))
                     daemon.kill()
                     tally.kills += 1
-                    chaosTrace("SIGKILL acpd")
+                    watermarks.append(await lastMessages(fake))
+                    chaosTrace("SIGKILL acpd (last messages \(watermarks[watermarks.count - 1]))")
                     try daemon.start()
                     if rng.chance(0.3) {
                         try await Task.sleep(for: .milliseconds(Int.random(in: 0...150, using: &rng)))
                         daemon.kill()
                         tally.kills += 1
                         tally.recoveryKills += 1
+                        watermarks.append(await lastMessages(fake))
+                        chaosTrace("SIGKILL acpd in recovery (last messages \(watermarks[watermarks.count - 1]))")
                         try daemon.start()
                     }
                     try await startAndWait(daemon, fake, alreadyStarted: true)
@@ -202,7 +207,7 @@ enum ChaosTelegram {
             let exitCode = await daemon.stop()
             let view = try ChaosStoreView(directory: directory)
             await chaosCommonChecks(view, daemon: daemon, exitCode: exitCode, tally: &tally)
-            await check(view, sent: sent, spawned: spawned, fake: fake, tally: &tally)
+            await check(view, sent: sent, spawned: spawned, watermarks: watermarks, fake: fake, tally: &tally)
             return tally
         }
         let trace = chaosTakeTrace()
@@ -229,7 +234,27 @@ enum ChaosTelegram {
         }
     }
 
-    static func check(_ view: ChaosStoreView, sent: [Sent], spawned: [Place], fake: TelegramFakeServer, tally: inout ChaosTally) async {
+    /// The newest message id in each chat of the fake.
+    static func lastMessages(_ fake: TelegramFakeServer) async -> [Int64: Int64] {
+        var last: [Int64: Int64] = [:]
+        for message in await fake.state.allMessages { last[message.chatId] = max(last[message.chatId] ?? 0, message.messageId) }
+        return last
+    }
+
+    /// Copies of one message beyond the first that are the Bot API's known gap: Telegram has no
+    /// idempotent send, so a message it created in the instant before a SIGKILL, before acpd
+    /// recorded it, is sent again by the restarted delivery (docs/telegram.md, Known limits). The
+    /// signature: the earlier copy is the newest message of its chat at a kill, the later one
+    /// comes after it. Returns how many copies that explains; the rest are violations.
+    static func repeatedAtKill(_ copies: [FakeMessage], watermarks: [[Int64: Int64]]) -> Int {
+        let ordered = copies.sorted { $0.messageId < $1.messageId }
+        return zip(ordered, ordered.dropFirst()).filter { first, second in
+            watermarks.contains { $0[first.chatId] == first.messageId } && second.messageId > first.messageId
+        }.count
+    }
+
+    static func check(_ view: ChaosStoreView, sent: [Sent], spawned: [Place], watermarks: [[Int64: Int64]], fake: TelegramFakeServer,
+                      tally: inout ChaosTally) async {
         tally.runs = view.runs.count
         let messages = await fake.state.allMessages
         for item in sent {
@@ -242,14 +267,20 @@ enum ChaosTelegram {
                 tally.violation(\.misrouted, "\(item.marker): its run is in \(run.conversation?.canonical ?? "none"), not topic \(item.topic)")
             }
             let shown = messages.filter { $0.text.contains("marker \(item.marker) ") }
-            if shown.count > 1 { tally.violation(\.duplicateMessages, "\(item.marker) shown in \(shown.count) messages: \(shown.map(\.text))") }
+            let explained = repeatedAtKill(shown, watermarks: watermarks)
+            tally.repeatedAtKill += explained
+            if shown.count - explained > 1 {
+                tally.violation(\.duplicateMessages, "\(item.marker) shown in \(shown.count) messages: \(shown.map { "#\($0.messageId) \($0.text)" })")
+            }
             for message in shown where message.chatId != item.topic.chat || message.threadId != item.topic.topic {
                 tally.violation(\.misrouted, "\(item.marker) shown in chat \(message.chatId) topic \(message.threadId.map(String.init) ?? "none"), not topic \(item.topic)")
             }
         }
         for topic in spawned {
             let replies = messages.filter { Place(chat: $0.chatId, topic: $0.threadId ?? 1) == topic && $0.text.hasPrefix("OK: spawned") }
-            if replies.count > 1 { tally.violation(\.duplicateMessages, "topic \(topic): the spawn answered \(replies.count) times") }
+            let explained = repeatedAtKill(replies, watermarks: watermarks)
+            tally.repeatedAtKill += explained
+            if replies.count - explained > 1 { tally.violation(\.duplicateMessages, "topic \(topic): the spawn answered \(replies.count) times") }
             if !replies.isEmpty, !view.activeBindings.contains(where: { $0.conversation.conversationId == topic.id }) {
                 tally.violation(\.lostBindings, "topic \(topic): spawned and bound, no active binding left")
             }

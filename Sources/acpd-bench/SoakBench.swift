@@ -120,6 +120,10 @@ enum SoakBench {
         let perRun = answered.1 > answered.0 ? Double(store.1 - store.0) / Double(answered.1 - answered.0) : 0
         chaosPrint(String(format: "  after warm-up, peak before → after half-time: RSS %.1f → %.1f MB, fds %d → %d, threads %d → %d",
                           Double(rss.0) / 1024, Double(rss.1) / 1024, fds.0, fds.1, threads.0, threads.1))
+        let rssSlope = answered.1 > answered.0
+            ? Double(samples[samples.count - 1].rssKB - samples[warm].rssKB) / Double(answered.1 - answered.0) * 1000 : 0
+        chaosPrint(String(format: "  RSS after warm-up: %.1f → %.1f MB (%.0f kB per 1000 answered runs)",
+                          Double(samples[warm].rssKB) / 1024, Double(samples[samples.count - 1].rssKB) / 1024, rssSlope))
         chaosPrint(String(format: "  store: %.1f → %.1f MB (%.0f bytes per answered run: history kept until store.retention prunes it)",
                           Double(store.0) / 1_048_576, Double(store.1) / 1_048_576, perRun))
         var growth: [String] = []

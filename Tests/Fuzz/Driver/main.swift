@@ -15,14 +15,18 @@ func LLVMFuzzerRunDriver(_ argc: UnsafeMutablePointer<Int32>,
 /// The target libFuzzer drives (set once, before the driver starts).
 nonisolated(unsafe) var selected: FuzzTarget?
 
-let arguments = CommandLine.arguments
-guard arguments.count >= 2, let target = FuzzTarget.named(arguments[1]) else {
+// The target: the first argument, passed on to libFuzzer's own child processes (`-jobs`) through
+// the environment, since they get libFuzzer's arguments only.
+var driverArguments = CommandLine.arguments
+if driverArguments.count >= 2, FuzzTarget.named(driverArguments[1]) != nil {
+    setenv("ACPD_FUZZ_TARGET", driverArguments[1], 1)
+    driverArguments.remove(at: 1)
+}
+guard let name = getenv("ACPD_FUZZ_TARGET").map({ String(cString: $0) }), let target = FuzzTarget.named(name) else {
     print("usage: acpd-fuzz <target> [libFuzzer options] [corpus folders]\ntargets: \(FuzzTarget.all.map(\.name).joined(separator: ", "))")
     exit(2)
 }
 selected = target
-// libFuzzer sees the program name and everything after the target's name.
-var driverArguments = [arguments[0]] + arguments.dropFirst(2)
 var pointers: [UnsafeMutablePointer<CChar>?] = driverArguments.map { strdup($0) } + [nil]
 var count = Int32(driverArguments.count)
 let status = pointers.withUnsafeMutableBufferPointer { buffer -> Int32 in
