@@ -276,3 +276,19 @@ let package = Package(
         ),
     ]
 )
+
+// The fuzz targets (Tests/Fuzz, docs/reliability.md): a test target that runs each with a seeded
+// mutational generator over its corpus for a bounded time; with `ACPD_LIBFUZZER=1` in the
+// environment the same targets become the libFuzzer executable `acpd-fuzz` instead (scripts/fuzz
+// builds it with the sanitizer flags in its own scratch path). Neither is shipped.
+let fuzzDependencies: [Target.Dependency] = [
+    "JSONKit", "ACPControlPlane", "RuntimeBackends", "Bindings", "ChatCore", "ChatHTTP", "ChatTelegram", "ChatDiscord", "TelegramFake",
+]
+if Context.environment["ACPD_LIBFUZZER"] == "1" {
+    package.targets.append(.executableTarget(name: "acpd-fuzz", dependencies: fuzzDependencies, path: "Tests/Fuzz",
+                                             exclude: ["Suite", "corpus", "crashes"],
+                                             swiftSettings: strict + [.define("ACPD_LIBFUZZER")]))
+} else {
+    package.targets.append(.testTarget(name: "FuzzTests", dependencies: fuzzDependencies + ["TestSupport"], path: "Tests/Fuzz",
+                                       exclude: ["Driver", "corpus", "crashes"], swiftSettings: strict))
+}

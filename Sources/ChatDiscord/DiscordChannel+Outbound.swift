@@ -12,9 +12,17 @@ extension DiscordChannel {
         try requireEnabled()
         let channel = try target(of: conversation)
         do {
-            let message = try await rest.createMessage(channel: channel, content: text, components: MessageComponents.rows(buttons))
+            let components = MessageComponents.rows(buttons)
+            let message = try await rest.createMessage(channel: channel, content: text, components: components,
+                                                       nonce: nonce(for: conversation, context: context))
             guard let id = message["id"]?.stringValue else { throw ChannelError.outcomeUnknown("Discord answered a message without an id") }
-            return MessageRef(conversation: conversation, messageId: id)
+            let ref = MessageRef(conversation: conversation, messageId: id)
+            // A nonce Discord had seen returns the message sent before a crash: it gets this text.
+            if message["content"]?.stringValue != text {
+                try await rest.editMessage(channel: channel, message: id, content: text, components: components)
+            }
+            remember(ref, text: text, context: context, isNew: true)
+            return ref
         } catch let error as DiscordAPIError {
             throw error.channelError
         }
@@ -30,6 +38,7 @@ extension DiscordChannel {
         }
         do {
             try await rest.editMessage(channel: channel, message: message.messageId, content: text, components: MessageComponents.rows(buttons))
+            remember(message, text: text, context: context, isNew: false)
         } catch {
             throw error.channelError
         }

@@ -84,6 +84,8 @@ public final class DiscordChannel: ChatChannel {
     /// the spawn asks for starts from its command message (the router handles the messages of a
     /// conversation one at a time, in order, so the oldest is the one being handled).
     let spawnsInFlight = Mutex<[String: [String]]>([:])
+    /// Where a run's Discord message ids are kept while its delivery is under way (`attach(store:)`).
+    let store = Mutex<ControlPlaneStore?>(nil)
 
     /// Told when a thread is deleted or archived, or a channel deleted: the conversation and why
     /// (`thread deleted`, `thread archived`, `channel deleted`), so the daemon can end its runtime

@@ -253,7 +253,9 @@ public struct JSONParser {
         }
         let text = String(decoding: UnsafeBufferPointer(start: bytes + start, count: index - start), as: UTF8.self)
         if isInteger, let value = Int64(text) { return .int(value) }
-        guard let value = Double(text) else { throw error("invalid number") }
+        // A number beyond Double's range would be infinity, which JSON cannot write back (found by
+        // the jsonrpc fuzz target: an agent's `1e400` was stored as `inf`): refused like any bad number.
+        guard let value = Double(text), value.isFinite else { throw error("number out of range") }
         return .double(value)
     }
 }

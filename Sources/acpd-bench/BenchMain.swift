@@ -13,6 +13,8 @@ enum BenchMain {
         ("sessions", "N conversations prompted at once: acpd RSS, threads, fds, time to complete", SessionsBench.run),
         ("telegram", "10 forum topics streaming at once through acpd run under Telegram's flood limits", TelegramBench.run),
         ("discord", "10 threads of one channel streaming at once through acpd run under the fake Discord's buckets", DiscordBench.run),
+        ("soak", "mixed traffic on 50 conversations with agents restarting: acpd's RSS, fds, threads, store size sampled; flat after warm-up", SoakBench.run),
+        ("chaos", "seeded chaos trials through the Telegram and Discord fakes: SIGKILLs, agent kills, faults; invariants checked", ChaosBench.run),
     ]
 
     static func main() async {

@@ -27,6 +27,8 @@ public struct FakeDiscordMessage: Sendable, Equatable {
     /// Rows of buttons.
     public var buttons: [[FakeDiscordButton]]
     public var editCount: Int
+    /// The `nonce` it was created with (bot messages), for `enforce_nonce`.
+    public var nonce: String? = nil
 }
 
 /// A button of a message's components.

@@ -87,8 +87,17 @@ extension FakeDiscordState {
             guard let channel = channels[parts[1]] else { return error(404, 10003, "Unknown Channel") }
             guard !refusesDirectMessages(channel.id) else { return error(403, 50007, "Cannot send messages to this user") }
             if let refusal = checkMessage(body, request: request) { return refusal }
-            let message = FakeDiscordMessage(id: takeId(), channelId: channel.id, authorId: botUserId,
+            // `enforce_nonce`: the bot's message with the same nonce is returned, nothing is created.
+            let nonce = body["nonce"]?.stringValue
+            if let nonce, nonce.count > 25 { return error(400, 50035, "Invalid Form Body (nonce: Must be 25 or fewer in length.)") }
+            if let nonce, body["enforce_nonce"] == true,
+               let earlier = messages[channel.id]?.first(where: { $0.authorId == botUserId && $0.nonce == nonce }) {
+                recordNonceRepeat()
+                return ok(messageJSON(earlier, authorIsBot: true))
+            }
+            var message = FakeDiscordMessage(id: takeId(), channelId: channel.id, authorId: botUserId,
                                              content: body["content"]?.stringValue ?? "", buttons: Self.buttons(body["components"]), editCount: 0)
+            message.nonce = nonce
             messages[channel.id, default: []].append(message)
             var json = messageJSON(message, authorIsBot: true)
             // Discord echoes the bot's own messages on the gateway.

@@ -39,6 +39,8 @@ public actor FakeDiscordState {
     public private(set) var commands: [String: [String]] = [:]
     /// Typing indicators triggered, by channel.
     public private(set) var typing: [String] = []
+    /// Message creates answered with an earlier message of the same nonce (`enforce_nonce`).
+    public private(set) var nonceRepeats = 0
 
     // Interactions.
     struct Interaction {
@@ -245,6 +247,7 @@ public actor FakeDiscordState {
     func recordUnsafeMentions(_ request: String) { unsafeMentions.append(request) }
     func recordTooLong() { tooLong += 1 }
     func recordTyping(_ channel: String) { typing.append(channel) }
+    func recordNonceRepeat() { nonceRepeats += 1 }
     func recordCommands(_ names: [String], guild: String) { commands[guild] = names }
     func recordAnswer(_ answer: FakeInteractionAnswer) { interactionAnswers.append(answer) }
     func recordIdentify(_ intents: Int) { identifies.append(intents) }

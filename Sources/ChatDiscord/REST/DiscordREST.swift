@@ -86,8 +86,16 @@ public struct DiscordREST: Sendable {
     }
 
     /// `POST /channels/{id}/messages` with `content` and buttons; returns the message.
-    public func createMessage(channel: String, content: String, components: JSONValue) async throws(DiscordAPIError) -> JSONValue {
-        try await call(.createMessage(channel), body: Self.messageBody(content, components))
+    public func createMessage(channel: String, content: String, components: JSONValue, nonce: String? = nil) async throws(DiscordAPIError) -> JSONValue {
+        var body = Self.messageBody(content, components)
+        // With `enforce_nonce`, Discord returns the message this bot already created with the same
+        // nonce in the last few minutes instead of creating another (at most 25 characters).
+        if let nonce, case .object(var object) = body {
+            object["nonce"] = .string(nonce)
+            object["enforce_nonce"] = true
+            body = .object(object)
+        }
+        return try await call(.createMessage(channel), body: body)
     }
 
     /// `PATCH /channels/{id}/messages/{id}` with `content` and buttons (an empty list removes them).

@@ -42,6 +42,7 @@ final class DiscordAccounts: Sendable {
     /// through `manager`, and says so in the log. Config bindings stay: they are declared.
     func attach(manager: SessionManager, logger: Logger) {
         for channel in channels {
+            channel.attach(store: manager.store)
             channel.onConversationGone { conversation, why in
                 do {
                     for record in try manager.store.activeBindings(for: conversation) where record.source == .runtime {
