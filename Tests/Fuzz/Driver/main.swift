@@ -27,6 +27,27 @@ guard let name = getenv("ACPD_FUZZ_TARGET").map({ String(cString: $0) }), let ta
     exit(2)
 }
 selected = target
+// Warm-up: the code under test builds lazy globals (the config schema, tables) on first use, once
+// per process. LeakSanitizer cannot see Swift's pointers to them and would report that first use
+// as a leak, so the target runs once on the empty input and on the corpus before libFuzzer counts.
+try? target.run([])
+for folder in driverArguments.dropFirst() where !folder.hasPrefix("-") {
+    guard let directory = opendir(folder) else { continue }
+    while let entry = readdir(directory) {
+        let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+        guard name != ".", name != "..", let file = fopen(folder + "/" + name, "rb") else { continue }
+        var bytes: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        while true {
+            let count = fread(&buffer, 1, buffer.count, file)
+            if count <= 0 { break }
+            bytes += buffer[..<count]
+        }
+        fclose(file)
+        try? target.run(bytes)
+    }
+    closedir(directory)
+}
 var pointers: [UnsafeMutablePointer<CChar>?] = driverArguments.map { strdup($0) } + [nil]
 var count = Int32(driverArguments.count)
 let status = pointers.withUnsafeMutableBufferPointer { buffer -> Int32 in
