@@ -17,8 +17,9 @@ extension DiscordChannel {
                                                        nonce: nonce(for: conversation, context: context))
             guard let id = message["id"]?.stringValue else { throw ChannelError.outcomeUnknown("Discord answered a message without an id") }
             let ref = MessageRef(conversation: conversation, messageId: id)
-            // A nonce Discord had seen returns the message sent before a crash: it gets this text.
-            if message["content"]?.stringValue != text {
+            // A nonce Discord had seen returns the message sent before a crash: it gets this text
+            // (compared without the whitespace at the ends, which Discord may trim).
+            if Self.trimmed(message["content"]?.stringValue ?? "") != Self.trimmed(text) {
                 try await rest.editMessage(channel: channel, message: id, content: text, components: components)
             }
             remember(ref, text: text, context: context, isNew: true)
@@ -26,6 +27,12 @@ extension DiscordChannel {
         } catch let error as DiscordAPIError {
             throw error.channelError
         }
+    }
+
+    /// `text` without whitespace at either end.
+    static func trimmed(_ text: String) -> Substring {
+        let start = text.drop(while: \.isWhitespace)
+        return start[..<(start.lastIndex { !$0.isWhitespace }.map { start.index(after: $0) } ?? start.startIndex)]
     }
 
     /// `PATCH /channels/{id}/messages/{id}`; an edit that changes nothing succeeds (Discord accepts it);

@@ -160,7 +160,7 @@ enum ChaosDiscord {
             let settled = try await chaosSettle(within: 90, {
                 let messages = await fake.state.botMessages
                 let connected = await fake.state.isConnected
-                return "\(connected) \(messages.map { "\($0.id):\($0.content.count):\($0.buttons.count)" })"
+                return !chaosIdle(directory) ? "\(monotonicSeconds())" : "\(connected) \(messages.map { "\($0.id):\($0.content.count):\($0.buttons.count)" })"
             }, poke: {
                 await press(1)
                 guard daemon.isRunning else { throw BenchError("acpd exited by itself") }

@@ -99,7 +99,7 @@ final class ChaosDaemon {
     }
 
     /// SIGTERM; the exit status (nil: still running after `seconds`, then killed).
-    func stop(within seconds: Double = 30) async -> Int32? {
+    func stop(within seconds: Double = 60) async -> Int32? {
         guard let process else { return nil }
         if process.isRunning { process.terminate() }
         let deadline = monotonicSeconds() + seconds
@@ -182,6 +182,18 @@ func chaosCommonChecks(_ view: ChaosStoreView, daemon: ChaosDaemon, exitCode: In
     while !daemon.agentProcesses().isEmpty, monotonicSeconds() < deadline { try? await Task.sleep(for: .milliseconds(100)) }
     let left = daemon.agentProcesses()
     if !left.isEmpty { tally.violation(nil, "agent processes outlive the trial: \(left)") }
+}
+
+/// Whether acpd has nothing left to do, read from its store while it runs (a WAL reader does not
+/// block it): no run queued or running, no run whose delivery is behind its events. Telegram's
+/// pacing can hold a message for up to a minute (20 a minute per group), longer than any quiet
+/// spell the fake alone could be asked for.
+func chaosIdle(_ directory: URL) -> Bool {
+    guard let store = try? ControlPlaneStore(path: directory.appendingPathComponent("state/acpd.sqlite").path, integrity: .none,
+                                             readOnly: true) else { return false }
+    defer { try? store.close() }
+    guard let pending = try? store.pendingDeliveries(), pending.isEmpty, let sessions = try? store.sessions(limit: 100_000) else { return false }
+    return sessions.allSatisfy { (try? store.activeRuns(session: $0.key).isEmpty) == true }
 }
 
 /// Waits until `snapshot` stays the same for `quiet` seconds (at most `seconds`); `poke` runs each round.

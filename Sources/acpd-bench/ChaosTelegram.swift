@@ -181,20 +181,20 @@ enum ChaosTelegram {
             }
             tally.prompts = sent.count
             // Everything answered, every press made, every update confirmed, nothing moving for 2 s.
-            // Telegram's pacing holds a message up to 3 s (20 a minute per group): quiet means 5 s.
-            let settled = try await chaosSettle(within: 120, quiet: 5, {
+            // Settled: every update confirmed, acpd idle (its store), the fake quiet for 2 s.
+            let settled = try await chaosSettle(within: 180, quiet: 2, {
                 let messages = await fake.state.allMessages
                 let confirmed = await fake.state.confirmedBelow
                 if ProcessInfo.processInfo.environment["ACPD_CHAOS_DEBUG"] != nil {
                     let polls = await fake.state.polledOffsets.suffix(3).map { $0.map(String.init) ?? "nil" }
                     chaosPrint("settle: confirmed below \(confirmed), last update \(lastUpdate), polls \(polls), calls \(await fake.state.calls.suffix(4))")
                 }
-                return confirmed <= lastUpdate ? "\(monotonicSeconds())" : "\(messages.map { "\($0.messageId):\($0.text.count):\($0.buttons.count)" })"
+                return confirmed <= lastUpdate || !chaosIdle(directory) ? "\(monotonicSeconds())" : "\(messages.map { "\($0.messageId):\($0.text.count):\($0.buttons.count)" })"
             }, poke: {
                 await press(1)
                 guard daemon.isRunning else { throw BenchError("acpd exited by itself") }
             })
-            if !settled { tally.violation(nil, "did not settle within 120 s") }
+            if !settled { tally.violation(nil, "did not settle within 180 s") }
             for message in await fake.state.allMessages {
                 chaosTrace("shown [\(message.chatId):\(message.threadId ?? 1) #\(message.messageId) e\(message.editCount)] \(message.text.prefix(100))")
             }

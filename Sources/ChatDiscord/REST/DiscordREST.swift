@@ -85,11 +85,13 @@ public struct DiscordREST: Sendable {
         try await call(.channel(id), waitOnRateLimit: true)
     }
 
-    /// `POST /channels/{id}/messages` with `content` and buttons; returns the message.
-    public func createMessage(channel: String, content: String, components: JSONValue, nonce: String? = nil) async throws(DiscordAPIError) -> JSONValue {
+    /// `POST /channels/{id}/messages` with `content` and buttons; returns the message. With a
+    /// `nonce` (at most 25 characters) the create is sent with `enforce_nonce`: Discord returns
+    /// the message this bot created with the same nonce in the last few minutes instead of
+    /// creating another.
+    public func createMessage(channel: String, content: String, components: JSONValue,
+                              nonce: String? = nil) async throws(DiscordAPIError) -> JSONValue {
         var body = Self.messageBody(content, components)
-        // With `enforce_nonce`, Discord returns the message this bot already created with the same
-        // nonce in the last few minutes instead of creating another (at most 25 characters).
         if let nonce, case .object(var object) = body {
             object["nonce"] = .string(nonce)
             object["enforce_nonce"] = true

@@ -282,7 +282,15 @@ extension TelegramMarkdown {
             guard r < end, c[r] == ")", opens(destination) else { return nil }
             var label = tokenize(c, brackets, (p + 1)..<q)
             label.matchEmphasis()
-            return (label, destination, r + 1)
+            return (label, lowercasingScheme(destination), r + 1)
+        }
+
+        /// `url` with its scheme in lower case (`HTTPS://x` → `https://x`): schemes are
+        /// case-insensitive, and Telegram is sent the form it documents (found by the markdown
+        /// fuzz target: `[link](hTtps://example.com)` became a text_link the fake Telegram refuses).
+        static func lowercasingScheme(_ url: String) -> String {
+            guard let colon = url.firstIndex(of: ":") else { return url }
+            return url[..<colon].lowercased() + url[colon...]
         }
 
         /// Whether Telegram may open `url` from a text link: http, https or tg, with something after.
