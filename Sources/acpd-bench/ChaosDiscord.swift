@@ -177,17 +177,7 @@ enum ChaosDiscord {
             check(view, sent: sent, spawned: spawned, messages: messages, tally: &tally)
             return tally
         }
-        let trace = chaosTakeTrace()
-        tally.seconds = monotonicSeconds() - started
-        if !tally.violations.isEmpty {
-            tally.failedTrials = 1
-            chaosPrint("discord trial \(number) (--seed \(seed)): FAILED, kept in \(directory.path)")
-            for violation in tally.violations { chaosPrint("  - \(violation)") }
-            chaosPrint("  trace:")
-            for line in trace { chaosPrint("    \(line)") }
-        } else if !environment.keep {
-            try? FileManager.default.removeItem(at: directory)
-        }
+        chaosFinishTrial(&tally, channel: "discord", number: number, seed: seed, directory: directory, keep: environment.keep, started: started)
         return tally
     }
 

@@ -233,3 +233,20 @@ func chaosTakeTrace() -> [String] { chaosTraceLines.withLock { lines in defer { 
 func chaosPrint(_ line: String) {
     FileHandle.standardOutput.write(Data((line + "\n").utf8))
 }
+
+/// Ends a trial of `channel`: its time; with violations, the trial counts as failed and its
+/// violations and trace are printed (its directory kept); else its directory goes unless `keep`.
+func chaosFinishTrial(_ tally: inout ChaosTally, channel: String, number: Int, seed: UInt64, directory: URL, keep: Bool,
+                      started: Double) {
+    let trace = chaosTakeTrace()
+    tally.seconds = monotonicSeconds() - started
+    if !tally.violations.isEmpty {
+        tally.failedTrials = 1
+        chaosPrint("\(channel) trial \(number) (--seed \(seed)): FAILED, kept in \(directory.path)")
+        for violation in tally.violations { chaosPrint("  - \(violation)") }
+        chaosPrint("  trace:")
+        for line in trace { chaosPrint("    \(line)") }
+    } else if !keep {
+        try? FileManager.default.removeItem(at: directory)
+    }
+}

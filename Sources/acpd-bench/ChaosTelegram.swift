@@ -210,17 +210,7 @@ enum ChaosTelegram {
             await check(view, sent: sent, spawned: spawned, watermarks: watermarks, fake: fake, tally: &tally)
             return tally
         }
-        let trace = chaosTakeTrace()
-        tally.seconds = monotonicSeconds() - started
-        if !tally.violations.isEmpty {
-            tally.failedTrials = 1
-            chaosPrint("telegram trial \(number) (--seed \(seed)): FAILED, kept in \(directory.path)")
-            for violation in tally.violations { chaosPrint("  - \(violation)") }
-            chaosPrint("  trace:")
-            for line in trace { chaosPrint("    \(line)") }
-        } else if !environment.keep {
-            try? FileManager.default.removeItem(at: directory)
-        }
+        chaosFinishTrial(&tally, channel: "telegram", number: number, seed: seed, directory: directory, keep: environment.keep, started: started)
         return tally
     }
 
