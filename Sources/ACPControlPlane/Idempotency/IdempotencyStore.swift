@@ -90,6 +90,13 @@ extension ControlPlaneStore {
         return try write { db in try IdempotencyTable.reserve(db, key, ttl: ttl, at: time) }
     }
 
+    /// The result stored under `key` when it is completed and younger than `ttl`; nil otherwise
+    /// (absent, expired, or reserved and in progress). A read: no write transaction.
+    public func completedResult(_ key: IdempotencyKey, ttl: TimeInterval) throws -> String? {
+        let time = timestamp
+        return try read { db in try IdempotencyTable.completedResult(db, key, ttl: ttl, at: time) }
+    }
+
     /// Stores the outcome of the command reserved under `key`; later reservations replay it.
     public func complete(_ key: IdempotencyKey, result: String) throws {
         let time = timestamp

@@ -192,7 +192,7 @@ actor SessionActor {
 
     /// Queues a run. With an idempotency key whose result is stored, returns that run and queues nothing.
     func submit(prompt: [ContentBlock], conversation: ConversationRef?, lane: RunLane,
-                idempotency: IdempotencyKey?) throws -> SubmitResult {
+                idempotency: IdempotencyKey?, recording: SubmitRecording? = nil) throws -> SubmitResult {
         if record.state == .closed { throw ACPError(.sessionClosed, detail: "session \(key)") }
         let runId = RunID()
         let stamp = time
@@ -204,8 +204,14 @@ actor SessionActor {
         let stored = idempotency.map { idempotency in
             (key: idempotency, ttl: ttl, result: StoredJSON.submitResult(SubmitResult(runId: runId, position: 0, replayed: false)))
         }
+        let recorded = recording.map { recording in
+            (key: recording.key, ttl: recording.ttl, result: recording.result(SubmitResult(runId: runId, position: 0, replayed: false)))
+        }
         switch try store.submitRun(runId, session: key, lane: lane, conversation: conversation, prompt: prompt,
-                                   idempotency: stored, startState: startState, events: started, at: stamp) {
+                                   idempotency: stored, recording: recorded, startState: startState, events: started, at: stamp) {
+        case .recorded(let result):
+            context.metrics.idempotencyReplay()
+            throw SubmitAlreadyRecorded(result: result)
         case .replayed(let replay):
             guard let previous = try? JSONDecoder().decode(SubmitResult.self, from: Data(replay.utf8)) else {
                 throw ACPError(.invalidArgument, message: "this message id was already used for something else",

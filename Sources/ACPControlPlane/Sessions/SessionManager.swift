@@ -119,8 +119,9 @@ public actor SessionManager {
     /// Queues a prompt (FIFO behind the session's queued runs) and returns its run id. With an
     /// idempotency key that already completed, returns the first run id and queues nothing.
     public func submit(_ key: SessionKey, prompt: [ContentBlock], from conversation: ConversationRef? = nil,
-                       idempotency: IdempotencyKey? = nil) async throws -> SubmitResult {
-        try await sessionActor(key).submit(prompt: prompt, conversation: conversation, lane: .normal, idempotency: idempotency)
+                       idempotency: IdempotencyKey? = nil, recording: SubmitRecording? = nil) async throws -> SubmitResult {
+        try await sessionActor(key).submit(prompt: prompt, conversation: conversation, lane: .normal, idempotency: idempotency,
+                                           recording: recording)
     }
 
     /// Queues a prompt ahead of the normal queue (steered prompts keep their order among themselves).

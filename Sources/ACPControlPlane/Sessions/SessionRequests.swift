@@ -45,6 +45,32 @@ public struct SubmitResult: Sendable, Equatable, Codable {
     public var replayed: Bool
 }
 
+/// A second idempotency key a submit stores in its own transaction, with the caller's result
+/// for the run it creates: the inbound message's outcome, so a prompt's run and the record that
+/// it was handled commit together (one write transaction for the message).
+public struct SubmitRecording: Sendable {
+    /// The key to store.
+    public var key: IdempotencyKey
+    /// How long a stored result counts (`acp.idempotency.ttlHours`).
+    public var ttl: TimeInterval
+    /// The result to store for the submitted run.
+    public var result: @Sendable (SubmitResult) -> String
+
+    /// A recording of `result` under `key`.
+    public init(key: IdempotencyKey, ttl: TimeInterval, result: @escaping @Sendable (SubmitResult) -> String) {
+        self.key = key
+        self.ttl = ttl
+        self.result = result
+    }
+}
+
+/// Thrown by a submit whose `SubmitRecording` key already holds a result: nothing was queued;
+/// `result` is what the key holds.
+public struct SubmitAlreadyRecorded: Error, Sendable {
+    /// The stored result.
+    public var result: String
+}
+
 /// What `cancel` did.
 public struct CancelOutcome: Sendable, Equatable {
     /// The running run that was asked to stop, if it belongs to the caller's conversation scope.

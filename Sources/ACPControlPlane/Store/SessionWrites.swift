@@ -130,6 +130,8 @@ extension ControlPlaneStore {
     enum SubmitWrite {
         /// The idempotency key holds a completed, unexpired result (this JSON): nothing was written.
         case replayed(String)
+        /// The `recording` key holds a completed, unexpired result (this JSON): nothing was written.
+        case recorded(String)
         case queued(RunRecord)
         /// Queued and started in the same transaction: the session's new state, the ids of the `events`.
         case started(RunRecord, SessionState, [Int64])
@@ -138,11 +140,17 @@ extension ControlPlaneStore {
     /// Submits a run, in one transaction: unless `idempotency` already holds a result, the run is
     /// inserted (running already when `startState` is given), the session's and its bindings'
     /// activity is stamped (with `startState` as its new state), the idempotency `result` is
-    /// stored, and, for a run that starts, `events` are appended.
+    /// stored, and, for a run that starts, `events` are appended. `recording` is a second key
+    /// stored with its own result in the same transaction (the caller's, e.g. the inbound
+    /// message's outcome); when it already holds a result nothing is written either.
     func submitRun(_ id: RunID, session key: SessionKey, lane: RunLane, conversation: ConversationRef?, prompt: [ContentBlock],
-                   idempotency: (key: IdempotencyKey, ttl: TimeInterval, result: String)?, startState: SessionState?,
+                   idempotency: (key: IdempotencyKey, ttl: TimeInterval, result: String)?,
+                   recording: (key: IdempotencyKey, ttl: TimeInterval, result: String)? = nil, startState: SessionState?,
                    events: [EventLog.Pending], at time: Double) throws -> SubmitWrite {
         try write { db in
+            if let recording, let replay = try IdempotencyTable.completedResult(db, recording.key, ttl: recording.ttl, at: time) {
+                return .recorded(replay)
+            }
             if let idempotency, let replay = try IdempotencyTable.completedResult(db, idempotency.key, ttl: idempotency.ttl, at: time) {
                 return .replayed(replay)
             }
@@ -153,6 +161,9 @@ extension ControlPlaneStore {
             try SessionTables.touch(db, key: key, at: time, settingState: startState)
             if let idempotency {
                 try IdempotencyTable.complete(db, idempotency.key, result: idempotency.result, at: time)
+            }
+            if let recording {
+                try IdempotencyTable.complete(db, recording.key, result: recording.result, at: time)
             }
             if let startState {
                 return .started(run, startState, try EventLog.append(db, events, at: time))

@@ -26,6 +26,14 @@ public struct InboundOutcome: Sendable, Equatable, Codable {
     /// Stored true while the reply is recorded but not yet posted (cleared once it was): a
     /// redelivery after a crash in between posts the reply then, instead of never. Never returned.
     var replyPending: Bool?
+    /// True while the outcome is on its way from the handler to `finish` and was already stored
+    /// with its idempotency key by the handler's own transaction (a prompt's submit). Never
+    /// stored, never returned.
+    var recordedWithRun = false
+
+    private enum CodingKeys: String, CodingKey {
+        case accepted, runId, reply, refusal, request, replyPending
+    }
 
     /// Why a message was refused.
     public enum Refusal: String, Sendable, Codable {

@@ -8,7 +8,7 @@ import Foundation
 
 extension InboundRouter {
     /// Resolution → gate → handler, for a message whose idempotency key is newly reserved.
-    func process(_ message: InboundMessage, channel: any ChatChannel) async -> InboundOutcome {
+    func process(_ message: InboundMessage, channel: any ChatChannel, intake: IntakeKey) async -> InboundOutcome {
         // A pressed button carries its payload (the typed command it stands for).
         // A `--secret` is cut out before anything reads the text; a message carrying a secret is deleted.
         let carried = CarriedSecret(message.buttonPayload ?? message.text)
@@ -33,7 +33,7 @@ extension InboundRouter {
         case .proceed: break
         }
         let context = CommandContext(message: message, channel: channel, sender: sender, resolution: resolution,
-                                     isOwner: gate.evaluator.isOwner(sender))
+                                     isOwner: gate.evaluator.isOwner(sender), intake: intake)
         switch input {
         case .command(let command):
             return await LogCorrelation.with(["command": "\(command.name.rawValue)"]) {
@@ -66,5 +66,7 @@ struct CommandContext: Sendable {
     var sender: SenderRef
     var resolution: Resolution
     var isOwner: Bool
+    /// The message's idempotency key and fingerprint (a prompt's submit records its outcome with them).
+    var intake: IntakeKey
     var conversation: ConversationRef { message.conversation }
 }

@@ -23,8 +23,21 @@ extension InboundRouter {
                                              key: context.message.idempotencyKey)
             let attachments = try await attachmentBlocks(context.message.attachments, session: key)
             let result = try await manager.submit(key, prompt: promptBlocks(text, attachments: attachments), from: context.conversation,
-                                                  idempotency: idempotency)
-            return InboundOutcome(accepted: true, runId: result.runId)
+                                                  idempotency: idempotency, recording: context.intake.recording)
+            var outcome = InboundOutcome(accepted: true, runId: result.runId)
+            // Stored with the run, unless the submit key replayed an earlier submit (a store whose
+            // outcome was lost): then `finish` stores it.
+            outcome.recordedWithRun = !result.replayed
+            return outcome
+        } catch let recorded as SubmitAlreadyRecorded {
+            // Another process handled the same key meanwhile (one process per store is the rule):
+            // its outcome, unless it answered a different message.
+            var first = InboundOutcome(stored: recorded.result)
+            if let request = first.request, request != context.intake.fingerprint { return .keyConflict }
+            first.request = nil
+            first.replyPending = nil
+            first.recordedWithRun = true
+            return first
         } catch {
             return failure(error)
         }

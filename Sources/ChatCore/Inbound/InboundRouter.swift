@@ -7,6 +7,7 @@ import Foundation
 #endif
 import Logging
 import ServiceLifecycle
+import Synchronization
 
 /// The one inbound path of every channel (ARCHITECTURE.md "One message, end to end"):
 /// idempotency reserve → binding resolution → `InboundGate` (access, rate limit, /auth) →
@@ -42,10 +43,11 @@ public actor InboundRouter: Service {
     /// Version, start time, log ring and shell of the daemon (`install(_:)`), for the operator commands.
     var operatorTools = OperatorTools()
     var handledCount = 0
-    /// Messages waiting for the outcome of an earlier message with the same idempotency key.
-    private var waiters: [IdempotencyKey: [UUID: CheckedContinuation<InboundOutcome?, Never>]] = [:]
-    /// Keys whose reply this process is posting now (a replay meanwhile must not post it too).
-    private var postingReplies: Set<IdempotencyKey> = []
+    /// The idempotency keys being handled now, and the messages waiting for their outcome.
+    let claims = InboundClaims()
+    /// How long an outcome stored with its idempotency key counts (`acp.idempotency.ttlHours`),
+    /// readable off the actor.
+    let intakeTTL: Mutex<TimeInterval>
 
     /// A router over the daemon's parts. `doctorSummary` defaults to a pointer at `acpd doctor`;
     /// `notifyOwners` defaults to a direct message to every owner whose channel has them, plus
@@ -65,6 +67,7 @@ public actor InboundRouter: Service {
         redactor = Redactor(config: config)
         resolver = BindingResolver(index: BindingIndex(config: config), lookup: bindings, logger: logger)
         gate = InboundGate(config.access)
+        intakeTTL = Mutex(IntakeKey.ttl(config))
     }
 
     /// Applies a reloaded config (SIGHUP): routing, access rules and redaction follow it from the
@@ -72,6 +75,7 @@ public actor InboundRouter: Service {
     public func apply(_ newConfig: ACPDConfig) {
         if newConfig.access != config.access { gate = InboundGate(newConfig.access) }
         config = newConfig
+        intakeTTL.withLock { $0 = IntakeKey.ttl(newConfig) }
         redactor = Redactor(config: newConfig)
         resolver = BindingResolver(index: BindingIndex(config: newConfig), lookup: bindings, logger: logger)
     }
@@ -116,7 +120,12 @@ public actor InboundRouter: Service {
 
     /// Handles one inbound message end to end and returns what happened. Never throws: failures
     /// become `ERROR: <CODE>: …` replies.
-    public func handle(_ message: InboundMessage, channel: any ChatChannel) async -> InboundOutcome {
+    ///
+    /// Not isolated to the router: the idempotency claim, the store's replay lookup and the
+    /// outcome's record run on the caller's task, so messages of different conversations are
+    /// taken in parallel; only resolution, the gate and the handler (`processed`) run on the actor,
+    /// and a prompt's submit waits off it (on its session).
+    public nonisolated func handle(_ message: InboundMessage, channel: any ChatChannel) async -> InboundOutcome {
         let conversation = message.conversation
         return await LogCorrelation.with([
             "channel": "\(conversation.channel.rawValue)", "account": "\(conversation.accountId)",
@@ -124,94 +133,102 @@ public actor InboundRouter: Service {
         ]) { await handleCorrelated(message, channel: channel) }
     }
 
-    private func handleCorrelated(_ message: InboundMessage, channel: any ChatChannel) async -> InboundOutcome {
+    private nonisolated func handleCorrelated(_ message: InboundMessage, channel: any ChatChannel) async -> InboundOutcome {
         let conversation = message.conversation
-        let key = IdempotencyKey(scope: "\(conversation.channel.rawValue):\(conversation.accountId)", key: message.idempotencyKey)
-        let ttl = TimeInterval(ConfigLimits.clamp(config.acp.idempotencyTTLHours, to: ConfigLimits.idempotencyTTLHours)) * 3600
-        do {
-            switch try store.reserve(key, ttl: ttl) {
-            case .completed(let result):
-                var first = InboundOutcome(stored: result)
-                if let request = first.request, request != InboundOutcome.fingerprint(message) { return .keyConflict }
-                if first.replyPending == true, let reply = first.reply, !message.repliesInline, !postingReplies.contains(key) {
-                    // The first handling recorded its reply and stopped before posting it (a crash):
-                    // post it now, once.
-                    await postReply(reply, to: conversation, key: key, stored: first)
-                }
-                first.request = nil
-                first.replyPending = nil
-                return first
-            case .inProgress:
-                // The same key is being handled right now (by this process: recovery drops
-                // reservations a crash left). Answer what the first one answers, never a reply
-                // that looks final and is not.
-                guard var first = await firstOutcome(of: key, within: Self.inFlightWait) else { return .inProgress }
-                if let request = first.request, request != InboundOutcome.fingerprint(message) { return .keyConflict }
-                first.request = nil
-                return first
-            case .new: break
-            }
-        } catch {
-            logger.error("idempotency reserve failed", metadata: ["error": "\(error)"])
-            return await finish(InboundOutcome(accepted: true, reply: ChatReply.error("the state store is unavailable, try again later")),
-                                conversation: conversation, channel: channel, key: nil, postsReply: !message.repliesInline)
+        let intake = IntakeKey(message, ttl: intakeTTL.withLock { $0 })
+        let key = intake.key
+        let request = intake.fingerprint
+        switch await claims.claim(key, waitingUpTo: Self.inFlightWait) {
+        case .timedOut:
+            // The same key is being handled right now and did not finish in time. Answer that,
+            // never a reply that looks final and is not.
+            return .inProgress
+        case .answered(var first):
+            if let stored = first.request, stored != request { return .keyConflict }
+            first.request = nil
+            first.replyPending = nil
+            return first
+        case .claimed: break
         }
-        let outcome = await process(message, channel: channel)
+        let stored: String?
+        do { stored = try store.completedResult(key, ttl: intake.ttl) } catch {
+            logger.error("idempotency lookup failed", metadata: ["error": "\(error)"])
+            let outcome = InboundOutcome(accepted: true, reply: ChatReply.error("the state store is unavailable, try again later"))
+            claims.finish(key, with: nil)
+            if !message.repliesInline { await outbox.post(outcome.reply ?? "", to: conversation, kind: .command) }
+            return outcome
+        }
+        if let stored {
+            // Handled before (a redelivery, a retry, a replay after a restart): its outcome, nothing done again.
+            var first = InboundOutcome(stored: stored)
+            if let firstRequest = first.request, firstRequest != request {
+                claims.finish(key, with: nil)
+                return .keyConflict
+            }
+            if first.replyPending == true, let reply = first.reply, !message.repliesInline {
+                // The first handling recorded its reply and stopped before posting it (a crash):
+                // post it now, once (the claim keeps a concurrent replay from posting it too).
+                await postReply(reply, to: conversation, key: key, stored: first)
+            }
+            first.replyPending = nil
+            claims.finish(key, with: first)
+            first.request = nil
+            return first
+        }
+        let outcome = await processed(message, channel: channel, intake: intake)
+        return await finish(outcome, conversation: conversation, key: key, request: request, postsReply: !message.repliesInline)
+    }
+
+    /// Resolution → gate → handler on the actor, then the debug line, the audit row (commands)
+    /// and the reply's redaction.
+    private func processed(_ message: InboundMessage, channel: any ChatChannel, intake: IntakeKey) async -> InboundOutcome {
+        var outcome = await process(message, channel: channel, intake: intake)
         logger.debug("message handled", metadata: [
             "accepted": "\(outcome.accepted)", "run": "\(outcome.runId.map { "\($0)" } ?? "-")",
             "result": "\(Self.auditResult(outcome))",
         ])
         auditCommand(message, outcome)
-        return await finish(outcome, conversation: conversation, channel: channel, key: key,
-                            request: InboundOutcome.fingerprint(message), postsReply: !message.repliesInline)
+        outcome.reply = outcome.reply.map(redactor.redact)
+        return outcome
     }
 
-    /// Records the outcome under `key` (with the fingerprint of the `request` it answers), then
-    /// posts the reply (redacted; unless the channel shows it itself, `postsReply` false) and
-    /// returns once it was applied: a redelivered message finds the outcome and never causes a
-    /// second reply.
-    private func finish(_ outcome: InboundOutcome, conversation: ConversationRef, channel: any ChatChannel,
-                        key: IdempotencyKey?, request: String? = nil, postsReply: Bool = true) async -> InboundOutcome {
+    /// Records the outcome under `key` (with the fingerprint of the `request` it answers) unless
+    /// the handler's own transaction already did (a prompt's submit), then posts the reply
+    /// (unless the channel shows it itself, `postsReply` false), ends the claim and returns: a
+    /// redelivered message finds the outcome and never causes a second reply.
+    private nonisolated func finish(_ outcome: InboundOutcome, conversation: ConversationRef, key: IdempotencyKey,
+                                    request: String, postsReply: Bool) async -> InboundOutcome {
         var outcome = outcome
-        outcome.reply = outcome.reply.map(redactor.redact)
-        if let key, outcome.refusal == .rateLimited {
-            // Refused for now, not handled: a retry with the same key is a new attempt.
-            do { try store.release(key) } catch {
-                logger.error("idempotency release failed", metadata: ["error": "\(error)"])
-            }
-        } else if let key {
-            var stored = outcome
-            stored.request = request
-            if outcome.reply != nil, postsReply {
-                stored.replyPending = true
-                postingReplies.insert(key)
-            }
+        let recorded = outcome.recordedWithRun
+        outcome.recordedWithRun = false
+        var first = outcome
+        first.request = request
+        if outcome.refusal == .rateLimited {
+            // Refused for now, not handled: a retry with the same key is a new attempt (nothing stored).
+        } else if !recorded {
+            var stored = first
+            if outcome.reply != nil, postsReply { stored.replyPending = true }
             do { try store.complete(key, result: stored.stored) } catch {
                 logger.error("idempotency complete failed", metadata: ["error": "\(error)"])
             }
         }
-        if let key {
-            var first = outcome
-            first.request = request
-            resumeWaiters(of: key, with: first)
-        }
         if let reply = outcome.reply, postsReply {
-            if let key, outcome.refusal != .rateLimited {
-                var stored = outcome
-                stored.request = request
+            if outcome.refusal != .rateLimited {
+                var stored = first
+                stored.replyPending = true
                 await postReply(reply, to: conversation, key: key, stored: stored)
             } else {
                 await outbox.post(reply, to: conversation, kind: .command)
             }
         }
+        claims.finish(key, with: first)
         return outcome
     }
 
     /// Posts a recorded reply, then marks it posted in the stored outcome. A crash in between
     /// means a redelivery posts it again: a rare repeat, where the other order would lose it.
-    private func postReply(_ reply: String, to conversation: ConversationRef, key: IdempotencyKey, stored: InboundOutcome) async {
-        postingReplies.insert(key)
-        defer { postingReplies.remove(key) }
+    /// The caller holds the key's claim, so no replay posts it meanwhile.
+    private nonisolated func postReply(_ reply: String, to conversation: ConversationRef, key: IdempotencyKey, stored: InboundOutcome) async {
         await outbox.post(reply, to: conversation, kind: .command)
         var posted = stored
         posted.replyPending = nil
@@ -223,29 +240,4 @@ public actor InboundRouter: Service {
     /// How long a message whose idempotency key is in flight waits for the first one's outcome
     /// before it is answered `inProgress` (retry later).
     static let inFlightWait: Duration = .seconds(30)
-
-    /// The outcome of the message now handling `key` (with its request fingerprint), or nil when
-    /// it did not come within `limit`. The waiter is registered before this suspends (the
-    /// continuation's body runs on the actor at once), so a first handler that finishes right
-    /// after can never miss it.
-    func firstOutcome(of key: IdempotencyKey, within limit: Duration) async -> InboundOutcome? {
-        let token = UUID()
-        let timeout = Task { [weak self] in
-            try? await Task.sleep(for: limit)
-            await self?.resumeWaiter(of: key, token: token, with: nil)
-        }
-        defer { timeout.cancel() }
-        return await withCheckedContinuation { waiters[key, default: [:]][token] = $0 }
-    }
-
-    private func resumeWaiter(of key: IdempotencyKey, token: UUID, with outcome: InboundOutcome?) {
-        guard let waiter = waiters[key]?.removeValue(forKey: token) else { return }
-        if waiters[key]?.isEmpty == true { waiters[key] = nil }
-        waiter.resume(returning: outcome)
-    }
-
-    private func resumeWaiters(of key: IdempotencyKey, with outcome: InboundOutcome) {
-        guard let waiting = waiters.removeValue(forKey: key) else { return }
-        for waiter in waiting.values { waiter.resume(returning: outcome) }
-    }
 }

@@ -120,6 +120,26 @@ struct RouterTests {
         }
     }
 
+    @Test("a prompt's outcome is stored by its run's own transaction; a prompt reusing its key in another conversation is a conflict")
+    func promptOutcomeStoredWithRun() async throws {
+        try await RouterHarness.with { h in
+            let outcome = await h.send("stored with the run", key: "with-run")
+            let runId = try #require(outcome.runId)
+            let key = IdempotencyKey(scope: "http:\(Self.routed.accountId)", key: "with-run")
+            let stored = InboundOutcome(stored: try #require(try h.store.completedResult(key, ttl: 3600)))
+            #expect(stored.runId == runId && stored.accepted && stored.reply == nil)
+            #expect(stored.request == InboundOutcome.fingerprint(
+                InboundMessage(conversation: Self.routed, senderId: "alice", text: "stored with the run", idempotencyKey: "with-run")))
+            // Written with the run (no reservation row was ever left in progress meanwhile).
+            #expect(try h.store.run(runId) != nil)
+            // The same key from another conversation asks something else: nothing runs there.
+            let elsewhere = ConversationRef(channel: .http, accountId: Self.routed.accountId, conversationId: "elsewhere")
+            #expect(await h.send("stored with the run", in: elsewhere, key: "with-run") == .keyConflict)
+            _ = try await h.waitForRunEnd(runId)
+            #expect(try h.store.runs(session: try SessionKeys.route(agentId: "demo", conversation: Self.routed)).count == 1)
+        }
+    }
+
     @Test("a key reused for a different message is a conflict: nothing runs, nothing is sent, the first outcome stays")
     func keyReusedForAnotherMessage() async throws {
         try await RouterHarness.with { h in
