@@ -97,7 +97,7 @@ extension DiscordChannel {
         case .rateLimited?: return "Rate limited: try again later."
         case .inProgress?: return "Still working on the previous press."
         case .keyConflict?: return "This press was already handled."
-        case nil: return outcome.accepted ? nil : "Not allowed."
+        case nil: return outcome.notice ?? (outcome.accepted ? nil : "Not allowed.")
         }
     }
 }

@@ -122,7 +122,7 @@ extension TelegramChannel {
             case .rateLimited?: return "Rate limited: try again later."
             case .inProgress?: return "Still working on the previous press."
             case .keyConflict?: return "This press was already handled."
-            case nil: return outcome.accepted ? nil : "Not allowed."
+            case nil: return outcome.notice ?? (outcome.accepted ? nil : "Not allowed.")
             }
         case .handled(nil), .unhandled:
             return "Could not handle this now: try again."

@@ -111,7 +111,7 @@ struct DiscordE2ETests {
         }
     }
 
-    @Test("a permission prompt shows buttons in its channel; a press is acknowledged within 3 s, answers the agent and the prompt loses its buttons")
+    @Test("a permission prompt shows buttons in its channel; a press is acknowledged within 3 s, answers the agent and the prompt loses its buttons; a double tap's second press is told so in private, nothing posted")
     func buttonRoundTrip() async throws {
         try await withTemporaryDirectory { dir in
             try await DiscordFakeServer.with(token: Self.token) { fake in
@@ -129,10 +129,22 @@ struct DiscordE2ETests {
                 }
                 let button = try #require(prompt.buttons.first?.first)
                 let press = await fake.state.pressButton(button.customId, on: prompt.id, in: general, by: Self.owner)
+                // A double tap: the second press arrives before the prompt lost its buttons.
+                let again = await fake.state.pressButton(button.customId, on: prompt.id, in: general, by: Self.owner)
                 try await Self.waitForBot(fake, "permission: selected", in: general, daemon: daemon)
                 let answers = await fake.state.interactionAnswers.filter { $0.interactionId == press }
                 #expect(answers.map(\.type) == [6], "acknowledged once, with a deferred update: \(answers)")
                 #expect(answers.allSatisfy { !$0.refused && $0.after < .seconds(3) })
+                let second = try await withDeadline(10, "the second press is answered\n\(daemon.log)") {
+                    while true {
+                        let found = await fake.state.interactionAnswers.filter { $0.interactionId == again }
+                        if found.contains(where: { $0.type == 0 }) { return found }
+                        try await Task.sleep(for: .milliseconds(50))
+                    }
+                }
+                #expect(second.map(\.type) == [6, 0] && second.last?.ephemeral == true
+                        && second.last?.content == "This request was already answered.", "\(second)")
+                #expect(await fake.state.messages(in: general).allSatisfy { !$0.content.contains("ERROR") && !$0.content.contains("no pending") })
                 try await withDeadline(10, "the prompt's buttons are removed") {
                     while await fake.state.messages(in: general).first(where: { $0.id == prompt.id })?.buttons.isEmpty != true {
                         try await Task.sleep(for: .milliseconds(50))

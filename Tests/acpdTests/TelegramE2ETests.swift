@@ -69,7 +69,7 @@ struct TelegramE2ETests {
         }
     }
 
-    @Test("a permission prompt shows buttons in its topic; a press answers the agent and the callback query")
+    @Test("a permission prompt shows buttons in its topic; a press answers the agent and the callback query; a second press gets a private notice, nothing posted")
     func buttonRoundTrip() async throws {
         try await withTemporaryDirectory { dir in
             try await TelegramFakeServer.with(token: Self.token) { fake in
@@ -99,6 +99,18 @@ struct TelegramE2ETests {
                     while await fake.state.answeredQueries["press-1"] == nil { try await Task.sleep(for: .milliseconds(50)) }
                 }
                 #expect(await fake.state.answeredQueries["press-1"] == .some(nil), "answered without a complaint")
+                // A second press of the same button (a double tap, or later on the old message).
+                await fake.state.enqueue(["callback_query": [
+                    "id": "press-2", "chat_instance": "x", "data": .string(button.callbackData),
+                    "from": ["id": 111, "is_bot": false, "first_name": "Owner"],
+                    "message": ["message_id": .int(prompt.messageId), "date": 1, "message_thread_id": 42, "is_topic_message": true,
+                                "chat": ["id": .int(Self.forum), "type": "supergroup", "is_forum": true]],
+                ]])
+                try await withDeadline(10, "the second press is answered") {
+                    while await fake.state.answeredQueries["press-2"] == nil { try await Task.sleep(for: .milliseconds(50)) }
+                }
+                #expect(await fake.state.answeredQueries["press-2"] == .some("This request was already answered."))
+                #expect(await fake.state.messages(chat: Self.forum, thread: 42).allSatisfy { !$0.text.contains("ERROR") })
                 // The answered prompt is edited: its keyboard is removed.
                 try await withDeadline(10, "the prompt's keyboard is removed") {
                     while await fake.state.messages(chat: Self.forum, thread: 42).first(where: { $0.messageId == prompt.messageId })?.buttons.isEmpty != true {

@@ -20,6 +20,10 @@ public struct InboundOutcome: Sendable, Equatable, Codable {
     /// Why the message was refused before any handler ran, for channels that answer the sender
     /// directly (the HTTP API answers `429` and `409`); nil otherwise.
     public var refusal: Refusal?
+    /// A short text for whoever pressed a button and no one else (Telegram's callback notice,
+    /// Discord's ephemeral answer), when the press changed nothing: a second press of an answered
+    /// permission request or question. Nothing is posted into the conversation then.
+    public var notice: String?
     /// The fingerprint of the message that first used the idempotency key (stored with the key,
     /// never returned): a later message with the same key but other content is a conflict.
     var request: String?
@@ -32,7 +36,7 @@ public struct InboundOutcome: Sendable, Equatable, Codable {
     var recordedWithRun = false
 
     private enum CodingKeys: String, CodingKey {
-        case accepted, runId, reply, refusal, request, replyPending
+        case accepted, runId, reply, refusal, notice, request, replyPending
     }
 
     /// Why a message was refused.
@@ -52,6 +56,14 @@ public struct InboundOutcome: Sendable, Equatable, Codable {
         self.runId = runId
         self.reply = reply
         self.refusal = refusal
+    }
+
+    /// A button press that changed nothing (what it answers was answered already): `notice` for
+    /// the presser only.
+    static func pressNotice(_ notice: String) -> InboundOutcome {
+        var outcome = InboundOutcome(accepted: true)
+        outcome.notice = notice
+        return outcome
     }
 
     /// An ignored message.
@@ -93,6 +105,7 @@ public struct InboundOutcome: Sendable, Equatable, Codable {
         if let runId { object["runId"] = .string(runId.rawValue) }
         if let reply { object["reply"] = .string(reply) }
         if let refusal { object["refusal"] = .string(refusal.rawValue) }
+        if let notice { object["notice"] = .string(notice) }
         if let request { object["request"] = .string(request) }
         if let replyPending { object["replyPending"] = .bool(replyPending) }
         return JSONValue.object(object).jsonText()

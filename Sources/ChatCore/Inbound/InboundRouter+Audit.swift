@@ -31,10 +31,12 @@ extension InboundRouter {
     }
 
     /// The result code of an outcome: `ok`, the error code of `ERROR: <CODE>: …`, `unauthorized`,
-    /// `rate_limited`, `locked`, `ignored` (nothing sent) or `error` (an error without a code).
+    /// `rate_limited`, `locked`, `ignored` (nothing sent), `stale` (a button press on something
+    /// answered already: only the presser was told) or `error` (an error without a code).
     static func auditResult(_ outcome: InboundOutcome) -> String {
         if outcome.refusal == .rateLimited { return "rate_limited" }
         guard outcome.accepted else { return "ignored" }
+        if outcome.notice != nil { return "stale" }
         guard let reply = outcome.reply else { return "ok" }
         if reply.hasPrefix("OK:") { return "ok" }
         if reply == ChatReply.unauthorized { return "unauthorized" }

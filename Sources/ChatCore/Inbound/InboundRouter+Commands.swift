@@ -137,7 +137,8 @@ extension InboundRouter {
         let key = try await boundSession(context)
         let pending = try await manager.status(key).pendingPermissions
         guard let prompt = pending.first(where: { $0.id == Int64(number) }) else {
-            throw ACPError(.invalidArgument, message: "no pending permission request \(number) here")
+            throw context.unlessPressed(ACPError(.invalidArgument, message: "no pending permission request \(number) here"),
+                                        notice: "This request was already answered.")
         }
         let preferred = DeliveryText.kinds(allow: allow, scope: scope)
         guard let option = preferred.lazy.compactMap({ kind in prompt.options.first { $0.kind == kind } }).first else {
@@ -145,7 +146,8 @@ extension InboundRouter {
             throw ACPError(.invalidArgument, message: "request \(number) offers no \(what) option")
         }
         guard try await manager.answerPermission(prompt.id, outcome: .selected(optionId: option.id)) else {
-            throw ACPError(.invalidArgument, message: "permission request \(number) was already answered")
+            throw context.unlessPressed(ACPError(.invalidArgument, message: "permission request \(number) was already answered"),
+                                        notice: "This request was already answered.")
         }
         return ok("\(allow ? "allowed" : "rejected") \(number): \(option.name)")
     }

@@ -13,7 +13,8 @@ extension InboundRouter {
         }
         let key = try await boundSession(context)
         guard let info = await manager.pendingElicitations(key).first(where: { $0.prompt.id == Int64(number) }) else {
-            throw ACPError(.invalidArgument, message: "no pending question \(number) here")
+            throw context.unlessPressed(ACPError(.invalidArgument, message: "no pending question \(number) here"),
+                                        notice: "This question was already answered.")
         }
         var values: [String: ElicitationValue] = [:]
         if let form = info.prompt.form {
@@ -40,7 +41,8 @@ extension InboundRouter {
         let key = try await boundSession(context)
         guard await manager.pendingElicitations(key).contains(where: { $0.prompt.id == Int64(number) }),
               try await manager.declineElicitation(Int64(number)) else {
-            throw ACPError(.invalidArgument, message: "no pending question \(number) here")
+            throw context.unlessPressed(ACPError(.invalidArgument, message: "no pending question \(number) here"),
+                                        notice: "This question was already answered.")
         }
         return ok("declined \(number)")
     }

@@ -55,6 +55,7 @@ extension InboundRouter {
     func failure(_ error: any Error) -> InboundOutcome {
         if let error = error as? ACPError { return InboundOutcome(accepted: true, reply: ChatReply.error(error)) }
         if let refusal = error as? AttachmentRefusal { return InboundOutcome(accepted: true, reply: refusal.reply) }
+        if let stale = error as? StalePress { return .pressNotice(stale.notice) }
         logger.error("command failed", metadata: ["error": "\(error)"])
         return InboundOutcome(accepted: true, reply: ChatReply.error("the request failed; see the daemon log"))
     }
@@ -62,5 +63,19 @@ extension InboundRouter {
     /// `OK: …`.
     func ok(_ text: String, runId: RunID? = nil) -> InboundOutcome {
         InboundOutcome(accepted: true, runId: runId, reply: ChatReply.ok(text))
+    }
+}
+
+/// A button press on a permission request or question that is no longer pending (a double tap,
+/// a press on an old message): the presser is told `notice`, the conversation gets nothing.
+struct StalePress: Error {
+    let notice: String
+}
+
+extension CommandContext {
+    /// `error` for a typed command; for a button press, a `StalePress` with `notice` instead
+    /// (the press changed nothing, and an `ERROR` in the conversation would be noise).
+    func unlessPressed(_ error: ACPError, notice: String) -> any Error {
+        message.buttonPayload == nil ? error : StalePress(notice: notice)
     }
 }
