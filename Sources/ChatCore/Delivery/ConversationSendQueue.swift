@@ -130,6 +130,9 @@ public actor ConversationSendQueue {
     private let tickets = Mutex<(next: UInt64, newest: [SlotKey: UInt64])>((1, [:]))
     /// Set when `run()` stopped early (its task was cancelled): nothing queued later is applied.
     private let stopped = Mutex(false)
+    /// Set by `halt()`: the call in flight completes, nothing else is sent, no wait continues.
+    private let halted = Mutex(false)
+    private let haltSignal = OneShotSignal()
     private var refs: [SlotKey: MessageRef] = [:]
     /// Slots whose send had an unknown outcome: the message may exist, but there is no reference.
     private var unknownSlots: Set<SlotKey> = []
@@ -206,14 +209,27 @@ public actor ConversationSendQueue {
         continuation.finish()
     }
 
-    /// Applies queued operations until `finish()` (or cancellation of the calling task).
+    /// Stops the queue soon without losing anything: the call in flight (if any) completes and is
+    /// recorded as usual; every pacing or retry wait ends now, and nothing else is sent. What was
+    /// not sent keeps its checkpoint where it was, so the next start delivers it (a run's output
+    /// is in the store); a standalone message not sent yet completes with a failure. For a
+    /// shutdown that must end within a bound (`DeliveryService.drainLimit`).
+    public nonisolated func halt() {
+        halted.withLock { $0 = true }
+        haltSignal.fire()
+        stop()
+    }
+
+    private var isHalted: Bool { halted.withLock { $0 } }
+
+    /// Applies queued operations until `finish()` (or cancellation of the calling task, or `halt()`).
     public func run() async {
         for await batch in stream {
             var receipt = PostReceipt()
             for item in batch.items {
-                if Task.isCancelled {
+                if Task.isCancelled || isHalted {
                     stop()
-                    batch.completion?(PostReceipt(failure: "cancelled"))
+                    batch.completion?(PostReceipt(failure: isHalted ? "acpd is stopping" : "cancelled"))
                     return
                 }
                 switch await apply(item, owner: batch.owner) {
@@ -263,8 +279,10 @@ public actor ConversationSendQueue {
             // newer text may arrive meanwhile. A dropped edit costs no call and no wait.
             if !isSuperseded(item, key: key) {
                 await pace()
-                try? await channel.reserveCall(in: conversation)
+                if !isHalted { try? await channel.reserveCall(in: conversation) }
             }
+            // Halted while waiting: not sent, not checkpointed (the next start sends it).
+            if isHalted { return .failed("acpd is stopping") }
             if isSuperseded(item, key: key) {
                 count("superseded")
                 return .superseded
@@ -311,11 +329,12 @@ public actor ConversationSendQueue {
                 }
                 Counter(label: "acpd_delivery_retries_total", dimensions: [("channel", conversation.channel.rawValue)]).increment()
                 do {
-                    try await sleep(policy.delay(afterAttempt: attempt, retryAfter: retryAfter.value))
+                    try await haltableSleep(policy.delay(afterAttempt: attempt, retryAfter: retryAfter.value))
                 } catch {
                     await onFailure(item, error)
                     return .failed("\(error)")
                 }
+                if isHalted { return .failed("acpd is stopping") }
             }
         }
     }
@@ -342,7 +361,18 @@ public actor ConversationSendQueue {
         let interval = channel.capabilities.minSendInterval
         guard interval > .zero, let lastCall else { return }
         let wait = interval - (ContinuousClock.now - lastCall)
-        if wait > .zero { try? await sleep(wait) }
+        if wait > .zero { try? await haltableSleep(wait) }
+    }
+
+    /// Sleeps `duration`, or less when `halt()` comes first.
+    private func haltableSleep(_ duration: Duration) async throws {
+        if isHalted { return }
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { [sleep] in try await sleep(duration) }
+            group.addTask { [haltSignal] in await haltSignal.wait() }
+            try await group.next()
+            group.cancelAll()
+        }
     }
 
     /// Takes over the messages a run already has in this conversation (from before a restart),

@@ -24,7 +24,10 @@ import ServiceLifecycle
 /// delivered twice. Every outgoing text is redacted before the projector splits it.
 ///
 /// As a `Service` it runs until graceful shutdown (or cancellation), then drains: in the daemon it
-/// stops last among the chat parts, after the runtimes, so what the runs left is sent.
+/// stops last among the chat parts, after the runtimes, so what the runs left is sent. The drain
+/// is bounded (`drainLimit`): a backlog a platform's pacing would take longer to send (Telegram
+/// allows a group 20 messages a minute) stays in the store behind its checkpoints and goes out at
+/// the next start, so a service manager's stop timeout never kills acpd mid-send.
 public actor DeliveryService: Service, ChatOutbox {
     /// The config in force: `acp.stream` applies to runs whose delivery starts after a reload.
     private(set) var config: ACPDConfig
@@ -41,6 +44,9 @@ public actor DeliveryService: Service, ChatOutbox {
     /// How long a conversation's send queue may stay idle (empty, no run's messages still
     /// editable) before it is dropped; the next operation there starts a new one.
     let queueIdleTimeout: Duration
+    /// How long the drain at shutdown may send before the send queues are halted (each finishes
+    /// its call in flight; the rest waits for the next start).
+    let drainLimit: Duration
     private var runs: [RunID: RunDelivery] = [:]
     private var queues: [String: QueueEntry] = [:]
     private var lastQueueSweep = ContinuousClock.now
@@ -69,7 +75,8 @@ public actor DeliveryService: Service, ChatOutbox {
     /// A service over `manager`'s event stream and `store`'s checkpoints, delivering through
     /// `channels` (one per channel kind).
     public init(config: ACPDConfig, manager: SessionManager, store: ControlPlaneStore, channels: [any ChatChannel],
-                logger: Logger, tickInterval: Duration = .milliseconds(50), queueIdleTimeout: Duration = .seconds(60)) {
+                logger: Logger, tickInterval: Duration = .milliseconds(50), queueIdleTimeout: Duration = .seconds(60),
+                drainLimit: Duration = DeliveryService.defaultDrainLimit) {
         self.config = config
         self.manager = manager
         self.store = store
@@ -77,6 +84,7 @@ public actor DeliveryService: Service, ChatOutbox {
         self.logger = logger
         redaction = RedactorBox(Redactor(config: config))
         self.tickInterval = tickInterval
+        self.drainLimit = drainLimit
         self.queueIdleTimeout = queueIdleTimeout
     }
 
@@ -116,6 +124,7 @@ public actor DeliveryService: Service, ChatOutbox {
     /// every send queue, then offers finished runs that are still behind their checkpoint (runs
     /// that ended while this happened) once more and waits again.
     private func drain() async {
+        let deadline = ContinuousClock.now + drainLimit
         for (runId, delivery) in runs {
             do {
                 for event in try store.events(run: runId, after: delivery.handledSeq) {
@@ -133,17 +142,32 @@ public actor DeliveryService: Service, ChatOutbox {
                 send(operations, run: runId, to: delivery.conversation, channel: channel)
             }
         }
-        await finishQueues()
+        await finishQueues(by: deadline)
+        guard ContinuousClock.now < deadline else {
+            logger.notice("shutdown: delivery stopped at its limit; the rest goes out at the next start",
+                          metadata: ["limit": "\(drainLimit)"])
+            return
+        }
         await resumePending(skipping: Set(runs.keys))
-        await finishQueues()
+        await finishQueues(by: deadline)
     }
 
-    /// Closes every send queue and waits until each applied what it holds.
-    private func finishQueues() async {
+    /// The drain's bound by default: well inside systemd's default stop timeout (90 s).
+    public static let defaultDrainLimit: Duration = .seconds(25)
+
+    /// Closes every send queue and waits until each applied what it holds, or until `deadline`:
+    /// then the queues are halted (each call in flight completes and is recorded; nothing else is sent).
+    private func finishQueues(by deadline: ContinuousClock.Instant) async {
         let entries = queues
         queues.removeAll()
         for entry in entries.values { entry.queue.finish() }
+        let halter = Task {
+            try? await Task.sleep(until: deadline)
+            guard !Task.isCancelled else { return }
+            for entry in entries.values { entry.queue.halt() }
+        }
         for entry in entries.values { await entry.task.value }
+        halter.cancel()
     }
 
     /// Starts projections for finished runs whose output did not all reach their conversation

@@ -11,14 +11,18 @@ import TestSupport
 /// moves the operation's checkpoint in the same transaction.
 private final class StoreLogChannel: ChatChannel {
     let kind: ConversationRef.Channel = .http
-    let capabilities = ChannelCapabilities(maxMessageLength: 4096, supportsEdit: true, supportsButtons: false)
+    let capabilities: ChannelCapabilities
     let inbound: AsyncStream<Inbound> = AsyncStream { $0.finish() }
     let isAcceptingInbound = false
     let store: ControlPlaneStore
 
     func run() async throws {}
 
-    init(store: ControlPlaneStore) { self.store = store }
+    init(store: ControlPlaneStore, minSendInterval: Duration = .zero) {
+        self.store = store
+        capabilities = ChannelCapabilities(maxMessageLength: 4096, supportsEdit: true, supportsButtons: false,
+                                           minSendInterval: minSendInterval)
+    }
 
     func send(to conversation: ConversationRef, text: String, buttons: [[ChatButton]],
               context: OutgoingContext) async throws -> MessageRef {
@@ -86,6 +90,50 @@ struct StoreBackedDeliveryTests {
             // Another start finds nothing to deliver and changes nothing.
             try await deliver(store, config: config) { _ in true }
             #expect(try store.channelMessages(in: Self.conversation) == messages)
+        }
+    }
+
+    /// Shutdown with a backlog the channel's pacing cannot send in time: the drain stops at its
+    /// limit (the pacing wait is cut short, nothing half-sent), what was not sent stays behind its
+    /// checkpoint, and the next start sends exactly that: every answer once.
+    @Test func drainIsBoundedAndTheRestGoesOutAtTheNextStart() async throws {
+        try await withTemporaryDirectory { dir in
+            let config = try ConfigLoader.parse("acp: { stream: { deliveryMode: final_only } }\nchannels: { http: { enabled: true } }",
+                                                baseDirectory: dir.path, environment: [:])
+            let store = try ControlPlaneStore.open(stateDir: dir)
+            let answers = (1...8).map { "answer \($0) of eight" }
+            for (index, answer) in answers.enumerated() {
+                let key = SessionKey("agent:demo:acp:backlog-\(index)")!
+                let run = try store.insertSessionWithRunningRun(key, conversation: Self.conversation)
+                try store.appendText(session: key, run: run, firstSeq: 1, texts: [answer])
+            }
+            let manager = SessionManager(store: store, backends: BackendRegistry(), agents: { _ in nil })
+            _ = try await manager.recover()
+            // One send every 400 ms: the eight answers need about 3 s; the drain may take 0.5 s.
+            let paced = StoreLogChannel(store: store, minSendInterval: .milliseconds(400))
+            let delivery = DeliveryService(config: config, manager: manager, store: store, channels: [paced],
+                                           logger: Logger(label: "test.delivery"), drainLimit: .milliseconds(500))
+            let task = Task { await delivery.run() }
+            try await withDeadline(10, "the first answer is sent") {
+                while try store.channelMessages(in: Self.conversation).isEmpty { try await Task.sleep(for: .milliseconds(10)) }
+            }
+            let stop = ContinuousClock.now
+            task.cancel()
+            await task.value
+            let stoppedAfter = ContinuousClock.now - stop
+            #expect(stoppedAfter < .milliseconds(1500), "the drain took \(stoppedAfter)")
+            let sent = try store.channelMessages(in: Self.conversation)
+            #expect(sent.count < answers.count, "everything was sent within the limit: the test proves nothing")
+            #expect(try store.pendingDeliveries().count == answers.count - sent.count, "the unsent runs stay behind their checkpoints")
+
+            // The next start sends the rest, and nothing twice.
+            try await deliver(store, config: config) { messages in messages.count >= answers.count }
+            let all = try store.channelMessages(in: Self.conversation)
+            for answer in answers {
+                #expect(all.filter { $0.text.contains(answer) }.count == 1, "\(answer): \(all.map(\.text))")
+            }
+            #expect(all.count == answers.count)
+            #expect(try store.pendingDeliveries().isEmpty)
         }
     }
 
