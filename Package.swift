@@ -212,7 +212,8 @@ let package = Package(
             swiftSettings: strict
         ),
         // The acpd executable driven as a subprocess, as users run it.
-        .testTarget(name: "acpdTests", dependencies: ["ACPControlPlane", "Bindings", "ChatCore", "JSONKit", "TestSupport", "TelegramFake", "DiscordFake"],
+        .testTarget(name: "acpdTests", dependencies: ["ACPControlPlane", "Bindings", "ChatCore", "JSONKit", "TestSupport", "TelegramFake", "DiscordFake",
+                                                     .product(name: "AsyncHTTPClient", package: "async-http-client")],
                     swiftSettings: strict),
         .testTarget(
             name: "BindingsTests",

@@ -117,17 +117,14 @@ final class DaemonProcess: @unchecked Sendable {
     /// One HTTP request; returns the status and the body.
     func request(_ method: String, _ path: String, auth: Bool = true, body: [String: Any]? = nil,
                  headers: [String: String] = [:]) async throws -> (Int, Data) {
-        var request = URLRequest(url: URL(string: "http://127.0.0.1:\(port)\(path)")!)
-        request.httpMethod = method
-        request.timeoutInterval = 10
-        if auth { request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization") }
-        for (name, value) in headers { request.setValue(value, forHTTPHeaderField: name) }
+        var fields = headers
+        if auth { fields["Authorization"] = "Bearer \(token)" }
+        var data: Data?
         if let body {
-            request.httpBody = try JSONSerialization.data(withJSONObject: body)
-            request.setValue("application/json", forHTTPHeaderField: "Content-Type")
+            data = try JSONSerialization.data(withJSONObject: body)
+            fields["Content-Type"] = "application/json"
         }
-        let (data, response) = try await URLSession.shared.data(for: request)
-        return ((response as? HTTPURLResponse)?.statusCode ?? 0, data)
+        return try await TestHTTP.send(method, "http://127.0.0.1:\(port)\(path)", headers: fields, body: data)
     }
 
     /// The JSON object of a request's body.

@@ -213,14 +213,8 @@ struct HTTPErrorCodesE2ETests {
 extension DaemonProcess {
     /// A request with a raw body (for malformed JSON) and the bearer token unless `headers` sets one.
     func raw(_ method: String, _ path: String, body: Data, headers: [String: String] = [:]) async throws -> (Int, Data) {
-        var request = URLRequest(url: URL(string: "http://127.0.0.1:\(port)\(path)")!)
-        request.httpMethod = method
-        request.timeoutInterval = 10
-        request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization")
-        request.setValue("application/json", forHTTPHeaderField: "Content-Type")
-        for (name, value) in headers { request.setValue(value, forHTTPHeaderField: name) }
-        request.httpBody = body
-        let (data, response) = try await URLSession.shared.data(for: request)
-        return ((response as? HTTPURLResponse)?.statusCode ?? 0, data)
+        var fields = ["Authorization": "Bearer \(token)", "Content-Type": "application/json"]
+        for (name, value) in headers { fields[name] = value }
+        return try await TestHTTP.send(method, "http://127.0.0.1:\(port)\(path)", headers: fields, body: body)
     }
 }

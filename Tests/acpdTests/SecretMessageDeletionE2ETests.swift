@@ -144,11 +144,9 @@ struct SecretMessageDeletionE2ETests {
 
     /// POSTs a Bot API call to the fake and returns the status and body.
     static func callBotAPI(_ apiRoot: String, _ method: String, _ parameters: [String: Any]) async throws -> (Int, String) {
-        var request = URLRequest(url: URL(string: "\(apiRoot)/bot\(telegramToken)/\(method)")!)
-        request.httpMethod = "POST"
-        request.setValue("application/json", forHTTPHeaderField: "Content-Type")
-        request.httpBody = try JSONSerialization.data(withJSONObject: parameters)
-        let (data, response) = try await URLSession.shared.data(for: request)
-        return ((response as? HTTPURLResponse)?.statusCode ?? 0, String(decoding: data, as: UTF8.self))
+        let (status, data) = try await TestHTTP.send("POST", "\(apiRoot)/bot\(telegramToken)/\(method)",
+                                                     headers: ["Content-Type": "application/json"],
+                                                     body: try JSONSerialization.data(withJSONObject: parameters))
+        return (status, String(decoding: data, as: UTF8.self))
     }
 }

@@ -11,7 +11,9 @@ a temp dir, empty store), then:
      the conversation's SSE stream (/v1/conversations/{id}/events, opened before the first POST);
      and acpd's own CPU time per message (user and system, from /proc/<pid>/stat; the agent excluded);
   2b. burst: --burst conversations post one prompt each at the same instant (one thread and
-     connection each, released together): POST -> 202 per request;
+     connection each, released together): POST -> 202 per request; first the same burst of
+     GET /healthz (the floor: HTTP server and this client without the router); --burst-text
+     '[delay=3000]' holds the runs, so nothing but intake competes;
   3. sessions: one prompt to each of --sessions new conversations at once (8 client threads with
      keep-alive connections post them all, then poll each conversation until its final message);
      acpd's peak RSS / threads / fds sampled every 100 ms from /proc (the agents are separate
@@ -159,9 +161,11 @@ def latency(port, pid, messages, warmup, chunks):
               f"p99 {pct(values, .99) * 1000:.3f} ms, max {values[-1] * 1000:.3f} ms  ({messages} messages)")
 
 
-def burst(port, conversations, round_=0):
+def burst(port, conversations, round_=0, text="[chunks=3]", floor=False):
     """Every conversation posts once, all released at the same instant; POST -> 202 each. Round 0
-    starts a session (and an agent) per conversation; later rounds find them live."""
+    starts a session (and an agent) per conversation; later rounds find them live. `text` follows
+    the prompt's number (the demo agent's keywords). With `floor`, each thread sends GET /healthz
+    instead: the same burst through the HTTP server and this client, without the router."""
     clients = [Client(port) for _ in range(conversations)]
     for i, client in enumerate(clients):  # connect (and warm) each connection first
         client.request("GET", "/v1/channels")
@@ -171,7 +175,10 @@ def burst(port, conversations, round_=0):
     def post(i):
         barrier.wait()
         start = time.perf_counter()
-        clients[i].post(f"burst{i}", f"burst {i} [chunks=3]", f"burst-{round_}-{i}")
+        if floor:
+            clients[i].request("GET", "/healthz")
+        else:
+            clients[i].post(f"burst{i}", f"burst {i} {text}", f"burst-{round_}-{i}")
         times[i] = time.perf_counter() - start
 
     threads = [threading.Thread(target=post, args=(i,)) for i in range(conversations)]
@@ -183,6 +190,8 @@ def burst(port, conversations, round_=0):
         client.conn.close()
     times.sort()
     what = "new conversations (a session and agent each)" if round_ == 0 else "conversations with live sessions"
+    if floor:
+        what = "clients at once, GET /healthz (the floor: HTTP server and client, no router)"
     print(f"  burst {round_ + 1}: {conversations} {what} posting at once: POST -> 202 p50 {pct(times, .5) * 1000:.3f} ms, "
           f"p90 {pct(times, .9) * 1000:.3f} ms, p99 {pct(times, .99) * 1000:.3f} ms, max {times[-1] * 1000:.3f} ms")
 
@@ -247,6 +256,8 @@ def main():
     parser.add_argument("--coalesce-ms", type=int, default=350, help="acp.stream.coalesceIdleMs")
     parser.add_argument("--port", type=int, default=7979)
     parser.add_argument("--idle-seconds", type=float, default=5)
+    parser.add_argument("--burst-text", default="[chunks=3]",
+                        help="demo agent keywords of the burst's prompts ('[delay=3000]': the runs wait, nothing competes)")
     args = parser.parse_args()
     if args.sessions > 999:
         print("note: the http message log keeps 1000 conversations; the latency conversation is dropped first")
@@ -263,10 +274,12 @@ def main():
               f"+ file-backed {mib(idle['RssFile'])}; {idle['Threads']} threads, {idle['fds']} fds")
         if args.messages > 0:
             latency(args.port, process.pid, args.messages, args.warmup, args.chunks)
+        if args.burst > 0:
+            burst(args.port, args.burst, floor=True)
         for round_ in range(args.burst_rounds if args.burst > 0 else 0):
             if round_ > 0:
                 time.sleep(3)  # the previous round's runs end
-            burst(args.port, args.burst, round_)
+            burst(args.port, args.burst, round_, text=args.burst_text)
         if args.sessions > 0:
             sessions_run(args.port, process.pid, args.sessions)
     finally:
