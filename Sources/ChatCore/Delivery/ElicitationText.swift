@@ -37,6 +37,10 @@ enum ElicitationText {
         if let next = nextTypedField(form, values: values) {
             return "Reply with the \(next.label), or \(typed), \(tail)"
         }
+        // A required choice still open: say which, not "submit" (the form would not go yet).
+        if form.fields.count > 1, let open = form.fields.first(where: { $0.required && values[$0.name] == nil }) {
+            return "Still needed: \(open.label) (/acp answer \(prompt.id) --set \(open.name)=…), then /acp answer \(prompt.id) to submit, \(tail)"
+        }
         if form.fields.count > 1 || form.fields.isEmpty {
             return "Reply /acp answer \(prompt.id) to submit, \(typed), \(tail)"
         }

@@ -40,6 +40,18 @@ struct ElicitationProjectionTests {
         #expect(ops[2] == Op(.edit, slot: ops[0].slot, text: "❓ Question from the agent (#5): Deploy? — declined", kind: .permission, checkpoint: 3))
     }
 
+    @Test("the answer line names what is still needed: the next typed field, then an open choice, then submit")
+    func answerLineNamesWhatIsMissing() {
+        let form = Self.form
+        let typed = ElicitationText.howToAnswer(Self.prompt(), form: form, values: ["dry_run": .boolean(false)])
+        #expect(typed.hasPrefix("Reply with the reason"), "\(typed)")
+        let choice = ElicitationText.howToAnswer(Self.prompt(), form: form, values: ["dry_run": .boolean(false), "reason": .string("ship it")])
+        #expect(choice.hasPrefix("Still needed: Environment (/acp answer 5 --set env=…)"), "\(choice)")
+        let ready = ElicitationText.howToAnswer(Self.prompt(), form: form,
+                                                values: ["dry_run": .boolean(false), "reason": .string("ship it"), "env": .string("prod")])
+        #expect(ready.hasPrefix("Reply /acp answer 5 to submit"), "\(ready)")
+    }
+
     @Test("a form of one choice field answers with one press; a URL has Continue and Decline")
     func singleFieldAndURL() {
         let single = ElicitationForm(fields: [ElicitationField(name: "ok", kind: .boolean, required: true)])
