@@ -191,6 +191,23 @@ public actor FakeBotState {
         return enqueue(["message": JSONValue(message)])
     }
 
+    /// A user presses the inline button whose callback data is `data`, under message `messageId`
+    /// of `chat` (in `topic` of a forum): a `callback_query` update. Returns its update id.
+    @discardableResult
+    public func enqueuePress(_ queryId: String, data: String, from user: Int64, chat: Int64, messageId: Int64,
+                             topic: Int64? = nil) -> Int64 {
+        var message: [String: JSONValue] = ["message_id": .int(messageId), "date": 1,
+                                            "chat": ["id": .int(chat), "type": .string(chat > 0 ? "private" : "supergroup"),
+                                                     "is_forum": .bool(topic != nil)]]
+        if let topic {
+            message["message_thread_id"] = .int(topic)
+            message["is_topic_message"] = true
+        }
+        return enqueue(["callback_query": ["id": .string(queryId), "chat_instance": "x", "data": .string(data),
+                                           "from": ["id": .int(user), "is_bot": false, "first_name": "Someone"],
+                                           "message": JSONValue(message)]])
+    }
+
     /// The next queued update is delivered twice (a redelivery).
     public func duplicateNextUpdate() { duplicateNext = true }
 

@@ -31,12 +31,7 @@ struct TelegramElicitationE2ETests {
                 let buttons = form.buttons.flatMap { $0 }
                 #expect(buttons.allSatisfy { $0.callbackData.utf8.count <= 64 }, "\(buttons)")
                 let production = try #require(buttons.first { $0.text == "Production" }, "\(buttons)")
-                await fake.state.enqueue(["callback_query": [
-                    "id": "press-env", "chat_instance": "x", "data": .string(production.callbackData),
-                    "from": ["id": 111, "is_bot": false, "first_name": "Owner"],
-                    "message": ["message_id": .int(form.messageId), "date": 1, "message_thread_id": 42, "is_topic_message": true,
-                                "chat": ["id": .int(Self.forum), "type": "supergroup", "is_forum": true]],
-                ]])
+                await fake.state.enqueuePress("press-env", data: production.callbackData, from: 111, chat: Self.forum, messageId: form.messageId, topic: 42)
                 try await withDeadline(15, "the press is answered and the choice marked\n\(daemon.log)") {
                     while true {
                         let now = await fake.state.messages(chat: Self.forum, thread: 42).first { $0.messageId == form.messageId }

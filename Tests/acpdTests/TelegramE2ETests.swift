@@ -84,12 +84,7 @@ struct TelegramE2ETests {
                 }
                 let button = try #require(prompt.buttons.first?.first)
                 #expect(button.callbackData.utf8.count <= 64)
-                await fake.state.enqueue(["callback_query": [
-                    "id": "press-1", "chat_instance": "x", "data": .string(button.callbackData),
-                    "from": ["id": 111, "is_bot": false, "first_name": "Owner"],
-                    "message": ["message_id": .int(prompt.messageId), "date": 1, "message_thread_id": 42, "is_topic_message": true,
-                                "chat": ["id": .int(Self.forum), "type": "supergroup", "is_forum": true]],
-                ]])
+                await fake.state.enqueuePress("press-1", data: button.callbackData, from: 111, chat: Self.forum, messageId: prompt.messageId, topic: 42)
                 try await withDeadline(30, "the agent's answer after the press\n\(daemon.log)") {
                     while await !fake.state.messages(chat: Self.forum, thread: 42).contains(where: { $0.text.contains("permission: selected") }) {
                         try await Task.sleep(for: .milliseconds(50))
@@ -100,12 +95,7 @@ struct TelegramE2ETests {
                 }
                 #expect(await fake.state.answeredQueries["press-1"] == .some(nil), "answered without a complaint")
                 // A second press of the same button (a double tap, or later on the old message).
-                await fake.state.enqueue(["callback_query": [
-                    "id": "press-2", "chat_instance": "x", "data": .string(button.callbackData),
-                    "from": ["id": 111, "is_bot": false, "first_name": "Owner"],
-                    "message": ["message_id": .int(prompt.messageId), "date": 1, "message_thread_id": 42, "is_topic_message": true,
-                                "chat": ["id": .int(Self.forum), "type": "supergroup", "is_forum": true]],
-                ]])
+                await fake.state.enqueuePress("press-2", data: button.callbackData, from: 111, chat: Self.forum, messageId: prompt.messageId, topic: 42)
                 try await withDeadline(10, "the second press is answered") {
                     while await fake.state.answeredQueries["press-2"] == nil { try await Task.sleep(for: .milliseconds(50)) }
                 }

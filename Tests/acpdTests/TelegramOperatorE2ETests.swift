@@ -13,15 +13,7 @@ struct TelegramOperatorE2ETests {
 
     /// A press of `data` by `user` on message `messageId` of `chat` (`topic` in a forum).
     static func press(_ fake: TelegramFakeServer, id: String, data: String, user: Int64, chat: Int64, messageId: Int64, topic: Int64? = nil) async {
-        var message: [String: JSONValue] = ["message_id": .int(messageId), "date": 1,
-                                            "chat": ["id": .int(chat), "type": .string(chat > 0 ? "private" : "supergroup"), "is_forum": .bool(topic != nil)]]
-        if let topic {
-            message["message_thread_id"] = .int(topic)
-            message["is_topic_message"] = true
-        }
-        await fake.state.enqueue(["callback_query": ["id": .string(id), "chat_instance": "x", "data": .string(data),
-                                                     "from": ["id": .int(user), "is_bot": false, "first_name": "Someone"],
-                                                     "message": JSONValue(message)]])
+        await fake.state.enqueuePress(id, data: data, from: user, chat: chat, messageId: messageId, topic: topic)
     }
 
     /// Waits until `chat` (`thread`) has a message satisfying `predicate`; returns it.
