@@ -2,9 +2,6 @@ import JSONKit
 import Foundation
 import Synchronization
 import TestSupport
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
 
 /// A running `acpd run` subprocess on a temp directory, and an HTTP client for its API.
 final class DaemonProcess: @unchecked Sendable {

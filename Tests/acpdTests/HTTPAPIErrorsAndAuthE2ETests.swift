@@ -1,9 +1,6 @@
 import Foundation
 import Testing
 import TestSupport
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
 
 /// Issue 11, findings 4 and 9 through `acpd run`: a client's mistake is answered as one (413 for a
 /// body over the limit, 400 for a malformed request), never as the store's 503; `/healthz` and

@@ -1,9 +1,6 @@
 import Foundation
 import Testing
 import TestSupport
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
 
 /// Every error code of CONTRACT.md §5 a chat user can trigger from the http channel of a real
 /// `acpd run` (demo agent, real store), one row per input, and the HTTP API's own errors.

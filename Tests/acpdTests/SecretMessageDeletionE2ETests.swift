@@ -1,7 +1,4 @@
 import DiscordFake
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
 import Foundation
 import TelegramFake
 import Testing
