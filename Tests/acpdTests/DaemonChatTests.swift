@@ -4,6 +4,22 @@ import TestSupport
 
 /// `acpd chat`: the console channel through the router, with stdin piped in.
 struct DaemonChatTests {
+    /// At EOF nobody can answer any more: a run waiting for the agent's question is cancelled at
+    /// once (it used to wait out `acp.permissions.timeoutSeconds`, 10 minutes by default).
+    @Test func endOfInputCancelsARunWaitingForAnAnswer() async throws {
+        try await withTemporaryDirectory { directory in
+            try DaemonProcess.writeConfig(in: directory, port: try DaemonProcess.freePort(), token: "t")
+            let start = ContinuousClock.now
+            let run = try await CLI.run(["chat", "--config", "acpd.yaml", "--conversation", "asked"], in: directory,
+                                        stdin: "deploy [elicit]\n", timeout: 60)
+            #expect(ContinuousClock.now - start < .seconds(30))
+            #expect(run.status == 0, "stderr: \(run.stderr)")
+            #expect(run.stdout.contains("Where should the demo deploy go? — cancelled"), "stdout: \(run.stdout)")
+            #expect(run.stdout.contains("elicitation: cancel"), "stdout: \(run.stdout)")
+            #expect(run.stderr.contains("input ended with a question pending: cancelling the run"), "stderr: \(run.stderr)")
+        }
+    }
+
     @Test func consoleSpawnsBindsAndEchoesThenKeepsTheBinding() async throws {
         try await withTemporaryDirectory { directory in
             try DaemonProcess.writeConfig(in: directory, port: try DaemonProcess.freePort(), token: "t")

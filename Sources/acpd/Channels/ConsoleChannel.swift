@@ -27,7 +27,7 @@ final class ConsoleChannel: ChatChannel, @unchecked Sendable {
     /// The message whose text ends the output so far (its last line has no newline yet).
     private var openMessage: String?
     private var finishedRuns: Set<RunID> = []
-    private var waiters: [(RunID, CheckedContinuation<Void, Never>)] = []
+    private var waiters: [(RunID, UUID, CheckedContinuation<Void, Never>)] = []
 
     /// Redraw edits in place and show a prompt (stdout and stdin are a terminal).
     private let terminal: Bool
@@ -109,14 +109,24 @@ final class ConsoleChannel: ChatChannel, @unchecked Sendable {
     }
 
     /// Returns once the run's final delivery operation reached the console.
+    /// Also returns when the calling task is cancelled.
     func waitUntilDelivered(_ runId: RunID) async {
-        await withCheckedContinuation { (waiter: CheckedContinuation<Void, Never>) in
-            let done = lock.withLock { _ -> Bool in
-                if finishedRuns.contains(runId) { return true }
-                waiters.append((runId, waiter))
-                return false
+        let token = UUID()
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { (waiter: CheckedContinuation<Void, Never>) in
+                let done = lock.withLock { _ -> Bool in
+                    if finishedRuns.contains(runId) || Task.isCancelled { return true }
+                    waiters.append((runId, token, waiter))
+                    return false
+                }
+                if done { waiter.resume() }
             }
-            if done { waiter.resume() }
+        } onCancel: {
+            let waiter = lock.withLock { _ -> CheckedContinuation<Void, Never>? in
+                guard let index = waiters.firstIndex(where: { $0.1 == token }) else { return nil }
+                return waiters.remove(at: index).2
+            }
+            waiter?.resume()
         }
     }
 
@@ -139,7 +149,7 @@ final class ConsoleChannel: ChatChannel, @unchecked Sendable {
                 promptIfIdle()
             }
             finishedRuns.insert(runId)
-            let matching = waiters.filter { $0.0 == runId }.map(\.1)
+            let matching = waiters.filter { $0.0 == runId }.map(\.2)
             waiters.removeAll { $0.0 == runId }
             return matching
         }

@@ -90,8 +90,31 @@ struct ConsoleSession: Service {
             if text.isEmpty { continue }
             if let runId = await say(text)?.runId { runs.append(runId) }
         }
-        // EOF: let the runs started here reach the terminal before the group stops.
-        for runId in runs { await console.waitUntilDelivered(runId) }
+        // EOF: let the runs started here reach the terminal before the group stops (a SIGTERM
+        // stops waiting). Nobody can answer a question or a permission request any more: a run
+        // waiting for one is cancelled rather than left to its timeout.
+        let unanswerable = Task { await cancelRunsWaitingForAnAnswer() }
+        defer { unanswerable.cancel() }
+        let started = runs
+        await cancelWhenGracefulShutdown { [console] in
+            for runId in started { await console.waitUntilDelivered(runId) }
+        }
+    }
+
+    /// Every 200 ms until cancelled: when the console's session has a pending permission request
+    /// or question, cancels its runs (`/acp cancel`), which ends them and says so.
+    private func cancelRunsWaitingForAnAnswer() async {
+        while !Task.isCancelled {
+            if let key = try? parts.store.activeBindings(for: conversation).first?.sessionKey {
+                let permissions = (try? await parts.manager.status(key).pendingPermissions.isEmpty) == false
+                let questions = await !parts.manager.pendingElicitations(key).isEmpty
+                if permissions || questions {
+                    StandardStreams.error("input ended with a question pending: cancelling the run\n")
+                    _ = try? await parts.manager.cancel(key, conversation: conversation)
+                }
+            }
+            try? await Task.sleep(for: .milliseconds(200))
+        }
     }
 }
 
