@@ -6,9 +6,9 @@ import Synchronization
 ///
 /// It is not a task sleeping `duration` that is cancelled: the Swift runtime keeps the timer of a
 /// cancelled `Task.sleep` (a sleep task and a dispatch timer source) until the original deadline
-/// (swiftlang/swift#60441), and some of it for good. A 30-minute turn watchdog cancelled after
-/// every run made acpd's heap grow for as long as it ran (`acpd-bench soak`; measurements in
-/// docs/reliability.md, "Resource soak"). This timer sleeps in steps of at most `step` and is
+/// (swiftlang/swift#60441); measured in a test, part of it was still allocated after the deadline
+/// had passed. A 30-minute turn watchdog cancelled after every run made acpd's heap grow for as
+/// long as it ran (`acpd-bench soak`; measurements in docs/reliability.md, "Resource soak"). This timer sleeps in steps of at most `step` and is
 /// never cancelled while it sleeps: `cancel()` sets a flag that the timer reads after each step,
 /// so every sleep runs to its end and frees what it took. A cancelled timer lingers at most one
 /// step; a running one wakes once a step.

@@ -80,10 +80,10 @@ public final class MemoryTrim: Sendable {
     public static let period: Duration = .seconds(60)
 
     /// Every `interval`, for the life of the process, gives the free pages of every arena back
-    /// (`malloc_trim(0)`, a few milliseconds). glibc returns free memory by itself only from the
-    /// top of an arena; a daemon allocating small objects on many threads for hours keeps free
-    /// pages inside its arenas, so its RSS creeps up while the bytes in use stay level (in
-    /// `acpd-bench soak`: in use level at 10–11 MB, the heap growing ~0.5 MB a minute; see
+    /// (`malloc_trim(0)`). glibc returns free memory by itself only from the top of an arena; a
+    /// daemon allocating small objects on many threads for hours keeps free pages inside its
+    /// arenas, so its RSS creeps up while the bytes in use stay level (in `acpd-bench soak` at 23
+    /// runs a second: in use level at 10–11 MB, the heap growing ~0.7 MB a minute; see
     /// docs/reliability.md, "Resource soak"). False (and nothing started) when disabled.
     @discardableResult
     public func trimPeriodically(every interval: Duration = period) -> Bool {
