@@ -41,8 +41,12 @@ struct WatchdogTimerTests {
 
     /// Many hour-long timers, each cancelled while it sleeps, against as many cancelled hour-long
     /// `Task.sleep`s (whose memory the runtime keeps: swiftlang/swift#60441). Measured as the
-    /// bytes malloc has handed out.
-    @Test("a cancelled timer frees its memory within a step; a cancelled Task.sleep does not")
+    /// bytes malloc has handed out, which is the whole process's: with the other suites running
+    /// alongside, their allocations swamp it (a full run read +11 MB for the timers and +10 MB
+    /// for the sleeps), so it runs only when asked, alone:
+    /// `ACPD_MEMORY_TESTS=1 swift test --filter WatchdogTimerTests`.
+    @Test("a cancelled timer frees its memory within a step; a cancelled Task.sleep does not",
+          .enabled(if: ProcessInfo.processInfo.environment["ACPD_MEMORY_TESTS"] == "1", "measures the whole process's heap: run alone"))
     func cancelledTimersFreeTheirMemory() async throws {
         let count = 100_000
         let baseline = try heapInUse()
