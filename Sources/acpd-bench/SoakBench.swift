@@ -8,9 +8,13 @@ import Foundation
 /// idle runtimes are evicted and started again all the time. Every `--sample` seconds it records
 /// acpd's RSS, open descriptors and threads, the store's size (database + WAL) and the runs
 /// answered. After a warm-up (the first quarter) RSS, descriptors and threads must stay flat:
-/// the last half's peak within 15% (RSS) / +16 descriptors / +4 threads of the peak before it.
+/// over the last half, RSS may grow at most `--max-slope` bytes per answered run (the
+/// least-squares slope of RSS against runs answered; 100 by default, well above the sampling
+/// noise of a 30-minute soak and an eighth of the 800 bytes a run that acpd leaked before its
+/// watchdogs stopped cancelling sleeps), and the last half's peaks stay within 5% (RSS) /
+/// +16 descriptors / +4 threads of the peaks between warm-up and half-time.
 ///
-/// `acpd-bench soak [--seconds 1800] [--conversations 50] [--gap 100] [--sample 10] [--live 20]`
+/// `acpd-bench soak [--seconds 1800] [--conversations 50] [--gap 100] [--sample 10] [--live 20] [--max-slope 100]`
 enum SoakBench {
     static let token = "discord-soak-token"
     static let owner = "222222222222222222"
@@ -31,6 +35,7 @@ enum SoakBench {
         let gap = options.int("gap", default: 100)
         let every = Double(options.int("sample", default: 10))
         let live = options.int("live", default: 20)
+        let maxSlope = Double(options.int("max-slope", default: 100))
         let agent = try RouterBench.demoAgentPath(options)
         let acpd = productsDir.appendingPathComponent("acpd").path
         guard FileManager.default.isExecutableFile(atPath: acpd) else { throw BenchError("acpd not found at \(acpd)") }
@@ -103,12 +108,13 @@ enum SoakBench {
             }
             let exit = await daemon.stop(within: 60)
             chaosPrint("  sent \(sent) prompts, \(resets) /new, \(kills) agent SIGKILLs; acpd exited \(exit.map(String.init) ?? "only when killed") on SIGTERM")
-            try verdict(samples)
+            try verdict(samples, maxSlope: maxSlope)
         }
     }
 
-    /// Flat after warm-up: the last half's peaks against the peaks between warm-up and half-time.
-    static func verdict(_ samples: [Sample]) throws {
+    /// Flat after warm-up: RSS's slope over the last half (bytes per answered run) at most
+    /// `maxSlope`, and the last half's peaks against the peaks between warm-up and half-time.
+    static func verdict(_ samples: [Sample], maxSlope: Double) throws {
         guard samples.count >= 8 else { throw BenchError("too few samples for a verdict (\(samples.count)); run longer") }
         let warm = samples.count / 4, half = samples.count / 2
         let before = samples[warm..<half], after = samples[half...]
@@ -120,18 +126,27 @@ enum SoakBench {
         let perRun = answered.1 > answered.0 ? Double(store.1 - store.0) / Double(answered.1 - answered.0) : 0
         chaosPrint(String(format: "  after warm-up, peak before → after half-time: RSS %.1f → %.1f MB, fds %d → %d, threads %d → %d",
                           Double(rss.0) / 1024, Double(rss.1) / 1024, fds.0, fds.1, threads.0, threads.1))
-        let rssSlope = answered.1 > answered.0
-            ? Double(samples[samples.count - 1].rssKB - samples[warm].rssKB) / Double(answered.1 - answered.0) * 1000 : 0
-        chaosPrint(String(format: "  RSS after warm-up: %.1f → %.1f MB (%.0f kB per 1000 answered runs)",
-                          Double(samples[warm].rssKB) / 1024, Double(samples[samples.count - 1].rssKB) / 1024, rssSlope))
+        let slopes = (rssSlope(samples[warm...]), rssSlope(after))
+        chaosPrint(String(format: "  RSS after warm-up: %.1f → %.1f MB; slope %.0f bytes per answered run after warm-up, %.0f over the last half (at most %.0f)",
+                          Double(samples[warm].rssKB) / 1024, Double(samples[samples.count - 1].rssKB) / 1024, slopes.0, slopes.1, maxSlope))
         chaosPrint(String(format: "  store: %.1f → %.1f MB (%.0f bytes per answered run: history kept until store.retention prunes it)",
                           Double(store.0) / 1_048_576, Double(store.1) / 1_048_576, perRun))
         var growth: [String] = []
-        if Double(rss.1) > Double(rss.0) * 1.15 { growth.append("RSS") }
+        if slopes.1 > maxSlope { growth.append(String(format: "RSS (%.0f bytes per answered run over the last half)", slopes.1)) }
+        if Double(rss.1) > Double(rss.0) * 1.05 { growth.append("RSS peak (more than 5%)") }
         if fds.1 > fds.0 + 16 { growth.append("descriptors") }
         if threads.1 > threads.0 + 4 { growth.append("threads") }
         guard growth.isEmpty else { throw BenchError("not flat after warm-up: \(growth.joined(separator: ", ")) grew") }
         chaosPrint("  flat after warm-up: yes")
+    }
+
+    /// The least-squares slope of RSS (bytes) against runs answered, over `samples`; 0 when no run was answered meanwhile.
+    static func rssSlope(_ samples: ArraySlice<Sample>) -> Double {
+        let runs = samples.map { Double($0.answered) }, bytes = samples.map { Double($0.rssKB) * 1024 }
+        let meanRuns = runs.reduce(0, +) / Double(runs.count), meanBytes = bytes.reduce(0, +) / Double(bytes.count)
+        let spread = runs.reduce(0) { $0 + ($1 - meanRuns) * ($1 - meanRuns) }
+        guard spread > 0 else { return 0 }
+        return zip(runs, bytes).reduce(0) { $0 + ($1.0 - meanRuns) * ($1.1 - meanBytes) } / spread
     }
 
     /// A `/proc/<pid>/status` field in its unit (kB for VmRSS), 0 when unreadable.

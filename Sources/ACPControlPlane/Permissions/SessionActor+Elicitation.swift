@@ -40,7 +40,7 @@ extension SessionActor {
         let requestId: String
         let reply: ElicitationReply
         var values: [String: ElicitationValue]
-        var timer: Task<Void, Never>?
+        var timer: WatchdogTimer?
     }
 
     /// Handles one elicitation signal of the active run.
@@ -90,10 +90,7 @@ extension SessionActor {
         }
         let id = prompt.id
         var entry = PendingElicitation(prompt: prompt, runId: run, requestId: request.id, reply: request.reply, values: values)
-        entry.timer = Task { [weak self] in
-            do { try await Task.sleep(for: timeout) } catch { return }
-            await self?.elicitationTimedOut(id)
-        }
+        entry.timer = WatchdogTimer(after: timeout) { [weak self] in await self?.elicitationTimedOut(id) }
         elicitationBook.pending[id] = entry
     }
 

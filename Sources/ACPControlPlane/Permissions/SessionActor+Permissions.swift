@@ -49,10 +49,7 @@ extension SessionActor {
         case .ask:
             let timeout = settings.permissionTimeout
             let id = prompt.id
-            permissions[id]?.timer = Task { [weak self] in
-                do { try await Task.sleep(for: timeout) } catch { return }
-                await self?.permissionTimedOut(id)
-            }
+            permissions[id]?.timer = WatchdogTimer(after: timeout) { [weak self] in await self?.permissionTimedOut(id) }
         }
     }
 

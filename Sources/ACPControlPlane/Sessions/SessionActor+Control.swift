@@ -138,10 +138,8 @@ extension SessionActor {
     private func drain(_ task: Task<Void, Never>?) async {
         guard let task else { return }
         let timeout = context.settings.runDrainTimeout
-        let watchdog = Task {
-            do { try await Task.sleep(for: timeout) } catch { return }
-            task.cancel()
-        }
+        // A `WatchdogTimer`: a cancelled sleep's timer would stay until its deadline (every `/new`).
+        let watchdog = WatchdogTimer(after: timeout) { task.cancel() }
         await task.value
         watchdog.cancel()
     }

@@ -56,10 +56,9 @@ extension SessionActor {
 
         let stream = backend.runTurn(handle, prompt: run.prompt, runId: runId)
         let timeout = effectiveTurnTimeout
-        let watchdog = Task { [weak self] in
-            do { try await Task.sleep(for: timeout) } catch { return }
-            await self?.turnTimedOut(runId)
-        }
+        // Called off after nearly every run: a `WatchdogTimer`, not a cancelled `Task.sleep`, whose
+        // timer the runtime would keep for the whole timeout (see `WatchdogTimer`).
+        let watchdog = WatchdogTimer(after: timeout) { [weak self] in await self?.turnTimedOut(runId) }
         defer { watchdog.cancel() }
 
         var terminal: RuntimeEvent?

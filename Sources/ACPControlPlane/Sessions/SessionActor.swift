@@ -54,7 +54,7 @@ actor SessionActor {
         let prompt: PermissionPrompt
         let runId: RunID
         let reply: PermissionReply
-        var timer: Task<Void, Never>?
+        var timer: WatchdogTimer?
         /// The runtime's id of the request (`$/cancel_request` names it).
         var requestId: String?
     }

@@ -179,16 +179,14 @@ public final class ChildProcess: Sendable {
     public func waitForExit(timeout: Duration) async -> ProcessExit? {
         if let exit = exitBox.exit { return exit }
         let box = exitBox
-        return await withTaskGroup(of: ProcessExit?.self) { group in
-            group.addTask { await box.waitCancellable() }
-            group.addTask {
-                try? await Task.sleep(for: max(.zero, timeout))
-                return nil
-            }
-            let first = await group.next() ?? nil
-            group.cancelAll()
-            return first ?? box.exit
-        }
+        // The deadline is a `WatchdogTimer`, not a sleep cancelled when the child exits first
+        // (as it nearly always does, on every agent stop): the runtime keeps a cancelled sleep's
+        // timer until its deadline (see `WatchdogTimer`).
+        let waiter = Task { await box.waitCancellable() }
+        let timer = WatchdogTimer(after: max(.zero, timeout)) { waiter.cancel() }
+        let exit = await withTaskCancellationHandler { await waiter.value } onCancel: { waiter.cancel() }
+        timer.cancel()
+        return exit ?? box.exit
     }
 
     /// Sends `signal` to the child's whole process group, unless the child was already reaped.

@@ -11,7 +11,8 @@ import Synchronization
 /// one trim however many big lines came), on a thread of its own: `malloc_trim(0)` releases the
 /// free pages of every arena; and at start `mapBigAllocations` gives such buffers mappings of
 /// their own, returned when freed (that alone took the RSS after three 20 MB lines from 105 to
-/// 36 MiB). `ACPD_MALLOC_TRIM=0` in the environment turns both off (to compare).
+/// 36 MiB). `acpd run` also trims every minute (`trimPeriodically`). `ACPD_MALLOC_TRIM=0` in the
+/// environment turns all of it off (to compare).
 /// Measured in docs/benchmarks.md ("big agent lines").
 public final class MemoryTrim: Sendable {
     /// The process's trimmer.
@@ -73,6 +74,28 @@ public final class MemoryTrim: Sendable {
     public static func mapBigAllocations() -> Bool {
         guard shared.enabled, let mallopt = PosixSymbols.mallopt else { return false }
         return mallopt(-3 /* M_MMAP_THRESHOLD */, Int32(threshold)) == 1
+    }
+
+    /// How often `acpd run` trims (`trimPeriodically`).
+    public static let period: Duration = .seconds(60)
+
+    /// Every `interval`, for the life of the process, gives the free pages of every arena back
+    /// (`malloc_trim(0)`). glibc returns free memory by itself only from the top of an arena; a
+    /// daemon allocating small objects on many threads for hours keeps free pages inside its
+    /// arenas, so its RSS creeps up while the bytes in use stay level (in `acpd-bench soak` at 23
+    /// runs a second: in use level at 10–11 MB, the heap growing ~0.7 MB a minute; see
+    /// docs/reliability.md, "Resource soak"). False (and nothing started) when disabled.
+    @discardableResult
+    public func trimPeriodically(every interval: Duration = period) -> Bool {
+        guard enabled else { return false }
+        Task.detached(priority: .background) { [self] in
+            while true {
+                try? await Task.sleep(for: interval)
+                Self.trimNow()
+                state.withLock { $0.trims += 1 }
+            }
+        }
+        return true
     }
 
     /// Returns free heap memory to the system now.

@@ -228,6 +228,13 @@ actor AgentConnection {
         } catch {
             return .failure(.transport(ACPError(.protocolError, message: "cannot encode \(method)", detail: "\(error)")))
         }
+        // Called off as soon as the call returns (a task left sleeping to the deadline, 120 s for
+        // most requests, kept its memory that long after every call); see `WatchdogTimer`. It
+        // cannot fire before `pending[id]` is set: that happens on this actor without a suspension.
+        let timer = timeout.map { timeout in
+            WatchdogTimer(after: .seconds(max(0, timeout))) { [weak self] in await self?.timeOut(id, method: method, after: timeout) }
+        }
+        defer { timer?.cancel() }
         return await withCheckedContinuation { continuation in
             pending[id] = .call(method: method, continuation)
             do throws(ACPError) {
@@ -235,13 +242,6 @@ actor AgentConnection {
             } catch {
                 pending[id] = nil
                 continuation.resume(returning: .failure(.transport(error)))
-                return
-            }
-            if let timeout {
-                Task { [weak self] in
-                    try? await Task.sleep(nanoseconds: UInt64(timeout * 1_000_000_000))
-                    await self?.timeOut(id, method: method, after: timeout)
-                }
             }
         }
     }

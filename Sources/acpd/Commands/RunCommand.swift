@@ -24,8 +24,10 @@ struct RunCommand: AsyncParsableCommand {
     @OptionGroup var log: LogOptions
 
     func run() async throws {
-        // Big agent lines' buffers get mappings of their own, given back when freed.
+        // Big agent lines' buffers get mappings of their own, given back when freed; free heap
+        // pages go back every minute (a long-running daemon's RSS would otherwise creep up).
         MemoryTrim.mapBigAllocations()
+        MemoryTrim.shared.trimPeriodically()
         // The config is read first: its `log` section decides how the log is written.
         let loaded: (config: ACPDConfig, description: String)
         do { loaded = try config.load(serving: true) } catch {

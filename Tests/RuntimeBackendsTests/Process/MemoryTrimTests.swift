@@ -38,6 +38,18 @@ struct MemoryTrimTests {
         #expect(trim.trims == 0)
     }
 
+    @Test func periodicTrimsRunEveryIntervalUnlessDisabled() async throws {
+        let trim = MemoryTrim(delay: .seconds(1), enabled: true)
+        #expect(trim.trimPeriodically(every: .milliseconds(50)))
+        try await withDeadline(20, "three periodic trims") {
+            while trim.trims < 3 { try await Task.sleep(for: .milliseconds(20)) }
+        }
+        let off = MemoryTrim(delay: .seconds(1), enabled: false)
+        #expect(!off.trimPeriodically(every: .milliseconds(10)))
+        try await Task.sleep(for: .milliseconds(200))
+        #expect(off.trims == 0)
+    }
+
     @Test func glibcTakesTheMmapThreshold() {
         // acpd runs on glibc (Debian): the lookup and the setting must work there.
         #expect(MemoryTrim.mapBigAllocations())
