@@ -40,7 +40,9 @@ func discordChannel(_ fake: DiscordFakeServer, _ client: HTTPClient, requestTime
 }
 
 /// Waits (up to `seconds`) until `condition` holds, checking every 20 ms.
-func eventually(_ what: String, within seconds: Double = 10, _ condition: @escaping @Sendable () async throws -> Bool) async throws {
+/// (30 s by default: in a full parallel test run on two cores, the first seconds of every suite
+/// starting at once can hold the gateway's handshake past 10 s; alone it connects in milliseconds.)
+func eventually(_ what: String, within seconds: Double = 30, _ condition: @escaping @Sendable () async throws -> Bool) async throws {
     try await withDeadline(seconds, what) {
         while try await !condition() { try await Task.sleep(for: .milliseconds(20)) }
     }

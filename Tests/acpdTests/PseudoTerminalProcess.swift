@@ -46,7 +46,7 @@ final class PseudoTerminalProcess: @unchecked Sendable {
     var transcript: String { lock.withLock { output } }
 
     /// Waits until the output contains `text` (after what earlier expectations consumed).
-    func expect(_ text: String, timeout: Double = 20) async throws {
+    func expect(_ text: String, timeout: Double = 45) async throws {
         let deadline = Date().addingTimeInterval(timeout)
         while !transcript.contains(text) {
             guard Date() < deadline, process.isRunning || transcript.contains(text) else {
