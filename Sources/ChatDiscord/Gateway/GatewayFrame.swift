@@ -36,11 +36,13 @@ public enum GatewayFrame: Sendable, Equatable {
         case 10:
             let interval: Int64? = switch payload["d"]?["heartbeat_interval"] {
             case .int(let value)?: value
-            case .double(let value)?: Int64(value)
+            // `Int64(_:)` traps beyond its range (a HELLO of `4.12e52` crashed acpd; found by the fuzzer).
+            case .double(let value)?: Int64(exactly: value.rounded(.towardZero))
             default: nil
             }
             guard let interval, interval > 0 else { return nil }
-            return .hello(heartbeatInterval: .milliseconds(interval))
+            // At most 10 minutes (Discord's is about 41 s): a sleep that long is still a sleep.
+            return .hello(heartbeatInterval: .milliseconds(min(interval, 600_000)))
         case 11:
             return .heartbeatAck
         default:
