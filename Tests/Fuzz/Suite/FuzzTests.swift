@@ -3,7 +3,7 @@ import Testing
 import TestSupport
 
 /// Every fuzz target (Tests/Fuzz/Targets) on its corpus, then on seeded mutants of it for a
-/// bounded time (`ACPD_FUZZ_SECONDS`, default 2 s each, 30 s under CI). A broken invariant fails the test and
+/// bounded time (`ACPD_FUZZ_SECONDS`, default 2 s each). A broken invariant fails the test and
 /// saves the input under `Tests/Fuzz/crashes/<target>/`; a crash or an input over its deadline
 /// saves it there too (see `FuzzInFlight`) and ends the test process. The long campaign runs the
 /// same targets under libFuzzer (`scripts/fuzz`, docs/reliability.md).
