@@ -132,7 +132,6 @@ public actor ConversationSendQueue {
     private let stopped = Mutex(false)
     /// Set by `halt()`: the call in flight completes, nothing else is sent, no wait continues.
     private let halted = Mutex(false)
-    private let haltSignal = OneShotSignal()
     private var refs: [SlotKey: MessageRef] = [:]
     /// Slots whose send had an unknown outcome: the message may exist, but there is no reference.
     private var unknownSlots: Set<SlotKey> = []
@@ -210,13 +209,13 @@ public actor ConversationSendQueue {
     }
 
     /// Stops the queue soon without losing anything: the call in flight (if any) completes and is
-    /// recorded as usual; every pacing or retry wait ends now, and nothing else is sent. What was
+    /// recorded as usual, a pacing or retry wait under way runs out (it is a plain sleep: a task
+    /// group per paced send cost hops on every send), and nothing else is sent. What was
     /// not sent keeps its checkpoint where it was, so the next start delivers it (a run's output
     /// is in the store); a standalone message not sent yet completes with a failure. For a
     /// shutdown that must end within a bound (`DeliveryService.drainLimit`).
     public nonisolated func halt() {
         halted.withLock { $0 = true }
-        haltSignal.fire()
         stop()
     }
 
@@ -329,7 +328,7 @@ public actor ConversationSendQueue {
                 }
                 Counter(label: "acpd_delivery_retries_total", dimensions: [("channel", conversation.channel.rawValue)]).increment()
                 do {
-                    try await haltableSleep(policy.delay(afterAttempt: attempt, retryAfter: retryAfter.value))
+                    try await sleep(policy.delay(afterAttempt: attempt, retryAfter: retryAfter.value))
                 } catch {
                     await onFailure(item, error)
                     return .failed("\(error)")
@@ -361,18 +360,7 @@ public actor ConversationSendQueue {
         let interval = channel.capabilities.minSendInterval
         guard interval > .zero, let lastCall else { return }
         let wait = interval - (ContinuousClock.now - lastCall)
-        if wait > .zero { try? await haltableSleep(wait) }
-    }
-
-    /// Sleeps `duration`, or less when `halt()` comes first.
-    private func haltableSleep(_ duration: Duration) async throws {
-        if isHalted { return }
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { [sleep] in try await sleep(duration) }
-            group.addTask { [haltSignal] in await haltSignal.wait() }
-            try await group.next()
-            group.cancelAll()
-        }
+        if wait > .zero { try? await sleep(wait) }
     }
 
     /// Takes over the messages a run already has in this conversation (from before a restart),
