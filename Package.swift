@@ -79,9 +79,12 @@ let package = Package(
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                "CExecutorHook",
             ],
             swiftSettings: strict
         ),
+        // Sets the Swift concurrency runtime's global enqueue hook (see RuntimeBackends' GlobalExecutor).
+        .target(name: "CExecutorHook"),
         // libyaml's event parser, for the config loader's YAML composer (Debian: libyaml-dev).
         .systemLibrary(name: "CYAML", pkgConfig: "yaml-0.1", providers: [.apt(["libyaml-dev"])]),
         // Config (+YAML), conversation ids, the binding model, resolver and reconciler.
@@ -144,7 +147,6 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOWebSocket", package: "swift-nio"),
                 .product(name: "WSClient", package: "swift-websocket"),

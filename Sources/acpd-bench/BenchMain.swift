@@ -1,3 +1,4 @@
+import RuntimeBackends
 import Foundation
 
 /// `acpd-bench`: the benchmark harness. Run in release: `swift run -c release acpd-bench <name> [args]`.
@@ -18,6 +19,7 @@ enum BenchMain {
     ]
 
     static func main() async {
+        GlobalExecutor.useEventLoops()  // as `acpd` does (ACPD_NIO_EXECUTOR=0 leaves the runtime's pool)
         let arguments = Array(CommandLine.arguments.dropFirst())
         guard let name = arguments.first, let bench = benches.first(where: { $0.name == name }) else {
             print("usage: acpd-bench <bench> [options]\n")

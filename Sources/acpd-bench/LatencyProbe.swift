@@ -9,6 +9,8 @@ struct RunTimeline: Sendable {
     var turnStarted: Double?
     /// The `session/prompt` line was handed to the agent's pipe writer.
     var promptWritten: Double?
+    /// The runtime's stream of the turn ended (the agent's answer read and mapped).
+    var streamEnded: Double?
     /// Chunk → first send/edit whose text contains it, per output chunk.
     var chunkLatencies: [Double] = []
     /// Per chunk: whether the run's final operation showed it first (not a live flush).
@@ -54,6 +56,12 @@ final class LatencyProbe: Sendable {
             guard let run = state.lastStarted, state.runs[run]?.promptWritten == nil else { return }
             state.runs[run]?.promptWritten = now
         }
+    }
+
+    /// The runtime's stream of the run ended.
+    func streamEnded(_ runId: RunID) {
+        let now = monotonicSeconds()
+        state.withLock { $0.runs[runId, default: RunTimeline()].streamEnded = now }
     }
 
     /// The runtime's stream yielded output text.

@@ -121,6 +121,7 @@ struct TimingRuntime: AgentRuntime {
                 if case .text(let delta) = event, delta.stream == .output { probe.chunk(runId, text: delta.text) }
                 continuation.yield(event)
             }
+            probe.streamEnded(runId)
             continuation.finish()
         }
         continuation.onTermination = { termination in

@@ -1,7 +1,16 @@
 import ArgumentParser
+import RuntimeBackends
+
+/// The entry point: the global executor first (SwiftNIO's event loops), then the command line.
+@main
+enum Entry {
+    static func main() async {
+        GlobalExecutor.useEventLoops()
+        await ACPD.main()
+    }
+}
 
 /// The `acpd` command line: the daemon and its operator tools.
-@main
 struct ACPD: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "acpd",

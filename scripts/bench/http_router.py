@@ -10,8 +10,8 @@ a temp dir, empty store), then:
      connection; POST /v1/messages -> 202 (run queued) and POST -> the run's final message seen on
      the conversation's SSE stream (/v1/conversations/{id}/events, opened before the first POST);
      and acpd's own CPU time per message (user and system, from /proc/<pid>/stat; the agent excluded);
-  2b. burst: --burst conversations post one prompt each at the same instant (one thread and
-     connection each, released together): POST -> 202 per request; first the same burst of
+  2b. burst: --burst conversations post one prompt each at the same instant (one client thread
+     writes every request back to back on its own keep-alive connection): POST -> 202 per request; first the same burst of
      GET /healthz (the floor: HTTP server and this client without the router); --burst-text
      '[delay=3000]' holds the runs, so nothing but intake competes;
   3. sessions: one prompt to each of --sessions new conversations at once (8 client threads with
@@ -20,7 +20,7 @@ a temp dir, empty store), then:
      processes, so excluded), and the time until every final message is visible.
 Then SIGTERM and the time to stop. Python's own client time is included in every HTTP figure.
 """
-import argparse, concurrent.futures, http.client, json, os, signal, subprocess, sys, tempfile, threading, time
+import argparse, concurrent.futures, http.client, json, os, re, signal, subprocess, sys, tempfile, threading, time
 
 TOKEN = "bench-token"
 HEADERS = {"Authorization": "Bearer " + TOKEN, "Content-Type": "application/json"}
@@ -162,33 +162,77 @@ def latency(port, pid, messages, warmup, chunks):
 
 
 def burst(port, conversations, round_=0, text="[chunks=3]", floor=False):
-    """Every conversation posts once, all released at the same instant; POST -> 202 each. Round 0
-    starts a session (and an agent) per conversation; later rounds find them live. `text` follows
-    the prompt's number (the demo agent's keywords). With `floor`, each thread sends GET /healthz
-    instead: the same burst through the HTTP server and this client, without the router."""
-    clients = [Client(port) for _ in range(conversations)]
-    for i, client in enumerate(clients):  # connect (and warm) each connection first
-        client.request("GET", "/v1/channels")
-    barrier = threading.Barrier(conversations)
-    times = [0.0] * conversations
+    """Every conversation posts once, all at the same instant; POST -> 202 each. Round 0 starts a
+    session (and an agent) per conversation; later rounds find them live. `text` follows the
+    prompt's number (the demo agent's keywords). With `floor`, each connection sends GET /healthz
+    instead: the same burst through the HTTP server and this client, without the router.
 
-    def post(i):
-        barrier.wait()
-        start = time.perf_counter()
+    One thread drives every connection (non-blocking sockets, epoll): the requests are built first,
+    written back to back (100 writes take well under a millisecond), and each response is timed
+    from its own request's write to its last byte read. No GIL contention between client threads,
+    so the client's own share of a figure stays small (compare the floor line)."""
+    import select, socket
+    sockets = []
+    for _ in range(conversations):  # connect and warm each keep-alive connection first
+        sock = socket.create_connection(("127.0.0.1", port), timeout=60)
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        sockets.append(sock)
+    requests = []
+    for i in range(conversations):
         if floor:
-            clients[i].request("GET", "/healthz")
+            body = b""
+            head = f"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {TOKEN}\r\n\r\n"
         else:
-            clients[i].post(f"burst{i}", f"burst {i} {text}", f"burst-{round_}-{i}")
-        times[i] = time.perf_counter() - start
+            body = json.dumps({"conversationId": f"burst{i}", "senderId": "bench", "text": f"burst {i} {text}",
+                               "messageId": f"burst-{round_}-{i}"}).encode()
+            head = (f"POST /v1/messages HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {TOKEN}\r\n"
+                    f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n")
+        requests.append(head.encode() + body)
+    warm = f"GET /v1/channels HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {TOKEN}\r\n\r\n".encode()
 
-    threads = [threading.Thread(target=post, args=(i,)) for i in range(conversations)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    for client in clients:
-        client.conn.close()
-    times.sort()
+    def exchange(payloads):
+        """Writes payloads[i] on sockets[i], all first, then reads every response; seconds each."""
+        poller = select.epoll()
+        fds = {}
+        for i, sock in enumerate(sockets):
+            sock.setblocking(False)
+            poller.register(sock.fileno(), select.EPOLLIN)
+            fds[sock.fileno()] = i
+        starts = [0.0] * len(sockets)
+        ends = [0.0] * len(sockets)
+        buffers = [b""] * len(sockets)
+        for i, sock in enumerate(sockets):
+            starts[i] = time.perf_counter()
+            sock.sendall(payloads[i])
+        pending = len(sockets)
+        while pending:
+            for fd, _ in poller.poll(60):
+                i = fds[fd]
+                chunk = sockets[i].recv(65536)
+                if not chunk:
+                    raise RuntimeError("connection closed by acpd")
+                buffers[i] += chunk
+                head, sep, rest = buffers[i].partition(b"\r\n\r\n")
+                if not sep:
+                    continue
+                length = re.search(rb"(?i)content-length:\s*(\d+)", head)
+                if length and len(rest) < int(length.group(1)):
+                    continue
+                ends[i] = time.perf_counter()
+                status = int(head.split(b" ", 2)[1])
+                if status >= 300:
+                    raise RuntimeError(f"burst request {i}: {status} {rest[:200]!r}")
+                poller.unregister(fd)
+                pending -= 1
+        poller.close()
+        for sock in sockets:
+            sock.setblocking(True)
+        return [end - begin for begin, end in zip(starts, ends)]
+
+    exchange([warm] * conversations)
+    times = sorted(exchange(requests))
+    for sock in sockets:
+        sock.close()
     what = "new conversations (a session and agent each)" if round_ == 0 else "conversations with live sessions"
     if floor:
         what = "clients at once, GET /healthz (the floor: HTTP server and client, no router)"

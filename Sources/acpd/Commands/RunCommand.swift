@@ -41,7 +41,8 @@ struct RunCommand: AsyncParsableCommand {
         let registry = PrometheusCollectorRegistry()
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
         let logger = Logger(label: "acpd")
-        logger.notice("acpd starting", metadata: ["config": "\(loaded.description)", "version": "\(ACPDVersion.current)"])
+        logger.notice("acpd starting", metadata: ["config": "\(loaded.description)", "version": "\(ACPDVersion.current)",
+                                                  "executor": "\(GlobalExecutor.isEventLoops ? "event loops" : "concurrency pool")"])
         Self.raiseOpenFileLimit(loaded.config, logger: logger)
         do {
             try await Daemon(config: loaded.config, configPath: loaded.config.file, registry: registry, logger: logger).run()

@@ -1,0 +1,43 @@
+import CExecutorHook
+import NIOCore
+import NIOPosix
+import Synchronization
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Runs Swift concurrency's global executor on SwiftNIO's event loops.
+///
+/// By default a task's jobs run on the concurrency runtime's own thread pool, and every I/O event
+/// SwiftNIO delivers (an HTTP request, a line from an agent's pipe, a gateway frame) is handed to
+/// that pool: a thread wake-up (a futex) on the way in and another on the way back out to the
+/// event loop that writes the answer. With the hook set, the jobs run on the event loop threads of
+/// `MultiThreadedEventLoopGroup.singleton` (one per core), and a job enqueued from an event loop
+/// stays on that loop. Measured in docs/benchmarks.md ("One set of threads").
+///
+/// SwiftNIO's own `NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor`
+/// finds the hook with `dlsym`, which cannot see it in acpd's release executable (the runtime is
+/// linked statically and nothing is exported), so the hook is set here by name through a C shim.
+/// `ACPD_NIO_EXECUTOR=0` in the environment leaves the runtime's pool in place (to compare).
+public enum GlobalExecutor {
+    private typealias Original = @convention(thin) (UnownedJob) -> Void
+    private typealias Hook = @convention(thin) (UnownedJob, Original) -> Void
+
+    /// Whether `useEventLoops` installed the hook in this process.
+    public static var isEventLoops: Bool { installed.load(ordering: .relaxed) }
+    private static let installed = Atomic<Bool>(false)
+
+    /// Installs the hook; call first thing in `main`, before any task is started. Returns false
+    /// when it was not installed (turned off, or another hook is already set).
+    @discardableResult
+    public static func useEventLoops() -> Bool {
+        if let value = getenv("ACPD_NIO_EXECUTOR"), String(cString: value) == "0" { return false }
+        let hook: Hook = { job, _ in
+            MultiThreadedEventLoopGroup.singleton.any().executor.enqueue(ExecutorJob(job))
+        }
+        let pointer = unsafeBitCast(hook, to: UnsafeRawPointer.self)
+        guard acpd_install_global_enqueue_hook(pointer) == 1 else { return false }
+        installed.store(true, ordering: .relaxed)
+        return true
+    }
+}
