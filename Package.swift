@@ -182,6 +182,8 @@ let package = Package(
             dependencies: [
                 "ACPControlPlane", "RuntimeBackends", "Bindings", "ChatCore", "StoreSeeding", "TelegramFake", "DiscordFake", "JSONKit",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
             ],
             swiftSettings: strict
         ),
@@ -210,7 +212,8 @@ let package = Package(
         ),
         .testTarget(
             name: "RuntimeBackendsTests",
-            dependencies: ["RuntimeBackends", "ACPControlPlane", "JSONKit", "TestSupport"],
+            dependencies: ["RuntimeBackends", "ACPControlPlane", "JSONKit", "TestSupport",
+                           .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio")],
             swiftSettings: strict
         ),
         // The acpd executable driven as a subprocess, as users run it.

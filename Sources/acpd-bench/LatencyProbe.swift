@@ -9,6 +9,8 @@ struct RunTimeline: Sendable {
     var turnStarted: Double?
     /// The `session/prompt` line was handed to the agent's pipe writer.
     var promptWritten: Double?
+    /// The runtime's stream yielded the run's first output text.
+    var firstChunk: Double?
     /// The runtime's stream of the turn ended (the agent's answer read and mapped).
     var streamEnded: Double?
     /// Chunk → first send/edit whose text contains it, per output chunk.
@@ -68,7 +70,10 @@ final class LatencyProbe: Sendable {
     func chunk(_ runId: RunID, text: String) {
         let now = monotonicSeconds()
         state.withLock { state in
-            var run = state.runs[runId, default: RunTimeline()]
+            // Taken out of the dictionary while it changes: a copy left behind would make every
+            // append copy the run's whole `pending` list (quadratic over a 10,000-chunk answer).
+            var run = state.runs.removeValue(forKey: runId) ?? RunTimeline()
+            if run.firstChunk == nil { run.firstChunk = now }
             // Delivery drops leading newlines and trailing whitespace of an output block: the
             // bytes that show this chunk, counted as the output grows (linear in the output).
             var piece = Substring(text)
@@ -93,7 +98,7 @@ final class LatencyProbe: Sendable {
         let now = monotonicSeconds()
         let length = text.utf8.count
         let waiters: [CheckedContinuation<Void, Never>] = state.withLock { state in
-            var run = state.runs[runId, default: RunTimeline()]
+            var run = state.runs.removeValue(forKey: runId) ?? RunTimeline()
             while run.pendingHead < run.pending.count, run.pending[run.pendingHead].target <= length {
                 run.chunkLatencies.append(now - run.pending[run.pendingHead].at)
                 run.shownByFinal.append(isFinal)

@@ -116,7 +116,7 @@ struct TimingRuntime: AgentRuntime {
         let upstream = inner.runTurn(handle, prompt: prompt, runId: runId)
         let (stream, continuation) = AsyncStream.makeStream(of: RuntimeEvent.self, bufferingPolicy: .unbounded)
         let probe = probe
-        let forward = Task {
+        let forward = Task(executorPreference: TaskAffinity.executor(for: handle.sessionKey)) {
             for await event in upstream {
                 if case .text(let delta) = event, delta.stream == .output { probe.chunk(runId, text: delta.text) }
                 continuation.yield(event)

@@ -243,7 +243,7 @@ actor SessionActor {
         active = ActiveRun(run: started, nextSeq: 2, startedAt: .now)
         context.metrics.queueWait(.seconds(max(0, stamp - run.submittedAt.timeIntervalSince1970)))
         context.hub.publish(committed(pending, ids: ids) { _ in run.conversation })
-        active?.task = Task {
+        active?.task = Task(executorPreference: TaskAffinity.executor(for: key)) {
             await LogCorrelation.with(["session": "\(self.key.rawValue)", "run": "\(run.id.rawValue)"]) { await self.runToEnd(run.id) }
         }
     }

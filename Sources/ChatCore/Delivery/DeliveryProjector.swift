@@ -64,6 +64,8 @@ public struct DeliveryProjector: Sendable {
     var elicitations: [Int64: ShownElicitation] = [:]
     private var nextSlot = 0
     private var outputChars = 0
+    /// The length in characters of the last block when it is output or thought text (`appendText`).
+    private var lastBlockChars = 0
     private var truncated = false
     private var lastSeq: Int64 = 0
     /// Deltas of the last block of the last segment, when it is output (for the hold-back checkpoint).
@@ -191,10 +193,8 @@ public struct DeliveryProjector: Sendable {
         let room = settings.maxOutputChars - outputChars
         if text.count <= room {
             outputChars += text.count
-            appendText(text, thought: false)
-            if case .output(let block) = segments[segments.count - 1].blocks.last {
-                outputMarks.append(OutputMark(seq: seq, end: block.count))
-            }
+            let end = appendText(text, thought: false)
+            outputMarks.append(OutputMark(seq: seq, end: end))
         } else {
             truncated = true
             outputChars = settings.maxOutputChars
@@ -204,17 +204,40 @@ public struct DeliveryProjector: Sendable {
         return true
     }
 
-    private mutating func appendText(_ text: String, thought: Bool) {
+    /// Appends `text` to the last block when it is of the same kind, else as a new block; returns
+    /// the block's length in characters afterwards. The block's string is taken out of the array
+    /// while it grows, so it is extended in place (not copied whole for every delta of a long
+    /// answer), and its length is counted from the previous one: concatenation can only join the
+    /// old last character with the new text's start (a combining mark, a flag's second half).
+    @discardableResult
+    private mutating func appendText(_ text: String, thought: Bool) -> Int {
         let last = segments.count - 1
+        let index = segments[last].blocks.count - 1
         switch segments[last].blocks.last {
-        case .output(let existing) where !thought:
-            segments[last].blocks[segments[last].blocks.count - 1] = .output(existing + text)
-        case .thought(let existing) where thought:
-            segments[last].blocks[segments[last].blocks.count - 1] = .thought(existing + text)
+        case .output(var existing) where !thought:
+            segments[last].blocks[index] = .note("")
+            let end = Self.joinedCount(existing, previous: lastBlockChars, text)
+            existing += text
+            segments[last].blocks[index] = .output(existing)
+            lastBlockChars = end
+        case .thought(var existing) where thought:
+            segments[last].blocks[index] = .note("")
+            let end = Self.joinedCount(existing, previous: lastBlockChars, text)
+            existing += text
+            segments[last].blocks[index] = .thought(existing)
+            lastBlockChars = end
         default:
             segments[last].blocks.append(thought ? .thought(text) : .output(text))
             outputMarks = []
+            lastBlockChars = text.count
         }
+        return lastBlockChars
+    }
+
+    /// The character count of `existing + text`, given `previous`, the count of `existing`.
+    static func joinedCount(_ existing: String, previous: Int, _ text: String) -> Int {
+        guard let tail = existing.last else { return text.count }
+        return previous - 1 + (String(tail) + text).count
     }
 
     /// Characters at the end of the transcript's last output block that a live flush holds back:

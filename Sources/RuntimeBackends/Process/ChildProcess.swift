@@ -78,8 +78,10 @@ public final class ChildProcess: Sendable {
         let stderrLogger = logger
         let stderrLevel = spec.stderrLogLevel
 
-        let stdin = NIOPipeBootstrap(group: eventLoopGroup).takingOwnershipOfDescriptor(output: child.stdin)
-        let stdout = NIOPipeBootstrap(group: eventLoopGroup)
+        // The child's three pipes on one loop (the loop its session's tasks prefer, `TaskAffinity`).
+        let loop = eventLoopGroup.next()
+        let stdin = NIOPipeBootstrap(group: loop).takingOwnershipOfDescriptor(output: child.stdin)
+        let stdout = NIOPipeBootstrap(group: loop)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandler(
@@ -87,7 +89,7 @@ public final class ChildProcess: Sendable {
                 }
             }
             .takingOwnershipOfDescriptor(input: child.stdout)
-        let stderr = NIOPipeBootstrap(group: eventLoopGroup)
+        let stderr = NIOPipeBootstrap(group: loop)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandler(

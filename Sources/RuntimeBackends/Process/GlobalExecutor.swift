@@ -1,3 +1,4 @@
+import ACPControlPlane
 import CExecutorHook
 import NIOCore
 import NIOPosix
@@ -38,6 +39,41 @@ public enum GlobalExecutor {
         let pointer = unsafeBitCast(hook, to: UnsafeRawPointer.self)
         guard acpd_install_global_enqueue_hook(pointer) == 1 else { return false }
         installed.store(true, ordering: .relaxed)
+        // ACPD_TASK_AFFINITY: 0 turns session preferences off; N > 0 spreads sessions over the
+        // first N loops only (1: every session on one loop, to measure sessions sharing a loop).
+        let affinity = getenv("ACPD_TASK_AFFINITY").flatMap { Int(String(cString: $0)) } ?? loops.count
+        if affinity > 0 {
+            TaskAffinity.use(loops.prefix(affinity).map { EventLoopTaskExecutor($0) })
+        }
         return true
+    }
+
+    /// The singleton group's loops, in order.
+    static let loops: [any EventLoop] = {
+        var loops: [any EventLoop] = []
+        for loop in MultiThreadedEventLoopGroup.singleton.makeIterator() { loops.append(loop) }
+        return loops
+    }()
+
+    /// The loop `key`'s agent pipes go on: the one its tasks prefer (`TaskAffinity`), or any.
+    public static func eventLoop(for key: SessionKey) -> any EventLoopGroup {
+        guard let executor = TaskAffinity.executor(for: key) as? EventLoopTaskExecutor else {
+            return MultiThreadedEventLoopGroup.singleton
+        }
+        return executor.loop
+    }
+}
+
+/// One event loop as a task executor: the jobs of a task that prefers it run on that loop.
+final class EventLoopTaskExecutor: TaskExecutor {
+    let loop: any EventLoop
+
+    init(_ loop: any EventLoop) {
+        self.loop = loop
+    }
+
+    func enqueue(_ job: consuming ExecutorJob) {
+        let job = UnownedJob(job)
+        loop.execute { job.runSynchronously(on: self.asUnownedTaskExecutor()) }
     }
 }

@@ -104,7 +104,7 @@ actor AgentConnection {
     /// Starts reading the agent's stdout. Call once.
     func start() {
         let child = self.child
-        readTask = Task { [weak self] in
+        readTask = Task(executorPreference: TaskAffinity.executor(for: sessionKey)) { [weak self] in
             for await item in child.stdoutLines {
                 guard let self else { return }
                 await self.receive(item)

@@ -62,7 +62,8 @@ public final class StdioRuntime: AgentRuntime {
             executable: executable, arguments: Array(request.agent.command.dropFirst()),
             environment: Self.environment(for: request), workingDirectory: request.cwd,
             stderrLogLevel: options.stderrLogLevel)
-        let child = try ChildProcess.spawn(spec, label: "\(request.agent.id) \(key)", logger: logger)
+        let child = try ChildProcess.spawn(spec, label: "\(request.agent.id) \(key)", logger: logger,
+                                           eventLoopGroup: GlobalExecutor.eventLoop(for: key))
         let table = self.table
         let connection = AgentConnection(
             child: child, sessionKey: key, agent: request.agent, cwd: request.cwd, options: options, logger: logger,
@@ -110,7 +111,7 @@ public final class StdioRuntime: AgentRuntime {
             guard case .cancelled = termination else { return }
             Task { await table.connection(for: handle)?.cancelTurn(latestTicket: ticket) }
         }
-        Task {
+        Task(executorPreference: TaskAffinity.executor(for: handle.sessionKey)) {
             guard let connection = await table.connection(for: handle) else {
                 continuation.yield(.failed(ACPError(.turnFailed, message: "the agent of this session is no longer running",
                                                     hint: "send the message again to restart it"), retryable: true))

@@ -1,3 +1,4 @@
+import Foundation
 import ACPControlPlane
 @testable import Bindings
 @testable import ChatCore
@@ -237,5 +238,33 @@ struct DeliveryProjectorTests {
         #expect(ops[0].text == "runtime restarted")
         #expect(ops[1].text.contains("load failed"))
         #expect(ops.last?.isFinal == true)
+    }
+
+    @Test("a block's length is counted from the previous one: the same as counting the joined text, across split graphemes")
+    func joinedCountMatchesCounting() {
+        let pieces = ["", "e", "\u{301}", "a b ", "🇺", "🇸", "🇺🇸🇫", "👨", "\u{200D}", "👩", "😀\u{200D}", "\u{FE0F}",
+                      "\r", "\n", "\u{1100}", "\u{1161}", "\u{11A8}", "ก\u{E33}", "x\u{301}\u{302}"]
+        for left in pieces where !left.isEmpty {
+            for right in pieces {
+                let counted = DeliveryProjector.joinedCount(left, previous: left.count, right)
+                #expect(counted == (left + right).count, "\(left.unicodeScalars.map { $0.value }) + \(right.unicodeScalars.map { $0.value })")
+            }
+        }
+    }
+
+    @Test("a long answer of many small deltas, some splitting a grapheme: the final text is every delta joined")
+    func manySmallDeltas() {
+        var harness = H()
+        harness.spacing = .milliseconds(1)
+        var deltas: [String] = []
+        for index in 0..<3_000 { deltas.append(index % 7 == 0 ? "e" : (index % 7 == 1 ? "\u{301} " : "w\(index) ")) }
+        let ops = harness.run(deltas.map { H.text($0) } + [H.done])
+        let expected = deltas.joined().trimmingCharacters(in: .whitespaces)
+        #expect(ops.last?.isFinal == true)
+        #expect(ops.filter { $0.slot == ops.last?.slot }.last?.text.isEmpty == false)
+        #expect(ops.map(\.text).joined().contains("é"))
+        let lastBySlot = Dictionary(ops.map { ($0.slot, $0.text) }, uniquingKeysWith: { _, new in new })
+        let shown = lastBySlot.keys.sorted().compactMap { lastBySlot[$0] }.joined(separator: " ")
+        #expect(shown.filter { !$0.isWhitespace } == expected.filter { !$0.isWhitespace })
     }
 }

@@ -1,0 +1,32 @@
+import Synchronization
+
+/// The executor a session's tasks prefer: its run task, its agent's reader, the turn's stream.
+///
+/// With the global executor on SwiftNIO's event loops (`GlobalExecutor`), a job runs on the loop
+/// that enqueued it, or on any loop when a thread outside them (the store's writer) enqueued it;
+/// one agent flooding its pipe then spreads its work over every loop and every other session's
+/// next step queues behind it. With a preference per session, a session's work stays on one loop
+/// (its agent's pipes are on that loop too), and the sessions spread over the loops by their key.
+/// Set once at start (`use`); without executors, no preference (the runtime's global executor).
+public enum TaskAffinity {
+    private static let executors = Mutex<[any TaskExecutor]>([])
+
+    /// The executors sessions are spread over (in order); an empty list turns preferences off.
+    public static func use(_ list: [any TaskExecutor]) {
+        executors.withLock { $0 = list }
+    }
+
+    /// The position of `key`'s executor among `count` (a stable hash of the key).
+    public static func index(for key: SessionKey, count: Int) -> Int {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in key.rawValue.utf8 {
+            hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01b3
+        }
+        return Int(hash % UInt64(max(1, count)))
+    }
+
+    /// The executor `key`'s tasks prefer; nil when none are set.
+    public static func executor(for key: SessionKey) -> (any TaskExecutor)? {
+        executors.withLock { list in list.isEmpty ? nil : list[index(for: key, count: list.count)] }
+    }
+}
