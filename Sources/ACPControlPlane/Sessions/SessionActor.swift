@@ -173,12 +173,17 @@ actor SessionActor {
             return nil
         }
         var kept = delta
-        let count = delta.text.count
-        if stored + count > cap {
-            kept.text = String(delta.text.prefix(cap - stored))
+        let room = cap - stored
+        let added: Int
+        // Counted up to the room left only: a delta of tens of megabytes is not walked whole.
+        if let end = delta.text.index(delta.text.startIndex, offsetBy: room, limitedBy: delta.text.endIndex),
+           end < delta.text.endIndex {
+            kept.text = String(delta.text[..<end])
             current.unstoredBytes += delta.text.utf8.count - kept.text.utf8.count
+            added = room
+        } else {
+            added = delta.text.count
         }
-        let added = min(count, cap - stored)
         if delta.stream == .output { current.storedOutputChars += added } else { current.storedThoughtChars += added }
         return kept
     }

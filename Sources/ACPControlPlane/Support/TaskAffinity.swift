@@ -1,6 +1,7 @@
 import Synchronization
 
-/// The executor a session's tasks prefer: its run task, its agent's reader, the turn's stream.
+/// The executor a session's tasks prefer: its run task, its agent's reader, the turn's stream;
+/// and the one a conversation's inbound messages are handled on.
 ///
 /// With the global executor on SwiftNIO's event loops (`GlobalExecutor`), a job runs on the loop
 /// that enqueued it, or on any loop when a thread outside them (the store's writer) enqueued it;
@@ -18,8 +19,13 @@ public enum TaskAffinity {
 
     /// The position of `key`'s executor among `count` (a stable hash of the key).
     public static func index(for key: SessionKey, count: Int) -> Int {
+        index(of: key.rawValue, count: count)
+    }
+
+    /// The position of the executor for `name` (a session key, a conversation) among `count`.
+    public static func index(of name: String, count: Int) -> Int {
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        for byte in key.rawValue.utf8 {
+        for byte in name.utf8 {
             hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01b3
         }
         return Int(hash % UInt64(max(1, count)))
@@ -27,6 +33,12 @@ public enum TaskAffinity {
 
     /// The executor `key`'s tasks prefer; nil when none are set.
     public static func executor(for key: SessionKey) -> (any TaskExecutor)? {
-        executors.withLock { list in list.isEmpty ? nil : list[index(for: key, count: list.count)] }
+        executor(named: key.rawValue)
+    }
+
+    /// The executor the tasks for `name` prefer (the intake of a conversation's messages); nil
+    /// when none are set.
+    public static func executor(named name: String) -> (any TaskExecutor)? {
+        executors.withLock { list in list.isEmpty ? nil : list[index(of: name, count: list.count)] }
     }
 }

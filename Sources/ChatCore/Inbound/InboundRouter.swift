@@ -103,7 +103,10 @@ public actor InboundRouter: Service {
                                 break
                             }
                             let ticket = await lanes.enter(inbound.message.conversation)
-                            handlers.addTask { [self] in
+                            // Conversations spread over the executors (with the event loops as the
+                            // global executor, a child task would otherwise run on this loop).
+                            let executor = TaskAffinity.executor(named: inbound.message.conversation.description)
+                            handlers.addTask(executorPreference: executor) { [self] in
                                 if !ticket.isFirst { await lanes.wait(for: ticket) }
                                 inbound.complete(await self.handle(inbound.message, channel: channel))
                                 lanes.done(with: ticket)

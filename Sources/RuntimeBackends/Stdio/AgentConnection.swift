@@ -7,6 +7,7 @@ import Foundation
 #endif
 import Logging
 import Metrics
+import NIOPosix
 
 /// Why a request acpd sent did not produce a result.
 enum CallFailure: Error {
@@ -107,7 +108,15 @@ actor AgentConnection {
         readTask = Task(executorPreference: TaskAffinity.executor(for: sessionKey)) { [weak self] in
             for await item in child.stdoutLines {
                 guard let self else { return }
-                await self.receive(item)
+                if case .success(let line) = item, line.count >= AgentConnection.decodeAsideBytes {
+                    // A big line is parsed on a thread of the blocking pool, not on the event loop
+                    // this session's tasks prefer (tens of milliseconds for tens of megabytes,
+                    // during which that loop would serve no other session).
+                    let decoded = await AgentConnection.decodeAside(line)
+                    await self.receive(line, decoded: decoded)
+                } else {
+                    await self.receive(item)
+                }
             }
             await self?.stdoutClosed()
         }
@@ -133,16 +142,35 @@ actor AgentConnection {
             logger.debug("← \(text)")
             options.wireTap?(WireLine(direction: .incoming, text: text, pid: child.pid))
         }
+        let decoded: Result<AgentMessage, ACPError>
+        do throws(ACPError) { decoded = .success(try AgentMessage.decode(line: bytes)) } catch { decoded = .failure(error) }
+        receive(bytes, decoded: decoded)
+    }
+
+    /// `bytes`, a line already decoded (`decoded`).
+    private func receive(_ bytes: [UInt8], decoded: Result<AgentMessage, ACPError>) {
         let message: AgentMessage
-        do {
-            message = try AgentMessage.decode(line: bytes)
-        } catch {
+        switch decoded {
+        case .success(let value):
+            message = value
+        case .failure(let error):
             logger.warning("skipping a malformed line from the agent: \(error.message)", metadata: ["detail": "\(error.detail ?? "")"])
             outputDropped("a line that is not valid JSON-RPC was skipped", reason: "malformed")
             return
         }
         dispatch(message)
         MemoryTrim.shared.noteMessage(bytes: bytes.count)
+    }
+
+    /// Lines at least this long are parsed aside (`decodeAside`).
+    static let decodeAsideBytes = 1 << 20
+
+    /// Parses `line` on a thread of SwiftNIO's blocking pool; in place when the pool is not running.
+    static func decodeAside(_ line: [UInt8]) async -> Result<AgentMessage, ACPError> {
+        let parse: @Sendable () -> Result<AgentMessage, ACPError> = {
+            do throws(ACPError) { return .success(try AgentMessage.decode(line: line)) } catch { return .failure(error) }
+        }
+        return (try? await NIOThreadPool.singleton.runIfActive(parse)) ?? parse()
     }
 
     private func dispatch(_ message: AgentMessage) {

@@ -119,6 +119,10 @@ struct StdioTurnTests {
             let big = try await harness.turn(handle, "[big=300000]")
             #expect(big.stopReason == .endTurn)
             #expect(big.output.filter { $0 == "x" }.count >= 300_000)
+            // Past `AgentConnection.decodeAsideBytes` (1 MiB): parsed on the blocking pool, same result.
+            let bigger = try await harness.turn(handle, "[big=2000000]")
+            #expect(bigger.stopReason == .endTurn)
+            #expect(bigger.output.utf8.filter { $0 == UInt8(ascii: "x") }.count >= 2_000_000)
 
             let unicode = try await harness.turn(handle, "[unicode]")
             #expect(unicode.output.contains("grüße 🚀 naïve – 日本語"))
