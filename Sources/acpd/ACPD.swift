@@ -1,11 +1,16 @@
 import ArgumentParser
 import RuntimeBackends
 
-/// The entry point: the global executor first (SwiftNIO's event loops), then the command line.
+/// The entry point: for the daemons (`acpd run`, `acpd chat`) the global executor first
+/// (SwiftNIO's event loops), then the command line. The other commands are short-lived and some
+/// wait on the terminal with a blocking read, which must not hold an event loop: they keep the
+/// runtime's own pool.
 @main
 enum Entry {
     static func main() async {
-        GlobalExecutor.useEventLoops()
+        if let command = CommandLine.arguments.dropFirst().first, ["run", "chat"].contains(command) {
+            GlobalExecutor.useEventLoops()
+        }
         await ACPD.main()
     }
 }
