@@ -65,15 +65,7 @@ public struct TextSplitter: Sendable {
     /// it with leading whitespace dropped. `text` is longer than `limit` and starts non-blank.
     /// Boundaries at or before `minimum` are not used.
     private func cut(_ text: Substring, limit: Int, minimum: String.Index) -> (Substring, Substring) {
-        // Longest prefix of whole graphemes that fits.
-        var end = text.startIndex
-        var used = 0
-        for index in text.indices {
-            let width = text[index].utf16.count
-            if used + width > limit { break }
-            used += width
-            end = text.index(after: index)
-        }
+        let end = Self.prefixEnd(text, limit: limit)
         if end == text.startIndex {
             return hardSplitScalars(text, limit: limit)
         }
@@ -88,34 +80,46 @@ public struct TextSplitter: Sendable {
         return (piece, text[pieceEnd...].drop(while: \.isWhitespace))
     }
 
+    /// The end of the longest prefix of whole graphemes of `text` that fits in `limit` UTF-16
+    /// units: the grapheme boundary at or before that offset (the character view rounds an index
+    /// inside a grapheme down to the grapheme's start), without walking the prefix.
+    static func prefixEnd(_ text: Substring, limit: Int) -> String.Index {
+        guard let fits = text.utf16.index(text.startIndex, offsetBy: limit, limitedBy: text.endIndex),
+              fits < text.endIndex else { return text.endIndex }
+        if text.index(after: text.startIndex) > fits { return text.startIndex }
+        return text.index(after: text.index(before: fits))
+    }
+
     /// Where to end a piece inside `window`: after a paragraph break, else a sentence end, else
     /// at whitespace. Nil when the window has no boundary other than its very start.
-    private static func lastBoundary(in window: Substring, followedBy after: Substring) -> String.Index? {
-        var paragraph: String.Index?
-        var sentence: String.Index?
-        var space: String.Index?
-        var previous: Character?
-        var index = window.startIndex
-        while index < window.endIndex {
-            let character = window[index]
-            let next = window.index(after: index)
-            if character.isWhitespace, index > window.startIndex {
-                space = index
-                if character.isNewline {
-                    sentence = index
-                    if previous?.isNewline == true { paragraph = index }
-                }
-            }
-            if ".!?".contains(character) {
-                let following: Character? = next < window.endIndex ? window[next] : after.first
-                if following?.isWhitespace ?? false { sentence = next }
-            }
-            previous = character
-            index = next
-        }
+    ///
+    /// Scanned backwards from the end: the first boundary of each kind met is the last one in the
+    /// window, so the scan stops at the first paragraph break (a long answer usually has one near
+    /// the end) instead of walking the whole window.
+    static func lastBoundary(in window: Substring, followedBy after: Substring) -> String.Index? {
         // A boundary right at the end of the window means the text after it starts with whitespace.
         if after.first?.isWhitespace == true { return window.endIndex }
-        return paragraph ?? sentence ?? space
+        var sentence: String.Index?
+        var space: String.Index?
+        var index = window.endIndex
+        var following: Character? = after.first
+        while index > window.startIndex {
+            let previousIndex = window.index(before: index)
+            let character = window[previousIndex]
+            if ".!?".contains(character), following?.isWhitespace ?? false, sentence == nil {
+                sentence = index
+            }
+            if character.isWhitespace, previousIndex > window.startIndex {
+                if space == nil { space = previousIndex }
+                if character.isNewline {
+                    if sentence == nil { sentence = previousIndex }
+                    if window[window.index(before: previousIndex)].isNewline { return previousIndex }
+                }
+            }
+            following = character
+            index = previousIndex
+        }
+        return sentence ?? space
     }
 
     /// Splits a leading grapheme longer than `limit` between Unicode scalars.
