@@ -61,7 +61,7 @@ struct AcpxProcess: Sendable {
     }
 
     /// The UTF-8 lines of a stream, until it finishes; over-long lines are dropped.
-    private static func collect(_ lines: AsyncStream<Result<[UInt8], ACPError>>) async -> [String] {
+    private static func collect(_ lines: StdoutLines) async -> [String] {
         var collected: [String] = []
         for await line in lines {
             if case .success(let bytes) = line { collected.append(String(decoding: bytes, as: UTF8.self)) }

@@ -24,10 +24,14 @@ public final class ChildProcess: Sendable {
     public let pid: Int32
     /// The label used in logs (e.g. the agent id and session).
     public let label: String
-    /// stdout as NDJSON lines (`\n`-split, `\r` stripped, blank lines skipped). A line longer than
-    /// `ProcessSpec.maxLineBytes` arrives as a `.failure(ACP_PROTOCOL_ERROR)` in its place.
-    /// Finishes at EOF. Iterate it from one task only.
-    public let stdoutLines: AsyncStream<Result<[UInt8], ACPError>>
+    /// stdout as batches of NDJSON lines (`\n`-split, `\r` stripped, blank lines skipped): the
+    /// lines of one read together, at most `StdoutLineHandler.maxBatch` per batch. A line longer
+    /// than `ProcessSpec.maxLineBytes` arrives as a `.failure(ACP_PROTOCOL_ERROR)` in its place.
+    /// Finishes at EOF. Iterate it (or `stdoutLines`) from one task only.
+    public let stdoutBatches: AsyncStream<[Result<[UInt8], ACPError>]>
+
+    /// `stdoutBatches` line by line.
+    public var stdoutLines: StdoutLines { StdoutLines(batches: stdoutBatches) }
 
     private let stdinChannel: EventLoopFuture<any Channel>
     private let stdoutChannel: EventLoopFuture<any Channel>
@@ -37,13 +41,13 @@ public final class ChildProcess: Sendable {
     private let logger: Logger
 
     private init(
-        pid: Int32, label: String, stdoutLines: AsyncStream<Result<[UInt8], ACPError>>,
+        pid: Int32, label: String, stdoutBatches: AsyncStream<[Result<[UInt8], ACPError>]>,
         stdin: EventLoopFuture<any Channel>, stdout: EventLoopFuture<any Channel>,
         stderr: EventLoopFuture<any Channel>, tail: StderrTail, exitBox: ExitBox, logger: Logger
     ) {
         self.pid = pid
         self.label = label
-        self.stdoutLines = stdoutLines
+        self.stdoutBatches = stdoutBatches
         self.stdinChannel = stdin
         self.stdoutChannel = stdout
         self.stderrChannel = stderr
@@ -71,7 +75,7 @@ public final class ChildProcess: Sendable {
         logger[metadataKey: "pid"] = "\(child.pid)"
         logger[metadataKey: "agent_process"] = "\(label)"
 
-        let (lines, continuation) = AsyncStream.makeStream(of: Result<[UInt8], ACPError>.self, bufferingPolicy: .unbounded)
+        let (batches, continuation) = AsyncStream.makeStream(of: [Result<[UInt8], ACPError>].self, bufferingPolicy: .unbounded)
         let tail = StderrTail()
         let exitBox = ExitBox()
         let maxLineBytes = spec.maxLineBytes
@@ -100,13 +104,13 @@ public final class ChildProcess: Sendable {
         stdin.whenFailure { _ in close(child.stdin) }
         stdout.whenFailure { error in
             close(child.stdout)
-            continuation.yield(.failure(ACPError(.protocolError, message: "cannot read the agent's output",
-                                                 detail: "stdout registration: \(error)")))
+            continuation.yield([.failure(ACPError(.protocolError, message: "cannot read the agent's output",
+                                                  detail: "stdout registration: \(error)"))])
             continuation.finish()
         }
         stderr.whenFailure { _ in close(child.stderr) }
 
-        let process = ChildProcess(pid: child.pid, label: label, stdoutLines: lines, stdin: stdin, stdout: stdout,
+        let process = ChildProcess(pid: child.pid, label: label, stdoutBatches: batches, stdin: stdin, stdout: stdout,
                                    stderr: stderr, tail: tail, exitBox: exitBox, logger: logger)
         logger.debug("spawned \(spec.executable)", metadata: ["cwd": "\(spec.workingDirectory)"])
         let exitLogger = logger
@@ -277,4 +281,28 @@ final class ExitBox: Sendable {
         }
         if let immediate { continuation.resume(returning: immediate) }
     }
+}
+
+/// A child's stdout line by line (`ChildProcess.stdoutLines`), over its batches.
+public struct StdoutLines: AsyncSequence, Sendable {
+    public typealias Element = Result<[UInt8], ACPError>
+    let batches: AsyncStream<[Result<[UInt8], ACPError>]>
+
+    public struct AsyncIterator: AsyncIteratorProtocol {
+        var batches: AsyncStream<[Result<[UInt8], ACPError>]>.AsyncIterator
+        var current: [Result<[UInt8], ACPError>] = []
+        var position = 0
+
+        public mutating func next() async -> Result<[UInt8], ACPError>? {
+            while position == current.count {
+                guard let batch = await batches.next() else { return nil }
+                current = batch
+                position = 0
+            }
+            defer { position += 1 }
+            return current[position]
+        }
+    }
+
+    public func makeAsyncIterator() -> AsyncIterator { AsyncIterator(batches: batches.makeAsyncIterator()) }
 }

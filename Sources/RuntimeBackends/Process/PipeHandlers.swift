@@ -9,25 +9,26 @@ final class StdoutLineHandler: ChannelInboundHandler, @unchecked Sendable {
     // @unchecked: NIO calls a handler only on its channel's event loop.
     typealias InboundIn = ByteBuffer
 
-    private var framer: NDJSONFramer
-    private let continuation: AsyncStream<Result<[UInt8], ACPError>>.Continuation
+    /// Lines handed over in one element at most: the lines of one read go together (one
+    /// resumption of the reader for many lines, not one per line), in batches small enough that
+    /// handling one stays short.
+    static let maxBatch = 64
 
-    init(maxLineBytes: Int, continuation: AsyncStream<Result<[UInt8], ACPError>>.Continuation) {
+    private var framer: NDJSONFramer
+    private let continuation: AsyncStream<[Result<[UInt8], ACPError>]>.Continuation
+    private var batch: [Result<[UInt8], ACPError>] = []
+
+    init(maxLineBytes: Int, continuation: AsyncStream<[Result<[UInt8], ACPError>]>.Continuation) {
         self.framer = NDJSONFramer(maxLineBytes: maxLineBytes)
         self.continuation = continuation
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let buffer = unwrapInboundIn(data)
-        let continuation = self.continuation
         buffer.withUnsafeReadableBytes { bytes in
-            framer.feed(bytes) { output in
-                switch output {
-                case .line(let line): continuation.yield(.success(Array(line)))
-                case .tooLong(let error): continuation.yield(.failure(error))
-                }
-            }
+            framer.feed(bytes) { output in take(output) }
         }
+        flush()
     }
 
     func channelInactive(context: ChannelHandlerContext) {
@@ -39,14 +40,23 @@ final class StdoutLineHandler: ChannelInboundHandler, @unchecked Sendable {
         context.close(promise: nil)
     }
 
-    private func finish() {
-        let continuation = self.continuation
-        framer.finish { output in
-            switch output {
-            case .line(let line): continuation.yield(.success(Array(line)))
-            case .tooLong(let error): continuation.yield(.failure(error))
-            }
+    private func take(_ output: NDJSONFramer.Output) {
+        switch output {
+        case .line(let line): batch.append(.success(Array(line)))
+        case .tooLong(let error): batch.append(.failure(error))
         }
+        if batch.count >= Self.maxBatch { flush() }
+    }
+
+    private func flush() {
+        guard !batch.isEmpty else { return }
+        continuation.yield(batch)
+        batch = []
+    }
+
+    private func finish() {
+        framer.finish { output in take(output) }
+        flush()
         continuation.finish()
     }
 }

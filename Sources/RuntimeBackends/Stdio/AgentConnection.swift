@@ -106,17 +106,21 @@ actor AgentConnection {
     func start() {
         let child = self.child
         readTask = Task(executorPreference: TaskAffinity.executor(for: sessionKey)) { [weak self] in
-            for await item in child.stdoutLines {
+            for await batch in child.stdoutBatches {
                 guard let self else { return }
-                if case .success(let line) = item, line.count >= AgentConnection.decodeAsideBytes {
-                    // A big line is parsed on a thread of the blocking pool, not on the event loop
-                    // this session's tasks prefer (tens of milliseconds for tens of megabytes,
-                    // during which that loop would serve no other session).
+                // The lines of a batch in one call to the actor, except that a big line is parsed
+                // on a thread of the blocking pool, not on the event loop this session's tasks
+                // prefer (tens of milliseconds for tens of megabytes, during which that loop
+                // would serve no other session).
+                var start = 0
+                for (index, item) in batch.enumerated() {
+                    guard case .success(let line) = item, line.count >= AgentConnection.decodeAsideBytes else { continue }
+                    if start < index { await self.receive(batch[start..<index]) }
                     let decoded = await AgentConnection.decodeAside(line)
                     await self.receive(line, decoded: decoded)
-                } else {
-                    await self.receive(item)
+                    start = index + 1
                 }
+                if start < batch.count { await self.receive(batch[start...]) }
             }
             await self?.stdoutClosed()
         }
@@ -126,6 +130,10 @@ actor AgentConnection {
     var isAlive: Bool { death == nil && !stopping && child.exitStatus == nil }
 
     // MARK: Reading
+
+    private func receive(_ items: ArraySlice<Result<[UInt8], ACPError>>) {
+        for item in items { receive(item) }
+    }
 
     private func receive(_ item: Result<[UInt8], ACPError>) {
         let bytes: [UInt8]
