@@ -39,8 +39,10 @@ public final class HTTPChannel: ChatChannel {
     }
 
     /// Hands a message to the router and returns its outcome; nil once intake has closed.
+    /// Handled on the event loop this is called on (the request's connection: no hop to another
+    /// thread and back), when the tasks run on event loops (`TaskAffinity.current`).
     public func submit(_ message: InboundMessage) async -> InboundOutcome? {
-        await queue.submit(message)
+        await queue.submit(message, executor: TaskAffinity.current())
     }
 
     /// Where delivered messages are kept; nil until a store is attached.

@@ -11,6 +11,18 @@ import Synchronization
 /// Set once at start (`use`); without executors, no preference (the runtime's global executor).
 public enum TaskAffinity {
     private static let executors = Mutex<[any TaskExecutor]>([])
+    private static let lookup = Mutex<(@Sendable () -> (any TaskExecutor)?)?>(nil)
+
+    /// The executor of the thread this is called on, when it is one of them (an event loop); nil
+    /// otherwise or when none are set.
+    public static func current() -> (any TaskExecutor)? {
+        lookup.withLock { $0 }?()
+    }
+
+    /// How `current` finds the calling thread's executor.
+    public static func useCurrent(_ find: @escaping @Sendable () -> (any TaskExecutor)?) {
+        lookup.withLock { $0 = find }
+    }
 
     /// The executors sessions are spread over (in order); an empty list turns preferences off.
     public static func use(_ list: [any TaskExecutor]) {

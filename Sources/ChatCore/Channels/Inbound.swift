@@ -11,12 +11,17 @@ import Synchronization
 public struct Inbound: Sendable {
     /// The normalised message.
     public let message: InboundMessage
+    /// Where the router handles it; nil: on its conversation's executor (`TaskAffinity`).
+    public let executor: (any TaskExecutor)?
     private let receipt: Receipt?
 
     /// An inbound message; `onHandled` (if any) is called once, with the router's outcome or nil
-    /// when the message was never handled.
-    public init(_ message: InboundMessage, onHandled: (@Sendable (InboundOutcome?) -> Void)? = nil) {
+    /// when the message was never handled. `executor`: where to handle it (the http channel
+    /// passes the event loop of the request's connection, which answers it).
+    public init(_ message: InboundMessage, executor: (any TaskExecutor)? = nil,
+                onHandled: (@Sendable (InboundOutcome?) -> Void)? = nil) {
         self.message = message
+        self.executor = executor
         receipt = onHandled.map(Receipt.init)
     }
 
@@ -64,17 +69,18 @@ public final class InboundQueue: Sendable {
 
     /// Hands `message` to the router and returns its outcome once handled; nil when the queue is
     /// closed (shutdown) or the message could not be handled.
-    public func submit(_ message: InboundMessage) async -> InboundOutcome? {
+    public func submit(_ message: InboundMessage, executor: (any TaskExecutor)? = nil) async -> InboundOutcome? {
         await withCheckedContinuation { (waiter: CheckedContinuation<InboundOutcome?, Never>) in
-            offer(message) { waiter.resume(returning: $0) }
+            offer(message, executor: executor) { waiter.resume(returning: $0) }
         }
     }
 
     /// Hands `message` to the router without waiting; `onHandled` is called once, with nil when
     /// the queue is closed. Returns false when it was closed.
     @discardableResult
-    public func offer(_ message: InboundMessage, onHandled: @escaping @Sendable (InboundOutcome?) -> Void) -> Bool {
-        let inbound = Inbound(message, onHandled: onHandled)
+    public func offer(_ message: InboundMessage, executor: (any TaskExecutor)? = nil,
+                      onHandled: @escaping @Sendable (InboundOutcome?) -> Void) -> Bool {
+        let inbound = Inbound(message, executor: executor, onHandled: onHandled)
         guard isOpen else {
             inbound.complete(nil)
             return false

@@ -103,9 +103,10 @@ public actor InboundRouter: Service {
                                 break
                             }
                             let ticket = await lanes.enter(inbound.message.conversation)
-                            // Conversations spread over the executors (with the event loops as the
-                            // global executor, a child task would otherwise run on this loop).
-                            let executor = TaskAffinity.executor(named: inbound.message.conversation.description)
+                            // Where the channel asked for (the http channel: the request's own loop),
+                            // else conversations spread over the executors (with the event loops as
+                            // the global executor, a child task would otherwise run on this loop).
+                            let executor = inbound.executor ?? TaskAffinity.executor(named: inbound.message.conversation.description)
                             handlers.addTask(executorPreference: executor) { [self] in
                                 if !ticket.isFirst { await lanes.wait(for: ticket) }
                                 inbound.complete(await self.handle(inbound.message, channel: channel))

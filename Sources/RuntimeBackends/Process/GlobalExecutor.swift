@@ -43,7 +43,12 @@ public enum GlobalExecutor {
         // first N loops only (1: every session on one loop, to measure sessions sharing a loop).
         let affinity = getenv("ACPD_TASK_AFFINITY").flatMap { Int(String(cString: $0)) } ?? loops.count
         if affinity > 0 {
-            TaskAffinity.use(loops.prefix(affinity).map { EventLoopTaskExecutor($0) })
+            let executors = loops.prefix(affinity).map { EventLoopTaskExecutor($0) }
+            TaskAffinity.use(executors)
+            TaskAffinity.useCurrent {
+                guard let loop = MultiThreadedEventLoopGroup.currentEventLoop else { return nil }
+                return executors.first { $0.loop === loop }
+            }
         }
         return true
     }
