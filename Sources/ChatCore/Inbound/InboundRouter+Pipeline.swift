@@ -20,6 +20,7 @@ extension InboundRouter {
             logger.error("binding resolution failed", metadata: ["error": "\(error)"])
             return InboundOutcome(accepted: true, reply: ChatReply.error("the state store is unavailable, try again later"))
         }
+        if let key = resolution.match?.sessionKey { rememberSession(key, of: conversation) }
         let sender = SenderRef(channel: conversation.channel, id: message.senderId)
         purgeGateNowAndThen()
         switch gate.check(input, sender: sender, conversation: ConversationAccess(resolution), pairing: pairingStatus(sender, conversation: conversation),

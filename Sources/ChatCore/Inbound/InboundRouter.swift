@@ -45,6 +45,8 @@ public actor InboundRouter: Service {
     var handledCount = 0
     /// The idempotency keys being handled now, and the messages waiting for their outcome.
     let claims = InboundClaims()
+    /// The session each conversation last resolved to (`intakeExecutor`).
+    let sessionOfConversation = Mutex<[ConversationRef: SessionKey]>([:])
     /// How long an outcome stored with its idempotency key counts (`acp.idempotency.ttlHours`),
     /// readable off the actor.
     let intakeTTL: Mutex<TimeInterval>
@@ -106,7 +108,7 @@ public actor InboundRouter: Service {
                             // Where the channel asked for (the http channel: the request's own loop),
                             // else conversations spread over the executors (with the event loops as
                             // the global executor, a child task would otherwise run on this loop).
-                            let executor = inbound.executor ?? TaskAffinity.executor(named: inbound.message.conversation.description)
+                            let executor = inbound.executor ?? intakeExecutor(for: inbound.message.conversation)
                             handlers.addTask(executorPreference: executor) { [self] in
                                 if !ticket.isFirst { await lanes.wait(for: ticket) }
                                 inbound.complete(await self.handle(inbound.message, channel: channel))
@@ -120,6 +122,25 @@ public actor InboundRouter: Service {
         // The channels stop first at shutdown, ending their streams; a service returns only once
         // shutdown reached it.
         try? await gracefulShutdown()
+    }
+
+    /// Where a conversation's messages are handled when the channel does not say: on the loop of
+    /// the session it was last resolved to (its run and its agent are there, so handing the
+    /// prompt over stays on one thread, and a session flooding another loop is not in the way);
+    /// before that, on the conversation's own hash.
+    nonisolated func intakeExecutor(for conversation: ConversationRef) -> (any TaskExecutor)? {
+        if let key = sessionOfConversation.withLock({ $0[conversation] }) { return TaskAffinity.executor(for: key) }
+        return TaskAffinity.executor(named: conversation.description)
+    }
+
+    /// Notes the session `conversation` resolved to (for `intakeExecutor`). Bounded: forgotten
+    /// wholesale past 4,096 conversations (a miss only costs the hash's choice).
+    nonisolated func rememberSession(_ key: SessionKey, of conversation: ConversationRef) {
+        sessionOfConversation.withLock { known in
+            if known[conversation] == key { return }
+            if known.count >= 4_096 { known.removeAll(keepingCapacity: true) }
+            known[conversation] = key
+        }
     }
 
     /// Handles one inbound message end to end and returns what happened. Never throws: failures
