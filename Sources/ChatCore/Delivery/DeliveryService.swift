@@ -220,13 +220,19 @@ public actor DeliveryService: Service, ChatOutbox {
 
     private func handle(_ event: ControlPlaneEvent, conversation: ConversationRef) {
         guard let runId = event.runId, let channel = channels.channel(for: conversation) else { return }
-        var delivery = runs[runId] ?? RunDelivery(
+        // Taken out of the dictionary while it changes: a copy left in it would make the
+        // projector's first change copy its transcript (every event of a long answer).
+        let existing = runs.removeValue(forKey: runId)
+        var delivery = existing ?? RunDelivery(
             conversation: conversation,
             projector: DeliveryProjector(settings: ProjectorSettings(stream: config.acp.stream, channel: channel.capabilities),
                                          redact: { [redaction] in redaction.current.redact($0) },
                                          secretPrefix: { [redaction] in redaction.current.pendingSecretPrefix(in: $0) }),
             handledSeq: 0)
-        guard event.seq > delivery.handledSeq, delivery.conversation == conversation else { return }
+        guard event.seq > delivery.handledSeq, delivery.conversation == conversation else {
+            if let existing { runs[runId] = existing }
+            return
+        }
         delivery.handledSeq = event.seq
         switch event.payload {
         case .permissionRequested: delivery.openPermissions += 1
