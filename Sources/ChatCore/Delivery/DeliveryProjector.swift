@@ -214,18 +214,11 @@ public struct DeliveryProjector: Sendable {
         let last = segments.count - 1
         let index = segments[last].blocks.count - 1
         switch segments[last].blocks.last {
-        case .output(var existing) where !thought:
+        case .output(var existing) where !thought, .thought(var existing) where thought:
             segments[last].blocks[index] = .note("")
-            let end = Self.joinedCount(existing, previous: lastBlockChars, text)
+            lastBlockChars = Self.joinedCount(existing, previous: lastBlockChars, text)
             existing += text
-            segments[last].blocks[index] = .output(existing)
-            lastBlockChars = end
-        case .thought(var existing) where thought:
-            segments[last].blocks[index] = .note("")
-            let end = Self.joinedCount(existing, previous: lastBlockChars, text)
-            existing += text
-            segments[last].blocks[index] = .thought(existing)
-            lastBlockChars = end
+            segments[last].blocks[index] = thought ? .thought(existing) : .output(existing)
         default:
             segments[last].blocks.append(thought ? .thought(text) : .output(text))
             outputMarks = []
