@@ -32,7 +32,7 @@ enum FloodBench {
 
         // Warm both sessions up (agent started), then the quiet probe.
         _ = try await probe(stack, conversation: "flood", index: -1, text: "[chunks=3] warm")
-        let floodAgents = childProcesses()
+        let floodAgents = Set(ChaosDaemon.agentProcesses(of: dir.path))
         // ACPD_BENCH_NICE_FLOOD=1: the flood's agent (the only child so far) at nice 19, to tell the
         // competition of that process for the cores from acpd's own work (docs/benchmarks.md).
         if ProcessInfo.processInfo.environment["ACPD_BENCH_NICE_FLOOD"] == "1" {
@@ -41,7 +41,7 @@ enum FloodBench {
         for index in 0..<10 { _ = try await probe(stack, conversation: "probe", index: -1 - index, text: "[chunks=3] warm \(index)") }
         // ACPD_BENCH_BOOST_PROBE=N: the probe's agent at nice N (negative: ahead of acpd's threads; root only).
         if let boost = ProcessInfo.processInfo.environment["ACPD_BENCH_BOOST_PROBE"].flatMap(Int32.init) {
-            for pid in childProcesses().subtracting(floodAgents) { renice(pid, boost) }
+            for pid in Set(ChaosDaemon.agentProcesses(of: dir.path)).subtracting(floodAgents) { renice(pid, boost) }
         }
         var quiet: [Double] = []
         for index in 0..<quietMessages { quiet.append(try await probe(stack, conversation: "probe", index: index, text: "[chunks=3] quiet \(index)")) }
@@ -141,18 +141,6 @@ enum FloodBench {
         for task in (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/task")) ?? [] {
             if let tid = Int32(task) { setpriority(__priority_which_t(PRIO_PROCESS.rawValue), id_t(tid), value) }
         }
-    }
-
-    /// The pids of this process's children (the agents).
-    static func childProcesses() -> Set<Int32> {
-        let me = getpid()
-        var children: Set<Int32> = []
-        for entry in (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? [] {
-            guard let pid = Int32(entry), let stat = try? String(contentsOfFile: "/proc/\(entry)/stat", encoding: .utf8) else { continue }
-            let fields = stat.split(separator: ")").last?.split(separator: " ") ?? []
-            if fields.count > 2, Int32(fields[1]) == me { children.insert(pid) }
-        }
-        return children
     }
 
     /// User + system CPU seconds of this process so far.

@@ -150,9 +150,7 @@ actor AgentConnection {
             logger.debug("← \(text)")
             options.wireTap?(WireLine(direction: .incoming, text: text, pid: child.pid))
         }
-        let decoded: Result<AgentMessage, ACPError>
-        do throws(ACPError) { decoded = .success(try AgentMessage.decode(line: bytes)) } catch { decoded = .failure(error) }
-        receive(bytes, decoded: decoded)
+        receive(bytes, decoded: Self.decode(bytes))
     }
 
     /// `bytes`, a line already decoded (`decoded`).
@@ -175,10 +173,12 @@ actor AgentConnection {
 
     /// Parses `line` on a thread of SwiftNIO's blocking pool; in place when the pool is not running.
     static func decodeAside(_ line: [UInt8]) async -> Result<AgentMessage, ACPError> {
-        let parse: @Sendable () -> Result<AgentMessage, ACPError> = {
-            do throws(ACPError) { return .success(try AgentMessage.decode(line: line)) } catch { return .failure(error) }
-        }
-        return (try? await NIOThreadPool.singleton.runIfActive(parse)) ?? parse()
+        (try? await NIOThreadPool.singleton.runIfActive { decode(line) }) ?? decode(line)
+    }
+
+    /// `line` parsed, or why it could not be.
+    static func decode(_ line: [UInt8]) -> Result<AgentMessage, ACPError> {
+        do throws(ACPError) { return .success(try AgentMessage.decode(line: line)) } catch { return .failure(error) }
     }
 
     private func dispatch(_ message: AgentMessage) {
