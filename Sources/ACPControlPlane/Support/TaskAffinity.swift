@@ -11,17 +11,26 @@ import Synchronization
 /// Set once at start (`use`); without executors, no preference (the runtime's global executor).
 public enum TaskAffinity {
     private static let executors = Mutex<[any TaskExecutor]>([])
-    private static let lookup = Mutex<(@Sendable () -> (any TaskExecutor)?)?>(nil)
+    private static let lookup = Mutex<Finder?>(nil)
+
+    /// The closure of `useCurrent`, in a struct so the mutex holds it as it is. A bare function
+    /// type in a generic `Mutex` is kept at the generic abstraction: every `withLock` that hands
+    /// it out as `inout` wraps it in a reabstraction thunk and writes the wrapped one back, so
+    /// each call made the next one a level deeper (the message path ran a chain as long as the
+    /// messages handled, and a long-lived daemon would have run out of stack).
+    private struct Finder: Sendable {
+        let find: @Sendable () -> (any TaskExecutor)?
+    }
 
     /// The executor of the thread this is called on, when it is one of them (an event loop); nil
     /// otherwise or when none are set.
     public static func current() -> (any TaskExecutor)? {
-        lookup.withLock { $0 }?()
+        lookup.withLock { $0 }?.find()
     }
 
     /// How `current` finds the calling thread's executor.
     public static func useCurrent(_ find: @escaping @Sendable () -> (any TaskExecutor)?) {
-        lookup.withLock { $0 = find }
+        lookup.withLock { $0 = Finder(find: find) }
     }
 
     /// The executors sessions are spread over (in order); an empty list turns preferences off.

@@ -1,6 +1,7 @@
 import ACPControlPlane
 import NIOCore
 import NIOPosix
+import Synchronization
 import Testing
 @testable import RuntimeBackends
 
@@ -49,5 +50,29 @@ struct TaskAffinityTests {
         let onZero = first.filter { $0 == 0 }.count
         #expect(onZero > 400 && onZero < 600, "\(onZero) of 1000 on the first of two")
         #expect(keys.allSatisfy { (0..<3).contains(TaskAffinity.index(for: $0, count: 3)) })
+    }
+
+    @Test("finding the calling thread's executor costs the same on the 20,000th call as on the first")
+    func currentDoesNotGrow() async throws {
+        // Each call once wrapped the stored closure in two more thunks: on a thread with a 128 KiB
+        // stack the chain overflowed it within a few thousand calls (the process crashed).
+        let calls = Atomic<Int>(0)
+        TaskAffinity.useCurrent {
+            calls.add(1, ordering: .relaxed)
+            return nil
+        }
+        let found = await withCheckedContinuation { (done: CheckedContinuation<Int, Never>) in
+            do {
+                try DedicatedThread.start(name: "affinity-test", stackSize: 128 * 1024) {
+                    var found = 0
+                    for _ in 0..<20_000 where TaskAffinity.current() == nil { found += 1 }
+                    done.resume(returning: found)
+                }
+            } catch {
+                done.resume(returning: -1)
+            }
+        }
+        #expect(found == 20_000)
+        #expect(calls.load(ordering: .relaxed) >= 20_000)
     }
 }
