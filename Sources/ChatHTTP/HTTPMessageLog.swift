@@ -48,9 +48,10 @@ public struct HTTPLogEvent: Sendable, Equatable {
 /// checkpoint (resumed delivery would repeat it) nor the checkpoint without the message.
 ///
 /// Bounds: each conversation keeps its newest `perConversationLimit` messages (older ones are
-/// deleted at each append; `after=` past them still works); every `pruneInterval` appends (and
-/// at start) only the `conversationLimit` most recently written conversations are kept. A read
-/// returns at most `readLimit` messages (page on with `after=` the last seq).
+/// deleted every `trimInterval` appends to it, and at every prune; `after=` past them still
+/// works), so it holds at most `trimInterval - 1` more for a while; every `pruneInterval` appends
+/// (and at start) only the `conversationLimit` most recently written conversations are kept. A
+/// read returns at most `readLimit` messages (page on with `after=` the last seq).
 ///
 /// Event-stream subscribers live in memory; every change is published after its commit, in
 /// commit order (writes go through this actor one at a time).
@@ -63,6 +64,12 @@ public actor HTTPMessageLog {
     public nonisolated static let readLimit = 1000
     private var subscribers: [String: [UUID: AsyncStream<HTTPLogEvent>.Continuation]] = [:]
     private var appendsSincePrune = 0
+    /// How many appends a conversation gets between trims: finding where to cut walks
+    /// `perConversationLimit` index entries, ~45 µs at 1,000, too much for every message.
+    static let trimInterval = 32
+    /// The conversations appended to since their last trim, with how many appends (at most
+    /// `pruneInterval` entries: every prune trims them all and starts over).
+    private var untrimmed: [String: (conversation: ConversationRef, appends: Int)] = [:]
 
     /// A log over `store` with the given bounds (defaults: 1000 messages × 1000 conversations,
     /// pruned every 256 appends).
@@ -75,9 +82,13 @@ public actor HTTPMessageLog {
 
     /// Appends a new message (and the checkpoint it completes) and returns it with its seq and id.
     public func append(conversation: ConversationRef, text: String, context: OutgoingContext) throws -> HTTPLoggedMessage {
+        let key = conversation.canonical
+        let appends = (untrimmed[key]?.appends ?? 0) + 1
+        let trims = appends >= Self.trimInterval
         let write = try store.appendChannelMessage(to: conversation, kind: context.kind.rawValue, runId: context.runId,
                                                    text: text, final: context.isFinal, advancing: context.checkpoint,
-                                                   keep: perConversationLimit)
+                                                   keep: trims ? perConversationLimit : .max)
+        untrimmed[key] = trims ? nil : (conversation, appends)
         publish(conversation, .send, write)
         appendsSincePrune += 1
         if appendsSincePrune >= pruneInterval { prune() }
@@ -119,6 +130,9 @@ public actor HTTPMessageLog {
     /// Applies the conversation bound now (also called at start-up).
     public func prune() {
         appendsSincePrune = 0
+        let pending = untrimmed.values.map(\.conversation)
+        untrimmed.removeAll()
+        _ = try? store.trimChannelMessages(pending, keep: perConversationLimit)
         _ = try? store.pruneChannelMessages(channel: .http, maxConversations: conversationLimit)
     }
 

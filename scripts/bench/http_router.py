@@ -85,7 +85,7 @@ class EventStream:
                     return
 
 
-def write_config(directory, agent, port, sessions, coalesce):
+def write_config(directory, agent, port, sessions, coalesce, burst=0):
     path = os.path.join(directory, "acpd.yaml")
     with open(path, "w") as f:
         f.write(f"""stateDir: {directory}/state
@@ -93,7 +93,7 @@ agents:
   demo: {{ command: ["{agent}", --state-dir, "{directory}/demo"], cwd: "{directory}" }}
 acp:
   defaultAgent: demo
-  maxConcurrentSessions: {max(64, sessions)}
+  maxConcurrentSessions: {max(64, sessions, burst + 1)}
   stream: {{ coalesceIdleMs: {coalesce} }}
 bindings:
   - type: route
@@ -322,7 +322,7 @@ def main():
     if args.sessions > 999:
         print("note: the http message log keeps 1000 conversations; the latency conversation is dropped first")
     directory = tempfile.mkdtemp(prefix="acpd-http-bench-")
-    config = write_config(directory, args.agent, args.port, args.sessions, args.coalesce_ms)
+    config = write_config(directory, args.agent, args.port, args.sessions, args.coalesce_ms, args.burst)
     log = open(os.path.join(directory, "acpd.log"), "w")
     process = subprocess.Popen([args.acpd, "run", "--config", config], stdout=log, stderr=subprocess.STDOUT)
     try:

@@ -38,6 +38,14 @@ struct ChannelMessagesTests {
             #expect(try store.channelMessages(in: fixture.conversation).allSatisfy(\.final))
             #expect(try store.channelMessages(in: Self.other).allSatisfy { !$0.final })
             #expect(try store.markChannelMessagesFinal(in: fixture.conversation, run: run).isEmpty)
+
+            // Another run's messages in the same conversation are not the first run's to finish.
+            let later = RunID()
+            let open = try store.appendChannelMessage(to: fixture.conversation, kind: "reply", runId: later, text: "three", final: false).message
+            _ = try store.appendChannelMessage(to: fixture.conversation, kind: "reply", runId: later, text: "four", final: false)
+            #expect(try store.markChannelMessagesFinal(in: fixture.conversation, run: run).isEmpty)
+            let closing = try store.appendChannelMessage(to: fixture.conversation, kind: "reply", runId: later, text: "five", final: true)
+            #expect(closing.alsoMarkedFinal.map(\.seq) == [open.seq, open.seq + 1])
         }
     }
 
