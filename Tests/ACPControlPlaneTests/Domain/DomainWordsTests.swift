@@ -66,6 +66,22 @@ struct DomainWordsTests {
         #expect(RunID("ABCDEF01-2345-6789-ABCD-EF0123456789")?.rawValue == "abcdef01-2345-6789-abcd-ef0123456789")
     }
 
+    @Test("new run ids are random version-4 UUIDs in lowercase, distinct, and parse back")
+    func newRunIDs() throws {
+        let ids = (0..<2_000).map { _ in RunID() }
+        #expect(Set(ids).count == ids.count)
+        for id in ids {
+            let text = Array(id.rawValue)
+            #expect(text.count == 36 && RunID(id.rawValue) == id && id.rawValue == id.rawValue.lowercased())
+            #expect(text[14] == "4", "version nibble of \(id)")
+            #expect("89ab".contains(text[19]), "variant of \(id)")
+        }
+        // Every hex digit outside the fixed ones varies (the bytes are random, not a counter).
+        for position in [0, 7, 9, 15, 20, 24, 35] {
+            #expect(Set(ids.map { Array($0.rawValue)[position] }).count == 16, "position \(position)")
+        }
+    }
+
     @Test("conversation refs: canonical form and parent")
     func conversationRefs() {
         let topic = ConversationRef(channel: .telegram, conversationId: "-1001234567890:topic:42",
