@@ -198,7 +198,11 @@ enum ChaosDiscord {
         for item in sent {
             let runs = view.runs(containing: "marker \(item.marker) ")
             if runs.count > 1 { tally.violation(\.duplicateRuns, "\(item.marker) ran \(runs.count) times") }
-            let spawnFailed = item.afterSpawn && !messages.contains { $0.channelId == item.channel && $0.content.hasPrefix("OK: spawned") }
+            // A spawn whose agent is killed before it started fails and leaves the channel unbound:
+            // the prompt sent with it is excused, and so is a later one answered ACP_NOT_BOUND.
+            let inChannel = messages.filter { $0.channelId == item.channel }
+            let spawnFailed = spawned.contains(item.channel) && !inChannel.contains { $0.content.hasPrefix("OK: spawned") }
+                && (item.afterSpawn || inChannel.contains { $0.content.hasPrefix("ERROR: ACP_NOT_BOUND") })
             if runs.isEmpty, !item.exposed, !spawnFailed { tally.violation(\.lost, "\(item.marker) (channel \(item.channel)) never ran") }
             for run in runs where run.conversation?.conversationId != item.channel {
                 tally.violation(\.misrouted, "\(item.marker): its run is in \(run.conversation?.canonical ?? "none"), not \(item.channel)")

@@ -250,8 +250,12 @@ enum ChaosTelegram {
         for item in sent {
             let runs = view.runs(containing: "marker \(item.marker) ")
             if runs.count > 1 { tally.violation(\.duplicateRuns, "\(item.marker) ran \(runs.count) times") }
-            let spawnFailed = item.afterSpawn
-                && !messages.contains { Place(chat: $0.chatId, topic: $0.threadId ?? 1) == item.topic && $0.text.hasPrefix("OK: spawned") }
+            // A spawn fails when its agent is killed before it started (an agent kill can pick
+            // it); the topic then stays unbound: the prompt sent with the spawn is excused, and
+            // so is any later one there that was answered ACP_NOT_BOUND.
+            let inTopic = messages.filter { Place(chat: $0.chatId, topic: $0.threadId ?? 1) == item.topic }
+            let spawnFailed = spawned.contains(item.topic) && !inTopic.contains { $0.text.hasPrefix("OK: spawned") }
+                && (item.afterSpawn || inTopic.contains { $0.text.hasPrefix("ERROR: ACP_NOT_BOUND") })
             if runs.isEmpty, !spawnFailed { tally.violation(\.lost, "\(item.marker) (topic \(item.topic)) never ran") }
             for run in runs where run.conversation?.conversationId != item.topic.id {
                 tally.violation(\.misrouted, "\(item.marker): its run is in \(run.conversation?.canonical ?? "none"), not topic \(item.topic)")
