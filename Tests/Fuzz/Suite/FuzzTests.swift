@@ -10,7 +10,7 @@ import TestSupport
 @Suite("fuzz targets", .serialized)
 struct FuzzTests {
     @Test("a fuzz target keeps its invariants on its corpus and on seeded mutants", arguments: FuzzTarget.all.map(\.name))
-    func target(_ name: String) throws {
+    func target(_ name: String) async throws {
         let target = try #require(FuzzTarget.named(name))
         let corpus = FuzzSupport.corpus(name)
         #expect(!corpus.isEmpty, "Tests/Fuzz/corpus/\(name) holds no input")
@@ -28,7 +28,13 @@ struct FuzzTests {
                 return false
             }
         }
-        for (file, bytes) in corpus where !attempt(bytes, "corpus \(file)") { return }
+        // The loops yield their cooperative thread now and then: the runtime has one per core,
+        // and a fuzz target running for seconds on one of two held back every suite beside it
+        // (runs waiting on their agents timed out).
+        for (position, (file, bytes)) in corpus.enumerated() {
+            guard attempt(bytes, "corpus \(file)") else { return }
+            if position % 64 == 63 { await Task.yield() }
+        }
         let index = UInt64(FuzzTarget.all.firstIndex { $0.name == name } ?? 0)
         var mutator = FuzzMutator(seed: FuzzSupport.seed &+ index, dictionary: target.dictionary)
         let inputs = corpus.map(\.bytes)
@@ -43,6 +49,7 @@ struct FuzzTests {
                 // Keep some mutants as parents: deeper inputs without coverage feedback.
                 if executions % 16 == 0 { pool.append(mutant); if pool.count > 256 { pool.remove(at: inputs.count) } }
             }
+            await Task.yield()
         }
         #expect(executions > 0, "\(name): no mutant ran in \(FuzzSupport.seconds) s")
     }
