@@ -40,7 +40,9 @@ final class EventCollector: Sendable {
     func events(of run: RunID) -> [ControlPlaneEvent] { events.filter { $0.runId == run } }
 
     /// Waits until `predicate` holds for the events so far (cancellation-aware, so a deadline ends it).
-    func wait(_ what: String, timeout: Double = 15, until predicate: @escaping @Sendable ([ControlPlaneEvent]) -> Bool) async throws {
+    /// The default deadline is far above the ~1 s a run takes here: in the full suite on two cores
+    /// the CPU-bound suites beside it can hold both of the runtime's threads for many seconds.
+    func wait(_ what: String, timeout: Double = 45, until predicate: @escaping @Sendable ([ControlPlaneEvent]) -> Bool) async throws {
         try await withDeadline(timeout, what) { [self] in
             let id = UUID()
             await withTaskCancellationHandler {
@@ -65,7 +67,7 @@ final class EventCollector: Sendable {
 
     /// Waits for the terminal event of `run` and returns it.
     @discardableResult
-    func terminal(of run: RunID, timeout: Double = 15) async throws -> EventPayload {
+    func terminal(of run: RunID, timeout: Double = 45) async throws -> EventPayload {
         try await wait("end of run \(run)", timeout: timeout) { events in events.contains { $0.runId == run && $0.payload.isTerminal } }
         return events(of: run).last { $0.payload.isTerminal }!.payload
     }

@@ -40,7 +40,7 @@ struct WALCheckpointerTests {
             try store.close()
             // SQLite removes the WAL when the last connection to the file closes: the writer and
             // readers close in `close()`, the checkpointer's own connection when its thread ends.
-            try await withDeadline(5, "the checkpointer's connection is closed") {
+            try await withDeadline(20, "the checkpointer's connection is closed") {
                 while FileManager.default.fileExists(atPath: wal) { try await Task.sleep(for: .milliseconds(20)) }
             }
         }
