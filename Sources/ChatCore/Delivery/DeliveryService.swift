@@ -48,6 +48,9 @@ public actor DeliveryService: Service, ChatOutbox {
     /// its call in flight; the rest waits for the next start).
     let drainLimit: Duration
     private var runs: [RunID: RunDelivery] = [:]
+    /// Each followed run's `projector.nextDeadline` (runs without one are absent), kept beside
+    /// `runs` so that `tick` reads a few instants instead of copying every run's delivery.
+    private var deadlines: [RunID: ContinuousClock.Instant] = [:]
     private var queues: [String: QueueEntry] = [:]
     private var lastQueueSweep = ContinuousClock.now
 
@@ -137,6 +140,7 @@ public actor DeliveryService: Service, ChatOutbox {
         for (runId, var delivery) in runs {
             guard let deadline = delivery.projector.nextDeadline else { continue }
             let operations = delivery.projector.tick(now: deadline)
+            deadlines[runId] = delivery.projector.nextDeadline
             runs[runId] = delivery
             if let channel = channels.channel(for: delivery.conversation) {
                 send(operations, run: runId, to: delivery.conversation, channel: channel)
@@ -242,7 +246,13 @@ public actor DeliveryService: Service, ChatOutbox {
         default: break
         }
         let operations = delivery.projector.handle(redacted(event.payload), seq: event.seq, now: .now)
-        if delivery.projector.finished { runs[runId] = nil } else { runs[runId] = delivery }
+        if delivery.projector.finished {
+            runs[runId] = nil
+            deadlines[runId] = nil
+        } else {
+            deadlines[runId] = delivery.projector.nextDeadline
+            runs[runId] = delivery
+        }
         send(operations, run: runId, to: conversation, channel: channel)
     }
 
@@ -281,9 +291,17 @@ public actor DeliveryService: Service, ChatOutbox {
     /// Flushes held text whose deadline passed; now and then drops idle send queues.
     private func tick() async {
         let now = ContinuousClock.now
-        for (runId, var delivery) in runs {
-            guard let deadline = delivery.projector.nextDeadline, deadline <= now else { continue }
+        // The due runs from `deadlines` (iterating `runs` copied every followed run's delivery,
+        // 20 times a second); a due run is taken out while its projector changes, so its
+        // transcript is not copied either.
+        let due = deadlines.compactMap { $0.value <= now ? $0.key : nil }
+        for runId in due {
+            guard var delivery = runs.removeValue(forKey: runId) else {
+                deadlines[runId] = nil
+                continue
+            }
             let operations = delivery.projector.tick(now: now)
+            deadlines[runId] = delivery.projector.nextDeadline
             runs[runId] = delivery
             if let channel = channels.channel(for: delivery.conversation) {
                 send(operations, run: runId, to: delivery.conversation, channel: channel)
