@@ -73,9 +73,10 @@ struct SetupTelegramCommand: AsyncParsableCommand {
 
         var found: TelegramDiscovery.Found?
         if options.bindNext || SetupSupport.confirm("Bind a chat now (you send a message there)?", yes: false) {
+            let newestOld = try await telegram.newestWaiting()
             print("waiting up to \(options.timeout) s: send any message in the chat or forum topic you want to bind" +
                   (bot.readsAllGroupMessages ? "" : " (in a group: a /command or a reply to the bot)"))
-            let next = try await telegram.next(seconds: options.timeout)
+            let next = try await telegram.next(after: newestOld, seconds: options.timeout)
             print("found a message:")
             for line in next.chat.description { print("  \(line)") }
             found = next

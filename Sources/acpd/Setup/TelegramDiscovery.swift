@@ -50,11 +50,15 @@ struct TelegramDiscovery {
                    readsAllGroupMessages: result?["can_read_all_group_messages"] != .bool(false))
     }
 
-    /// Waits up to `seconds` for a message that arrives after the wizard started.
-    func next(seconds: Int) async throws(SetupError) -> Found {
+    /// The newest update already waiting (the backlog `next` skips). Read before the wizard
+    /// asks for a message, so a message sent right after the prompt is never taken as backlog.
+    func newestWaiting() async throws(SetupError) -> Int64 {
+        try await poll(timeout: 0).compactMap(Self.updateId).max() ?? Int64.min
+    }
+
+    /// Waits up to `seconds` for a message newer than `newestOld` (from `newestWaiting`).
+    func next(after newestOld: Int64, seconds: Int) async throws(SetupError) -> Found {
         let deadline = ContinuousClock.now + .seconds(seconds)
-        let backlog = try await poll(timeout: 0)
-        let newestOld = backlog.compactMap(Self.updateId).max() ?? Int64.min
         while ContinuousClock.now < deadline {
             let remaining = Int((deadline - ContinuousClock.now).components.seconds)
             let updates = try await poll(timeout: max(0, min(25, remaining)))
