@@ -28,7 +28,9 @@ public final class ChildProcess: Sendable {
     /// lines of one read together, at most `StdoutLineHandler.maxBatch` per batch. A line longer
     /// than `ProcessSpec.maxLineBytes` arrives as a `.failure(ACP_PROTOCOL_ERROR)` in its place.
     /// Finishes at EOF. Iterate it (or `stdoutLines`) from one task only.
-    public let stdoutBatches: AsyncStream<[Result<[UInt8], ACPError>]>
+    /// At most `StdoutLineHandler.highWatermark` batches wait for the reader; then acpd stops
+    /// reading the pipe until the reader catches up (the child blocks writing).
+    public let stdoutBatches: StdoutBatchSequence
 
     /// `stdoutBatches` line by line.
     public var stdoutLines: StdoutLines { StdoutLines(batches: stdoutBatches) }
@@ -41,7 +43,7 @@ public final class ChildProcess: Sendable {
     private let logger: Logger
 
     private init(
-        pid: Int32, label: String, stdoutBatches: AsyncStream<[Result<[UInt8], ACPError>]>,
+        pid: Int32, label: String, stdoutBatches: StdoutBatchSequence,
         stdin: EventLoopFuture<any Channel>, stdout: EventLoopFuture<any Channel>,
         stderr: EventLoopFuture<any Channel>, tail: StderrTail, exitBox: ExitBox, logger: Logger
     ) {
@@ -75,7 +77,6 @@ public final class ChildProcess: Sendable {
         logger[metadataKey: "pid"] = "\(child.pid)"
         logger[metadataKey: "agent_process"] = "\(label)"
 
-        let (batches, continuation) = AsyncStream.makeStream(of: [Result<[UInt8], ACPError>].self, bufferingPolicy: .unbounded)
         let tail = StderrTail()
         let exitBox = ExitBox()
         let maxLineBytes = spec.maxLineBytes
@@ -84,12 +85,17 @@ public final class ChildProcess: Sendable {
 
         // The child's three pipes on one loop (the loop its session's tasks prefer, `TaskAffinity`).
         let loop = eventLoopGroup.next()
+        let gate = StdoutReadGate(loop: loop)
+        let produced = StdoutBatchSequence.makeSequence(
+            backPressureStrategy: .init(lowWatermark: StdoutLineHandler.lowWatermark, highWatermark: StdoutLineHandler.highWatermark),
+            finishOnDeinit: true, delegate: gate)
+        let source = produced.source, batches = produced.sequence
         let stdin = NIOPipeBootstrap(group: loop).takingOwnershipOfDescriptor(output: child.stdin)
         let stdout = NIOPipeBootstrap(group: loop)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandler(
-                        StdoutLineHandler(maxLineBytes: maxLineBytes, continuation: continuation))
+                        StdoutLineHandler(maxLineBytes: maxLineBytes, source: source, gate: gate))
                 }
             }
             .takingOwnershipOfDescriptor(input: child.stdout)
@@ -104,9 +110,9 @@ public final class ChildProcess: Sendable {
         stdin.whenFailure { _ in close(child.stdin) }
         stdout.whenFailure { error in
             close(child.stdout)
-            continuation.yield([.failure(ACPError(.protocolError, message: "cannot read the agent's output",
-                                                  detail: "stdout registration: \(error)"))])
-            continuation.finish()
+            _ = source.yield(contentsOf: CollectionOfOne([.failure(ACPError(.protocolError, message: "cannot read the agent's output",
+                                                                             detail: "stdout registration: \(error)"))]))
+            source.finish()
         }
         stderr.whenFailure { _ in close(child.stderr) }
 
@@ -286,10 +292,10 @@ final class ExitBox: Sendable {
 /// A child's stdout line by line (`ChildProcess.stdoutLines`), over its batches.
 public struct StdoutLines: AsyncSequence, Sendable {
     public typealias Element = Result<[UInt8], ACPError>
-    let batches: AsyncStream<[Result<[UInt8], ACPError>]>
+    let batches: StdoutBatchSequence
 
     public struct AsyncIterator: AsyncIteratorProtocol {
-        var batches: AsyncStream<[Result<[UInt8], ACPError>]>.AsyncIterator
+        var batches: StdoutBatchSequence.AsyncIterator
         var current: [Result<[UInt8], ACPError>] = []
         var position = 0
 

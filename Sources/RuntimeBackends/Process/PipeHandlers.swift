@@ -3,24 +3,53 @@ import Logging
 import NIOCore
 import Synchronization
 
-/// Frames a child's stdout into NDJSON lines and yields them to an `AsyncStream`; finishes the
-/// stream at EOF (after delivering an unterminated last line) or on a read error.
-final class StdoutLineHandler: ChannelInboundHandler, @unchecked Sendable {
-    // @unchecked: NIO calls a handler only on its channel's event loop.
+/// A child's stdout as batches of lines, with backpressure: `ChildProcess.stdoutBatches`.
+public typealias StdoutBatchSequence = NIOAsyncSequenceProducer<
+    [Result<[UInt8], ACPError>], NIOAsyncSequenceProducerBackPressureStrategies.HighLowWatermark, StdoutReadGate>
+
+/// Frames a child's stdout into NDJSON lines and yields them in batches to a
+/// `NIOAsyncSequenceProducer`; finishes it at EOF (after delivering an unterminated last line)
+/// or on a read error.
+///
+/// Backpressure: while the reader is `StdoutLineHandler.highWatermark` batches behind, the
+/// handler holds the channel's reads, so the pipe fills and the agent blocks in `write` instead
+/// of acpd buffering its output without bound. Reading resumes when the reader is down to
+/// `lowWatermark` batches (`StdoutReadGate.produceMore`). A reader that stops iterating
+/// (`didTerminate`) lets the pipe drain again, its lines dropped, so the child is never stuck.
+final class StdoutLineHandler: ChannelDuplexHandler, @unchecked Sendable {
+    // @unchecked: NIO calls a handler only on its channel's event loop; `resume` hops there.
     typealias InboundIn = ByteBuffer
+    typealias OutboundIn = ByteBuffer
 
     /// Lines handed over in one element at most: the lines of one read go together (one
     /// resumption of the reader for many lines, not one per line), in batches small enough that
     /// handling one stays short.
     static let maxBatch = 64
+    /// Batches waiting for the reader at which reading stops (each at most one read's lines, or
+    /// one long line), and at which it resumes.
+    static let highWatermark = 16
+    static let lowWatermark = 4
 
     private var framer: NDJSONFramer
-    private let continuation: AsyncStream<[Result<[UInt8], ACPError>]>.Continuation
+    private let source: StdoutBatchSequence.Source
     private var batch: [Result<[UInt8], ACPError>] = []
+    private var context: ChannelHandlerContext?
+    /// False while the reader is behind: a read NIO asks for waits in `readHeld`.
+    private var producing = true
+    private var readHeld = false
 
-    init(maxLineBytes: Int, continuation: AsyncStream<[Result<[UInt8], ACPError>]>.Continuation) {
+    init(maxLineBytes: Int, source: StdoutBatchSequence.Source, gate: StdoutReadGate) {
         self.framer = NDJSONFramer(maxLineBytes: maxLineBytes)
-        self.continuation = continuation
+        self.source = source
+        gate.attach(self)
+    }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        self.context = context
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        self.context = nil
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -40,6 +69,18 @@ final class StdoutLineHandler: ChannelInboundHandler, @unchecked Sendable {
         context.close(promise: nil)
     }
 
+    func read(context: ChannelHandlerContext) {
+        if producing { context.read() } else { readHeld = true }
+    }
+
+    /// On the event loop: the reader caught up (or left); a held read goes out.
+    func resume() {
+        producing = true
+        guard readHeld, let context else { return }
+        readHeld = false
+        context.read()
+    }
+
     private func take(_ output: NDJSONFramer.Output) {
         switch output {
         case .line(let line): batch.append(.success(Array(line)))
@@ -50,14 +91,42 @@ final class StdoutLineHandler: ChannelInboundHandler, @unchecked Sendable {
 
     private func flush() {
         guard !batch.isEmpty else { return }
-        continuation.yield(batch)
+        switch source.yield(contentsOf: CollectionOfOne(batch)) {
+        case .stopProducing: producing = false
+        case .produceMore, .dropped: break
+        }
         batch = []
     }
 
     private func finish() {
         framer.finish { output in take(output) }
         flush()
-        continuation.finish()
+        source.finish()
+    }
+}
+
+/// The reader's side of `StdoutLineHandler`'s backpressure: NIO's producer calls it from the
+/// reader's task when the reader wants more (or is gone); it hops to the handler's event loop.
+public final class StdoutReadGate: NIOAsyncSequenceProducerDelegate, Sendable {
+    private let handler = Mutex<StdoutLineHandler?>(nil)
+    private let loop: any EventLoop
+
+    init(loop: any EventLoop) {
+        self.loop = loop
+    }
+
+    fileprivate func attach(_ handler: StdoutLineHandler) {
+        self.handler.withLock { $0 = handler }
+    }
+
+    public func produceMore() {
+        guard let handler = handler.withLock({ $0 }) else { return }
+        loop.execute { handler.resume() }
+    }
+
+    public func didTerminate() {
+        // The reader is gone: read on (and drop) so the child never blocks on a full pipe.
+        produceMore()
     }
 }
 

@@ -33,6 +33,38 @@ struct ChildProcessTests {
         }
     }
 
+    @Test("a reader that falls behind stops the reading: the child blocks on a full pipe, then every line arrives in order")
+    func backpressure() async throws {
+        // ~6.9 MB of output: without backpressure acpd would read it all into memory and `seq`
+        // would be gone within a fraction of a second.
+        let count = 1_000_000
+        let child = try ChildProcess.spawn(shell("seq 1 \(count)"), label: "t", logger: logger)
+        try await Task.sleep(for: .seconds(1))
+        #expect(child.exitStatus == nil, "the child wrote everything while nobody read: acpd buffered its output")
+        let (next, outOfOrder) = try await withDeadline(60, "stdout EOF") {
+            var next = 1, outOfOrder = 0
+            for await item in child.stdoutLines {
+                guard case .success(let bytes) = item else { continue }
+                if String(decoding: bytes, as: UTF8.self) != String(next) { outOfOrder += 1 }
+                next += 1
+            }
+            return (next, outOfOrder)
+        }
+        #expect(next == count + 1 && outOfOrder == 0, "lines \(next - 1), out of order \(outOfOrder)")
+        #expect(try await withDeadline(10, "exit") { await child.waitForExit() } == .exited(0))
+    }
+
+    @Test("a reader that stops iterating does not leave the child blocked on a full pipe")
+    func readerLeaves() async throws {
+        let child = try ChildProcess.spawn(shell("seq 1 1000000"), label: "t", logger: logger)
+        try await Task.sleep(for: .milliseconds(300))
+        for await _ in child.stdoutLines { break }
+        let deadline = ContinuousClock.now + .seconds(30)
+        while child.exitStatus == nil, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
+        #expect(child.exitStatus == .exited(0), "the child is stuck writing to a pipe nobody reads")
+        if child.exitStatus == nil { _ = await child.kill() }
+    }
+
     @Test("the child sees exactly the given environment and working directory")
     func environmentAndCwd() async throws {
         try await withTemporaryDirectory { dir in
