@@ -276,13 +276,16 @@ public actor DeliveryService: Service, ChatOutbox {
     private func dueActivity(now: ContinuousClock.Instant) -> [(any ChatChannel, ConversationRef)] {
         var due: [(any ChatChannel, ConversationRef)] = []
         var active: Set<String> = []
-        for delivery in runs.values where delivery.openPermissions == 0 {
-            let destination = delivery.conversation.canonical
-            guard active.insert(destination).inserted, let channel = channels.channel(for: delivery.conversation),
-                  let interval = channel.capabilities.activityInterval else { continue }
+        // Two fields read in place: `for delivery in runs.values` copied every followed run's
+        // delivery (projector and transcript) twice a second.
+        for index in runs.indices where runs.values[index].openPermissions == 0 {
+            let conversation = runs.values[index].conversation
+            guard let channel = channels.channel(for: conversation), let interval = channel.capabilities.activityInterval else { continue }
+            let destination = conversation.canonical
+            guard active.insert(destination).inserted else { continue }
             if let last = lastActivity[destination], now - last < interval { continue }
             lastActivity[destination] = now
-            due.append((channel, delivery.conversation))
+            due.append((channel, conversation))
         }
         lastActivity = lastActivity.filter { active.contains($0.key) }
         return due
