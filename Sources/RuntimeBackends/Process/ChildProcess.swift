@@ -124,7 +124,10 @@ public final class ChildProcess: Sendable {
             exitLogger.debug("exited (\(exit))")
             stdin.whenSuccess { $0.close(promise: nil) }
             // Let the reader drain what is still in the pipes, then stop waiting for an EOF that a
-            // surviving grandchild holding the pipe could delay forever.
+            // surviving grandchild holding the pipe could delay forever. The child's output is
+            // finite now: stdout is read to the end whatever the reader's lag, so the close in 2 s
+            // cannot cut off lines a slow reader had not taken yet.
+            gate.drainToEnd()
             for channel in [stdout, stderr] {
                 channel.whenSuccess { channel in
                     channel.eventLoop.scheduleTask(in: .seconds(2)) { channel.close(promise: nil) }

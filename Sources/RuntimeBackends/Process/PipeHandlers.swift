@@ -37,6 +37,8 @@ final class StdoutLineHandler: ChannelDuplexHandler, @unchecked Sendable {
     /// False while the reader is behind: a read NIO asks for waits in `readHeld`.
     private var producing = true
     private var readHeld = false
+    /// The child exited: read to the end, however far behind the reader is.
+    private var draining = false
 
     init(maxLineBytes: Int, source: StdoutBatchSequence.Source, gate: StdoutReadGate) {
         self.framer = NDJSONFramer(maxLineBytes: maxLineBytes)
@@ -70,12 +72,14 @@ final class StdoutLineHandler: ChannelDuplexHandler, @unchecked Sendable {
     }
 
     func read(context: ChannelHandlerContext) {
-        if producing { context.read() } else { readHeld = true }
+        if producing || draining { context.read() } else { readHeld = true }
     }
 
-    /// On the event loop: the reader caught up (or left); a held read goes out.
-    func resume() {
+    /// On the event loop: the reader caught up (or left), or the child exited (`toEnd`); a held
+    /// read goes out.
+    func resume(toEnd: Bool = false) {
         producing = true
+        if toEnd { draining = true }
         guard readHeld, let context else { return }
         readHeld = false
         context.read()
@@ -127,6 +131,14 @@ public final class StdoutReadGate: NIOAsyncSequenceProducerDelegate, Sendable {
     public func didTerminate() {
         // The reader is gone: read on (and drop) so the child never blocks on a full pipe.
         produceMore()
+    }
+
+    /// The child exited: its output is finite, so it is read to the end without waiting for the
+    /// reader. (At the pipe's EOF NIO reads what is left anyway; this is for a surviving
+    /// grandchild that keeps the pipe open, which the close 2 s after the exit would cut off.)
+    func drainToEnd() {
+        guard let handler = handler.withLock({ $0 }) else { return }
+        loop.execute { handler.resume(toEnd: true) }
     }
 }
 

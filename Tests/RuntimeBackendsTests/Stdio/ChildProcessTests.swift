@@ -54,6 +54,24 @@ struct ChildProcessTests {
         #expect(try await withDeadline(10, "exit") { await child.waitForExit() } == .exited(0))
     }
 
+    @Test("a child that exits while the reader is behind, its pipe held open by a grandchild: what it left is still read, past the close 2 s after the exit")
+    func exitWhileBehind() async throws {
+        // 100 small writes 10 ms apart (15,000 lines, 54 kB: less than a pipe holds): reading
+        // stops after the first few (the reader takes nothing), the rest waits in the pipe, and
+        // the child exits; a grandchild that outlives it (its group is not killed here) keeps the
+        // pipe open, so no EOF comes. The reader starts only after the close 2 s after the exit.
+        var spec = shell("(sleep 8) & i=0; while [ $i -lt 100 ]; do seq 1 150; sleep 0.01; i=$((i+1)); done")
+        spec.killGroupOnExit = false
+        let child = try ChildProcess.spawn(spec, label: "t", logger: logger)
+        defer { Glibc.kill(-child.pid, SIGKILL) }
+        let exit = try await withDeadline(20, "exit") { await child.waitForExit() }
+        #expect(exit == .exited(0))
+        try await Task.sleep(for: .seconds(3))
+        let lines = try await withDeadline(20, "stdout EOF") { await self.collect(child) }
+        #expect(lines.count == 15_000, "read \(lines.count) of 15000 lines")
+        #expect(lines.last == "150")
+    }
+
     @Test("a reader that stops iterating does not leave the child blocked on a full pipe")
     func readerLeaves() async throws {
         let child = try ChildProcess.spawn(shell("seq 1 1000000"), label: "t", logger: logger)
