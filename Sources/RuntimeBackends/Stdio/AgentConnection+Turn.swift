@@ -11,7 +11,7 @@ extension AgentConnection {
     /// Starts a turn whose events go to `continuation`; the stream always ends with exactly one
     /// `.done` or `.failed`.
     func startTurn(prompt: [ContentBlock], runId: RunID, ticket: UInt64,
-                   continuation: AsyncStream<RuntimeEvent>.Continuation) {
+                   continuation: TurnSink) {
         lastStartedTicket = max(lastStartedTicket, ticket)
         if ticket <= cancelledBeforeStart {
             // Cancelled between `runTurn` and here: the prompt never reaches the agent.

@@ -39,7 +39,7 @@ actor AgentConnection {
     struct ActiveTurn {
         let token: UInt64
         let runId: RunID
-        let continuation: AsyncStream<RuntimeEvent>.Continuation
+        let continuation: TurnSink
         let prompt: [WireContentBlock]
         var cancelRequested = false
         var authRetried = false
@@ -121,9 +121,21 @@ actor AgentConnection {
                     start = index + 1
                 }
                 if start < batch.count { await self.receive(batch[start...]) }
+                // The turn's consumer is far behind: read nothing more until it catches up (the
+                // pipe fills and the agent waits), `TurnFlow`.
+                if let flow = await self.fullTurnFlow() { await flow.waitForRoom() }
             }
             await self?.stdoutClosed()
         }
+    }
+
+    /// The events of the turn in flight its consumer has not taken yet; nil without a turn.
+    var unconsumedTurnEvents: Int? { turn?.continuation.flow.outstanding }
+
+    /// The turn in flight's flow when its consumer is `TurnFlow.high` events behind.
+    private func fullTurnFlow() -> TurnFlow? {
+        guard let flow = turn?.continuation.flow, flow.isFull else { return nil }
+        return flow
     }
 
     /// True while the process runs and acpd is not stopping it.

@@ -100,14 +100,16 @@ public final class StdioRuntime: AgentRuntime {
     }
 
     public func runTurn(_ handle: RuntimeHandle, prompt: [ContentBlock], runId: RunID) -> AsyncStream<RuntimeEvent> {
-        let (stream, continuation) = AsyncStream.makeStream(of: RuntimeEvent.self, bufferingPolicy: .unbounded)
+        let (events, eventContinuation) = AsyncStream.makeStream(of: RuntimeEvent.self, bufferingPolicy: .unbounded)
+        let flow = TurnFlow()
+        let continuation = TurnSink(continuation: eventContinuation, flow: flow)
         let table = self.table
         let ticket = turnTickets.withLock { tickets in
             tickets[handle.sessionKey, default: 0] += 1
             return tickets[handle.sessionKey]!
         }
         // A consumer that stops listening (its task cancelled) cancels the turn the ACP way.
-        continuation.onTermination = { termination in
+        eventContinuation.onTermination = { termination in
             guard case .cancelled = termination else { return }
             Task { await table.connection(for: handle)?.cancelTurn(latestTicket: ticket) }
         }
@@ -120,7 +122,15 @@ public final class StdioRuntime: AgentRuntime {
             }
             await connection.startTurn(prompt: prompt, runId: runId, ticket: ticket, continuation: continuation)
         }
-        return stream
+        // The consumer pulls through `TurnPull`, so the agent's reader knows how far behind it is
+        // (`TurnFlow`). A cancelled consumer still ends `events` as cancelled (above).
+        let pull = TurnPull(events, flow: flow)
+        return AsyncStream(unfolding: { await pull.next() })
+    }
+
+    /// The events of `handle`'s turn in flight that its consumer has not taken yet (`TurnFlow`).
+    func unconsumedTurnEvents(_ handle: RuntimeHandle) async -> Int? {
+        await table.connection(for: handle)?.unconsumedTurnEvents
     }
 
     public func cancel(_ handle: RuntimeHandle) async {

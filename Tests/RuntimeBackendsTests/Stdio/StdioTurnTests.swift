@@ -42,6 +42,32 @@ struct StdioTurnTests {
         }
     }
 
+    @Test("a consumer that falls behind holds the agent back: the turn's untaken events stay bounded, then every chunk arrives in order")
+    func slowConsumerHoldsTheAgentBack() async throws {
+        try await withTemporaryDirectory { dir in
+            let harness = StdioHarness(peer: .demo, directory: dir)
+            let ensured = try await harness.ensure(StdioHarness.key())
+            let body = String(repeating: "abcdefghij", count: 2_000)
+            let prompt = "[chunks=10000] " + body
+            let stream = harness.runtime.runTurn(ensured.handle, prompt: [.text(prompt)], runId: RunID())
+            // Nobody takes the turn's events for 2 s: without backpressure acpd read all 10,000
+            // chunks into the stream meanwhile.
+            try await Task.sleep(for: .seconds(2))
+            let untaken = await harness.runtime.unconsumedTurnEvents(ensured.handle)
+            #expect(untaken.map { $0 >= TurnFlow.high && $0 <= TurnFlow.high + StdoutLineHandler.maxBatch } == true,
+                    "untaken events: \(untaken.map(String.init) ?? "no turn")")
+            let result = try await withDeadline(60, "the held turn") {
+                var events: [RuntimeEvent] = []
+                for await event in stream { events.append(event) }
+                return TurnResult(events: events)
+            }
+            #expect(result.stopReason == .endTurn)
+            #expect(result.output == "echo: " + prompt)
+            #expect(result.events.filter { if case .text(let delta) = $0 { delta.stream == .output } else { false } }.count == 10_000)
+            #expect(await harness.runtime.unconsumedTurnEvents(ensured.handle) == nil)
+        }
+    }
+
     @Test("cancel mid-stream: session/cancel, the turn ends .done(cancelled), the session stays usable", arguments: PeerAgent.allCases)
     func cancelMidStream(peer: PeerAgent) async throws {
         try await withTemporaryDirectory { dir in
