@@ -12,14 +12,19 @@ extension AcpxRuntime {
     /// `.failed`, decided from the `session/prompt` result and acpx's exit code (see
     /// `AcpxExitStatus`). When the consumer stops listening before the end, the turn is cancelled.
     public func runTurn(_ handle: RuntimeHandle, prompt: [ContentBlock], runId: RunID) -> AsyncStream<RuntimeEvent> {
-        let (stream, continuation) = AsyncStream.makeStream(of: RuntimeEvent.self, bufferingPolicy: .unbounded)
+        let (events, eventContinuation) = AsyncStream.makeStream(of: RuntimeEvent.self, bufferingPolicy: .unbounded)
+        let flow = TurnFlow()
+        let continuation = TurnSink(continuation: eventContinuation, flow: flow)
         // The task ends when the acpx process does; the stream's consumer owns it through the stream.
         Task { await self.executeTurn(handle, prompt: prompt, runId: runId, continuation: continuation) }
-        continuation.onTermination = { termination in
+        eventContinuation.onTermination = { termination in
             guard case .cancelled = termination else { return }
             Task { await self.cancelRun(handle, runId: runId) }
         }
-        return stream
+        // Pulled through `TurnPull`: the reading of acpx's output waits while the consumer is far
+        // behind (`TurnFlow`), so acpx's pipe fills instead of the stream growing without bound.
+        let pull = TurnPull(events, flow: flow)
+        return AsyncStream(unfolding: { await pull.next() })
     }
 
     /// Cancels the turn of `handle` only if it is still run `runId`.
@@ -30,7 +35,7 @@ extension AcpxRuntime {
     }
 
     func executeTurn(_ handle: RuntimeHandle, prompt: [ContentBlock], runId: RunID,
-                     continuation: AsyncStream<RuntimeEvent>.Continuation) async {
+                     continuation: TurnSink) async {
         var log = logger
         log[metadataKey: "session"] = "\(handle.sessionKey)"
         log[metadataKey: "run"] = "\(runId)"
@@ -60,7 +65,7 @@ extension AcpxRuntime {
     }
 
     private func drive(_ session: AcpxSession, turn: AcpxActiveTurn, prompt: [ContentBlock],
-                       continuation: AsyncStream<RuntimeEvent>.Continuation, log: Logger) async -> AcpxTurnOutcome {
+                       continuation: TurnSink, log: Logger) async -> AcpxTurnOutcome {
         let blocks = prompt.map { $0.downgraded(for: Self.capabilities.prompt) }
         guard let input = AcpxPromptInput.encode(blocks) else {
             return .failed(ACPError(.invalidArgument, message: "the prompt is empty", hint: "send some text"), retryable: false)
@@ -101,6 +106,7 @@ extension AcpxRuntime {
             switch bytes.withUnsafeBytes({ parser.consume(bytes: $0) }) {
             case .events(let events):
                 for event in events { continuation.yield(event.runtimeEvent) }
+                await continuation.flow.waitForRoom()
             case .promptResult(let reason):
                 evidence.stopReason = reason
             case .promptError(let error):

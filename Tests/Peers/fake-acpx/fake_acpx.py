@@ -27,7 +27,7 @@ import sys
 import time
 import uuid
 
-KEYWORDS = "slow hang malformed permission replay agenterror noresult retryable exit=N multiline"
+KEYWORDS = "slow hang malformed permission replay agenterror noresult retryable exit=N multiline flood=N"
 
 ERROR_CODES = {1: ("RUNTIME", -32603), 2: ("USAGE", -32602), 3: ("TIMEOUT", -32070),
                4: ("NO_SESSION", -32002), 5: ("PERMISSION_DENIED", -32071)}
@@ -208,6 +208,15 @@ def run_turn(opts, sid, text, cancel_flag):
         sys.stdout.write('{"jsonrpc":"2.0","method":\n')
         sys.stdout.flush()
     update(sid, {"sessionUpdate": "agent_thought_chunk", "content": {"type": "text", "text": "thinking"}})
+    for word in words:
+        if word.startswith("flood="):
+            # N one-character chunks as fast as the pipe takes them (one flush at the end).
+            line = json.dumps({"jsonrpc": "2.0", "method": "session/update", "params": {"sessionId": sid, "update": {
+                "sessionUpdate": "agent_message_chunk", "messageId": "m1", "content": {"type": "text", "text": "x"}}}},
+                separators=(",", ":")) + "\n"
+            for _ in range(int(word[6:])):
+                sys.stdout.write(line)
+            sys.stdout.flush()
     for word in words:
         if word.startswith("exit="):
             code = int(word[5:])

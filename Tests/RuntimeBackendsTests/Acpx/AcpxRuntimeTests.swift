@@ -76,6 +76,24 @@ struct AcpxRuntimeTests {
         }
     }
 
+    @Test("a consumer that falls behind holds acpx back: its prompt process waits on a full pipe, then every chunk arrives")
+    func slowConsumerHoldsAcpxBack() async throws {
+        try await withTemporaryDirectory { dir in
+            let fake = FakeAcpx(dir: dir)
+            let session = try await fake.runtime.ensureSession(fake.request())
+            let stream = fake.runtime.runTurn(session.handle, prompt: [.text("flood=20000")], runId: RunID())
+            // Nobody takes the turn's events for 2 s. 20,000 chunks (~3 MB) are far more than the
+            // turn (256 events), the stdout reader (16 batches) and the pipe hold, so the fake's
+            // prompt process is still writing; without backpressure it had finished.
+            try await Task.sleep(for: .seconds(2))
+            let running = try FileManager.default.contentsOfDirectory(atPath: dir.path).contains { $0.hasPrefix("running-") }
+            #expect(running, "acpx's prompt process finished while nobody read its turn")
+            let events = try await collectTurn(stream, seconds: 60)
+            #expect(events.terminalSummary == "done(end_turn)")
+            #expect(events.filter { if case .text(let delta) = $0 { delta.stream == .output && delta.text == "x" } else { false } }.count == 20_000)
+        }
+    }
+
     @Test("history replayed during session/load is not reported as new output")
     func replayHidden() async throws {
         try await withTemporaryDirectory { dir in
