@@ -112,7 +112,12 @@ final class StdoutLineHandler: ChannelDuplexHandler, @unchecked Sendable {
 /// The reader's side of `StdoutLineHandler`'s backpressure: NIO's producer calls it from the
 /// reader's task when the reader wants more (or is gone); it hops to the handler's event loop.
 public final class StdoutReadGate: NIOAsyncSequenceProducerDelegate, Sendable {
-    private let handler = Mutex<StdoutLineHandler?>(nil)
+    /// Weak: the producer keeps its delegate, and the handler keeps the producer's source.
+    private struct Attached: @unchecked Sendable {
+        weak var handler: StdoutLineHandler?
+    }
+
+    private let attached = Mutex(Attached())
     private let loop: any EventLoop
 
     init(loop: any EventLoop) {
@@ -120,11 +125,11 @@ public final class StdoutReadGate: NIOAsyncSequenceProducerDelegate, Sendable {
     }
 
     fileprivate func attach(_ handler: StdoutLineHandler) {
-        self.handler.withLock { $0 = handler }
+        attached.withLock { $0.handler = handler }
     }
 
     public func produceMore() {
-        guard let handler = handler.withLock({ $0 }) else { return }
+        guard let handler = attached.withLock({ $0.handler }) else { return }
         loop.execute { handler.resume() }
     }
 
@@ -137,7 +142,7 @@ public final class StdoutReadGate: NIOAsyncSequenceProducerDelegate, Sendable {
     /// reader. (At the pipe's EOF NIO reads what is left anyway; this is for a surviving
     /// grandchild that keeps the pipe open, which the close 2 s after the exit would cut off.)
     func drainToEnd() {
-        guard let handler = handler.withLock({ $0 }) else { return }
+        guard let handler = attached.withLock({ $0.handler }) else { return }
         loop.execute { handler.resume(toEnd: true) }
     }
 }
