@@ -12,19 +12,15 @@ extension AcpxRuntime {
     /// `.failed`, decided from the `session/prompt` result and acpx's exit code (see
     /// `AcpxExitStatus`). When the consumer stops listening before the end, the turn is cancelled.
     public func runTurn(_ handle: RuntimeHandle, prompt: [ContentBlock], runId: RunID) -> AsyncStream<RuntimeEvent> {
-        let (events, eventContinuation) = AsyncStream.makeStream(of: RuntimeEvent.self, bufferingPolicy: .unbounded)
-        let flow = TurnFlow()
-        let continuation = TurnSink(continuation: eventContinuation, flow: flow)
-        // The task ends when the acpx process does; the stream's consumer owns it through the stream.
-        Task { await self.executeTurn(handle, prompt: prompt, runId: runId, continuation: continuation) }
-        eventContinuation.onTermination = { termination in
-            guard case .cancelled = termination else { return }
-            Task { await self.cancelRun(handle, runId: runId) }
-        }
         // Pulled through `TurnPull`: the reading of acpx's output waits while the consumer is far
         // behind (`TurnFlow`), so acpx's pipe fills instead of the stream growing without bound.
-        let pull = TurnPull(events, flow: flow)
-        return AsyncStream(unfolding: { await pull.next() })
+        let (stream, continuation) = TurnSink.makeTurn()
+        // The task ends when the acpx process does; the stream's consumer owns it through the stream.
+        Task { await self.executeTurn(handle, prompt: prompt, runId: runId, continuation: continuation) }
+        continuation.onConsumerCancelled {
+            Task { await self.cancelRun(handle, runId: runId) }
+        }
+        return stream
     }
 
     /// Cancels the turn of `handle` only if it is still run `runId`.

@@ -78,6 +78,23 @@ struct TurnSink: Sendable {
     let continuation: AsyncStream<RuntimeEvent>.Continuation
     let flow: TurnFlow
 
+    /// A turn's stream as `runTurn` returns it, pulled through `TurnPull`, and the sink that
+    /// feeds it.
+    static func makeTurn() -> (stream: AsyncStream<RuntimeEvent>, sink: TurnSink) {
+        let (events, continuation) = AsyncStream.makeStream(of: RuntimeEvent.self, bufferingPolicy: .unbounded)
+        let flow = TurnFlow()
+        let pull = TurnPull(events, flow: flow)
+        return (AsyncStream(unfolding: { await pull.next() }), TurnSink(continuation: continuation, flow: flow))
+    }
+
+    /// Calls `body` when the consumer stops listening because its task was cancelled (not when
+    /// the turn simply ends).
+    func onConsumerCancelled(_ body: @escaping @Sendable () -> Void) {
+        continuation.onTermination = { termination in
+            if case .cancelled = termination { body() }
+        }
+    }
+
     func yield(_ event: RuntimeEvent) {
         flow.produced()
         continuation.yield(event)

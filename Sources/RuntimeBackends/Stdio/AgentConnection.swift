@@ -123,7 +123,7 @@ actor AgentConnection {
                 if start < batch.count { await self.receive(batch[start...]) }
                 // The turn's consumer is far behind: read nothing more until it catches up (the
                 // pipe fills and the agent waits), `TurnFlow`.
-                if let flow = await self.fullTurnFlow() { await flow.waitForRoom() }
+                await self.turnFlow?.waitForRoom()
             }
             await self?.stdoutClosed()
         }
@@ -132,11 +132,8 @@ actor AgentConnection {
     /// The events of the turn in flight its consumer has not taken yet; nil without a turn.
     var unconsumedTurnEvents: Int? { turn?.continuation.flow.outstanding }
 
-    /// The turn in flight's flow when its consumer is `TurnFlow.high` events behind.
-    private func fullTurnFlow() -> TurnFlow? {
-        guard let flow = turn?.continuation.flow, flow.isFull else { return nil }
-        return flow
-    }
+    /// The turn in flight's flow (its reader waits there while the consumer is far behind).
+    private var turnFlow: TurnFlow? { turn?.continuation.flow }
 
     /// True while the process runs and acpd is not stopping it.
     var isAlive: Bool { death == nil && !stopping && child.exitStatus == nil }

@@ -100,17 +100,16 @@ public final class StdioRuntime: AgentRuntime {
     }
 
     public func runTurn(_ handle: RuntimeHandle, prompt: [ContentBlock], runId: RunID) -> AsyncStream<RuntimeEvent> {
-        let (events, eventContinuation) = AsyncStream.makeStream(of: RuntimeEvent.self, bufferingPolicy: .unbounded)
-        let flow = TurnFlow()
-        let continuation = TurnSink(continuation: eventContinuation, flow: flow)
+        // The consumer pulls through `TurnPull`, so the agent's reader knows how far behind it is
+        // (`TurnFlow`).
+        let (stream, continuation) = TurnSink.makeTurn()
         let table = self.table
         let ticket = turnTickets.withLock { tickets in
             tickets[handle.sessionKey, default: 0] += 1
             return tickets[handle.sessionKey]!
         }
         // A consumer that stops listening (its task cancelled) cancels the turn the ACP way.
-        eventContinuation.onTermination = { termination in
-            guard case .cancelled = termination else { return }
+        continuation.onConsumerCancelled {
             Task { await table.connection(for: handle)?.cancelTurn(latestTicket: ticket) }
         }
         Task(executorPreference: TaskAffinity.executor(for: handle.sessionKey)) {
@@ -122,10 +121,7 @@ public final class StdioRuntime: AgentRuntime {
             }
             await connection.startTurn(prompt: prompt, runId: runId, ticket: ticket, continuation: continuation)
         }
-        // The consumer pulls through `TurnPull`, so the agent's reader knows how far behind it is
-        // (`TurnFlow`). A cancelled consumer still ends `events` as cancelled (above).
-        let pull = TurnPull(events, flow: flow)
-        return AsyncStream(unfolding: { await pull.next() })
+        return stream
     }
 
     /// The events of `handle`'s turn in flight that its consumer has not taken yet (`TurnFlow`).

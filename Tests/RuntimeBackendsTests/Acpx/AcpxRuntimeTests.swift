@@ -140,6 +140,28 @@ struct AcpxRuntimeTests {
         }
     }
 
+    @Test("a consumer whose task is cancelled mid-turn cancels the turn: acpx cancel is called")
+    func consumerCancelled() async throws {
+        try await withTemporaryDirectory { dir in
+            let fake = FakeAcpx(dir: dir, cancelGrace: .seconds(10))
+            let session = try await fake.runtime.ensureSession(fake.request())
+            let stream = fake.runtime.runTurn(session.handle, prompt: [.text("slow work")], runId: RunID())
+            let (working, seen) = AsyncStream<Void>.makeStream()
+            let consumer = Task {
+                for await event in stream {
+                    if case .text(let delta) = event, delta.text == "working" { seen.yield() }
+                }
+            }
+            try await withDeadline(20, "the turn's first text") { for await _ in working { break } }
+            consumer.cancel()
+            let deadline = ContinuousClock.now + .seconds(15)
+            while try !fake.calls().contains(where: { $0.argv.contains("cancel") }), ContinuousClock.now < deadline {
+                try await Task.sleep(for: .milliseconds(50))
+            }
+            #expect(try fake.calls().contains { $0.argv.contains("cancel") }, "acpx cancel was never called")
+        }
+    }
+
     @Test("cancel of a turn that ignores it: the prompt process group is terminated after the grace period")
     func cancelEscalates() async throws {
         try await withTemporaryDirectory { dir in

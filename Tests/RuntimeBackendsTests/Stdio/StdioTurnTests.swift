@@ -68,6 +68,29 @@ struct StdioTurnTests {
         }
     }
 
+    @Test("a consumer whose task is cancelled mid-turn cancels the turn: session/cancel reaches the agent")
+    func consumerCancelled() async throws {
+        try await withTemporaryDirectory { dir in
+            let harness = StdioHarness(peer: .demo, directory: dir)
+            let ensured = try await harness.ensure(StdioHarness.key())
+            let stream = harness.runtime.runTurn(ensured.handle, prompt: [.text("long [chunks=200] [delay=50]")], runId: RunID())
+            let (texts, seen) = AsyncStream<Void>.makeStream()
+            let consumer = Task {
+                for await event in stream {
+                    if case .text = event { seen.yield() }
+                }
+            }
+            try await withDeadline(20, "the turn's first text") { for await _ in texts { break } }
+            consumer.cancel()
+            let deadline = ContinuousClock.now + .seconds(15)
+            while !harness.capture.outgoing.contains(where: { $0.contains("session/cancel") }), ContinuousClock.now < deadline {
+                try await Task.sleep(for: .milliseconds(50))
+            }
+            #expect(harness.capture.outgoing.contains { $0.contains("session/cancel") }, "session/cancel was never sent")
+            await harness.runtime.close(sessionKey: ensured.handle.sessionKey, reason: .sessionClosed)
+        }
+    }
+
     @Test("cancel mid-stream: session/cancel, the turn ends .done(cancelled), the session stays usable", arguments: PeerAgent.allCases)
     func cancelMidStream(peer: PeerAgent) async throws {
         try await withTemporaryDirectory { dir in
