@@ -37,17 +37,42 @@ final class EventAppender: @unchecked Sendable {
     /// Per run, the index in `queue` of its last queued event.
     private var lastOfRun: [RunID: Int] = [:]
     private var stopped = false
+    /// Queued events that are not text deltas (they are committed without waiting for the pace).
+    private var urgent = 0
+    /// When the queue was last taken (by the writer thread or by a write that commits it first).
+    private var lastTaken = ContinuousClock.now
+    /// The least time between two group commits of the writer thread while it is behind (events
+    /// arrived while it committed) and only text deltas wait: the deltas that arrive meanwhile
+    /// grow the queued ones (`extendQueuedText`) instead of each becoming a transaction of its
+    /// own. An agent streaming as fast as its pipe allows then costs the writer a commit per
+    /// pace, not one per read, and the writer stays free for other sessions' writes. An event
+    /// that finds the writer idle, any event but a text delta, and any write of the store
+    /// commit the queue at once.
+    let textPace: Duration
+
+    /// An appender whose writer thread (once started) keeps `textPace` between its commits while behind.
+    init(textPace: Duration = .milliseconds(5)) {
+        self.textPace = textPace
+    }
     /// True while the writer thread runs (false if the system refused a thread: enqueuers then flush).
     private var threaded = false
 
     /// Adds an event to the next transaction; false when the caller must flush itself (no writer thread).
     func enqueue(_ entry: Entry) -> Bool {
-        lock.withLock {
+        let (wake, threaded) = lock.withLock {
             if let run = entry.pending.runId { lastOfRun[run] = queue.count }
             queue.append(entry)
-            if queue.count == 1 { lock.signalAll() }
-            return threaded && !stopped
+            var wake = queue.count == 1
+            if case .text = entry.pending.payload {} else {
+                urgent += 1
+                wake = wake || urgent == 1
+            }
+            return (wake, self.threaded && !stopped)
         }
+        // The writer thread is the one waiter; woken after the lock is released, so it does not
+        // wake only to wait for the lock this thread still holds.
+        if wake { lock.signalOne() }
+        return threaded
     }
 
     /// Takes every queued event (in queue order).
@@ -56,6 +81,8 @@ final class EventAppender: @unchecked Sendable {
             defer {
                 queue = []
                 lastOfRun = [:]
+                urgent = 0
+                lastTaken = .now
             }
             return queue
         }
@@ -79,11 +106,24 @@ final class EventAppender: @unchecked Sendable {
     /// Whether events are queued.
     var isEmpty: Bool { lock.withLock { queue.isEmpty } }
 
-    /// Waits until an event is queued; false once stopped (after the queue was taken).
-    func waitForWork() -> Bool {
+    /// Waits until an event is queued; when events were already waiting as the writer came back
+    /// from a commit (`afterCommit`: they arrived while it committed) and all are text deltas, also
+    /// until `textPace` passed since the queue was last taken. False once stopped (after the queue
+    /// was taken).
+    func waitForWork(afterCommit: Bool = false) -> Bool {
         lock.withLock {
-            while queue.isEmpty && !stopped { lock.wait() }
-            return !queue.isEmpty
+            while true {
+                let behind = afterCommit && !queue.isEmpty
+                while queue.isEmpty && !stopped { lock.wait() }
+                if stopped { return !queue.isEmpty }
+                while behind && !queue.isEmpty && urgent == 0 && !stopped {
+                    let left = lastTaken + textPace - .now
+                    guard left > .zero else { break }
+                    lock.wait(seconds: Double(left.components.seconds) + Double(left.components.attoseconds) / 1e18)
+                }
+                // Empty again when a write committed the queue meanwhile: wait for the next event.
+                if !queue.isEmpty || stopped { return !queue.isEmpty }
+            }
         }
     }
 
@@ -91,8 +131,10 @@ final class EventAppender: @unchecked Sendable {
     func start(_ flush: @escaping @Sendable () -> Bool) {
         do {
             try DedicatedThread.start(name: "acpd.store-w") { [self] in
-                while waitForWork() {
+                var afterCommit = false
+                while waitForWork(afterCommit: afterCommit) {
                     if !flush() { break }
+                    afterCommit = true
                 }
                 lock.withLock { threaded = false }
             }

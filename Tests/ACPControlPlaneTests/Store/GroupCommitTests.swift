@@ -157,6 +157,96 @@ struct GroupCommitTests {
         #expect(appender.takeAll().map(\.pending.payload) == [.text(text("newer"))])
     }
 
+    /// The writer thread's pace, with a pace long enough (200 ms) that the timings cannot be
+    /// mistaken for scheduling noise: a commit that takes 20 ms while deltas keep coming.
+    @Test func aWriterBehindAStreamOfDeltasCommitsAtItsPaceButAnIdleWriterAndOtherEventsAtOnce() async throws {
+        final class NullSink: EventAppendSink {
+            func committed(_ events: [ControlPlaneEvent]) {}
+            func appendFailed(_ event: EventLog.Pending, error: any Error) {}
+        }
+        struct Take {
+            let at: ContinuousClock.Instant
+            let events: [EventLog.Pending]
+        }
+        let sink = NullSink()
+        let pace = Duration.milliseconds(200)
+        let appender = EventAppender(textPace: pace)
+        let takes = Mutex<[Take]>([])
+        appender.start {
+            let taken = appender.takeAll()
+            takes.withLock { $0.append(Take(at: .now, events: taken.map(\.pending))) }
+            Thread.sleep(forTimeInterval: 0.02)  // a slow commit: the stream gets ahead of the writer
+            return true
+        }
+        defer { appender.stop() }
+        let key = SessionKey("agent:demo:acp:pace")!
+        let run = RunID()
+        var seq: Int64 = 0
+        var streamed = ""
+        // As a session actor records a delta: joined to the run's queued delta, else a new event.
+        func stream(_ text: String) {
+            streamed += text
+            let delta = TextDelta(stream: .output, text: text, messageId: "m1")
+            guard !appender.extendQueuedText(run: run, with: delta) else { return }
+            seq += 1
+            _ = appender.enqueue(EventAppender.Entry(pending: EventLog.Pending(sessionKey: key, runId: run, seq: seq, payload: .text(delta)),
+                                                     conversation: nil, time: 1, sink: sink))
+        }
+        @Sendable func takeCount() -> Int { takes.withLock { $0.count } }
+
+        // An idle writer commits a delta at once, not after the pace.
+        let first = ContinuousClock.now
+        stream("a")
+        try await withDeadline(5, "the first delta to be taken") { while takeCount() < 1 { try await Task.sleep(for: .milliseconds(1)) } }
+        #expect(takes.withLock { $0[0].at } - first < .milliseconds(100))
+
+        // A stream that outpaces the writer for 1.2 s: one take per pace, each with the deltas joined.
+        let start = ContinuousClock.now
+        var noticeAt: ContinuousClock.Instant?
+        var index = 0
+        while ContinuousClock.now - start < .milliseconds(1200) {
+            stream("d\(index) ")
+            index += 1
+            if noticeAt == nil, ContinuousClock.now - start > .milliseconds(700) {
+                // Anything but a text delta is committed without waiting for the pace.
+                seq += 1
+                noticeAt = .now
+                _ = appender.enqueue(EventAppender.Entry(pending: EventLog.Pending(sessionKey: key, runId: run, seq: seq, payload: .notice("tool")),
+                                                         conversation: nil, time: 1, sink: sink))
+            }
+            try await Task.sleep(for: .milliseconds(1))
+        }
+        let streamEnd = ContinuousClock.now
+        try await Task.sleep(for: .milliseconds(400))
+        // The writer idle again: the next delta is committed at once.
+        let late = ContinuousClock.now
+        let before = takeCount()
+        stream("z")
+        try await withDeadline(5, "the late delta to be taken") { while takeCount() <= before { try await Task.sleep(for: .milliseconds(1)) } }
+        #expect(takes.withLock { $0[before].at } - late < .milliseconds(100))
+
+        let all = takes.withLock { $0 }
+        let during = all.filter { $0.at > start && $0.at <= streamEnd }
+        let noticeTake = all.first { take in take.events.contains { if case .notice = $0.payload { true } else { false } } }
+        // Without the pace this loop made a take every ~20 ms (60 or more).
+        #expect(during.count <= 12, "\(during.count) commits while the stream was ahead of the writer")
+        #expect(index > during.count * 10, "deltas were not joined: \(index) deltas, \(during.count) takes")
+        // Consecutive takes while behind keep the pace, except the one the notice hurried.
+        for (earlier, later) in zip(during, during.dropFirst()) where later.at != noticeTake?.at {
+            #expect(later.at - earlier.at >= .milliseconds(190), "takes \(later.at - earlier.at) apart")
+        }
+        if let noticeAt, let noticeTake {
+            #expect(noticeTake.at - noticeAt < .milliseconds(100), "the notice waited \(noticeTake.at - noticeAt)")
+        } else {
+            Issue.record("the notice was never taken")
+        }
+        // Nothing lost, in order: the joined deltas spell out the stream.
+        let events = all.flatMap(\.events)
+        #expect(events.map(\.seq) == Array(1...seq))
+        let text = events.compactMap { if case .text(let delta) = $0.payload { delta.text } else { nil } }.joined()
+        #expect(text == streamed)
+    }
+
     @Test func aSessionWithTooManyEventsWaitingForTheWriterWaitsUntilHalfAreWritten() async throws {
         let sink = SessionEventSink(hub: EventHub())
         let limit = SessionEventSink.limit

@@ -59,4 +59,11 @@ final class ConditionLock: @unchecked Sendable {
     func signalAll() {
         pthread_cond_broadcast(condition)
     }
+
+    /// Wakes one waiter. May be called after releasing the lock (the waiter then does not wake
+    /// only to block on the lock its waker still holds), when the condition it waits for was
+    /// set while holding it.
+    func signalOne() {
+        pthread_cond_signal(condition)
+    }
 }
