@@ -222,12 +222,12 @@ public final class ControlPlaneStore: Sendable {
 
     /// Runs `body` in one write transaction (committed when it returns, rolled back when it throws).
     /// `ACPError`s thrown by `body` pass through unchanged; database failures become `StoreError(.io)`.
-    /// Events queued by `enqueueEvent` are committed first, in a transaction of their own.
+    /// Events queued by `enqueueEvent` are appended first, in the same transaction (see
+    /// `EventAppender.commit(_:with:on:)`), so a run's terminal event always follows its deltas.
     package func write<T>(_ body: (Database) throws -> T) throws -> T {
         do {
             return try pool.writeWithoutTransaction { db in
-                EventAppender.commit(appender.takeAll(), on: db)
-                return try db.inTransaction(.immediate, body)
+                try EventAppender.commit(appender.takeAll(), with: body, on: db)
             }
         } catch let error as ACPError {
             throw error

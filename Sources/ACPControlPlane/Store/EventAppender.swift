@@ -19,9 +19,12 @@ package protocol EventAppendSink: AnyObject, Sendable {
 /// in commit order. An event is therefore committed before anyone sees it, and a crash loses
 /// only events nobody was shown.
 ///
-/// Every other write of the store first commits what is queued here (see
-/// `ControlPlaneStore.write`), so a run's terminal event (written with the run's end) always
-/// follows its deltas, and `seq` order per run is commit order. Thread-safe.
+/// Every other write of the store takes what is queued here into its own transaction, ahead of
+/// its own statements (see `ControlPlaneStore.write`), so a run's terminal event (written with
+/// the run's end) always follows its deltas, and `seq` order per run is commit order.
+///
+/// While a stream of text deltas outruns the writer, the writer thread keeps `textPace` between
+/// its commits (see `waitForWork`). Thread-safe.
 final class EventAppender: @unchecked Sendable {
     /// One queued event.
     struct Entry {
@@ -170,6 +173,32 @@ final class EventAppender: @unchecked Sendable {
                     entry.sink.appendFailed(entry.pending, error: error)
                 }
             }
+        }
+    }
+
+    /// Runs `body` in one transaction on `db` (the writer, outside any transaction) that first
+    /// appends `batch`, and hands the batch to its sinks once committed: the queued events go in
+    /// the same commit as the write that found them waiting, instead of one of their own before
+    /// it. When `body` throws, the transaction is rolled back, the batch is committed alone (as
+    /// `commit` does) and the error is rethrown: the outcome a commit of the queue before the
+    /// write had. When the batch itself is refused, it goes through `commit` and `body` then runs
+    /// in a transaction of its own.
+    static func commit<T>(_ batch: [Entry], with body: (Database) throws -> T, on db: Database) throws -> T {
+        guard !batch.isEmpty else { return try db.inTransaction(.immediate, body) }
+        var ids: [Int64] = []
+        var bodyStarted = false
+        do {
+            let result = try db.inTransaction(.immediate) { db in
+                ids = try batch.map { entry in try EventLog.append(db, entry.pending, at: entry.time) }
+                bodyStarted = true
+                return try body(db)
+            }
+            publish(batch, ids: ids)
+            return result
+        } catch {
+            commit(batch, on: db)
+            if bodyStarted { throw error }
+            return try db.inTransaction(.immediate, body)
         }
     }
 

@@ -157,6 +157,69 @@ struct GroupCommitTests {
         #expect(appender.takeAll().map(\.pending.payload) == [.text(text("newer"))])
     }
 
+    /// A write takes the queued events into its own transaction (`EventAppender.commit(_:with:on:)`):
+    /// another connection sees neither before the commit, and the events are published after it.
+    @Test func aWriteCommitsTheQueuedEventsInItsOwnTransaction() async throws {
+        try await withTemporaryDirectory { dir in
+            let fixture = try StoreFixture(dir: dir)
+            let run = try fixture.addRun(state: .running)
+            let reader = try ControlPlaneStore(path: fixture.store.path, integrity: .none, readOnly: true)
+            defer { try? reader.close() }
+            let sink = CheckingSink(reader: reader)
+            func entries(_ seqs: [Int64]) -> [EventAppender.Entry] {
+                seqs.map { seq in
+                    EventAppender.Entry(pending: EventLog.Pending(sessionKey: fixture.key, runId: run, seq: seq, payload: .notice("n\(seq)")),
+                                        conversation: nil, time: 10, sink: sink)
+                }
+            }
+            func terminal(_ seq: Int64) -> EventLog.Pending {
+                EventLog.Pending(sessionKey: fixture.key, runId: run, seq: seq, payload: .completed(stopReason: "end_turn"))
+            }
+            struct Refused: Error {}
+
+            // The queue and the write in one commit: inside the write, another connection sees none of the queued events.
+            var seenInside = -1
+            let ids = try fixture.store.pool.writeWithoutTransaction { db in
+                try EventAppender.commit(entries([1, 2, 3]), with: { db in
+                    seenInside = try reader.events(run: run).count
+                    return try EventLog.append(db, [terminal(4)], at: 11)
+                }, on: db)
+            }
+            #expect(seenInside == 0)
+            #expect(try fixture.store.events(run: run).map(\.seq) == [1, 2, 3, 4])
+            #expect(sink.state.withLock { $0.published.map(\.seq) } == [1, 2, 3])
+            #expect(sink.state.withLock { $0.unreadable }.isEmpty, "published before committed")
+            #expect(ids.count == 1 && ids[0] > sink.state.withLock { $0.published.last!.id })
+
+            // The write throws: its changes are rolled back, the queued events still committed (alone) and published.
+            #expect(throws: Refused.self) {
+                try fixture.store.pool.writeWithoutTransaction { db in
+                    try EventAppender.commit(entries([5, 6]), with: { db in
+                        _ = try EventLog.append(db, [terminal(7)], at: 11)
+                        throw Refused()
+                    }, on: db)
+                }
+            }
+            #expect(try fixture.store.events(run: run).map(\.seq) == [1, 2, 3, 4, 5, 6])
+            #expect(sink.state.withLock { $0.published.map(\.seq) } == [1, 2, 3, 5, 6])
+
+            // A queued event the store refuses (seq 6 again): the others are committed one by one,
+            // the refused one reported, and the write still runs once, in a transaction of its own.
+            var runs = 0
+            try fixture.store.pool.writeWithoutTransaction { db in
+                try EventAppender.commit(entries([6, 7]), with: { db in
+                    runs += 1
+                    _ = try EventLog.append(db, [terminal(8)], at: 11)
+                }, on: db)
+            }
+            #expect(runs == 1)
+            #expect(try fixture.store.events(run: run).map(\.seq) == [1, 2, 3, 4, 5, 6, 7, 8])
+            #expect(sink.state.withLock { $0.failures } == 1)
+            #expect(sink.state.withLock { $0.published.map(\.seq) } == [1, 2, 3, 5, 6, 7])
+            try fixture.store.close()
+        }
+    }
+
     /// The writer thread's pace, with a pace long enough (200 ms) that the timings cannot be
     /// mistaken for scheduling noise: a commit that takes 20 ms while deltas keep coming.
     @Test func aWriterBehindAStreamOfDeltasCommitsAtItsPaceButAnIdleWriterAndOtherEventsAtOnce() async throws {
