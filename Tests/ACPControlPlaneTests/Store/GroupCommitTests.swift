@@ -221,7 +221,9 @@ struct GroupCommitTests {
     }
 
     /// The writer thread's pace, with a pace long enough (200 ms) that the timings cannot be
-    /// mistaken for scheduling noise: a commit that takes 20 ms while deltas keep coming.
+    /// mistaken for scheduling noise. The writer's stand-in commit takes 20 ms and, while the
+    /// stream runs, a delta arrives during each one (so the writer is always behind, however
+    /// loaded the machine), while the test streams more deltas meanwhile.
     @Test func aWriterBehindAStreamOfDeltasCommitsAtItsPaceButAnIdleWriterAndOtherEventsAtOnce() async throws {
         final class NullSink: EventAppendSink {
             func committed(_ events: [ControlPlaneEvent]) {}
@@ -231,81 +233,113 @@ struct GroupCommitTests {
             let at: ContinuousClock.Instant
             let events: [EventLog.Pending]
         }
-        let sink = NullSink()
-        let pace = Duration.milliseconds(200)
-        let appender = EventAppender(textPace: pace)
+        /// Records deltas as a session actor does: joined to the run's queued delta, else a new event.
+        final class Producer: Sendable {
+            struct State {
+                var seq: Int64 = 0
+                var streamed = ""
+                var streaming = false
+                var noticeOnTake: Int?
+            }
+            let state = Mutex(State())
+            let appender: EventAppender
+            let sink = NullSink()
+            let key = SessionKey("agent:demo:acp:pace")!
+            let run = RunID()
+
+            init(_ appender: EventAppender) { self.appender = appender }
+
+            func stream(_ text: String) {
+                state.withLock { state in
+                    state.streamed += text
+                    let delta = TextDelta(stream: .output, text: text, messageId: "m1")
+                    guard !appender.extendQueuedText(run: run, with: delta) else { return }
+                    state.seq += 1
+                    enqueue(state.seq, .text(delta))
+                }
+            }
+
+            func notice() {
+                state.withLock { state in
+                    state.seq += 1
+                    enqueue(state.seq, .notice("tool"))
+                }
+            }
+
+            private func enqueue(_ seq: Int64, _ payload: EventPayload) {
+                _ = appender.enqueue(EventAppender.Entry(pending: EventLog.Pending(sessionKey: key, runId: run, seq: seq, payload: payload),
+                                                         conversation: nil, time: 1, sink: sink))
+            }
+        }
+        let appender = EventAppender(textPace: .milliseconds(200))
+        let producer = Producer(appender)
         let takes = Mutex<[Take]>([])
         appender.start {
             let taken = appender.takeAll()
-            takes.withLock { $0.append(Take(at: .now, events: taken.map(\.pending))) }
-            Thread.sleep(forTimeInterval: 0.02)  // a slow commit: the stream gets ahead of the writer
+            let count = takes.withLock { takes in
+                takes.append(Take(at: .now, events: taken.map(\.pending)))
+                return takes.count
+            }
+            let (streaming, noticeOnTake) = producer.state.withLock { ($0.streaming, $0.noticeOnTake) }
+            if streaming {
+                producer.stream("w ")  // arrived while this commit ran
+                if count == noticeOnTake { producer.notice() }  // anything but a delta is not held for the pace
+            }
+            Thread.sleep(forTimeInterval: 0.02)
             return true
         }
         defer { appender.stop() }
-        let key = SessionKey("agent:demo:acp:pace")!
-        let run = RunID()
-        var seq: Int64 = 0
-        var streamed = ""
-        // As a session actor records a delta: joined to the run's queued delta, else a new event.
-        func stream(_ text: String) {
-            streamed += text
-            let delta = TextDelta(stream: .output, text: text, messageId: "m1")
-            guard !appender.extendQueuedText(run: run, with: delta) else { return }
-            seq += 1
-            _ = appender.enqueue(EventAppender.Entry(pending: EventLog.Pending(sessionKey: key, runId: run, seq: seq, payload: .text(delta)),
-                                                     conversation: nil, time: 1, sink: sink))
-        }
         @Sendable func takeCount() -> Int { takes.withLock { $0.count } }
 
         // An idle writer commits a delta at once, not after the pace.
         let first = ContinuousClock.now
-        stream("a")
+        producer.stream("a ")
         try await withDeadline(5, "the first delta to be taken") { while takeCount() < 1 { try await Task.sleep(for: .milliseconds(1)) } }
         #expect(takes.withLock { $0[0].at } - first < .milliseconds(100))
 
-        // A stream that outpaces the writer for 1.2 s: one take per pace, each with the deltas joined.
+        // A stream that outruns the writer for 1.2 s: one take per pace, each with the deltas joined.
+        let before = takeCount()
+        producer.state.withLock {
+            $0.streaming = true
+            $0.noticeOnTake = before + 4
+        }
         let start = ContinuousClock.now
-        var noticeAt: ContinuousClock.Instant?
+        producer.stream("s ")
         var index = 0
         while ContinuousClock.now - start < .milliseconds(1200) {
-            stream("d\(index) ")
+            producer.stream("d\(index) ")
             index += 1
-            if noticeAt == nil, ContinuousClock.now - start > .milliseconds(700) {
-                // Anything but a text delta is committed without waiting for the pace.
-                seq += 1
-                noticeAt = .now
-                _ = appender.enqueue(EventAppender.Entry(pending: EventLog.Pending(sessionKey: key, runId: run, seq: seq, payload: .notice("tool")),
-                                                         conversation: nil, time: 1, sink: sink))
-            }
             try await Task.sleep(for: .milliseconds(1))
         }
-        let streamEnd = ContinuousClock.now
-        try await Task.sleep(for: .milliseconds(400))
+        producer.state.withLock { $0.streaming = false }
+        try await Task.sleep(for: .milliseconds(500))
         // The writer idle again: the next delta is committed at once.
         let late = ContinuousClock.now
-        let before = takeCount()
-        stream("z")
-        try await withDeadline(5, "the late delta to be taken") { while takeCount() <= before { try await Task.sleep(for: .milliseconds(1)) } }
-        #expect(takes.withLock { $0[before].at } - late < .milliseconds(100))
+        let beforeLate = takeCount()
+        producer.stream("z")
+        try await withDeadline(5, "the late delta to be taken") { while takeCount() <= beforeLate { try await Task.sleep(for: .milliseconds(1)) } }
+        #expect(takes.withLock { $0[beforeLate].at } - late < .milliseconds(100))
 
         let all = takes.withLock { $0 }
-        let during = all.filter { $0.at > start && $0.at <= streamEnd }
-        let noticeTake = all.first { take in take.events.contains { if case .notice = $0.payload { true } else { false } } }
-        // Without the pace this loop made a take every ~20 ms (60 or more).
-        #expect(during.count <= 12, "\(during.count) commits while the stream was ahead of the writer")
-        #expect(index > during.count * 10, "deltas were not joined: \(index) deltas, \(during.count) takes")
-        // Consecutive takes while behind keep the pace, except the one the notice hurried.
-        for (earlier, later) in zip(during, during.dropFirst()) where later.at != noticeTake?.at {
-            #expect(later.at - earlier.at >= .milliseconds(190), "takes \(later.at - earlier.at) apart")
+        let stream = Array(all[before..<beforeLate])
+        let noticeIndex = stream.firstIndex { take in take.events.contains { if case .notice = $0.payload { true } else { false } } }
+        // Without the pace this made a take every ~20 ms (60 or more).
+        #expect(stream.count <= 10, "\(stream.count) commits while the stream was ahead of the writer")
+        #expect(index > stream.count * 10, "deltas were not joined: \(index) deltas, \(stream.count) takes")
+        // Consecutive takes keep the pace, except the one the notice hurried (queued right after its predecessor).
+        for (offset, pair) in zip(stream, stream.dropFirst()).enumerated() where offset + 1 != noticeIndex {
+            #expect(pair.1.at - pair.0.at >= .milliseconds(195), "takes \(pair.1.at - pair.0.at) apart")
         }
-        if let noticeAt, let noticeTake {
-            #expect(noticeTake.at - noticeAt < .milliseconds(100), "the notice waited \(noticeTake.at - noticeAt)")
+        if let noticeIndex, noticeIndex > 0 {
+            #expect(stream[noticeIndex].at - stream[noticeIndex - 1].at < .milliseconds(150),
+                    "the notice waited \(stream[noticeIndex].at - stream[noticeIndex - 1].at)")
         } else {
-            Issue.record("the notice was never taken")
+            Issue.record("the notice was never taken after a paced take")
         }
         // Nothing lost, in order: the joined deltas spell out the stream.
         let events = all.flatMap(\.events)
-        #expect(events.map(\.seq) == Array(1...seq))
+        let (lastSeq, streamed) = producer.state.withLock { ($0.seq, $0.streamed) }
+        #expect(events.map(\.seq) == Array(1...lastSeq))
         let text = events.compactMap { if case .text(let delta) = $0.payload { delta.text } else { nil } }.joined()
         #expect(text == streamed)
     }
