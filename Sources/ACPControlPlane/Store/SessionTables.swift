@@ -45,9 +45,13 @@ package enum SessionTables {
 
     /// Writes the state (and optionally the last error) of a session.
     package static func setState(_ db: Database, key: SessionKey, _ state: SessionState, at time: Double,
-                         error: ACPError? = nil, clearError: Bool = false) throws {
+                         error: ACPError? = nil, clearError: Bool = false, activityAt: Double? = nil) throws {
         var sql = "UPDATE acp_sessions SET state = ?, updated_at = ?"
         var arguments: StatementArguments = [state.rawValue, time]
+        if let activityAt {
+            sql += ", last_activity_at = ?"
+            arguments += [activityAt]
+        }
         if let error {
             sql += ", last_error_code = ?, last_error = ?"
             arguments += [error.code.rawValue, error.message]
@@ -70,7 +74,7 @@ package enum SessionTables {
     /// Stamps the session's and its active bindings' last activity; with `state`, also sets the
     /// session's state in the same UPDATE (`.closed` goes through `setState`, which also stamps
     /// `closed_at`).
-    static func touch(_ db: Database, key: SessionKey, at time: Double, settingState state: SessionState? = nil) throws {
+    package static func touch(_ db: Database, key: SessionKey, at time: Double, settingState state: SessionState? = nil) throws {
         switch state {
         case nil:
             try db.cachedStatement(sql: "UPDATE acp_sessions SET last_activity_at = ? WHERE key = ?").execute(arguments: [time, key.rawValue])
@@ -84,8 +88,20 @@ package enum SessionTables {
         try touchBindings(db, key: key, at: time)
     }
 
-    private static func touchBindings(_ db: Database, key: SessionKey, at time: Double) throws {
-        try db.cachedStatement(sql: "UPDATE acp_bindings SET last_activity_at = ? WHERE session_key = ? AND ended_at IS NULL").execute(arguments: [time, key.rawValue])
+    /// How stale a binding's `last_activity_at` may get under traffic, in seconds. Stamping it at
+    /// every submit and every run's end wrote the bindings page twice per message; within this
+    /// granularity the row is left alone (the statement matches nothing, no page is written).
+    /// Idle expiry counts in hours (`runtimeBindings.idleHours` ≥ 1), and its guard
+    /// (`endRuntimeBinding(ifLastActivityAt:)`) still sees traffic after an idle hour, because a
+    /// stamp that old is always renewed.
+    package static let bindingActivityGranularity = 60.0
+
+    /// Stamps the session's active bindings with `time`, unless their stamp is newer than
+    /// `bindingActivityGranularity`.
+    static func touchBindings(_ db: Database, key: SessionKey, at time: Double) throws {
+        try db.cachedStatement(sql: """
+            UPDATE acp_bindings SET last_activity_at = ? WHERE session_key = ? AND ended_at IS NULL AND last_activity_at <= ?
+            """).execute(arguments: [time, key.rawValue, time - bindingActivityGranularity])
     }
 
     // MARK: Bindings

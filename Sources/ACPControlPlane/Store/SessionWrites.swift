@@ -195,8 +195,8 @@ extension ControlPlaneStore {
                    sessionState: SessionState, events: [EventLog.Pending], at time: Double) throws -> [Int64] {
         try write { db in
             try RunTables.markEnded(db, id: run, runState, stopReason: stopReason, error: error, at: time)
-            try SessionTables.setState(db, key: key, sessionState, at: time, error: error)
-            try SessionTables.touch(db, key: key, at: time)
+            try SessionTables.setState(db, key: key, sessionState, at: time, error: error, activityAt: time)
+            try SessionTables.touchBindings(db, key: key, at: time)
             return try EventLog.append(db, events, at: time)
         }
     }

@@ -119,4 +119,28 @@ import TestSupport
             #expect(try h.store.bindings(activeOnly: false).first?.endReason == "expired (idle)")
         }
     }
+    /// A binding's activity stamp is renewed at most once a minute under traffic (one page write
+    /// less per submit and per run's end), and always after an idle stretch, so the idle sweep's
+    /// compare-and-set still sees traffic that came after it listed the binding.
+    @Test func theBindingsActivityStampIsRenewedOncePerGranularityAndAlwaysAfterIdleness() async throws {
+        let clock = TestClock()
+        try await Self.withHarness(clock) { dir, h in
+            let new = h.newSession("stamp")
+            try await h.manager.createSession(new, binding: NewBinding(source: .runtime, conversation: Self.ops))
+            let created = try #require(try h.store.activeBindings(for: Self.ops).first).lastActivityAt
+            func touch(after seconds: Double) throws -> Date {
+                try h.store.write { db in try SessionTables.touch(db, key: new.key, at: created.timeIntervalSince1970 + seconds) }
+                return try #require(try h.store.activeBindings(for: Self.ops).first).lastActivityAt
+            }
+            let granularity = SessionTables.bindingActivityGranularity
+            #expect(try touch(after: 10) == created)
+            #expect(try touch(after: granularity - 1) == created)
+            #expect(try touch(after: granularity + 1) == created.addingTimeInterval(granularity + 1))
+            // The sweep lists the binding after an idle hour; traffic arrives before it ends it.
+            let listed = try #require(try h.store.activeBindings(for: Self.ops).first).lastActivityAt
+            #expect(try touch(after: granularity + 1 + 3600) == created.addingTimeInterval(granularity + 1 + 3600))
+            #expect(try await h.manager.endRuntimeBinding(Self.ops, session: new.key, ifLastActivityAt: listed, reason: "expired (idle)") == false)
+            #expect(try h.store.activeBindings(for: Self.ops).count == 1)
+        }
+    }
 }
