@@ -10,6 +10,7 @@ enum BenchMain {
         ("turns", "turn overhead of the stdio backend with the demo agent", TurnBench.run),
         ("store", "control-plane store: event append, recovery, memory per actor", StoreBench.run(arguments:)),
         ("router", "inbound → session/prompt and chunk → delivered latency through router and delivery", RouterBench.run),
+        ("split", "splitting a long final answer to a channel's limit (TextSplitter)", SplitBench.run),
         ("flood", "one agent streaming 100k chunks while another conversation posts: its latency, the flood's rate, CPU", FloodBench.run),
         ("sessions", "N conversations prompted at once: acpd RSS, threads, fds, time to complete", SessionsBench.run),
         ("telegram", "10 forum topics streaming at once through acpd run under Telegram's flood limits", TelegramBench.run),
