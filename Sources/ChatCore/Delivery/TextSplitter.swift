@@ -97,11 +97,12 @@ public struct TextSplitter: Sendable {
     /// window, so the scan stops at the first paragraph break (a long answer usually has one near
     /// the end) instead of walking the whole window.
     ///
-    /// Once a sentence end and a space are both found, only a paragraph break further back can
-    /// change the answer; the rest of the window is then searched for one on its Unicode scalars
-    /// (`lastParagraphBreak`) instead of character by character (grapheme breaking of a whole
-    /// window of text without a paragraph break was most of a long answer's final message: ~4 ms
-    /// for 40 KB on the delivery actor every conversation shares).
+    /// Once a space is found, only a paragraph break or (when none was found yet) a sentence end
+    /// further back can change the answer; the rest of the window is then searched for those on
+    /// its Unicode scalars (`lastParagraphBreak`, `lastSentenceEnd`) instead of character by
+    /// character: grapheme breaking of a whole window of text without a paragraph break was most
+    /// of the cost of a long answer's final message, on the delivery actor every conversation
+    /// shares (docs/benchmarks.md, `acpd-bench split`).
     static func lastBoundary(in window: Substring, followedBy after: Substring) -> String.Index? {
         // A boundary right at the end of the window means the text after it starts with whitespace.
         if after.first?.isWhitespace == true { return window.endIndex }
@@ -110,8 +111,9 @@ public struct TextSplitter: Sendable {
         var index = window.endIndex
         var following: Character? = after.first
         while index > window.startIndex {
-            if let sentence, space != nil {
-                return lastParagraphBreak(in: window[window.startIndex..<index]) ?? sentence
+            if let space {
+                if let paragraph = lastParagraphBreak(in: window[window.startIndex..<index]) { return paragraph }
+                return sentence ?? lastSentenceEnd(in: window, before: index, followedBy: after) ?? space
             }
             let previousIndex = window.index(before: index)
             let character = window[previousIndex]
@@ -153,6 +155,40 @@ public struct TextSplitter: Sendable {
             index = previous
         }
         return nil
+    }
+
+    /// The last sentence boundary `lastBoundary`'s character walk would record for a character
+    /// starting before `end` in `window`: after a `.`, `!` or `?` followed by whitespace, or at a
+    /// newline (not at the window's start). The scalars that can start such a character are the
+    /// candidates, met from the end; each is checked on the character view (`sentenceEnd`), so
+    /// the answer is the walk's, also where grapheme rules join a candidate to what precedes it.
+    static func lastSentenceEnd(in window: Substring, before end: String.Index, followedBy after: Substring) -> String.Index? {
+        let scalars = window.unicodeScalars
+        var position = end
+        while position > scalars.startIndex {
+            let candidate = scalars.index(before: position)
+            let scalar = scalars[candidate]
+            if isNewlineScalar(scalar) || scalar == "." || scalar == "!" || scalar == "?",
+               let found = sentenceEnd(at: candidate, in: window, followedBy: after) {
+                return found
+            }
+            position = candidate
+        }
+        return nil
+    }
+
+    /// The sentence boundary of the character starting at `start`, as the character walk records
+    /// it; nil when `start` is not a character's start or that character ends no sentence.
+    private static func sentenceEnd(at start: String.Index, in window: Substring, followedBy after: Substring) -> String.Index? {
+        let next = window.index(after: start)
+        // Character indexing rounds an index inside a grapheme down: `start` is a character's start
+        // exactly when stepping over its character and back returns to it.
+        guard window.index(before: next) == start else { return nil }
+        let character = window[start]
+        if character.isNewline { return start > window.startIndex ? start : nil }
+        guard ".!?".contains(character) else { return nil }
+        let following: Character? = next < window.endIndex ? window[next] : after.first
+        return following?.isWhitespace == true ? next : nil
     }
 
     /// The scalars that make a `Character` a newline on their own (with CR LF, every newline character).

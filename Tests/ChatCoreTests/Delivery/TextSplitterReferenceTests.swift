@@ -52,12 +52,13 @@ struct TextSplitterReferenceTests {
           arguments: [21, 22, 23, 24, 25, 26, 27, 28] as [UInt64])
     func sameChoices(seed: UInt64) {
         var random = SeededGenerator(seed: seed)
-        // The second half are every newline `Character.isNewline` knows, and newlines next to
-        // what grapheme rules might join them with: the paragraph search runs on scalars.
+        // The second half are every newline `Character.isNewline` knows, newlines next to what
+        // grapheme rules might join them with, and a prepended mark (U+0600 joins what follows
+        // it into its grapheme): the paragraph and sentence searches run on scalars.
         let alphabet: [String] = ["a", "b", " ", "\n", "\r\n", "\n\n", ".", "!", "?", "é", "e\u{0301}", "\u{0301}", "😀",
                                   "🇫", "🇷", "👩‍👩‍👧", "\u{200D}", "\t", "中", "\u{1100}", "\u{1161}", "\u{FE0F}", "x. y",
                                   "\r", "\u{0B}", "\u{0C}", "\u{85}", "\u{2028}", "\u{2029}", "\n\u{0301}", "\r\u{0301}",
-                                  "\u{200D}\n", "\r\r\n", "\n\r"]
+                                  "\u{200D}\n", "\r\r\n", "\n\r", "\u{0600}", "\u{0600}.", "\u{0600} "]
         for _ in 0..<400 {
             let text = Substring((0..<Int.random(in: 1...200, using: &random)).map { _ in alphabet.randomElement(using: &random)! }.joined())
             let limit = Int.random(in: 1...80, using: &random)
