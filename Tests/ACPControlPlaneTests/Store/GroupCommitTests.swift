@@ -37,6 +37,23 @@ private final class CheckingSink: EventAppendSink {
     }
 }
 
+/// A sink that keeps nothing.
+private final class NullSink: EventAppendSink {
+    func committed(_ events: [ControlPlaneEvent]) {}
+    func appendFailed(_ event: EventLog.Pending, error: any Error) {}
+}
+
+/// A store with one running run, a read-only connection to it beside, and a sink checking against that connection.
+private func withRunningRun(_ body: (StoreFixture, RunID, ControlPlaneStore, CheckingSink) throws -> Void) async throws {
+    try await withTemporaryDirectory { dir in
+        let fixture = try StoreFixture(dir: dir)
+        let run = try fixture.addRun(state: .running)
+        let reader = try ControlPlaneStore(path: fixture.store.path, integrity: .none, readOnly: true)
+        defer { try? reader.close() }
+        try body(fixture, run, reader, CheckingSink(reader: reader))
+    }
+}
+
 @Suite("Group commit of run events")
 struct GroupCommitTests {
     @Test func concurrentRunsKeepSeqOrderAndPublishOnlyCommittedEventsInFewerTransactions() async throws {
@@ -104,12 +121,7 @@ struct GroupCommitTests {
     }
 
     @Test func anEventTheStoreRefusesIsReportedAndTheRestOfItsBatchIsKept() async throws {
-        try await withTemporaryDirectory { dir in
-            let fixture = try StoreFixture(dir: dir)
-            let run = try fixture.addRun(state: .running)
-            let reader = try ControlPlaneStore(path: fixture.store.path, integrity: .none, readOnly: true)
-            defer { try? reader.close() }
-            let sink = CheckingSink(reader: reader)
+        try await withRunningRun { fixture, run, reader, sink in
             // seq 2 twice: the unique (run_id, seq) index refuses the second one only.
             for seq: Int64 in [1, 2, 2, 3] {
                 fixture.store.enqueueEvent(EventLog.Pending(sessionKey: fixture.key, runId: run, seq: seq, payload: .notice("n\(seq)")),
@@ -124,10 +136,6 @@ struct GroupCommitTests {
     }
 
     @Test func aTextDeltaJoinsTheRunsLastQueuedTextDeltaUntilATransactionTakesIt() throws {
-        final class NullSink: EventAppendSink {
-            func committed(_ events: [ControlPlaneEvent]) {}
-            func appendFailed(_ event: EventLog.Pending, error: any Error) {}
-        }
         let sink = NullSink()
         let appender = EventAppender()  // no writer thread: the queue stays until taken
         let key = SessionKey("agent:demo:acp:merge")!
@@ -160,12 +168,7 @@ struct GroupCommitTests {
     /// A write takes the queued events into its own transaction (`EventAppender.commit(_:with:on:)`):
     /// another connection sees neither before the commit, and the events are published after it.
     @Test func aWriteCommitsTheQueuedEventsInItsOwnTransaction() async throws {
-        try await withTemporaryDirectory { dir in
-            let fixture = try StoreFixture(dir: dir)
-            let run = try fixture.addRun(state: .running)
-            let reader = try ControlPlaneStore(path: fixture.store.path, integrity: .none, readOnly: true)
-            defer { try? reader.close() }
-            let sink = CheckingSink(reader: reader)
+        try await withRunningRun { fixture, run, reader, sink in
             func entries(_ seqs: [Int64]) -> [EventAppender.Entry] {
                 seqs.map { seq in
                     EventAppender.Entry(pending: EventLog.Pending(sessionKey: fixture.key, runId: run, seq: seq, payload: .notice("n\(seq)")),
@@ -225,10 +228,6 @@ struct GroupCommitTests {
     /// stream runs, a delta arrives during each one (so the writer is always behind, however
     /// loaded the machine), while the test streams more deltas meanwhile.
     @Test func aWriterBehindAStreamOfDeltasCommitsAtItsPaceButAnIdleWriterAndOtherEventsAtOnce() async throws {
-        final class NullSink: EventAppendSink {
-            func committed(_ events: [ControlPlaneEvent]) {}
-            func appendFailed(_ event: EventLog.Pending, error: any Error) {}
-        }
         struct Take {
             let at: ContinuousClock.Instant
             let events: [EventLog.Pending]
