@@ -52,13 +52,13 @@ final class EventAppender: @unchecked Sendable {
     /// that finds the writer idle, any event but a text delta, and any write of the store
     /// commit the queue at once.
     let textPace: Duration
+    /// True while the writer thread runs (false if the system refused a thread: enqueuers then flush).
+    private var threaded = false
 
     /// An appender whose writer thread (once started) keeps `textPace` between its commits while behind.
     init(textPace: Duration = .milliseconds(5)) {
         self.textPace = textPace
     }
-    /// True while the writer thread runs (false if the system refused a thread: enqueuers then flush).
-    private var threaded = false
 
     /// Adds an event to the next transaction; false when the caller must flush itself (no writer thread).
     func enqueue(_ entry: Entry) -> Bool {

@@ -93,44 +93,25 @@ public struct TextSplitter: Sendable {
     /// Where to end a piece inside `window`: after a paragraph break, else a sentence end, else
     /// at whitespace. Nil when the window has no boundary other than its very start.
     ///
-    /// Scanned backwards from the end: the first boundary of each kind met is the last one in the
-    /// window, so the scan stops at the first paragraph break (a long answer usually has one near
-    /// the end) instead of walking the whole window.
-    ///
-    /// Once a space is found, only a paragraph break or (when none was found yet) a sentence end
-    /// further back can change the answer; the rest of the window is then searched for those on
-    /// its Unicode scalars (`lastParagraphBreak`, `lastSentenceEnd`) instead of character by
-    /// character: grapheme breaking of a whole window of text without a paragraph break was most
-    /// of the cost of a long answer's final message, on the delivery actor every conversation
-    /// shares (docs/benchmarks.md, `acpd-bench split`).
+    /// The last whitespace character is found walking back character by character (it is
+    /// usually a few characters from the end); every boundary lies at or before it, so the rest
+    /// is searched on Unicode scalars (`lastParagraphBreak`, `lastSentenceEnd`), which is what
+    /// the character walk this replaced chose (`TextSplitterReferenceTests`) without grapheme
+    /// breaking a whole window: that was most of the cost of a long answer's final message, on
+    /// the delivery actor every conversation shares (docs/benchmarks.md, `acpd-bench split`).
     static func lastBoundary(in window: Substring, followedBy after: Substring) -> String.Index? {
         // A boundary right at the end of the window means the text after it starts with whitespace.
         if after.first?.isWhitespace == true { return window.endIndex }
-        var sentence: String.Index?
-        var space: String.Index?
         var index = window.endIndex
-        var following: Character? = after.first
         while index > window.startIndex {
-            if let space {
-                if let paragraph = lastParagraphBreak(in: window[window.startIndex..<index]) { return paragraph }
-                return sentence ?? lastSentenceEnd(in: window, before: index, followedBy: after) ?? space
+            let start = window.index(before: index)
+            if window[start].isWhitespace, start > window.startIndex {
+                let searched = window[window.startIndex..<index]
+                return lastParagraphBreak(in: searched) ?? lastSentenceEnd(in: window, before: index, followedBy: after) ?? start
             }
-            let previousIndex = window.index(before: index)
-            let character = window[previousIndex]
-            if ".!?".contains(character), following?.isWhitespace ?? false, sentence == nil {
-                sentence = index
-            }
-            if character.isWhitespace, previousIndex > window.startIndex {
-                if space == nil { space = previousIndex }
-                if character.isNewline {
-                    if sentence == nil { sentence = previousIndex }
-                    if window[window.index(before: previousIndex)].isNewline { return previousIndex }
-                }
-            }
-            following = character
-            index = previousIndex
+            index = start
         }
-        return sentence ?? space
+        return nil
     }
 
     /// Where the second newline of the last paragraph break in `text` starts (the position
