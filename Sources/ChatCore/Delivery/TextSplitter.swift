@@ -195,13 +195,37 @@ public struct TextSplitter: Sendable {
     }
 
     /// The opening line (e.g. ```` ```swift ````) of a code fence left open at the end of `text`.
+    ///
+    /// A fence line is a line (split at `"\n"` characters) whose first characters after spaces
+    /// are three backticks. The lines are found on UTF-8 bytes: an LF byte is a `"\n"` character
+    /// unless a CR precedes it (CR LF is one character), and a fence line's bytes start, after
+    /// space bytes, with three backtick bytes. Only lines that do are checked on the character
+    /// view (a combining mark after a space or a backtick makes another character), so the lines
+    /// taken are exactly the character split's, without grapheme breaking the whole piece.
     static func openFence(in text: Substring) -> String? {
         var open: String?
-        for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
-            let trimmed = line.drop(while: { $0 == " " })
-            guard trimmed.hasPrefix("```") else { continue }
+        let bytes = text.utf8
+        var lineStart = bytes.startIndex
+        var index = bytes.startIndex
+        var previous: UInt8 = 0
+        func take(_ end: String.Index) {
+            var first = lineStart
+            while first < end, bytes[first] == 0x20 { first = bytes.index(after: first) }
+            guard bytes[first..<end].starts(with: "```".utf8) else { return }
+            let trimmed = text[lineStart..<end].drop(while: { $0 == " " })
+            guard trimmed.hasPrefix("```") else { return }
             open = open == nil ? String(trimmed.trimmingTrailingWhitespace()) : nil
         }
+        while index < bytes.endIndex {
+            let byte = bytes[index]
+            if byte == 0x0A, previous != 0x0D {
+                take(index)
+                lineStart = bytes.index(after: index)
+            }
+            previous = byte
+            index = bytes.index(after: index)
+        }
+        take(bytes.endIndex)
         return open
     }
 }

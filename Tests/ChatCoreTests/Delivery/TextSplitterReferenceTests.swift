@@ -18,6 +18,17 @@ private enum ReferenceCut {
         return end
     }
 
+    /// The open fence by the character view's lines, as the splitter found it before it read bytes.
+    static func openFence(in text: Substring) -> String? {
+        var open: String?
+        for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
+            let trimmed = line.drop(while: { $0 == " " })
+            guard trimmed.hasPrefix("```") else { continue }
+            open = open == nil ? String(trimmed.trimmingTrailingWhitespace()) : nil
+        }
+        return open
+    }
+
     static func lastBoundary(in window: Substring, followedBy after: Substring) -> String.Index? {
         var paragraph: String.Index?
         var sentence: String.Index?
@@ -68,6 +79,17 @@ struct TextSplitterReferenceTests {
             #expect(TextSplitter.lastBoundary(in: window, followedBy: text[end...])
                     == ReferenceCut.lastBoundary(in: window, followedBy: text[end...]),
                     "\(text.unicodeScalars.map { $0.value }) limit \(limit)")
+        }
+    }
+
+    @Test("random texts: the same open code fence as the character view's lines", arguments: [31, 32, 33, 34] as [UInt64])
+    func sameOpenFence(seed: UInt64) {
+        var random = SeededGenerator(seed: seed)
+        let alphabet: [String] = ["```", "```swift", " ```", "  ```py", "`", "``", "a", " ", "\n", "\r\n", "\r", "\n\n",
+                                  "`\u{0301}", " \u{0301}", "\n\u{0301}", "\u{0600}", "é", "😀", "\t", "\u{2028}", "x\n```"]
+        for _ in 0..<600 {
+            let text = Substring((0..<Int.random(in: 0...40, using: &random)).map { _ in alphabet.randomElement(using: &random)! }.joined())
+            #expect(TextSplitter.openFence(in: text) == ReferenceCut.openFence(in: text), "\(text.unicodeScalars.map { $0.value })")
         }
     }
 }
