@@ -39,6 +39,12 @@ public enum GlobalExecutor {
         let pointer = unsafeBitCast(hook, to: UnsafeRawPointer.self)
         guard acpd_install_global_enqueue_hook(pointer) == 1 else { return false }
         installed.store(true, ordering: .relaxed)
+        // Timers (a run's watchdog, a request's timeout) as the loops' scheduled callbacks: a
+        // `Task.sleep` is a dispatch timer on this runtime, four thread wake-ups each.
+        if getenv("ACPD_NIO_TIMERS").map({ String(cString: $0) }) != "0" {
+            WatchdogTimer.useScheduler(EventLoopTimers.scheduler())
+            timersOnLoops.store(true, ordering: .relaxed)
+        }
         // ACPD_TASK_AFFINITY: 0 turns session preferences off; N > 0 spreads sessions over the
         // first N loops only (1: every session on one loop, to measure sessions sharing a loop).
         let affinity = getenv("ACPD_TASK_AFFINITY").flatMap { Int(String(cString: $0)) } ?? loops.count
@@ -52,6 +58,10 @@ public enum GlobalExecutor {
         }
         return true
     }
+
+    /// Whether `useEventLoops` made the loops' timers `WatchdogTimer`'s default.
+    public static var timersOnEventLoops: Bool { timersOnLoops.load(ordering: .relaxed) }
+    private static let timersOnLoops = Atomic<Bool>(false)
 
     /// The singleton group's loops, in order.
     static let loops: [any EventLoop] = {

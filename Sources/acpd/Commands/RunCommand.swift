@@ -42,7 +42,8 @@ struct RunCommand: AsyncParsableCommand {
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
         let logger = Logger(label: "acpd")
         logger.notice("acpd starting", metadata: ["config": "\(loaded.description)", "version": "\(ACPDVersion.current)",
-                                                  "executor": "\(GlobalExecutor.isEventLoops ? "event loops" : "concurrency pool")"])
+                                                  "executor": "\(GlobalExecutor.isEventLoops ? "event loops" : "concurrency pool")",
+                                                  "timers": "\(GlobalExecutor.timersOnEventLoops ? "event loops" : "steps")"])
         Self.raiseOpenFileLimit(loaded.config, logger: logger)
         do {
             try await Daemon(config: loaded.config, configPath: loaded.config.file, registry: registry, logger: logger).run()

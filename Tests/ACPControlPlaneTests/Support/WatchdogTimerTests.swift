@@ -39,6 +39,67 @@ struct WatchdogTimerTests {
         }
     }
 
+    @Test("with a scheduler: one callback of the clamped duration, called off once at cancel; a callback after the cancel runs nothing")
+    func scheduled() async throws {
+        let scheduler = ManualScheduler()
+        let fired = Counter()
+        let cancelledTimer = WatchdogTimer(after: .seconds(5), scheduler: scheduler.scheduler) { fired.value.add(1, ordering: .relaxed) }
+        #expect(scheduler.durations == [.seconds(5)])
+        cancelledTimer.cancel()
+        cancelledTimer.cancel()
+        #expect(scheduler.cancels == 1, "the callback is called off once, at the first cancel")
+        scheduler.fireAll()  // a callback that raced the cancel
+        _ = WatchdogTimer(after: .seconds(-3), scheduler: scheduler.scheduler) { fired.value.add(10, ordering: .relaxed) }
+        _ = WatchdogTimer(after: .seconds(Int64.max), scheduler: scheduler.scheduler) { fired.value.add(100, ordering: .relaxed) }
+        #expect(scheduler.durations.suffix(2) == [.zero, .longestWait])
+        scheduler.fireAll()
+        let clock = ContinuousClock()
+        let start = clock.now
+        while fired.value.load(ordering: .relaxed) < 110, start.duration(to: clock.now) < .seconds(10) {
+            try await Task.sleep(for: .milliseconds(5))
+        }
+        try await Task.sleep(for: .milliseconds(50))
+        #expect(fired.value.load(ordering: .relaxed) == 110, "the cancelled timer's action never ran; the others ran once")
+    }
+
+    @Test("a scheduler that cannot schedule leaves the timer sleeping in steps: it still fires")
+    func unschedulable() async throws {
+        let fired = Counter()
+        let refusing = WatchdogTimer.Scheduler { _, _ in nil }
+        _ = WatchdogTimer(after: .milliseconds(50), step: .milliseconds(20), scheduler: refusing) { fired.value.add(1, ordering: .relaxed) }
+        let clock = ContinuousClock()
+        let start = clock.now
+        while fired.value.load(ordering: .relaxed) == 0, start.duration(to: clock.now) < .seconds(10) {
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        #expect(fired.value.load(ordering: .relaxed) == 1)
+    }
+
+    /// Keeps the callbacks it is given; `fireAll` runs them, as a loop would at their deadlines.
+    private final class ManualScheduler: Sendable {
+        private let state = Mutex<(durations: [Duration], callbacks: [@Sendable () -> Void], cancels: Int)>(([], [], 0))
+        var durations: [Duration] { state.withLock { $0.durations } }
+        var cancels: Int { state.withLock { $0.cancels } }
+
+        var scheduler: WatchdogTimer.Scheduler {
+            WatchdogTimer.Scheduler { [self] duration, fire in
+                state.withLock {
+                    $0.durations.append(duration)
+                    $0.callbacks.append(fire)
+                }
+                return { [self] in state.withLock { $0.cancels += 1 } }
+            }
+        }
+
+        func fireAll() {
+            let callbacks = state.withLock { state in
+                defer { state.callbacks = [] }
+                return state.callbacks
+            }
+            for callback in callbacks { callback() }
+        }
+    }
+
     /// Many hour-long timers, each cancelled while it sleeps, against as many cancelled hour-long
     /// `Task.sleep`s (whose memory the runtime keeps: swiftlang/swift#60441). Measured as the
     /// bytes malloc has handed out, which is the whole process's: with the other suites running
