@@ -60,12 +60,11 @@ extension ControlPlaneStore {
         let time = timestamp
         let written = try write { db in
             let key = ChannelMessageKey(conversation)
+            let seq = try Self.nextSeq(db)
             try db.cachedStatement(sql: """
-                INSERT INTO channel_messages (channel, account_id, conversation_id, message_id, kind, run_id, text, final, created_at, updated_at)
-                VALUES (?, ?, ?, '', ?, ?, ?, ?, ?, ?)
-                """).execute(arguments: [key.channel, key.account, key.conversation, kind, runId?.rawValue, text, final, time, time])
-            let seq = db.lastInsertedRowID
-            try db.cachedStatement(sql: "UPDATE channel_messages SET message_id = ? WHERE seq = ?").execute(arguments: ["m\(seq)", seq])
+                INSERT INTO channel_messages (seq, channel, account_id, conversation_id, message_id, kind, run_id, text, final, created_at, updated_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """).execute(arguments: [seq, key.channel, key.account, key.conversation, "m\(seq)", kind, runId?.rawValue, text, final, time, time])
             try Self.advance(db, advancing, at: time)
             let others = final ? try Self.markFinal(db, key, run: runId, except: seq, at: time) : []
             if keep < .max { try Self.trim(db, key, keep: keep) }
@@ -110,6 +109,16 @@ extension ControlPlaneStore {
             }
             return deleted
         }
+    }
+
+    /// The seq `AUTOINCREMENT` would give the next message: one past the largest ever handed out
+    /// (`sqlite_sequence`) and past the largest present. Chosen before the insert so the row goes
+    /// in with its final `message_id` (`m<seq>`): an insert with a placeholder and an update after
+    /// it wrote the id index twice, on two pages. Only the store's writer calls it, in its transaction.
+    private static func nextSeq(_ db: Database) throws -> Int64 {
+        let issued = try Int64.fetchOne(db.cachedStatement(sql: "SELECT seq FROM sqlite_sequence WHERE name = 'channel_messages'")) ?? 0
+        let present = try Int64.fetchOne(db.cachedStatement(sql: "SELECT MAX(seq) FROM channel_messages")) ?? 0
+        return max(issued, present) + 1
     }
 
     private static func trim(_ db: Database, _ key: ChannelMessageKey, keep: Int) throws {
