@@ -26,7 +26,7 @@ extension SessionActor {
     /// Runs the active run's turn to its end, then starts the next queued run.
     func runToEnd(_ runId: RunID) async {
         let outcome = await performTurn(runId)
-        finish(runId, outcome)
+        await finishDurably(runId, outcome)
         if active?.run.id == runId { active = nil }
         await syncAgentState()
         if record.mode == .oneshot, runtime != nil, record.state != .closed {
@@ -190,8 +190,40 @@ extension SessionActor {
 
     /// Writes the end of the active run: run state, terminal event and session state in one
     /// transaction, then publishes and records metrics.
-    func finish(_ runId: RunID, _ outcome: RunOutcome) {
-        guard let current = active, current.run.id == runId, !current.detached, let runState = outcome.runState else { return }
+    /// The first wait before `finish` is tried again after the store refused it; doubled after
+    /// each refusal up to `finishRetryLongestDelay`.
+    static let finishRetryFirstDelay: Duration = .milliseconds(200)
+    static let finishRetryLongestDelay: Duration = .seconds(30)
+
+    /// `finish`, tried again while the store refuses the write (a full disk, an I/O error): the
+    /// run's end is what its conversation waits for, what lets the next queued run start and what
+    /// moves the session on, so it is not given up while the run is still open in the store. The
+    /// actor serves other calls while it waits (a submit queues; a close detaches the run, which
+    /// ends the retries). Ends without storing when the task is cancelled (shutdown: recovery
+    /// ends the run at the next start) or when the store shows the run ended already.
+    func finishDurably(_ runId: RunID, _ outcome: RunOutcome) async {
+        var delay = Self.finishRetryFirstDelay
+        var attempts = 1
+        while !finish(runId, outcome) {
+            if Task.isCancelled { return }
+            if let stored = try? store.run(runId), ![.queued, .running].contains(stored.state) {
+                logger.error("run already ended in the store; not retrying its end", metadata: ["run": "\(runId)", "state": "\(stored.state.rawValue)"])
+                return
+            }
+            logger.error("retrying the end of a run", metadata: ["run": "\(runId)", "attempts": "\(attempts)", "in": "\(delay)"])
+            try? await Task.sleep(for: delay)
+            delay = min(delay * 2, Self.finishRetryLongestDelay)
+            attempts += 1
+        }
+        if attempts > 1 { logger.notice("recorded the end of a run", metadata: ["run": "\(runId)", "attempts": "\(attempts)"]) }
+    }
+
+    /// Records the end of the active run `runId` (its terminal event, the run's and the session's
+    /// state) and publishes it. False when the store refused the write (nothing changed, in the
+    /// store or here); true otherwise, also when there was nothing to record.
+    @discardableResult
+    func finish(_ runId: RunID, _ outcome: RunOutcome) -> Bool {
+        guard let current = active, current.run.id == runId, !current.detached, let runState = outcome.runState else { return true }
         cancelPermissions(of: runId, appendEvents: true)
         cancelElicitations(of: runId, appendEvents: true)
         let failure: ACPError? = if case .failed(let error) = outcome { error } else { nil }
@@ -203,8 +235,14 @@ extension SessionActor {
         default: .cancelled
         }
         let stamp = time
+        let state: SessionState
         do {
-            let state = try nextState(sessionFails ? .failed : .runEnded)
+            state = try nextState(sessionFails ? .failed : .runEnded)
+        } catch {
+            logger.critical("cannot end a run in this session state", metadata: ["run": "\(runId)", "error": "\(error)"])
+            return true
+        }
+        do {
             let unstored = active?.unstoredBytes ?? 0
             let payloads = unstored > 0 ? [Self.unstoredMarker(bytes: unstored), payload] : [payload]
             let pending = pendingEvents(payloads, runId: runId, firstSeq: active?.nextSeq ?? current.nextSeq)
@@ -223,7 +261,9 @@ extension SessionActor {
             }
         } catch {
             logger.critical("cannot record the end of a run", metadata: ["run": "\(runId)", "error": "\(error)"])
+            return false  // the store refused: nothing changed, `finishDurably` tries again
         }
+        return true
     }
 
     /// Stops the runtime of this session (if any) and frees its slot.

@@ -146,6 +146,47 @@ struct SessionManagerTests {
         }
     }
 
+    /// A store that refuses a run's end (here a trigger standing for a full disk: the write of
+    /// the run's end fails, everything else works) holds the run open and the next one queued;
+    /// once the store takes writes again the end is recorded, delivered and the next run starts.
+    /// Before, the end was logged and dropped: the run stayed `running` in the store with no
+    /// terminal event, the conversation never got its final answer, and the session was stuck.
+    @Test func aRunsEndThatTheStoreRefusesIsRecordedOnceItTakesWritesAgain() async throws {
+        try await withTemporaryDirectory { dir in
+            let h = try await ManagerHarness(dir: dir, settings: ManagerHarness.fastSettings)
+            defer { Task { await h.shutdown() } }
+            let (key, collector) = try await h.makeSession()
+            let warm = try await h.submit(key, "warm up")
+            #expect(try await collector.terminal(of: warm) == .completed(stopReason: "end_turn"))
+            try h.store.write { db in
+                try db.execute(sql: "CREATE TABLE test_refuse_run_end (x)")
+                try db.execute(sql: "INSERT INTO test_refuse_run_end VALUES (1)")
+                try db.execute(sql: """
+                    CREATE TRIGGER test_refuse_run_end BEFORE UPDATE OF ended_at ON acp_runs
+                    WHEN NEW.ended_at IS NOT NULL AND EXISTS (SELECT 1 FROM test_refuse_run_end)
+                    BEGIN SELECT RAISE(ABORT, 'database or disk is full (test)'); END
+                    """)
+            }
+            let refused = try await h.submit(key, "[chunks=3] refused")
+            let queued = try await h.submit(key, "queued")
+            try await collector.wait("the refused run's text") { events in
+                events.contains { event in if event.runId == refused, case .text = event.payload { return true } else { return false } }
+            }
+            try await Task.sleep(for: .milliseconds(800))
+            #expect(collector.events(of: refused).allSatisfy { !$0.payload.isTerminal }, "no end while the store refuses it")
+            #expect(try h.store.run(refused)?.state == .running)
+            #expect(try h.store.run(queued)?.state == .queued, "the next run waits for the end")
+            try h.store.write { db in try db.execute(sql: "DELETE FROM test_refuse_run_end") }
+            #expect(try await collector.terminal(of: refused) == .completed(stopReason: "end_turn"))
+            #expect(collector.text(of: refused).hasSuffix("refused"))
+            #expect(try await collector.terminal(of: queued) == .completed(stopReason: "end_turn"))
+            #expect(try h.store.run(refused)?.state == .completed)
+            #expect(try h.store.session(key)?.state == .idle)
+            let seqs = collector.events(of: refused).map(\.seq)
+            #expect(seqs == Array(1...Int64(seqs.count)), "the end follows the text without a gap")
+        }
+    }
+
     @Test func aFailedTurnLeavesTheSessionUsable() async throws {
         try await withTemporaryDirectory { dir in
             let h = try await ManagerHarness(dir: dir, settings: ManagerHarness.fastSettings)
