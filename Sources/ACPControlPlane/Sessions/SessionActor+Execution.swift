@@ -199,8 +199,8 @@ extension SessionActor {
     /// run's end is what its conversation waits for, what lets the next queued run start and what
     /// moves the session on, so it is not given up while the run is still open in the store. The
     /// actor serves other calls while it waits (a submit queues; a close detaches the run, which
-    /// ends the retries). Ends without storing when the task is cancelled (shutdown: recovery
-    /// ends the run at the next start) or when the store shows the run ended already.
+    /// ends the retries). Ends without storing when the task is cancelled or when the store shows
+    /// the run ended already; a run still open when the process exits is ended by recovery.
     func finishDurably(_ runId: RunID, _ outcome: RunOutcome) async {
         var delay = Self.finishRetryFirstDelay
         var attempts = 1
