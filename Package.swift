@@ -60,10 +60,12 @@ let package = Package(
             dependencies: [
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
-                "CSQLite", "JSONKit",
+                "CSQLite", "CSQLiteWAL", "JSONKit",
             ],
             swiftSettings: strict
         ),
+        // A VFS over SQLite's default one that writes a WAL frame's header and page in one call.
+        .target(name: "CSQLiteWAL", linkerSettings: [.linkedLibrary("sqlite3")]),
         // The system SQLite library (libsqlite3), wrapped by ACPControlPlane's Store/SQLite layer.
         .systemLibrary(
             name: "CSQLite",
