@@ -43,6 +43,87 @@ public final class WatchdogTimer: Sendable {
         defaultScheduler.withLock { $0 = scheduler }
     }
 
+    /// Suspends for `duration` like `Task.sleep(for:)`, through the default scheduler when there is
+    /// one (`useScheduler`: in `acpd run`, the event loops' timers; a `Task.sleep` is a dispatch
+    /// timer on this runtime, which wakes two dispatch threads and then a loop each time: the
+    /// periodic loops of delivery cost an idle daemon ~100 wake-ups a second that way). Throws
+    /// `CancellationError` when the task is cancelled, at once, and then calls the timer off.
+    /// `scheduler` nil: the default one.
+    public static func sleep(for duration: Duration, scheduler: Scheduler? = nil) async throws {
+        guard let scheduler = scheduler ?? defaultScheduler.withLock({ $0 }) else {
+            try await Task.sleep(for: duration)
+            return
+        }
+        let sleeper = Sleeper()
+        try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+                guard sleeper.start(continuation) else { return }
+                guard let cancel = scheduler.schedule(min(max(duration, .zero), .longestWait), { sleeper.wake(throwing: nil) }) else {
+                    // The scheduler cannot take it (shutting down): wake now rather than never.
+                    sleeper.wake(throwing: nil)
+                    return
+                }
+                sleeper.scheduled(cancel)
+            }
+        } onCancel: {
+            sleeper.wake(throwing: CancellationError())
+        }
+    }
+
+    /// Suspends until `deadline` (see `sleep(for:)`).
+    public static func sleep(until deadline: ContinuousClock.Instant) async throws {
+        try await sleep(for: ContinuousClock.now.duration(to: deadline))
+    }
+
+    /// One `sleep(for:)`: resumed once, by the timer or by cancellation (which also calls the
+    /// timer off), whichever comes first; a cancellation before the start resumes at the start.
+    private final class Sleeper: Sendable {
+        private struct State {
+            var continuation: CheckedContinuation<Void, any Error>?
+            var cancel: Scheduler.Cancel?
+            var woken = false
+            var error: (any Error)?
+        }
+        private let state = Mutex(State())
+
+        /// False when it was woken (cancelled) before it started: the continuation is resumed here.
+        func start(_ continuation: CheckedContinuation<Void, any Error>) -> Bool {
+            let early: (any Error)?? = state.withLock { state in
+                if state.woken { return .some(state.error) }
+                state.continuation = continuation
+                return .none
+            }
+            guard let early else { return true }
+            if let error = early { continuation.resume(throwing: error) } else { continuation.resume() }
+            return false
+        }
+
+        func scheduled(_ cancel: @escaping Scheduler.Cancel) {
+            let late = state.withLock { state -> Bool in
+                if state.woken { return true }
+                state.cancel = cancel
+                return false
+            }
+            if late { cancel() }
+        }
+
+        func wake(throwing error: (any Error)?) {
+            let (continuation, cancel) = state.withLock { state -> (CheckedContinuation<Void, any Error>?, Scheduler.Cancel?) in
+                guard !state.woken else { return (nil, nil) }
+                state.woken = true
+                state.error = error
+                defer {
+                    state.continuation = nil
+                    state.cancel = nil
+                }
+                return (state.continuation, error == nil ? nil : state.cancel)
+            }
+            cancel?()
+            guard let continuation else { return }
+            if let error { continuation.resume(throwing: error) } else { continuation.resume() }
+        }
+    }
+
     private let cancelled = Atomic<Bool>(false)
     /// Calls the scheduled callback off; nil when sleeping in steps or once called.
     private let unschedule = Mutex<Scheduler.Cancel?>(nil)

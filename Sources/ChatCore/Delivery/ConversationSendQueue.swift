@@ -150,7 +150,7 @@ public actor ConversationSendQueue {
     /// A queue for `conversation`. `checkpoint(run, seq)` is called after each successful
     /// operation that carries a checkpoint; `failure` after an operation was given up.
     public init(conversation: ConversationRef, channel: any ChatChannel, policy: RetryPolicy = RetryPolicy(),
-         sleep: @escaping Sleep = { try await Task.sleep(for: $0) },
+         sleep: @escaping Sleep = { try await WatchdogTimer.sleep(for: $0) },
          checkpoint: @escaping @Sendable (RunID, Int64) async -> Void,
          failure: @escaping @Sendable (Item, any Error) async -> Void = { _, _ in }) {
         self.conversation = conversation

@@ -105,7 +105,7 @@ public actor DeliveryService: Service, ChatOutbox {
         await withTaskGroup(of: Void.self) { group in
             group.addTask { [self] in
                 while !Task.isCancelled {
-                    try? await Task.sleep(for: tickInterval)
+                    try? await WatchdogTimer.sleep(for: tickInterval)
                     await tick()
                 }
             }
@@ -261,7 +261,7 @@ public actor DeliveryService: Service, ChatOutbox {
     /// cancelled. The calls of one round run concurrently; a slow one delays only the next round.
     private func showActivity() async {
         while !Task.isCancelled {
-            try? await Task.sleep(for: .milliseconds(500))
+            try? await WatchdogTimer.sleep(for: .milliseconds(500))
             let due = dueActivity(now: .now)
             guard !due.isEmpty else { continue }
             await withDiscardingTaskGroup { group in

@@ -1,3 +1,4 @@
+import ACPControlPlane
 import AsyncHTTPClient
 import JSONKit
 import Metrics
@@ -236,7 +237,7 @@ public struct DiscordREST: Sendable {
     /// Sends one request after `wait` and learns from its answer (then releases the bucket).
     private func send(_ route: DiscordRoute, body: JSONValue?, after wait: Duration) async throws(DiscordAPIError) -> JSONValue {
         if wait > .zero {
-            do { try await Task.sleep(for: wait) } catch { throw .cancelled }
+            do { try await WatchdogTimer.sleep(for: wait) } catch { throw .cancelled }
         }
         var request = HTTPClientRequest(url: apiBase + route.path)
         request.method = route.method

@@ -1,3 +1,5 @@
+import ACPControlPlane
+
 /// Telegram's flood limits as one budget per chat, shared by every topic of that chat (Telegram
 /// counts per chat, not per topic):
 /// - calls into one chat start at least `interval` apart (about one message per second per chat);
@@ -39,14 +41,14 @@ actor ChatPacer {
     /// conversation already holds one, waits for that one. Throws only on cancellation.
     nonisolated func reserve(for chat: Int64, conversation: String) async throws {
         let slot = await grant(chat, conversation: conversation)
-        try await clock.sleep(until: slot)
+        try await WatchdogTimer.sleep(until: slot)
     }
 
     /// Waits for the start of a call into `chat`: the conversation's reservation if it has one,
     /// else the chat's next slot. Throws only on cancellation.
     nonisolated func wait(for chat: Int64, conversation: String) async throws {
         let slot = await take(chat, conversation: conversation)
-        try await clock.sleep(until: slot)
+        try await WatchdogTimer.sleep(until: slot)
     }
 
     /// Holds `chat` (nil: every chat) for `delay` (Telegram said to retry after it); reservations

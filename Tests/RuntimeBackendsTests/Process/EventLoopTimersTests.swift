@@ -83,6 +83,35 @@ struct EventLoopTimersTests {
         try await group.shutdownGracefully()
     }
 
+    @Test("sleep through the loops' timers: not before its duration; cancelled, it throws at once and calls the timer off")
+    func sleeps() async throws {
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        let probe = Probe()
+        let scheduler = Self.recording(probe, on: group)
+        let clock = ContinuousClock()
+        let start = clock.now
+        try await WatchdogTimer.sleep(for: .milliseconds(80), scheduler: scheduler)
+        #expect(start.duration(to: clock.now) >= .milliseconds(80))
+        let woken = probe.onLoop.load(ordering: .relaxed)
+        #expect(woken, "the wake-up came from the loop's timer")
+
+        let long = Task { try await WatchdogTimer.sleep(for: .seconds(3600), scheduler: scheduler) }
+        try await Task.sleep(for: .milliseconds(50))
+        let cancelledAt = clock.now
+        long.cancel()
+        await #expect(throws: CancellationError.self) { try await long.value }
+        #expect(cancelledAt.duration(to: clock.now) < .seconds(5))
+        let cancels = probe.cancels.load(ordering: .relaxed)
+        #expect(cancels == 1, "the hour-long timer was called off")
+
+        let early = Task {
+            withUnsafeCurrentTask { $0?.cancel() }
+            try await WatchdogTimer.sleep(for: .seconds(3600), scheduler: scheduler)
+        }
+        await #expect(throws: CancellationError.self) { try await early.value }
+        try await group.shutdownGracefully()
+    }
+
     @Test("durations become nanoseconds, saturating")
     func timeAmounts() {
         #expect(EventLoopTimers.timeAmount(.milliseconds(1500)) == .nanoseconds(1_500_000_000))
