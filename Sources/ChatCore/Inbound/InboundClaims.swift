@@ -75,10 +75,9 @@ final class InboundClaims: Sendable {
 
     private func wait(for key: IdempotencyKey, until deadline: ContinuousClock.Instant, upTo limit: Duration) async -> Wake {
         let token = UUID()
-        let timeout = Task { [weak self] in
-            try? await Task.sleep(for: limit)
-            self?.resume(key, token: token, with: .timedOut)
-        }
+        // A `WatchdogTimer`, not a cancelled `Task.sleep` (which keeps its timer until the deadline):
+        // nearly every wait ends with the first outcome, long before the limit.
+        let timeout = WatchdogTimer(after: limit) { [weak self] in self?.resume(key, token: token, with: .timedOut) }
         defer { timeout.cancel() }
         return await withCheckedContinuation { (waiter: CheckedContinuation<Wake, Never>) in
             let early = state.withLock { state -> Wake? in
