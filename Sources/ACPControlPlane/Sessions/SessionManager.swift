@@ -250,7 +250,7 @@ public actor SessionManager {
     /// Runs `maintain()` every `maintenanceInterval` until the calling task is cancelled.
     public func runMaintenance() async {
         while !Task.isCancelled {
-            do { try await Task.sleep(for: context.settings.maintenanceInterval) } catch { return }
+            do { try await WatchdogTimer.sleep(for: context.settings.maintenanceInterval) } catch { return }
             await maintain()
         }
     }

@@ -36,8 +36,8 @@ public struct SystemSweepClock: SweepClock {
     public init() {}
     /// Now.
     public func now() -> Date { Date() }
-    /// `Task.sleep`; throws when cancelled.
-    public func sleep(seconds: Double) async throws { try await Task.sleep(for: .seconds(seconds)) }
+    /// `WatchdogTimer.sleep` (in `acpd run`, an event loop timer); throws when cancelled.
+    public func sleep(seconds: Double) async throws { try await WatchdogTimer.sleep(for: .seconds(seconds)) }
 }
 
 /// Ends expired runtime bindings: every `interval` it lists them, ends each expired one in the

@@ -34,7 +34,7 @@ public struct PairingNoticeService: Service {
         await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
                 await tellPending()
-                try? await Task.sleep(for: interval)
+                try? await WatchdogTimer.sleep(for: interval)
             }
         }
     }
