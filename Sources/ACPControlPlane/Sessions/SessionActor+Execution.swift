@@ -199,13 +199,14 @@ extension SessionActor {
     /// run's end is what its conversation waits for, what lets the next queued run start and what
     /// moves the session on, so it is not given up while the run is still open in the store. The
     /// actor serves other calls while it waits (a submit queues; a close detaches the run, which
-    /// ends the retries). Ends without storing when the task is cancelled or when the store shows
-    /// the run ended already; a run still open when the process exits is ended by recovery.
+    /// ends the retries). Ends without storing when the task is cancelled, the store was closed or
+    /// it shows the run ended already; a run left open is ended by recovery at the next start.
     func finishDurably(_ runId: RunID, _ outcome: RunOutcome) async {
         var delay = Self.finishRetryFirstDelay
         var attempts = 1
         while !finish(runId, outcome) {
-            if Task.isCancelled { return }
+            // Cancelled, or the store was closed (shutdown): recovery ends the run at the next start.
+            if Task.isCancelled || store.isClosed { return }
             if let stored = try? store.run(runId), ![.queued, .running].contains(stored.state) {
                 logger.error("run already ended in the store; not retrying its end", metadata: ["run": "\(runId)", "state": "\(stored.state.rawValue)"])
                 return
@@ -251,8 +252,9 @@ extension SessionActor {
             adopt(state, error: failure)
             record.lastActivityAt = context.now()
             active?.detached = true
-            context.hub.publish(committed(pending, ids: ids) { _ in current.run.conversation })
+            // Counted before it is published: whoever sees the run's end sees it counted.
             context.metrics.runEnded(runState, code: failure?.code, duration: .now - current.startedAt)
+            context.hub.publish(committed(pending, ids: ids) { _ in current.run.conversation })
             if let failure {
                 logger.info("run failed", metadata: ["run": "\(runId)", "code": "\(failure.code.rawValue)", "detail": "\(failure.detail ?? "")"])
             } else {

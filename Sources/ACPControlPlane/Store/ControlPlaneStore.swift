@@ -156,6 +156,9 @@ public final class ControlPlaneStore: Sendable {
         pool.close()
     }
 
+    /// Whether `close()` was called (every later read and write fails).
+    package var isClosed: Bool { pool.isClosed }
+
     /// Runs the full `PRAGMA integrity_check` and returns the problems found (empty when healthy).
     public func integrityProblems() throws(StoreError) -> [String] {
         do {

@@ -123,6 +123,9 @@ final class ConnectionPool: @unchecked Sendable {
 
     // MARK: Closing
 
+    /// Whether `close()` was called.
+    var isClosed: Bool { readerLock.withLock { closed } }
+
     /// Closes every connection (a reader in use closes when its read ends). Later calls fail.
     func close() {
         readerLock.withLock {
