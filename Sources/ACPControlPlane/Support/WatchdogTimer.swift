@@ -55,20 +55,26 @@ public final class WatchdogTimer: Sendable {
             return
         }
         let sleeper = Sleeper()
-        try await withTaskCancellationHandler {
-            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
-                guard sleeper.start(continuation) else { return }
-                guard let cancel = scheduler.schedule(min(max(duration, .zero), .longestWait), { sleeper.wake(throwing: nil) }) else {
-                    // The scheduler cannot take it (shutting down): wake now rather than never.
-                    sleeper.wake(throwing: nil)
-                    return
+        do {
+            try await withTaskCancellationHandler {
+                try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+                    guard sleeper.start(continuation) else { return }
+                    guard let cancel = scheduler.schedule(min(max(duration, .zero), .longestWait), { sleeper.wake(throwing: nil) }) else {
+                        sleeper.wake(throwing: Unschedulable())
+                        return
+                    }
+                    sleeper.scheduled(cancel)
                 }
-                sleeper.scheduled(cancel)
+            } onCancel: {
+                sleeper.wake(throwing: CancellationError())
             }
-        } onCancel: {
-            sleeper.wake(throwing: CancellationError())
+        } catch is Unschedulable {
+            // The scheduler cannot take it (its loop is shutting down): the runtime's timer instead.
+            try await Task.sleep(for: duration)
         }
     }
+
+    private struct Unschedulable: Error {}
 
     /// Suspends until `deadline` (see `sleep(for:)`).
     public static func sleep(until deadline: ContinuousClock.Instant) async throws {

@@ -75,6 +75,15 @@ struct WatchdogTimerTests {
         #expect(fired.value.load(ordering: .relaxed) == 1)
     }
 
+    @Test("a sleep whose scheduler cannot take it (its loop shutting down) still lasts its duration")
+    func unschedulableSleep() async throws {
+        let refusing = WatchdogTimer.Scheduler { _, _ in nil }
+        let clock = ContinuousClock()
+        let start = clock.now
+        try await WatchdogTimer.sleep(for: .milliseconds(60), scheduler: refusing)
+        #expect(start.duration(to: clock.now) >= .milliseconds(60), "a periodic loop would spin on a sleep that ends at once")
+    }
+
     /// Keeps the callbacks it is given; `fireAll` runs them, as a loop would at their deadlines.
     private final class ManualScheduler: Sendable {
         private let state = Mutex<(durations: [Duration], callbacks: [@Sendable () -> Void], cancels: Int)>(([], [], 0))
