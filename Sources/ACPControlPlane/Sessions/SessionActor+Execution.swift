@@ -188,8 +188,6 @@ extension SessionActor {
         }
     }
 
-    /// Writes the end of the active run: run state, terminal event and session state in one
-    /// transaction, then publishes and records metrics.
     /// The first wait before `finish` is tried again after the store refused it; doubled after
     /// each refusal up to `finishRetryLongestDelay`.
     static let finishRetryFirstDelay: Duration = .milliseconds(200)
@@ -212,7 +210,7 @@ extension SessionActor {
                 return
             }
             logger.error("retrying the end of a run", metadata: ["run": "\(runId)", "attempts": "\(attempts)", "in": "\(delay)"])
-            try? await Task.sleep(for: delay)
+            try? await WatchdogTimer.sleep(for: delay)
             delay = min(delay * 2, Self.finishRetryLongestDelay)
             attempts += 1
         }
@@ -220,7 +218,7 @@ extension SessionActor {
     }
 
     /// Records the end of the active run `runId` (its terminal event, the run's and the session's
-    /// state) and publishes it. False when the store refused the write (nothing changed, in the
+    /// state, in one transaction), counts it in the metrics and publishes it. False when the store refused the write (nothing changed, in the
     /// store or here); true otherwise, also when there was nothing to record.
     @discardableResult
     func finish(_ runId: RunID, _ outcome: RunOutcome) -> Bool {

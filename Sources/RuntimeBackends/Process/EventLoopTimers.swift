@@ -17,7 +17,7 @@ public enum EventLoopTimers {
             do {
                 callback = try loop.scheduleCallback(in: timeAmount(duration), handler: Fire(fire: fire))
             } catch {
-                return nil  // the loop is shutting down: the timer sleeps in steps instead
+                return nil  // the loop is shutting down: a timer sleeps in steps, a sleep on the runtime's timer
             }
             return { callback.cancel() }
         }
