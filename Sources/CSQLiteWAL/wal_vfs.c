@@ -43,6 +43,8 @@ static pthread_once_t once = PTHREAD_ONCE_INIT;
 static int registered;
 
 #define REAL(f) (((WalFile *)(f))->real)
+// Where the default VFS's file starts in a WalFile's allocation (16-byte aligned).
+#define REAL_OFFSET ((sizeof(WalFile) + 15) & ~(size_t)15)
 
 static int writeOut(WalFile *file, const void *buffer, int amount, sqlite3_int64 offset) {
     if (offset == 0) file->writtenEnd = 0;
@@ -155,7 +157,7 @@ static int vfsOpen(sqlite3_vfs *vfs, sqlite3_filename name, sqlite3_file *f, int
     if (!(flags & SQLITE_OPEN_WAL)) return defaultVfs->xOpen(defaultVfs, name, f, flags, outFlags);
     WalFile *file = (WalFile *)f;
     memset(file, 0, sizeof(WalFile));
-    file->real = (sqlite3_file *)((char *)f + ((sizeof(WalFile) + 15) & ~(size_t)15));
+    file->real = (sqlite3_file *)((char *)f + REAL_OFFSET);
     int rc = defaultVfs->xOpen(defaultVfs, name, file->real, flags, outFlags);
     // As the default VFS does, pMethods stays null when the open failed (SQLite then skips xClose).
     file->base.pMethods = file->real->pMethods ? &walMethods : NULL;
@@ -178,10 +180,9 @@ static int vfsCurrentTimeInt64(sqlite3_vfs *v, sqlite3_int64 *out) { (void)v; re
 static void registerOnce(void) {
     defaultVfs = sqlite3_vfs_find(NULL);
     if (!defaultVfs || defaultVfs->iVersion < 2 || !defaultVfs->xCurrentTimeInt64) return;
-    int size = (int)((sizeof(WalFile) + 15) & ~(size_t)15) + defaultVfs->szOsFile;
     walVfs = (sqlite3_vfs){
         .iVersion = 2,
-        .szOsFile = size > defaultVfs->szOsFile ? size : defaultVfs->szOsFile,
+        .szOsFile = (int)REAL_OFFSET + defaultVfs->szOsFile,
         .mxPathname = defaultVfs->mxPathname,
         .zName = "acpd-wal",
         .xOpen = vfsOpen,

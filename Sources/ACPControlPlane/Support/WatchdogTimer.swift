@@ -145,9 +145,8 @@ public final class WatchdogTimer: Sendable {
                 Task { await action() }
             }
             if let cancel {
+                // Nobody can call `cancel()` before this initializer returns.
                 unschedule.withLock { $0 = cancel }
-                // Cancelled while it was being scheduled: call the callback off now.
-                if isCancelled { takeUnschedule()?() }
                 return
             }
         }
